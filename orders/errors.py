@@ -1,0 +1,13 @@
+class DomainError(Exception):
+    """A refused business action, carrying one sentence a staff member understands.
+
+    Every service in every app raises this (and only this) when it says no, so the
+    admin, the commands and any API can show `str(error)` as it is.
+    """
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message

@@ -1,0 +1,42 @@
+"""Writing the audit trail. Callers are services, inside their transaction."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from orders.fsm import Actor
+from orders.models import Order, OrderEvent
+
+
+def actor_name(by: Actor) -> str:
+    return by if isinstance(by, str) else (by.get_username() or "anonymous")
+
+
+def actor_user(by: Actor):
+    return None if isinstance(by, str) or not by.is_authenticated else by
+
+
+def record_event(
+    *,
+    order: Order,
+    by: Actor,
+    transition: str,
+    from_state: Any = "",
+    to_state: Any = "",
+    subject: str = OrderEvent.Subject.ORDER,
+    subject_ref: str = "",
+    message: str = "",
+    data: dict | None = None,
+) -> OrderEvent:
+    return OrderEvent.objects.create(
+        order=order,
+        user=actor_user(by),
+        actor=actor_name(by),
+        subject=subject,
+        subject_ref=subject_ref,
+        transition=transition,
+        from_state=str(from_state),
+        to_state=str(to_state),
+        message=message,
+        data=data or {},
+    )

@@ -1,0 +1,96 @@
+"""Turning django-fsm's yes/no into sentences, shared by the three state machines.
+
+A transition's conditions are small functions that carry the sentence to show
+when they fail (`@refuses_with`). `refusal()` walks the same checks django-fsm
+makes, in the same order (state, conditions, permission), and says which one
+failed; `run_transition()` raises that sentence as a `DomainError` or runs the
+transition. Services call these; nothing else changes a status.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+
+from orders.errors import DomainError
+
+# Who acts: a user in the admin, or the name of a command or system process
+# (for example "command:archive_orders"), which runs with full rights because
+# whoever can start it already has shell access to the server.
+Actor = AbstractBaseUser | AnonymousUser | str
+
+
+def refuses_with(sentence: str) -> Callable[[Callable[[Any], bool]], Callable[[Any], bool]]:
+    """Attach the refusal sentence to a transition condition.
+
+    `sentence` is formatted with `obj` (the model instance), e.g.
+    "{obj} is on hold: resume it first.".
+    """
+
+    def decorate(condition: Callable[[Any], bool]) -> Callable[[Any], bool]:
+        condition.refusal = sentence
+        return condition
+
+    return decorate
+
+
+def _meta(method):
+    return method._django_fsm
+
+
+def transition_of(method):
+    """The django-fsm `Transition` the bound method would take now, or None."""
+    meta = _meta(method)
+    state = meta.field.get_state(method.__self__)
+    return meta.get_transition(state) if meta.has_transition(state) else None
+
+
+def _custom(method) -> dict:
+    return next(iter(_meta(method).transitions.values())).custom
+
+
+def action_label(method) -> str:
+    """A transition's staff-facing verb, e.g. "confirm"."""
+    return _custom(method).get("label", method.__name__.replace("_", " "))
+
+
+def action_past(method) -> str:
+    """The verb as a participle, for "it cannot be confirmed"."""
+    return _custom(method).get("past", f"{action_label(method)}ed")
+
+
+def refusal(method, *, by: Actor) -> str | None:
+    """Why `by` cannot take this transition on this object now, or None if they can."""
+    obj = method.__self__
+    transition = transition_of(method)
+    if transition is None:
+        return f"{obj} is {obj.state_label}, so it cannot be {action_past(method)}."
+    for condition in transition.conditions:
+        if not condition(obj):
+            return condition.refusal.format(obj=obj)
+    if not isinstance(by, str) and not transition.has_perm(obj, by):
+        plural = obj._meta.verbose_name_plural
+        return f"You do not have permission to {action_label(method)} {plural}."
+    return None
+
+
+def is_allowed(method, *, by: Actor) -> bool:
+    return refusal(method, by=by) is None
+
+
+def run_transition(method, *, by: Actor, **kwargs) -> tuple[Any, Any]:
+    """Run a transition after checking it; returns (from_state, to_state).
+
+    Raises `DomainError` with the refusal sentence instead of django-fsm's
+    `TransitionNotAllowed`, so callers have one error type to show.
+    """
+    sentence = refusal(method, by=by)
+    if sentence:
+        raise DomainError(sentence)
+    field = _meta(method).field
+    obj = method.__self__
+    from_state = field.get_state(obj)
+    method(**kwargs)
+    return from_state, field.get_state(obj)

@@ -1,0 +1,93 @@
+"""The one place amounts are computed: line totals, discounts, tax, shipping, grand total.
+
+Money is Decimal, rounded half-up to the currency's decimal places. Partial
+amounts (a shipment's share of a line) are differences of cumulative amounts,
+so the parts of a line always add up to the line's total to the cent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Protocol
+
+ZERO = Decimal("0")
+
+# ISO 4217 minor units where they are not 2.
+CURRENCY_DECIMALS = {"JPY": 0, "KRW": 0, "ISK": 0, "CLP": 0, "BHD": 3, "KWD": 3, "JOD": 3}
+
+
+class PricedLine(Protocol):
+    quantity: int
+    quantity_cancelled: int
+    unit_price: Decimal
+    tax_percent: Decimal
+    discount: Decimal
+
+
+def currency_places(currency: str) -> int:
+    return CURRENCY_DECIMALS.get(currency.upper(), 2)
+
+
+def quantize(amount: Decimal, currency: str) -> Decimal:
+    exponent = Decimal(1).scaleb(-currency_places(currency))
+    return Decimal(amount).quantize(exponent, rounding=ROUND_HALF_UP)
+
+
+def line_amount(line: PricedLine, quantity: int, currency: str) -> Decimal:
+    """What `quantity` units of the line cost, tax included, after its discount.
+
+    The line's discount applies to its ordered quantity, so each unit carries an
+    equal share of it.
+    """
+    if line.quantity <= 0 or quantity <= 0:
+        return quantize(ZERO, currency)
+    gross = line.unit_price * quantity
+    discount = line.discount * quantity / line.quantity
+    return quantize(gross - discount, currency)
+
+
+def line_amount_between(line: PricedLine, start: int, end: int, currency: str) -> Decimal:
+    """The amount for units start+1..end of a line; slices add up exactly."""
+    return line_amount(line, end, currency) - line_amount(line, start, currency)
+
+
+def tax_included(amount: Decimal, tax_percent: Decimal, currency: str) -> Decimal:
+    if not tax_percent:
+        return quantize(ZERO, currency)
+    return quantize(amount * tax_percent / (100 + tax_percent), currency)
+
+
+@dataclass(frozen=True)
+class Totals:
+    currency: str
+    lines: tuple[Decimal, ...]
+    subtotal: Decimal  # lines before discounts
+    discount: Decimal
+    tax: Decimal
+    shipping: Decimal
+    grand_total: Decimal
+
+
+def compute_totals(lines: Iterable[PricedLine], *, shipping: Decimal, currency: str) -> Totals:
+    """Totals of an order from its lines; cancelled units are not charged."""
+    line_totals, subtotal, discount, tax = [], ZERO, ZERO, ZERO
+    for line in lines:
+        active = line.quantity - line.quantity_cancelled
+        total = line_amount(line, active, currency)
+        gross = quantize(line.unit_price * active, currency)
+        line_totals.append(total)
+        subtotal += gross
+        discount += gross - total
+        tax += tax_included(total, line.tax_percent, currency)
+    shipping = quantize(shipping, currency)
+    return Totals(
+        currency=currency,
+        lines=tuple(line_totals),
+        subtotal=subtotal,
+        discount=discount,
+        tax=tax,
+        shipping=shipping,
+        grand_total=sum(line_totals, ZERO) + shipping,
+    )

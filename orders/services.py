@@ -1,0 +1,161 @@
+"""Order services: the only way an order changes state.
+
+Each service opens a transaction, locks the order row, runs the model's
+transition (which checks state, conditions and the actor's permission), saves,
+and writes one `OrderEvent`, so a refusal or a failure anywhere leaves nothing
+behind. Refusals are `DomainError`s carrying the sentence to show.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.db import transaction
+
+from orders.errors import DomainError
+from orders.events import actor_name, actor_user, record_event
+from orders.fsm import Actor, run_transition
+from orders.models import DeletedOrder, HoldKind, Order, OrderLine, StoreSettings
+
+
+def lock_order(order_id: int) -> Order:
+    """The order row, locked until the transaction ends; a clear error if it is gone."""
+    try:
+        return Order.objects.select_for_update().get(pk=order_id)
+    except (Order.DoesNotExist, ValueError, TypeError):
+        raise DomainError(f"Order #{order_id} does not exist (it may have been deleted).") from None
+
+
+def _transition_order(
+    *,
+    order_id: int,
+    by: Actor,
+    action: str,
+    message: str = "",
+    data: dict | None = None,
+    **kwargs: Any,
+) -> Order:
+    with transaction.atomic():
+        order = lock_order(order_id)
+        from_status, to_status = run_transition(getattr(order, action), by=by, **kwargs)
+        order.save()
+        record_event(
+            order=order,
+            by=by,
+            transition=action,
+            from_state=from_status,
+            to_state=to_status,
+            message=message,
+            data=data,
+        )
+    return order
+
+
+def create_selection(*, by: Actor, lines: Iterable[dict[str, Any]], **fields: Any) -> Order:
+    """A new Incomplete order (a selection) with its lines and computed totals."""
+    with transaction.atomic():
+        order = Order(**fields)
+        order.save()
+        OrderLine.objects.bulk_create(OrderLine(order=order, **line) for line in lines)
+        order.recalculate_totals()
+        order.save(update_fields=["grand_total", "updated_at"])
+        record_event(
+            order=order,
+            by=by,
+            transition="create_selection",
+            to_state=order.status,
+            message="Selection created.",
+        )
+    return order
+
+
+def checkout_order(*, order_id: int, by: Actor) -> Order:
+    """Turn a selection into an order, as the store options say."""
+    store = StoreSettings.load()
+    with transaction.atomic():
+        order = lock_order(order_id)
+        order.recalculate_totals()
+        from_status, to_status = run_transition(
+            order.checkout, by=by, autoconfirm=store.autoconfirm
+        )
+        order.save()
+        record_event(
+            order=order,
+            by=by,
+            transition="checkout",
+            from_state=from_status,
+            to_state=to_status,
+            message="Order created.",
+            data={"autoconfirm": store.autoconfirm, "grand_total": str(order.grand_total)},
+        )
+    return order
+
+
+def confirm_order(*, order_id: int, by: Actor) -> Order:
+    return _transition_order(order_id=order_id, by=by, action="confirm", message="Confirmed.")
+
+
+def unconfirm_order(*, order_id: int, by: Actor) -> Order:
+    return _transition_order(order_id=order_id, by=by, action="unconfirm", message="Unconfirmed.")
+
+
+def hold_order(*, order_id: int, by: Actor, kind: str, reason: str) -> Order:
+    reason = reason.strip()
+    if not reason:
+        raise DomainError("Give a reason for the hold.")
+    if kind not in HoldKind.values:
+        raise DomainError(f"“{kind}” is not a kind of hold.")
+    return _transition_order(
+        order_id=order_id,
+        by=by,
+        action="hold",
+        kind=kind,
+        reason=reason,
+        message=f"Put on hold ({HoldKind(kind).label}): {reason}",
+        data={"on_hold": True, "kind": kind, "reason": reason},
+    )
+
+
+def resume_order(*, order_id: int, by: Actor) -> Order:
+    return _transition_order(
+        order_id=order_id, by=by, action="resume", message="Resumed.", data={"on_hold": False}
+    )
+
+
+def cancel_order(*, order_id: int, by: Actor, reason: str) -> Order:
+    reason = reason.strip()
+    if not reason:
+        raise DomainError("Give a reason for the cancellation.")
+    return _transition_order(
+        order_id=order_id,
+        by=by,
+        action="cancel",
+        reason=reason,
+        message=f"Cancelled: {reason}",
+        data={"on_hold": False, "reason": reason},
+    )
+
+
+def archive_order(*, order_id: int, by: Actor) -> Order:
+    return _transition_order(order_id=order_id, by=by, action="archive", message="Archived.")
+
+
+def reactivate_order(*, order_id: int, by: Actor) -> Order:
+    return _transition_order(order_id=order_id, by=by, action="reactivate", message="Reactivated.")
+
+
+def delete_order_permanently(*, order_id: int, by: Actor, reason: str = "") -> DeletedOrder:
+    """Remove a cancelled order and everything under it, leaving only a tombstone."""
+    with transaction.atomic():
+        order = lock_order(order_id)
+        run_transition(order.delete_permanently, by=by)
+        tombstone = DeletedOrder.objects.create(
+            order_number=order.number,
+            order_id=order.pk,
+            user=actor_user(by),
+            actor=actor_name(by),
+            reason=reason.strip(),
+        )
+        order.delete()
+    return tombstone

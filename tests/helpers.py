@@ -1,0 +1,48 @@
+"""Small assertions shared by the tests."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+
+from django.db import connection
+from django.forms.models import model_to_dict
+
+from orders.models import Order, OrderEvent
+
+
+def snapshot(order: Order) -> dict:
+    """Everything about an order that a refused action must leave alone."""
+    fresh = Order.objects.get(pk=order.pk)
+    return {
+        **model_to_dict(fresh),
+        "status": fresh.status,
+        "updated_at": fresh.updated_at,
+        "events": OrderEvent.objects.filter(order=fresh).count(),
+        "lines": list(fresh.lines.values()),
+    }
+
+
+def race(*calls: Callable[[], object]) -> list[object]:
+    """Run the calls at the same moment, each on its own database connection.
+
+    Returns each call's result or the exception it raised.
+    """
+    barrier = threading.Barrier(len(calls))
+    results: list[object] = [None] * len(calls)
+
+    def run(index: int, call: Callable[[], object]) -> None:
+        try:
+            barrier.wait()
+            results[index] = call()
+        except Exception as error:
+            results[index] = error
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results
