@@ -162,6 +162,8 @@ class Order(FSMModelMixin, models.Model):
     def save(self, *args, **kwargs):
         if self.number is None:
             self.number = next_order_number()
+        # Stored lower-cased so a lookup by email is an indexed equality.
+        self.customer_email = self.customer_email.strip().lower()
         super().save(*args, **kwargs)
 
     @property

@@ -1,0 +1,45 @@
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from orders.filters import OrderFilterSet
+from orders.models import Order, OrderStatus
+from tests.factories import LineDataFactory, OrderFactory
+
+S = OrderStatus
+
+
+def numbers(params):
+    return set(
+        OrderFilterSet(params, queryset=Order.objects.all()).qs.values_list("number", flat=True)
+    )
+
+
+@pytest.mark.django_db
+def test_filters_select_exactly_the_matching_orders():
+    pending = OrderFactory(
+        status=S.PENDING,
+        market="US",
+        shipping_country="US",
+        customer_email="Ann@Example.com",
+        lines=[LineDataFactory(sku="TEE-RED-M", quantity=1, unit_price=Decimal("100.00"))],
+    )
+    confirmed = OrderFactory(status=S.CONFIRMED, on_hold=True, market="EU")
+    cancelled = OrderFactory(status=S.CANCELLED, market="EU")
+
+    assert numbers({"status": [S.PENDING, S.CANCELLED]}) == {pending.number, cancelled.number}
+    assert numbers({"on_hold": "true"}) == {confirmed.number}
+    assert numbers({"market": "EU"}) == {confirmed.number, cancelled.number}
+    assert numbers({"country": "us"}) == {pending.number}
+    assert numbers({"email": " ANN@example.com "}) == {pending.number}
+    assert numbers({"sku": "TEE-RED-M"}) == {pending.number}
+    assert numbers({"grand_total_min": "104", "grand_total_max": "106"}) == {pending.number}
+    today = timezone.localdate()
+    placed_window = {
+        "placed_after": (today - timedelta(days=1)).isoformat(),
+        "placed_before": today.isoformat(),
+    }
+    assert numbers(placed_window) == {pending.number, confirmed.number, cancelled.number}
+    assert numbers({"placed_before": (today - timedelta(days=2)).isoformat()}) == set()
