@@ -1,36 +1,516 @@
-from django.contrib import admin
+"""The orders back office: list, order page, steps, and the order flow page.
 
-from orders.models import DeletedOrder, Order, OrderEvent, OrderLine, StoreSettings
+Thin by rule: pages parse input and call `orders.services`; what a user may do
+comes from the state machine (`orders.fsm`), never from the template.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin
+from django.contrib.admin.utils import quote, unquote
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
+
+from orders import services
+from orders.admin_flow import build_diagram
+from orders.admin_forms import CancelForm, HoldForm, PurgeForm
+from orders.admin_lists import (
+    AdvancedOrderFilter,
+    CountryFilter,
+    EstimatedCountPaginator,
+    HoldFilter,
+    HoldKindFilter,
+    MarketFilter,
+    StatusFilter,
+    is_unfiltered,
+    placed_drilldown,
+)
+from orders.admin_steps import Step, StepsAdminMixin
+from orders.models import (
+    DeletedOrder,
+    Order,
+    OrderEvent,
+    OrderLine,
+    OrderStatus,
+    StoreSettings,
+)
+from orders.money import line_amount, quantize
+
+S = OrderStatus
+
+admin.site.site_header = "Centra Orders"
+admin.site.site_title = "Centra Orders"
+admin.site.index_title = "Back office"
+# The orders list is wide; the app list is one click away in the breadcrumbs.
+admin.site.enable_nav_sidebar = False
+
+# Where each status box sits on the flow page; the boxes and arrows themselves
+# come from the state machine.
+ORDER_FLOW_POSITIONS = {
+    S.INCOMPLETE: (0, 0),
+    S.PENDING: (1, 0),
+    S.CONFIRMED: (2, 0),
+    S.PROCESSING: (3, 0),
+    S.COMPLETED: (4, 0),
+    S.ARCHIVED: (5, 0),
+    S.CANCELLED: (2, 1),
+}
+
+# Order details (addresses, notes) stay editable while the order is open, on
+# hold or not; closed orders are read-only.
+DETAILS_EDITABLE = (S.INCOMPLETE, S.PENDING, S.CONFIRMED, S.PROCESSING)
+
+
+def money(amount, currency: str) -> str:
+    return f"{quantize(amount, currency):,} {currency}"
+
+
+def status_badge(order: Order):
+    return format_html(
+        '<span class="centra-badge centra-status-{}">{}</span>',
+        order.status,
+        order.get_status_display(),
+    )
+
+
+def hold_marker(order: Order):
+    if not order.on_hold:
+        return ""
+    return format_html(
+        '<span class="centra-hold" title="{}">On hold · {}: {}</span>',
+        order.hold_reason,
+        order.get_hold_kind_display(),
+        order.hold_reason if len(order.hold_reason) <= 60 else order.hold_reason[:57] + "…",
+    )
+
+
+class OrderLineFormSet(forms.BaseInlineFormSet):
+    def clean(self):
+        super().clean()
+        if self.has_changed() and not services.lines_editable(self.instance):
+            raise forms.ValidationError(
+                f"{self.instance} is {self.instance.state_label}: its lines can no longer change."
+            )
 
 
 class OrderLineInline(admin.TabularInline):
     model = OrderLine
+    formset = OrderLineFormSet
     extra = 0
+    fields = [
+        "sku",
+        "product_name",
+        "variant",
+        "quantity",
+        "quantity_cancelled",
+        "unit_price",
+        "tax_percent",
+        "discount",
+        "line_total",
+    ]
+    readonly_fields = ["line_total"]
+
+    @admin.display(description="line total")
+    def line_total(self, line: OrderLine):
+        if line.pk is None:
+            return "—"
+        currency = line.order.currency
+        return money(line_amount(line, line.quantity_active, currency), currency)
+
+    def get_queryset(self, request):
+        # The line total needs the order's currency: one join, not a query per line.
+        return super().get_queryset(request).select_related("order")
+
+    # Lines are part of the order's details: whoever may change the order may
+    # change its lines, while its status allows.
+    def _may_edit(self, request, obj) -> bool:
+        return (
+            obj is not None
+            and request.user.has_perm("orders.change_order")
+            and services.lines_editable(obj)
+        )
+
+    def has_add_permission(self, request, obj=None):
+        return self._may_edit(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return self._may_edit(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return self._may_edit(request, obj)
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.has_perm("orders.view_order")
 
 
 class OrderEventInline(admin.TabularInline):
     model = OrderEvent
+    verbose_name = "event"
+    verbose_name_plural = "timeline"
     extra = 0
     can_delete = False
-    fields = ["created_at", "actor", "subject", "transition", "from_state", "to_state", "message"]
+    fields = ["created_at", "actor", "what", "change", "message"]
     readonly_fields = fields
+    ordering = ["-created_at", "-id"]
+
+    @admin.display(description="what")
+    def what(self, event: OrderEvent):
+        subject = "" if event.subject == OrderEvent.Subject.ORDER else f"{event.subject_ref} "
+        return f"{subject}{event.transition.replace('_', ' ')}"
+
+    @admin.display(description="from → to")
+    def change(self, event: OrderEvent):
+        if event.subject != OrderEvent.Subject.ORDER:
+            return f"{event.from_state} → {event.to_state}" if event.from_state else event.to_state
+        labels = dict((str(value), label) for value, label in S.choices)
+        before = labels.get(event.from_state, event.from_state)
+        after = labels.get(event.to_state, event.to_state)
+        return f"{before} → {after}" if before else after
 
     def has_add_permission(self, request, obj=None):
         return False
 
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.has_perm("orders.view_order")
+
+
+ORDER_STEPS = [
+    Step("confirm", services.confirm_order),
+    Step("unconfirm", services.unconfirm_order),
+    Step("hold", services.hold_order, form=HoldForm, explain_when_blocked=False),
+    Step("resume", services.resume_order, explain_when_blocked=False),
+    Step("cancel", services.cancel_order, form=CancelForm, danger=True),
+    Step("archive", services.archive_order),
+    Step("reactivate", services.reactivate_order),
+    Step(
+        "delete_permanently",
+        services.delete_order_permanently,
+        form=PurgeForm,
+        danger=True,
+        deletes=True,
+        list_only_when={"status": str(S.CANCELLED)},
+    ),
+]
+
 
 @admin.register(Order)
-class OrderAdmin(admin.ModelAdmin):
-    list_display = ["number", "status", "on_hold", "customer_email", "grand_total", "currency"]
-    list_filter = ["status", "on_hold"]
-    search_fields = ["=number", "=customer_email"]
-    readonly_fields = ["number", "status", "on_hold", "hold_kind", "hold_reason", "grand_total"]
-    inlines = [OrderLineInline, OrderEventInline]
+class OrderAdmin(StepsAdminMixin, admin.ModelAdmin):
+    steps = ORDER_STEPS
+
+    list_display = [
+        "number",
+        "placed",
+        "customer",
+        "country",
+        "market",
+        "total",
+        "status_badge",
+        "hold",
+    ]
+    list_select_related = False
+    sortable_by = ["number", "placed"]
+    list_per_page = 50
     show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER
+    list_filter = [
+        StatusFilter,
+        HoldFilter,
+        HoldKindFilter,
+        MarketFilter,
+        CountryFilter,
+        AdvancedOrderFilter,
+    ]
+    search_fields = ["number"]  # shows the box; get_search_results does the work
+    search_help_text = (
+        "Exact order number or email, a SKU, or part of the customer's name. "
+        "Archived orders are searched only under the Archived filter."
+    )
+    inlines = [OrderLineInline, OrderEventInline]
+    readonly_fields = [
+        "number",
+        "status_badge",
+        "hold",
+        "hold_kind",
+        "held_at",
+        "totals",
+        "currency",
+        "market",
+        "pricelist",
+        "language",
+        "shipping_price",
+        "payment_method",
+        "cancel_reason",
+        "created_at",
+        "placed_at",
+        "confirmed_at",
+        "completed_at",
+        "archived_at",
+        "cancelled_at",
+    ]
+    fieldsets = [
+        (
+            None,
+            {"fields": [("number", "status_badge", "hold"), "totals"]},
+        ),
+        ("Customer", {"fields": ["customer_name", "customer_email"]}),
+        (
+            "Billing address",
+            {
+                "fields": [
+                    "billing_name",
+                    "billing_street",
+                    ("billing_zipcode", "billing_city"),
+                    "billing_country",
+                ]
+            },
+        ),
+        (
+            "Shipping address",
+            {
+                "fields": [
+                    "shipping_name",
+                    "shipping_street",
+                    ("shipping_zipcode", "shipping_city"),
+                    "shipping_country",
+                ]
+            },
+        ),
+        (
+            "Shipping and payment",
+            {"fields": ["shipping_method", "shipping_price", "payment_method"]},
+        ),
+        ("Market", {"fields": [("market", "pricelist", "currency", "language")]}),
+        ("Notes", {"fields": ["notes", "gift_message"]}),
+        (
+            "Dates",
+            {
+                "classes": ["collapse"],
+                "fields": [
+                    ("created_at", "placed_at", "confirmed_at"),
+                    ("completed_at", "archived_at", "cancelled_at"),
+                    ("held_at", "hold_kind"),
+                    "cancel_reason",
+                ],
+            },
+        ),
+    ]
+
+    class Media:
+        css = {"all": ["centra/admin.css"]}
+
+    # List columns -----------------------------------------------------------
+
+    @admin.display(description="placed", ordering="placed_at")
+    def placed(self, order: Order):
+        return order.placed_at
+
+    @admin.display(description="customer")
+    def customer(self, order: Order):
+        return format_html(
+            '{}<br><span class="centra-muted">{}</span>', order.customer_name, order.customer_email
+        )
+
+    @admin.display(description="country")
+    def country(self, order: Order):
+        return order.shipping_country
+
+    @admin.display(description="grand total")
+    def total(self, order: Order):
+        amount = money(order.grand_total, order.currency)
+        return format_html('<span class="centra-money">{}</span>', amount)
+
+    @admin.display(description="status")
+    def status_badge(self, order: Order):
+        return status_badge(order)
+
+    @admin.display(description="hold")
+    def hold(self, order: Order):
+        return hold_marker(order)
+
+    @admin.display(description="totals")
+    def totals(self, order: Order):
+        t = order.totals()
+        return format_html(
+            "Subtotal {} · discount {} · shipping {} · tax included {} · "
+            "<strong>grand total {}</strong>",
+            money(t.subtotal, t.currency),
+            money(t.discount, t.currency),
+            money(t.shipping, t.currency),
+            money(t.tax, t.currency),
+            money(order.grand_total, order.currency),
+        )
+
+    # Permissions ------------------------------------------------------------
+
+    def has_add_permission(self, request):
+        # Orders are created by checkout, never typed in.
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        # Only through the "Delete permanently" step, which leaves a tombstone.
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        allowed = super().has_change_permission(request, obj)
+        return allowed and (obj is None or obj.status in DETAILS_EDITABLE)
+
+    # The list ---------------------------------------------------------------
+
+    def get_paginator(self, request, queryset, per_page, orphans=0, allow_empty_first_page=True):
+        return EstimatedCountPaginator(
+            queryset,
+            per_page,
+            orphans,
+            allow_empty_first_page,
+            estimate=is_unfiltered(request.GET),
+        )
+
+    def get_search_results(self, request, queryset, search_term):
+        """Exact number, exact email, SKU, or part of the name — never a scan.
+
+        Numbers and emails are indexed equalities; a SKU is resolved to order ids
+        through its index first, so the name's trigram index and the primary key
+        can be OR-ed by the planner; the name's `icontains` matches the
+        expression index of migration 0003.
+        """
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        matches = Q(pk__in=self.order_ids_by_reference(term))
+        if term.isdigit():
+            matches |= Q(number=int(term))
+        elif "@" in term:
+            matches |= Q(customer_email=term.lower())
+        else:
+            matches |= Q(customer_name__icontains=term)
+        return queryset.filter(matches), False
+
+    def order_ids_by_reference(self, term: str) -> list[int]:
+        """Orders with a line of this SKU (exact)."""
+        lines = OrderLine.objects.filter(sku=term).values_list("order_id", flat=True)
+        return list(lines[:1000])
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {
+            **(extra_context or {}),
+            "placed_drilldown": placed_drilldown(request.GET),
+            "flow_url": reverse("admin:orders_order_flow", current_app=self.admin_site.name),
+        }
+        return super().changelist_view(request, extra_context)
+
+    # The order page ---------------------------------------------------------
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        order = self.get_object(request, unquote(object_id))
+        extra_context = dict(extra_context or {})
+        if order is not None:
+            available, blocked = self.step_buttons(request, order)
+            extra_context.update(
+                step_buttons=available,
+                blocked_steps=blocked,
+                flow_url=reverse(
+                    "admin:orders_order_flow_of",
+                    args=[quote(order.pk)],
+                    current_app=self.admin_site.name,
+                ),
+            )
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        changes = [
+            change_text
+            for formset in formsets
+            if isinstance(formset, OrderLineFormSet)
+            for change_text in _line_changes(formset)
+        ]
+        if changes:
+            services.record_line_changes(
+                order_id=form.instance.pk, by=request.user, changes=changes
+            )
+
+    # Steps --------------------------------------------------------------------
+
+    def step_page_context(self, request, step, objects):
+        if not step.deletes or not objects:
+            return {}
+        pks = [obj.pk for obj in objects]
+        deletable, model_count, _perms, _protected = self.get_deleted_objects(
+            Order.objects.filter(pk__in=pks), request
+        )
+        return {"deletable_objects": deletable, "model_count": dict(model_count).items()}
+
+    # The order flow page ------------------------------------------------------
+
+    def get_urls(self):
+        return [
+            path(
+                "flow/",
+                self.admin_site.admin_view(self.flow_view),
+                name="orders_order_flow",
+            ),
+            path(
+                "<path:object_id>/flow/",
+                self.admin_site.admin_view(self.flow_view),
+                name="orders_order_flow_of",
+            ),
+            *super().get_urls(),
+        ]
+
+    def flow_view(self, request, object_id=None):
+        if not self.has_view_or_change_permission(request):
+            raise PermissionDenied
+        order = None
+        if object_id is not None:
+            order = self.get_object(request, unquote(object_id))
+            if order is None:
+                return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        diagram = build_diagram(
+            Order,
+            positions=ORDER_FLOW_POSITIONS,
+            current=order.status if order else None,
+            title="Order",
+        )
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Order flow — {order}" if order else "Order flow",
+            "subtitle": None,
+            "opts": self.opts,
+            "original": order,
+            "diagrams": [diagram],
+            "media": self.media,
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, "admin/orders/order_flow.html", context)
+
+
+def _line_changes(formset) -> list[str]:
+    changes = [f"added {line}" for line in formset.new_objects]
+    changes += [f"changed {line} ({', '.join(fields)})" for line, fields in formset.changed_objects]
+    changes += [f"removed {line}" for line in formset.deleted_objects]
+    return changes
 
 
 @admin.register(StoreSettings)
 class StoreSettingsAdmin(admin.ModelAdmin):
+    list_display = [
+        "__str__",
+        "autoconfirm",
+        "direct_to_shipment",
+        "direct_capture",
+        "archive_after_days",
+    ]
+
     def has_add_permission(self, request):
         return not StoreSettings.objects.exists()
 
@@ -41,9 +521,14 @@ class StoreSettingsAdmin(admin.ModelAdmin):
 @admin.register(DeletedOrder)
 class DeletedOrderAdmin(admin.ModelAdmin):
     list_display = ["order_number", "deleted_at", "actor", "reason"]
+    search_fields = ["=order_number"]
+    show_full_result_count = False
 
     def has_add_permission(self, request):
         return False
 
     def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False

@@ -148,6 +148,9 @@ class Order(FSMModelMixin, models.Model):
             models.Index(fields=["placed_at"], name="order_placed_idx"),
             models.Index(fields=["customer_email"], name="order_email_idx"),
             models.Index(fields=["-number"], condition=Q(on_hold=True), name="order_on_hold_idx"),
+            # The admin list's market and country filters, in its default order.
+            models.Index(fields=["market", "-number"], name="order_market_number_idx"),
+            models.Index(fields=["shipping_country", "-number"], name="order_country_number_idx"),
         ]
         constraints = [
             models.CheckConstraint(

@@ -16,7 +16,10 @@ from django.db import transaction
 from orders.errors import DomainError
 from orders.events import actor_name, actor_user, record_event
 from orders.fsm import Actor, run_transition
-from orders.models import DeletedOrder, HoldKind, Order, OrderLine, StoreSettings
+from orders.models import DeletedOrder, HoldKind, Order, OrderLine, OrderStatus, StoreSettings
+
+# Lines may be added, changed or removed until the order is being shipped.
+LINE_EDIT_STATUSES = (OrderStatus.INCOMPLETE, OrderStatus.PENDING, OrderStatus.CONFIRMED)
 
 
 def lock_order(order_id: int) -> Order:
@@ -159,3 +162,37 @@ def delete_order_permanently(*, order_id: int, by: Actor, reason: str = "") -> D
         )
         order.delete()
     return tombstone
+
+
+def lines_editable(order: Order) -> bool:
+    """Whether staff may still edit the order's lines (on hold or not)."""
+    return order.status in LINE_EDIT_STATUSES
+
+
+def record_line_changes(*, order_id: int, by: Actor, changes: list[str]) -> Order:
+    """After an edit of an order's lines: recompute its totals and log the edit.
+
+    Called in the transaction that saved the lines, so the totals and the event
+    commit with them or not at all.
+    """
+    with transaction.atomic():
+        order = lock_order(order_id)
+        if not lines_editable(order):
+            raise DomainError(f"{order} is {order.state_label}: its lines can no longer change.")
+        previous = order.grand_total
+        order.recalculate_totals()
+        order.save(update_fields=["grand_total", "updated_at"])
+        record_event(
+            order=order,
+            by=by,
+            transition="edit_lines",
+            from_state=order.status,
+            to_state=order.status,
+            message="Lines changed: " + "; ".join(changes),
+            data={
+                "changes": changes,
+                "grand_total": str(order.grand_total),
+                "previous_grand_total": str(previous),
+            },
+        )
+    return order

@@ -18,3 +18,9 @@ def store(db):
     from orders.models import StoreSettings
 
     return StoreSettings.load()
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hasher(settings):
+    # Every UserFactory hashes a password; the default PBKDF2 costs ~0.3 s each.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -1,0 +1,155 @@
+"""The order flow diagram, drawn from the @transition definitions themselves.
+
+Nodes are the status field's choices, edges are django-fsm's transitions
+(every source, every possible target), so the picture cannot drift from the
+code. Only where each box sits on the page is written here.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from django_fsm import State
+
+NODE_W, NODE_H = 128, 44
+COL, ROW = 200, 190
+MARGIN_X, MARGIN_Y = 40, 110
+
+
+@dataclass
+class Node:
+    value: object
+    label: str
+    x: int
+    y: int
+    loops: list[str] = field(default_factory=list)
+    current: bool = False
+
+    @property
+    def cx(self) -> int:
+        return self.x + NODE_W // 2
+
+    @property
+    def cy(self) -> int:
+        return self.y + NODE_H // 2
+
+
+@dataclass
+class Edge:
+    name: str
+    label: str
+    path: str
+    label_x: float
+    label_y: float
+    title: str
+
+
+@dataclass
+class Diagram:
+    title: str
+    width: int
+    height: int
+    nodes: list[Node]
+    edges: list[Edge]
+
+
+def transitions_of(model, field_name: str = "status"):
+    """(source, target, transition) for every edge the state machine allows.
+
+    A target of None means "same status" (hold, resume); RETURN_VALUE and
+    GET_STATE targets give one edge per allowed state.
+    """
+    status_field = model._meta.get_field(field_name)
+    for transition in status_field.get_all_transitions(model):
+        if isinstance(transition.target, State):
+            targets = list(transition.target.allowed_states)
+        elif transition.target is None:
+            targets = [transition.source]
+        else:
+            targets = [transition.target]
+        for target in targets:
+            yield transition.source, target, transition
+
+
+def describe(transition) -> str:
+    parts = [transition.custom.get("label", transition.name.replace("_", " "))]
+    if transition.permission:
+        parts.append(f"needs {transition.permission}")
+    for condition in transition.conditions:
+        sentence = getattr(condition, "refusal", condition.__name__)
+        parts.append("refused when: " + sentence.replace("{obj}", "it"))
+    return " — ".join(parts)
+
+
+def build_diagram(
+    model,
+    *,
+    positions: dict,
+    field_name: str = "status",
+    current=None,
+    title: str = "",
+) -> Diagram:
+    choices = model._meta.get_field(field_name).choices
+    spare_col = 0
+    nodes: dict = {}
+    for value, label in choices:
+        col, row = positions.get(value, (None, None))
+        if col is None:
+            col, row, spare_col = spare_col, 2, spare_col + 1
+        nodes[value] = Node(
+            value=value,
+            label=str(label),
+            x=MARGIN_X + col * COL,
+            y=MARGIN_Y + row * ROW,
+            current=current is not None and value == current,
+        )
+
+    edges: list[Edge] = []
+    pair_count: dict = {}
+    for source, target, transition in transitions_of(model, field_name):
+        label = transition.custom.get("label", transition.name.replace("_", " "))
+        if source not in nodes:
+            continue
+        if target == source:
+            nodes[source].loops.append(label)
+            continue
+        if target not in nodes:
+            continue
+        key = (source, target)
+        pair_count[key] = pair_count.get(key, 0) + 1
+        edges.append(_edge(nodes[source], nodes[target], transition, label, pair_count[key]))
+
+    width = max(n.x for n in nodes.values()) + NODE_W + MARGIN_X
+    height = max(n.y for n in nodes.values()) + NODE_H + MARGIN_Y
+    return Diagram(
+        title=title or str(model._meta.verbose_name),
+        width=width,
+        height=height,
+        nodes=list(nodes.values()),
+        edges=edges,
+    )
+
+
+def _edge(a: Node, b: Node, transition, label: str, nth: int) -> Edge:
+    """A curved arrow from box a to box b: forward above the row, backward below."""
+    if a.y == b.y:
+        forward = b.x > a.x
+        y = a.y if forward else a.y + NODE_H
+        bend = -(40 + 18 * abs(b.x - a.x) / COL) * nth if forward else 40 * nth
+        x1 = a.cx + (12 if forward else -12)
+        x2 = b.cx - (12 if forward else -12)
+        mx, my = (x1 + x2) / 2, y + bend
+        path = f"M{x1},{y} Q{mx},{my} {x2},{y}"
+        label_y = y + bend / 2 + (-4 if forward else 14)
+        return Edge(transition.name, label, path, mx, label_y, describe(transition))
+    # Between rows: from the bottom of the upper box to the top of the lower one.
+    down = b.y > a.y
+    x1, y1 = a.cx, a.y + (NODE_H if down else 0)
+    x2, y2 = b.cx, b.y + (0 if down else NODE_H)
+    dx = x2 - x1
+    offset = 14 * (nth - 1)
+    mx, my = (x1 + x2) / 2 + offset, (y1 + y2) / 2
+    path = f"M{x1},{y1} C{x1},{my} {x2},{my} {x2},{y2}"
+    slant = math.copysign(1, dx) if dx else 0
+    return Edge(transition.name, label, path, mx + 6 * slant, my - 4, describe(transition))

@@ -1,0 +1,371 @@
+"""The admin's one way of taking a step: on one object (a button) or many (an action).
+
+A `Step` names a service and the model transition whose rules it follows. The
+`StepsAdminMixin` turns a ModelAdmin's list of steps into bulk actions, order
+page buttons, intermediate pages (when the step needs input or a confirmation)
+and the messages afterwards. Every object runs through the service on its own,
+so each is its own transaction and a refusal of one does not stop the others;
+the service, not the button, decides: the page only offers what
+`orders.fsm.refusal()` says is possible now.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.contrib.admin.utils import model_ngettext, quote, unquote
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models
+from django.http import Http404, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.text import capfirst
+
+from orders.errors import DomainError
+from orders.fsm import Actor, action_label, action_past, refusal
+
+# Beyond this a bulk step is refused as a whole: each object is its own
+# transaction, and a thousand of them is already minutes of locks and messages.
+MAX_OBJECTS_PER_STEP = 1000
+
+# The messages name at most this many objects one by one.
+MAX_MESSAGES = 25
+
+
+@dataclass(frozen=True)
+class Step:
+    """One thing staff do to an object, through one service.
+
+    `transition` is the model method whose label, permission and refusals the
+    step follows (defaults to `name`). `service` is called as
+    `service(<id_kwarg>=obj.pk, by=user, **form.cleaned_data)`.
+    """
+
+    name: str
+    service: Callable[..., Any]
+    transition: str = ""
+    form: type[forms.Form] | None = None
+    confirm: bool = False
+    danger: bool = False
+    deletes: bool = False
+    id_kwarg: str = "order_id"
+    # Whether the order page says why the step is blocked when the state fits
+    # (off for toggles like hold/resume, whose other half is the button shown).
+    explain_when_blocked: bool = True
+    # Offer the bulk action only while the list is filtered like this, e.g.
+    # {"status": "6"} so "Delete permanently" is offered for cancelled orders only.
+    list_only_when: dict[str, str] = field(default_factory=dict)
+
+    def method(self, obj: models.Model):
+        return getattr(obj, self.transition or self.name)
+
+    def function(self, model: type[models.Model]):
+        return getattr(model, self.transition or self.name)
+
+    def label(self, model: type[models.Model]) -> str:
+        return capfirst(action_label(self.function(model)))
+
+    def past(self, model: type[models.Model]) -> str:
+        return action_past(self.function(model))
+
+    def permission(self, model: type[models.Model]) -> str | None:
+        transitions = self.function(model)._django_fsm.transitions.values()
+        return next(iter(transitions)).permission
+
+    def refusal(self, obj: models.Model, *, by: Actor) -> str | None:
+        return refusal(self.method(obj), by=by)
+
+    def needs_page(self) -> bool:
+        return bool(self.form or self.confirm)
+
+    def run(self, obj: models.Model, *, by: Actor, params: dict[str, Any]) -> Any:
+        return self.service(**{self.id_kwarg: obj.pk}, by=by, **params)
+
+
+@dataclass
+class Outcome:
+    done: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+
+
+def run_step(step: Step, objects: Iterable[models.Model], *, by: Actor, params: dict) -> Outcome:
+    """Run the step's service once per object; refusals are collected, not raised."""
+    outcome = Outcome()
+    for obj in objects:
+        try:
+            step.run(obj, by=by, params=params)
+        except DomainError as error:
+            outcome.skipped.append(str(error))
+        else:
+            outcome.done.append(reference(obj))
+    return outcome
+
+
+def reference(obj: models.Model) -> str:
+    """How staff name an object in a message: an order's number, a shipment's 1042-1."""
+    return str(getattr(obj, "number", None) or obj.pk)
+
+
+def report(request, step: Step, model: type[models.Model], outcome: Outcome) -> None:
+    """Say per object what happened, and why any was skipped."""
+    opts = model._meta
+    if outcome.done:
+        count = len(outcome.done)
+        noun = opts.verbose_name if count == 1 else opts.verbose_name_plural
+        names = ", ".join(outcome.done[:MAX_MESSAGES])
+        more = f" and {count - MAX_MESSAGES} more" if count > MAX_MESSAGES else ""
+        messages.success(request, f"{count} {noun} {step.past(model)}: {names}{more}.")
+    for sentence in outcome.skipped[:MAX_MESSAGES]:
+        messages.warning(request, f"Skipped: {sentence}")
+    if len(outcome.skipped) > MAX_MESSAGES:
+        messages.warning(request, f"{len(outcome.skipped) - MAX_MESSAGES} more were skipped.")
+    if not outcome.done and not outcome.skipped:
+        messages.warning(request, f"No {opts.verbose_name_plural} were selected.")
+
+
+class StepsAdminMixin:
+    """Bulk actions, buttons and intermediate pages for a ModelAdmin's `steps`."""
+
+    steps: list[Step] = []
+    step_template = "admin/centra/step_form.html"
+
+    # Lookup -----------------------------------------------------------------
+
+    def get_step(self, name: str) -> Step:
+        for step in self.steps:
+            if step.name == name:
+                return step
+        raise Http404(f"No step “{name}”.")
+
+    def user_may_take(self, request, step: Step) -> bool:
+        permission = step.permission(self.model)
+        return not permission or request.user.has_perm(permission)
+
+    # Bulk actions -----------------------------------------------------------
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        # Django's "delete selected" bypasses the state machine; deleting goes
+        # through a step (and a service) or not at all.
+        actions.pop("delete_selected", None)
+        for step in self.steps:
+            if self.user_may_take(request, step) and self.step_offered_in_list(request, step):
+                actions[step.name] = (self._bulk_action(step), step.name, step.label(self.model))
+        return actions
+
+    def step_offered_in_list(self, request, step: Step) -> bool:
+        return all(request.GET.get(k) == v for k, v in step.list_only_when.items())
+
+    def response_action(self, request, queryset):
+        try:
+            for value in request.POST.getlist(helpers.ACTION_CHECKBOX_NAME):
+                self.model._meta.pk.to_python(value)
+        except ValidationError:
+            self.message_user(
+                request, "The selection was not understood; nothing was changed.", messages.ERROR
+            )
+            return None
+        if self._refused_as_not_offered(request):
+            return None
+        return super().response_action(request, queryset)
+
+    def changelist_view(self, request, extra_context=None):
+        # Django ignores an action POSTed to a list that offers none (a user
+        # without any step permission); say no instead.
+        if (
+            request.method == "POST"
+            and "action" in request.POST
+            and self.has_view_or_change_permission(request)
+            and not self.get_actions(request)
+            and self._refused_as_not_offered(request)
+        ):
+            return HttpResponseRedirect(request.get_full_path())
+        return super().changelist_view(request, extra_context)
+
+    def _refused_as_not_offered(self, request) -> bool:
+        """Say why a step the user cannot take here was refused, rather than
+        Django's generic "No action selected."."""
+        name = request.POST.get("action", "")
+        step = next((s for s in self.steps if s.name == name), None)
+        if step is None or name in self.get_actions(request):
+            return False
+        plural = self.model._meta.verbose_name_plural
+        label = step.label(self.model)
+        if not self.user_may_take(request, step):
+            sentence = f"You do not have permission to {label.lower()} {plural}."
+        else:
+            sentence = f"{label} is not offered for these {plural}."
+        self.message_user(request, sentence, messages.ERROR)
+        return True
+
+    def _bulk_action(self, step: Step):
+        def action(modeladmin, request, queryset):
+            return modeladmin.take_step_in_bulk(request, queryset, step)
+
+        action.__name__ = step.name
+        return action
+
+    def take_step_in_bulk(self, request, queryset, step: Step):
+        objects = list(queryset[: MAX_OBJECTS_PER_STEP + 1])
+        if len(objects) > MAX_OBJECTS_PER_STEP:
+            self.message_user(
+                request,
+                f"Select at most {MAX_OBJECTS_PER_STEP} {self.model._meta.verbose_name_plural} "
+                "for one action; nothing was changed.",
+                messages.ERROR,
+            )
+            return None
+        if not step.needs_page():
+            report(request, step, self.model, run_step(step, objects, by=request.user, params={}))
+            return None
+        form = self._step_form(step, request.POST if request.POST.get("post") else None)
+        if form.is_bound and form.is_valid():
+            outcome = run_step(step, objects, by=request.user, params=form.cleaned_data)
+            report(request, step, self.model, outcome)
+            return None
+        return self.render_step_page(request, step, objects, form, bulk=True)
+
+    # One object: buttons and the step view ------------------------------------
+
+    def get_urls(self):
+        info = self.opts.app_label, self.opts.model_name
+        return [
+            path(
+                "<path:object_id>/step/<str:step_name>/",
+                self.admin_site.admin_view(self.step_view),
+                name="{}_{}_step".format(*info),
+            ),
+            *super().get_urls(),
+        ]
+
+    def step_url(self, obj, step: Step) -> str:
+        info = self.opts.app_label, self.opts.model_name
+        return reverse(
+            "admin:{}_{}_step".format(*info),
+            args=[quote(obj.pk), step.name],
+            current_app=self.admin_site.name,
+        )
+
+    def step_buttons(self, request, obj) -> tuple[list[dict], list[str]]:
+        """The steps this user may take on `obj` now, and why the others they
+        could take in principle are blocked (state fits, but e.g. it is on hold)."""
+        available, blocked = [], []
+        for step in self.steps:
+            if not self.user_may_take(request, step):
+                continue
+            sentence = step.refusal(obj, by=request.user)
+            if sentence is None:
+                available.append(
+                    {
+                        "name": step.name,
+                        "label": step.label(self.model),
+                        "url": self.step_url(obj, step),
+                        "page": step.needs_page(),
+                        "danger": step.danger,
+                    }
+                )
+            elif step.explain_when_blocked and self._state_fits(step, obj):
+                blocked.append(sentence)
+        return available, blocked
+
+    def _state_fits(self, step: Step, obj) -> bool:
+        meta = step.method(obj)._django_fsm
+        return meta.has_transition(meta.field.get_state(obj))
+
+    def step_view(self, request, object_id, step_name):
+        step = self.get_step(step_name)
+        obj = self.get_object(request, unquote(object_id))
+        if obj is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        if not self.has_view_or_change_permission(request, obj):
+            raise PermissionDenied
+        change_url = reverse(
+            f"admin:{self.opts.app_label}_{self.opts.model_name}_change",
+            args=[quote(obj.pk)],
+            current_app=self.admin_site.name,
+        )
+        if request.method == "POST":
+            form = self._step_form(step, request.POST) if step.needs_page() else None
+            if form is None or form.is_valid():
+                params = form.cleaned_data if form else {}
+                try:
+                    step.run(obj, by=request.user, params=params)
+                except DomainError as error:
+                    self.message_user(request, str(error), messages.ERROR)
+                    return HttpResponseRedirect(change_url)
+                report(request, step, self.model, _single(reference(obj)))
+                if step.deletes:
+                    return HttpResponseRedirect(
+                        reverse(
+                            f"admin:{self.opts.app_label}_{self.opts.model_name}_changelist",
+                            current_app=self.admin_site.name,
+                        )
+                    )
+                return HttpResponseRedirect(change_url)
+            return self.render_step_page(request, step, [obj], form, bulk=False)
+        sentence = step.refusal(obj, by=request.user)
+        if sentence:
+            self.message_user(request, sentence, messages.ERROR)
+            return HttpResponseRedirect(change_url)
+        return self.render_step_page(request, step, [obj], self._step_form(step, None), bulk=False)
+
+    # Intermediate page ------------------------------------------------------
+
+    def _step_form(self, step: Step, data):
+        form_class = step.form or forms.Form
+        return form_class(data)
+
+    def step_page_context(self, request, step: Step, objects: list) -> dict:
+        """Extra context for the intermediate page; admins add what the step deletes."""
+        return {}
+
+    def render_step_page(self, request, step: Step, objects: list, form, *, bulk: bool):
+        takes, skips = [], []
+        for obj in objects:
+            sentence = step.refusal(obj, by=request.user)
+            (skips if sentence else takes).append((obj, sentence))
+        opts = self.model._meta
+        label = step.label(self.model)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"{label}: {len(objects)} {model_ngettext(opts, len(objects))}"
+            if bulk
+            else f"{label} {objects[0]}",
+            "subtitle": None,
+            "opts": opts,
+            "step": step,
+            "step_label": step.label(self.model),
+            "step_past": step.past(self.model),
+            "form": form,
+            "takes": takes,
+            "skips": skips,
+            "bulk": bulk,
+            "objects": objects,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            "media": self.media + form.media,
+            **self.step_page_context(request, step, [obj for obj, _ in takes]),
+        }
+        if not bulk:
+            context["original"] = objects[0]
+        request.current_app = self.admin_site.name
+        return TemplateResponse(
+            request,
+            [
+                f"admin/{opts.app_label}/{opts.model_name}/step_{step.name}.html",
+                self.step_template,
+            ],
+            context,
+        )
+
+
+def _single(ref: str) -> Outcome:
+    return Outcome(done=[ref])
+
+
+class StepsModelAdmin(StepsAdminMixin, admin.ModelAdmin):
+    pass

@@ -1,0 +1,244 @@
+"""The order page: exactly the allowed buttons, editable details, lines, timeline,
+query budget, and the order flow page."""
+
+import re
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from orders.models import Order, OrderEvent, OrderStatus
+from orders.roles import BACKOFFICE_ADMIN, CUSTOMER_SERVICE
+from tests.admin_support import NO_PERMISSIONS, ORDERS_URL, ROLES, role_user
+from tests.factories import LineDataFactory, OrderEventFactory, OrderFactory
+from tests.helpers import snapshot
+from tests.test_order_transitions import ALLOWED, PERMISSIONS, STATES
+
+S = OrderStatus
+
+
+def page_url(order) -> str:
+    return f"{ORDERS_URL}{order.pk}/change/"
+
+
+def buttons(html: str) -> set[str]:
+    return set(re.findall(r'data-step="([a-z_]+)"', html))
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize(("status", "held"), STATES)
+def test_buttons_are_exactly_the_steps_this_user_may_take_now(client, role, status, held):
+    user = role_user(role)
+    client.force_login(user)
+    order = OrderFactory(status=status, on_hold=held)
+    response = client.get(page_url(order))
+    if role == NO_PERMISSIONS:
+        assert response.status_code == 403
+        return
+    expected = {
+        step
+        for step, table in ALLOWED.items()
+        if step != "checkout" and (status, held) in table and user.has_perm(PERMISSIONS[step])
+    }
+    assert buttons(response.content.decode()) == expected
+
+
+@pytest.mark.django_db
+def test_steps_without_input_are_csrf_protected_post_buttons(client):
+    client.force_login(role_user(CUSTOMER_SERVICE))
+    order = OrderFactory(status=S.PENDING)
+    html = client.get(page_url(order)).content.decode()
+    confirm_form = re.search(r'<form method="post" action="([^"]+)"[^>]*>(.*?)</form>', html, re.S)
+    assert confirm_form.group(1) == f"{ORDERS_URL}{order.pk}/step/confirm/"
+    assert 'name="csrfmiddlewaretoken"' in confirm_form.group(2)
+    # Steps that need input link to their page.
+    assert f'href="{ORDERS_URL}{order.pk}/step/hold/"' in html
+    assert f'href="{ORDERS_URL}{order.pk}/step/cancel/"' in html
+
+
+@pytest.mark.django_db
+def test_a_held_order_says_why_it_cannot_proceed(client):
+    client.force_login(role_user(CUSTOMER_SERVICE))
+    order = OrderFactory(status=S.PENDING, on_hold=True)
+    response = client.get(page_url(order))
+    assert response.context["blocked_steps"] == [
+        f"Order {order.number} is on hold: resume it first."
+    ]
+
+
+def change_form_data(response) -> dict:
+    """The change form's current values, as the browser would post them back."""
+    data = {}
+    form = response.context["adminform"].form
+    for name in form.fields:
+        value = form[name].value()
+        data[name] = "" if value is None else value
+    for inline in response.context["inline_admin_formsets"]:
+        formset = inline.formset
+        for key, value in formset.management_form.initial.items():
+            data[f"{formset.prefix}-{key}"] = value
+        for form in formset.forms:
+            for name in form.fields:
+                value = form[name].value()
+                data[form.add_prefix(name)] = "" if value is None else value
+    return data
+
+
+@pytest.mark.django_db
+def test_details_stay_editable_on_hold_and_the_status_is_never_a_field(client):
+    client.force_login(role_user(CUSTOMER_SERVICE))
+    order = OrderFactory(status=S.CONFIRMED, on_hold=True)
+    response = client.get(page_url(order))
+    form_fields = set(response.context["adminform"].form.fields)
+    assert "notes" in form_fields and "shipping_street" in form_fields
+    assert not form_fields & {"status", "on_hold", "hold_reason", "grand_total", "number"}
+
+    data = change_form_data(response) | {
+        "notes": "Call before delivery",
+        "shipping_street": "Storgatan 1",
+        # Tampering: fields that are not on the form are ignored.
+        "status": str(S.CANCELLED),
+        "on_hold": "",
+        "grand_total": "0.01",
+    }
+    saved = client.post(page_url(order), data)
+    assert saved.status_code == 302, saved.context["adminform"].form.errors
+    order.refresh_from_db()
+    assert (order.notes, order.shipping_street) == ("Call before delivery", "Storgatan 1")
+    assert (order.status, order.on_hold) == (S.CONFIRMED, True)
+    assert order.grand_total != Decimal("0.01")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("status", [S.COMPLETED, S.ARCHIVED, S.CANCELLED])
+def test_closed_orders_are_read_only(client, status):
+    client.force_login(role_user(BACKOFFICE_ADMIN))
+    order = OrderFactory(status=status)
+    response = client.get(page_url(order))
+    assert response.status_code == 200
+    assert not response.context["has_change_permission"]
+    before = snapshot(order)
+    client.post(page_url(order), {"notes": "changed"})
+    assert snapshot(order) == before
+
+
+@pytest.mark.django_db
+def test_line_edits_recompute_the_total_and_are_logged_while_the_status_allows(client):
+    client.force_login(role_user(CUSTOMER_SERVICE))
+    order = OrderFactory(
+        status=S.PENDING,
+        on_hold=True,
+        shipping_price=Decimal("5.00"),
+        lines=[LineDataFactory(quantity=1, unit_price=Decimal("10.00"))],
+    )
+    response = client.get(page_url(order))
+    data = change_form_data(response)
+    data["lines-0-quantity"] = 3
+    saved = client.post(page_url(order), data)
+    assert saved.status_code == 302
+    order.refresh_from_db()
+    assert order.grand_total == Decimal("35.00")
+    event = OrderEvent.objects.filter(order=order).last()
+    assert event.transition == "edit_lines"
+    assert event.data["previous_grand_total"] == "15.00"
+
+
+@pytest.mark.django_db
+def test_lines_are_read_only_once_the_order_is_processing(client):
+    client.force_login(role_user(BACKOFFICE_ADMIN))
+    order = OrderFactory(status=S.PROCESSING)
+    response = client.get(page_url(order))
+    lines_inline = response.context["inline_admin_formsets"][0]
+    assert not lines_inline.has_change_permission
+    before = snapshot(order)
+    data = change_form_data(response)
+    line = order.lines.first()
+    data |= {
+        "lines-TOTAL_FORMS": 1,
+        "lines-INITIAL_FORMS": 1,
+        "lines-0-id": line.pk,
+        "lines-0-order": order.pk,
+        "lines-0-quantity": 99,
+        "lines-0-unit_price": "0.01",
+    }
+    client.post(page_url(order), data)
+    after = snapshot(order)
+    # The details form saved (the order is open), the lines did not change.
+    assert after["lines"] == before["lines"]
+    assert (after["grand_total"], after["status"], after["events"]) == (
+        before["grand_total"],
+        before["status"],
+        before["events"],
+    )
+
+
+@pytest.mark.django_db
+def test_the_timeline_shows_who_when_what_read_only(client):
+    client.force_login(role_user(CUSTOMER_SERVICE))
+    order = OrderFactory(status=S.CONFIRMED, on_hold=True)
+    response = client.get(page_url(order))
+    timeline = response.context["inline_admin_formsets"][1]
+    assert (
+        not (timeline.has_add_permission or timeline.has_change_permission)
+        and not timeline.has_delete_permission
+    )
+    html = response.content.decode()
+    assert "Put on hold (Manual): Held by the factory" in html
+    assert "Pending → Confirmed" in html
+    assert "factory" in html
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", [CUSTOMER_SERVICE, BACKOFFICE_ADMIN])
+def test_order_page_queries_do_not_grow_with_lines_or_events(
+    client, django_assert_max_num_queries, role
+):
+    client.force_login(role_user(role))
+    small = OrderFactory(status=S.PENDING, lines=LineDataFactory.build_batch(1))
+    big = OrderFactory(status=S.PENDING, on_hold=True, lines=LineDataFactory.build_batch(40))
+    OrderEventFactory.create_batch(60, order=big)
+    counts = []
+    for order in (small, big):
+        with (
+            django_assert_max_num_queries(25),
+            CaptureQueriesContext(connection) as queries,
+        ):
+            response = client.get(page_url(order))
+        assert response.status_code == 200
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
+
+
+@pytest.mark.django_db
+def test_flow_page_is_drawn_from_the_transitions_and_highlights_the_order(client):
+    client.force_login(role_user(CUSTOMER_SERVICE))
+    order = OrderFactory(status=S.PROCESSING, on_hold=True)
+    response = client.get(f"{ORDERS_URL}{order.pk}/flow/")
+    assert response.status_code == 200
+    (diagram,) = response.context["diagrams"]
+    assert [node.value for node in diagram.nodes if node.current] == [S.PROCESSING]
+    assert {node.value for node in diagram.nodes} == set(S.values)
+    edges = {edge.name for edge in diagram.edges}
+    loops = {label for node in diagram.nodes for label in node.loops}
+    field = Order._meta.get_field("status")
+    names = {t.name for t in field.get_all_transitions(Order)}
+    labels = {t.custom.get("label", t.name) for t in field.get_all_transitions(Order)}
+    # Every transition of the model is an arrow, or a note under its box.
+    assert names == edges | {
+        t.name for t in field.get_all_transitions(Order) if t.custom.get("label") in loops
+    }
+    assert loops <= labels
+    html = response.content.decode()
+    assert 'class="centra-flow-node current" data-state="3"' in html
+    assert "<script" not in html.split("<svg", 1)[1]
+
+    plain = client.get(f"{ORDERS_URL}flow/")
+    assert not [n for n in plain.context["diagrams"][0].nodes if n.current]
+
+
+@pytest.mark.django_db
+def test_flow_page_needs_view_permission(client):
+    client.force_login(role_user(NO_PERMISSIONS))
+    assert client.get(f"{ORDERS_URL}flow/").status_code == 403
