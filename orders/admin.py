@@ -26,7 +26,6 @@ from orders.admin_lists import (
     HoldKindFilter,
     MarketFilter,
     StatusFilter,
-    is_unfiltered,
     placed_drilldown,
 )
 from orders.admin_steps import Step, StepsAdminMixin
@@ -367,12 +366,14 @@ class OrderAdmin(StepsAdminMixin, admin.ModelAdmin):
     # The list ---------------------------------------------------------------
 
     def get_paginator(self, request, queryset, per_page, orphans=0, allow_empty_first_page=True):
+        # A search finds a handful of orders: count them exactly, without
+        # asking the planner first.
         return EstimatedCountPaginator(
             queryset,
             per_page,
             orphans,
             allow_empty_first_page,
-            estimate=is_unfiltered(request.GET),
+            may_estimate=not request.GET.get("q"),
         )
 
     def get_search_results(self, request, queryset, search_term):
@@ -512,7 +513,9 @@ class StoreSettingsAdmin(admin.ModelAdmin):
     ]
 
     def has_add_permission(self, request):
-        return not StoreSettings.objects.exists()
+        # The single row exists from the migration on (and `load()` makes it);
+        # asking the database here would cost a query on every admin page.
+        return False
 
     def has_delete_permission(self, request, obj=None):
         return False

@@ -151,6 +151,7 @@ class Order(FSMModelMixin, models.Model):
             # The admin list's market and country filters, in its default order.
             models.Index(fields=["market", "-number"], name="order_market_number_idx"),
             models.Index(fields=["shipping_country", "-number"], name="order_country_number_idx"),
+            models.Index(fields=["grand_total"], name="order_grand_total_idx"),
         ]
         constraints = [
             models.CheckConstraint(

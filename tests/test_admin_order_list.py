@@ -219,10 +219,12 @@ def test_a_small_table_is_counted_exactly_and_only_once(cs_client):
 
 @pytest.mark.postgres
 @pytest.mark.django_db
-def test_postgres_estimate_replaces_count_when_unfiltered(cs_client, monkeypatch):
+def test_postgres_estimates_large_lists_and_counts_small_ones(cs_client, monkeypatch):
     OrderFactory.create_batch(30, status=S.PENDING)
+    OrderFactory.create_batch(3, status=S.CONFIRMED)
     OrderFactory(status=S.ARCHIVED)
-    monkeypatch.setattr(EstimatedCountPaginator, "estimate_above", 1)
+    # As if 20 rows were "large": the real threshold is 10,000.
+    monkeypatch.setattr(EstimatedCountPaginator, "estimate_above", 20)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE orders_order")
 
@@ -233,14 +235,20 @@ def test_postgres_estimate_replaces_count_when_unfiltered(cs_client, monkeypatch
     assert any("RELTUPLES" in s for s in sql)
     cl = response.context["cl"]
     assert cl.paginator.estimated
-    assert 25 <= cl.result_count <= 35
+    assert 25 <= cl.result_count <= 40
     assert "about " in response.content.decode()
 
-    # A filtered list is counted exactly.
+    # A small filtered result is counted exactly.
     with CaptureQueriesContext(connection) as queries:
-        response = cs_client.get(ORDERS_URL + "?status=1")
+        response = cs_client.get(ORDERS_URL + f"?status={S.CONFIRMED}")
     assert any("COUNT(" in q["sql"].upper() for q in queries)
-    assert response.context["cl"].result_count == 30
+    assert response.context["cl"].result_count == 3
+    assert not response.context["cl"].paginator.estimated
+
+    # A search is counted exactly without asking the planner.
+    with CaptureQueriesContext(connection) as queries:
+        response = cs_client.get(ORDERS_URL + "?q=example.com")
+    assert not any("EXPLAIN" in q["sql"].upper() for q in queries)
     assert not response.context["cl"].paginator.estimated
 
 
