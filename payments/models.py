@@ -247,7 +247,7 @@ class PaymentTransaction(models.Model):
         max_length=200, blank=True, help_text="Staff's reference: bank transfer id, refund reason."
     )
     reverses = models.OneToOneField(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="reversed_by"
+        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="reversed_by"
     )
     # Set once, when a payment recorded by hand is marked unpaid; the only change
     # a ledger row ever gets, so the same shipment can be marked paid again.

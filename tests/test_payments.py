@@ -608,3 +608,16 @@ def test_payments_never_imports_shipments():
     for path in Path("payments").rglob("*.py"):
         source = path.read_text()
         assert "import shipments" not in source and "from shipments" not in source, path
+
+
+@pytest.mark.django_db
+def test_a_cancelled_order_with_a_reversed_manual_payment_can_be_deleted(finance):
+    order = order_of("100.00", status=S.CONFIRMED)
+    ref = f"{order.number}-1"
+    pay.record_manual_payment(order_id=order.pk, amount=Decimal("10"), by=finance, shipment_ref=ref)
+    pay.reverse_manual_payment(order_id=order.pk, shipment_ref=ref, by=finance)
+    services.cancel_order(order_id=order.pk, by="system", reason="Paid by mistake")
+    assert [kind for kind, _, _ in ledger(order)] == ["authorize", "capture", "reversal", "void"]
+    services.delete_order_permanently(order_id=order.pk, by="system", reason="GDPR")
+    assert not Payment.objects.filter(order_id=order.pk).exists()
+    assert not PaymentTransaction.objects.filter(payment__order_id=order.pk).exists()
