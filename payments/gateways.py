@@ -49,7 +49,12 @@ class GatewayResult:
 
 
 class Gateway:
-    """The interface every provider implements; `name` is stored on the payment."""
+    """The interface every provider implements; `name` is stored on the payment.
+
+    A provider that cannot be reached answers with a declined result carrying
+    the reason, rather than raising: an exception rolls the whole service back,
+    leaving no ledger row of the attempt.
+    """
 
     name = ""
     # False for providers that never move money themselves (invoice, bank

@@ -149,7 +149,7 @@ def _declined(payment: Payment, *, operation: str, amount: Decimal, result: Gate
     )
 
 
-def _apply(
+def _transition_payment(
     payment: Payment,
     method,
     *,
@@ -301,7 +301,7 @@ def _capture(
         if result.approved:
             shipment = f" for shipment {shipment_ref}" if shipment_ref else ""
             verb = "Marked as paid" if manual else "Captured"
-            _apply(
+            _transition_payment(
                 payment,
                 method,
                 by=by,
@@ -395,7 +395,7 @@ def reverse_manual_payment(*, order_id: int, shipment_ref: str, by: Actor) -> Pa
             user=actor_user(by),
             actor=actor_name(by),
         )
-        _apply(
+        _transition_payment(
             payment,
             payment.reverse_manual,
             by=by,
@@ -430,7 +430,7 @@ def refund_payment(*, order_id: int, amount: Decimal, reason: str, by: Actor) ->
             payment, kind=Kind.REFUND, amount=amount, result=result, by=by, reference=reason
         )
         if result.approved:
-            _apply(
+            _transition_payment(
                 payment,
                 payment.refund,
                 by=by,
@@ -456,7 +456,7 @@ def void_payment(*, order_id: int, by: Actor) -> PaymentTransaction:
         result = gateway_for(payment.method).void(payment, amount)
         row = _record_call(payment, kind=Kind.VOID, amount=amount, result=result, by=by)
         if result.approved:
-            _apply(
+            _transition_payment(
                 payment,
                 payment.void,
                 by=by,
