@@ -199,19 +199,17 @@ class PaymentFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Payment
 
+    order = factory.SubFactory(OrderFactory, status=S.PENDING)
+    test_decline = ""
+
     @classmethod
-    def _create(cls, model_class, *args, order=None, test_decline="", **kwargs):
-        order = order or OrderFactory(status=S.PENDING, **_prefixed(kwargs, "order__"))
+    def _create(cls, model_class, *args, order, test_decline="", **kwargs):
         payment = Payment.objects.get(order=order)
         if test_decline:
             # A test-gateway setting, not a state: plain update is fine.
             Payment.objects.filter(pk=payment.pk).update(test_decline=test_decline)
             payment.refresh_from_db()
         return payment
-
-
-def _prefixed(kwargs: dict, prefix: str) -> dict:
-    return {k.removeprefix(prefix): v for k, v in kwargs.items() if k.startswith(prefix)}
 
 
 class PaymentTransactionFactory(factory.django.DjangoModelFactory):

@@ -580,6 +580,8 @@ def test_the_database_refuses_a_second_capture_row_for_a_shipment():
 def test_factories_go_through_the_services():
     payment = PaymentFactory(test_decline="void")
     assert (payment.status, payment.test_decline) == (P.AUTHORIZED, "void")
+    confirmed = PaymentFactory(order__status=S.CONFIRMED, order__currency="SEK")
+    assert (confirmed.order.status, confirmed.currency) == (S.CONFIRMED, "SEK")
     refund = PaymentTransactionFactory(payment=payment, kind="refund", amount=Decimal("5"))
     payment.refresh_from_db()
     assert refund.kind == "refund"
