@@ -23,7 +23,7 @@ from tests.admin_support import (
 )
 from tests.factories import OrderFactory
 from tests.helpers import snapshot
-from tests.test_order_transitions import ALLOWED, DELETED, PERMISSIONS, STATES
+from tests.test_order_transitions import ALLOWED, DELETED, PAYMENT_EVENTS, PERMISSIONS, STATES
 
 S = OrderStatus
 ADMIN_STEPS = [step for step in ALLOWED if step != "checkout"]
@@ -62,8 +62,11 @@ def assert_done(order, before, expected, step):
         return
     after = Order.objects.get(pk=order.pk)
     assert (after.status, after.on_hold) == expected
-    assert OrderEvent.objects.filter(order=order).count() == before["events"] + 1
-    assert OrderEvent.objects.filter(order=order).last().transition == step
+    # One order event (cancel also voids the payment's authorization: one more).
+    assert OrderEvent.objects.filter(order=order).count() == (
+        before["events"] + 1 + PAYMENT_EVENTS.get(step, 0)
+    )
+    assert OrderEvent.objects.filter(order=order, subject="order").last().transition == step
 
 
 @pytest.mark.django_db
@@ -230,6 +233,8 @@ def test_delete_permanently_lists_exactly_what_will_be_deleted_before_deleting(c
         "orders": 1,
         "order lines": doomed.lines.count(),
         "order events": doomed.events.count(),
+        "payments": 1,
+        "payment transactions": doomed.payment.transactions.count(),
     }
     html = page.content.decode()
     for line in doomed.lines.all():
