@@ -25,6 +25,7 @@ from orders.admin_lists import (
     HoldFilter,
     HoldKindFilter,
     MarketFilter,
+    PaymentFilter,
     StatusFilter,
     placed_drilldown,
 )
@@ -38,6 +39,8 @@ from orders.models import (
     StoreSettings,
 )
 from orders.money import line_amount, quantize
+from payments.admin import payment_badge
+from payments.models import Payment, PaymentTransaction
 
 S = OrderStatus
 
@@ -215,8 +218,10 @@ class OrderAdmin(StepsAdminMixin, admin.ModelAdmin):
         "total",
         "status_badge",
         "hold",
+        "payment_state",
     ]
-    list_select_related = False
+    # The payment is one-to-one: joined, never a query per row.
+    list_select_related = ["payment"]
     sortable_by = ["number", "placed"]
     list_per_page = 50
     show_full_result_count = False
@@ -227,6 +232,7 @@ class OrderAdmin(StepsAdminMixin, admin.ModelAdmin):
         HoldKindFilter,
         MarketFilter,
         CountryFilter,
+        PaymentFilter,
         AdvancedOrderFilter,
     ]
     search_fields = ["number"]  # shows the box; get_search_results does the work
@@ -336,6 +342,14 @@ class OrderAdmin(StepsAdminMixin, admin.ModelAdmin):
     def hold(self, order: Order):
         return hold_marker(order)
 
+    @admin.display(description="payment")
+    def payment_state(self, order: Order):
+        try:
+            payment = order.payment
+        except Payment.DoesNotExist:
+            return ""
+        return payment_badge(payment)
+
     @admin.display(description="totals")
     def totals(self, order: Order):
         t = order.totals()
@@ -424,8 +438,36 @@ class OrderAdmin(StepsAdminMixin, admin.ModelAdmin):
                     args=[quote(order.pk)],
                     current_app=self.admin_site.name,
                 ),
+                **self.payment_context(request, order),
             )
         return super().change_view(request, object_id, form_url, extra_context)
+
+    def payment_context(self, request, order: Order) -> dict:
+        """The payment, its ledger and the payment steps this user may take now."""
+        payment = Payment.objects.filter(order=order).first()
+        if payment is None:
+            return {}
+        payment.order = order
+        payment_admin = self.admin_site.get_model_admin(Payment)
+        available, _blocked = payment_admin.step_buttons(request, payment)
+        currency = payment.currency
+        return {
+            "payment": payment,
+            "payment_amounts": {
+                "authorized": money(payment.authorized_amount, currency),
+                "captured": money(payment.captured_amount, currency),
+                "refunded": money(payment.refunded_amount, currency),
+            },
+            "payment_step_buttons": available,
+            "payment_url": reverse(
+                "admin:payments_payment_change",
+                args=[payment.pk],
+                current_app=self.admin_site.name,
+            )
+            if payment_admin.has_view_permission(request, payment)
+            else "",
+            "ledger": PaymentTransaction.objects.filter(payment=payment).order_by("created_at"),
+        }
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)

@@ -24,6 +24,7 @@ from django.utils.functional import cached_property
 
 from orders.filters import OrderFilterSet
 from orders.models import HoldKind, Order, OrderStatus
+from payments.models import PaymentStatus
 
 
 class EstimatedCountPaginator(Paginator):
@@ -164,7 +165,15 @@ class CountryFilter(FilterSetListFilter):
         return [(v, v) for v in sorted({*values, *([current.upper()] if current else [])})]
 
 
-SIDEBAR_PARAMETERS = {"status", "on_hold", "hold_kind", "market", "country"}
+class PaymentFilter(FilterSetListFilter):
+    title = "payment"
+    parameter_name = "payment"
+
+    def lookups(self, request, model_admin):
+        return [(v, label) for v, label in PaymentStatus.choices if v != PaymentStatus.NEW]
+
+
+SIDEBAR_PARAMETERS = {"status", "on_hold", "hold_kind", "market", "country", "payment"}
 
 
 class AdvancedOrderFilter(admin.ListFilter):

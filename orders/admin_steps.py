@@ -54,6 +54,12 @@ class Step:
     danger: bool = False
     deletes: bool = False
     id_kwarg: str = "order_id"
+    # The attribute of the object that the service's id argument takes, e.g.
+    # "order_id" for payments, whose services are keyed by order.
+    id_attr: str = "pk"
+    # Turns the form's cleaned data into the service's arguments for one
+    # object (e.g. a blank refund amount means everything refundable).
+    params_for: Callable[[Any, dict], dict] | None = None
     # Whether the order page says why the step is blocked when the state fits
     # (off for toggles like hold/resume, whose other half is the button shown).
     explain_when_blocked: bool = True
@@ -84,7 +90,9 @@ class Step:
         return bool(self.form or self.confirm)
 
     def run(self, obj: models.Model, *, by: Actor, params: dict[str, Any]) -> Any:
-        return self.service(**{self.id_kwarg: obj.pk}, by=by, **params)
+        if self.params_for:
+            params = self.params_for(obj, params)
+        return self.service(**{self.id_kwarg: getattr(obj, self.id_attr)}, by=by, **params)
 
 
 @dataclass
@@ -93,7 +101,14 @@ class Outcome:
     skipped: list[str] = field(default_factory=list)
 
 
-def run_step(step: Step, objects: Iterable[models.Model], *, by: Actor, params: dict) -> Outcome:
+def run_step(
+    step: Step,
+    objects: Iterable[models.Model],
+    *,
+    by: Actor,
+    params: dict,
+    name: Callable[[models.Model], str],
+) -> Outcome:
     """Run the step's service once per object; refusals are collected, not raised."""
     outcome = Outcome()
     for obj in objects:
@@ -102,13 +117,8 @@ def run_step(step: Step, objects: Iterable[models.Model], *, by: Actor, params: 
         except DomainError as error:
             outcome.skipped.append(str(error))
         else:
-            outcome.done.append(reference(obj))
+            outcome.done.append(name(obj))
     return outcome
-
-
-def reference(obj: models.Model) -> str:
-    """How staff name an object in a message: an order's number, a shipment's 1042-1."""
-    return str(getattr(obj, "number", None) or obj.pk)
 
 
 def report(request, step: Step, model: type[models.Model], outcome: Outcome) -> None:
@@ -144,7 +154,14 @@ class StepsAdminMixin:
 
     def user_may_take(self, request, step: Step) -> bool:
         permission = step.permission(self.model)
+        if callable(permission):
+            # Decided per object (e.g. voiding); the refusal check says no there.
+            return True
         return not permission or request.user.has_perm(permission)
+
+    def object_reference(self, obj) -> str:
+        """How staff name an object in a message: an order's number, a shipment's 1042-1."""
+        return str(getattr(obj, "number", None) or obj.pk)
 
     # Bulk actions -----------------------------------------------------------
 
@@ -221,11 +238,16 @@ class StepsAdminMixin:
             )
             return None
         if not step.needs_page():
-            report(request, step, self.model, run_step(step, objects, by=request.user, params={}))
+            outcome = run_step(
+                step, objects, by=request.user, params={}, name=self.object_reference
+            )
+            report(request, step, self.model, outcome)
             return None
         form = self._step_form(step, request.POST if request.POST.get("post") else None)
         if form.is_bound and form.is_valid():
-            outcome = run_step(step, objects, by=request.user, params=form.cleaned_data)
+            outcome = run_step(
+                step, objects, by=request.user, params=form.cleaned_data, name=self.object_reference
+            )
             report(request, step, self.model, outcome)
             return None
         return self.render_step_page(request, step, objects, form, bulk=True)
@@ -298,7 +320,7 @@ class StepsAdminMixin:
                 except DomainError as error:
                     self.message_user(request, str(error), messages.ERROR)
                     return HttpResponseRedirect(change_url)
-                report(request, step, self.model, _single(reference(obj)))
+                report(request, step, self.model, Outcome(done=[self.object_reference(obj)]))
                 if step.deletes:
                     return HttpResponseRedirect(
                         reverse(
@@ -361,10 +383,6 @@ class StepsAdminMixin:
             ],
             context,
         )
-
-
-def _single(ref: str) -> Outcome:
-    return Outcome(done=[ref])
 
 
 class StepsModelAdmin(StepsAdminMixin, admin.ModelAdmin):

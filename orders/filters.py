@@ -9,6 +9,7 @@ import django_filters
 from django.db.models import Exists, OuterRef
 
 from orders.models import HoldKind, Order, OrderLine, OrderStatus
+from payments.models import PaymentStatus
 
 
 class OrderFilterSet(django_filters.FilterSet):
@@ -26,6 +27,12 @@ class OrderFilterSet(django_filters.FilterSet):
     country = django_filters.CharFilter(method="filter_country", label="Shipping country")
     currency = django_filters.CharFilter(method="filter_currency")
     grand_total = django_filters.RangeFilter(label="Grand total between")
+    payment = django_filters.ChoiceFilter(
+        field_name="payment__status",
+        choices=PaymentStatus.choices,
+        label="Payment",
+        distinct=False,  # one payment per order: the join never duplicates
+    )
     email = django_filters.CharFilter(method="filter_email", label="Customer email")
     sku = django_filters.CharFilter(method="filter_sku", label="SKU")
 

@@ -1,12 +1,92 @@
-"""Read-only views of payments and their ledger; state changes go through the services."""
+"""Payments in the back office: the list, the ledger, refund, mark as paid, void.
 
+Every change goes through `payments.services` (one call per payment, each its
+own transaction); the ledger is read-only.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django import forms
 from django.contrib import admin
+from django.urls import reverse
+from django.utils.html import format_html
 
+from orders.admin_lists import EstimatedCountPaginator
+from orders.admin_steps import Step, StepsAdminMixin
+from orders.money import quantize
+from payments import services
 from payments.models import Payment, PaymentTransaction
+
+
+def money(amount, currency: str) -> str:
+    return f"{quantize(amount, currency):,} {currency}"
+
+
+def payment_badge(payment: Payment):
+    return format_html(
+        '<span class="centra-badge centra-payment-{}">{}</span>',
+        payment.status,
+        payment.get_status_display(),
+    )
+
+
+class RefundForm(forms.Form):
+    amount = forms.DecimalField(
+        min_value=Decimal("0.01"),
+        decimal_places=3,
+        required=False,
+        help_text="Leave empty to refund everything captured and not yet refunded.",
+    )
+    reason = forms.CharField(
+        max_length=200, widget=forms.Textarea(attrs={"rows": 2, "cols": 60}), strip=True
+    )
+
+
+class ManualPaymentForm(forms.Form):
+    amount = forms.DecimalField(
+        min_value=Decimal("0.01"),
+        decimal_places=3,
+        required=False,
+        help_text="Leave empty for everything authorized and not yet paid.",
+    )
+    reference = forms.CharField(
+        max_length=200, required=False, help_text="E.g. the bank transfer's reference."
+    )
+
+
+def refund_params(payment: Payment, data: dict) -> dict:
+    return {"amount": data["amount"] or payment.refundable_amount, "reason": data["reason"]}
+
+
+def manual_payment_params(payment: Payment, data: dict) -> dict:
+    return {"amount": data["amount"] or payment.open_amount, "reference": data["reference"]}
+
+
+PAYMENT_STEPS = [
+    Step(
+        "refund",
+        services.refund_payment,
+        form=RefundForm,
+        danger=True,
+        id_attr="order_id",
+        params_for=refund_params,
+    ),
+    Step(
+        "record_manual",
+        services.record_manual_payment,
+        form=ManualPaymentForm,
+        id_attr="order_id",
+        params_for=manual_payment_params,
+    ),
+    Step("void", services.void_payment, confirm=True, danger=True, id_attr="order_id"),
+]
 
 
 class PaymentTransactionInline(admin.TabularInline):
     model = PaymentTransaction
+    verbose_name_plural = "ledger"
     extra = 0
     can_delete = False
     fields = [
@@ -32,22 +112,73 @@ class PaymentTransactionInline(admin.TabularInline):
 
 
 @admin.register(Payment)
-class PaymentAdmin(admin.ModelAdmin):
+class PaymentAdmin(StepsAdminMixin, admin.ModelAdmin):
+    steps = PAYMENT_STEPS
+    change_form_template = "admin/centra/change_form.html"
     list_display = [
-        "order",
-        "status",
+        "order_number",
+        "status_badge",
         "method",
+        "authorized",
+        "captured",
+        "refunded",
+        "created_at",
+    ]
+    list_filter = ["status", "provider"]
+    list_select_related = ["order"]
+    sortable_by = ["order_number"]
+    search_fields = ["=order__number", "=provider_reference"]
+    show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER
+    paginator = EstimatedCountPaginator
+    inlines = [PaymentTransactionInline]
+    readonly_fields = [
+        "order_link",
+        "status_badge",
+        "method",
+        "provider",
+        "provider_reference",
         "currency",
         "authorized_amount",
         "captured_amount",
         "refunded_amount",
         "created_at",
     ]
-    list_filter = ["status", "provider"]
-    list_select_related = ["order"]
-    search_fields = ["=order__number", "=provider_reference"]
-    show_full_result_count = False
-    inlines = [PaymentTransactionInline]
+    fields = readonly_fields
+
+    class Media:
+        css = {"all": ["centra/admin.css"]}
+
+    def object_reference(self, payment: Payment) -> str:
+        return str(payment.order.number)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("order")
+
+    @admin.display(description="order", ordering="order__number")
+    def order_number(self, payment: Payment):
+        return payment.order.number
+
+    @admin.display(description="order")
+    def order_link(self, payment: Payment):
+        url = reverse("admin:orders_order_change", args=[payment.order_id])
+        return format_html('<a href="{}">{}</a>', url, payment.order)
+
+    @admin.display(description="status")
+    def status_badge(self, payment: Payment):
+        return payment_badge(payment)
+
+    @admin.display(description="authorized")
+    def authorized(self, payment: Payment):
+        return money(payment.authorized_amount, payment.currency)
+
+    @admin.display(description="captured")
+    def captured(self, payment: Payment):
+        return money(payment.captured_amount, payment.currency)
+
+    @admin.display(description="refunded")
+    def refunded(self, payment: Payment):
+        return money(payment.refunded_amount, payment.currency)
 
     def has_add_permission(self, request):
         return False
@@ -57,3 +188,11 @@ class PaymentAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        payment = self.get_object(request, object_id)
+        extra_context = dict(extra_context or {})
+        if payment is not None:
+            available, blocked = self.step_buttons(request, payment)
+            extra_context.update(step_buttons=available, blocked_steps=blocked)
+        return super().change_view(request, object_id, form_url, extra_context)

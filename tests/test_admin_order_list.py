@@ -61,8 +61,10 @@ def test_columns_show_customer_total_status_badge_and_hold_reason(cs_client):
         "grand total",
         "status",
         "hold",
+        "payment",
     ]
     assert order.number in listed(cs_client)
+    assert '<span class="centra-badge centra-payment-authorized">Authorized</span>' in html
 
 
 @pytest.mark.django_db
@@ -132,10 +134,25 @@ def test_sidebar_filters_and_the_advanced_panel_use_the_filterset(cs_client):
         "hold kind",
         "market",
         "shipping country",
+        "payment",
         "advanced filters",
     ]
     markets = [c["display"] for c in sidebar[3].choices(cs_client.get(ORDERS_URL).context["cl"])]
     assert markets == ["All", "EU", "US"]
+
+
+@pytest.mark.django_db
+def test_payment_state_filter(cs_client):
+    from payments.services import capture_payment
+
+    authorized = OrderFactory(status=S.CONFIRMED)
+    captured = OrderFactory(status=S.CONFIRMED)
+    capture_payment(order_id=captured.pk, amount=captured.grand_total, by="test")
+    incomplete = OrderFactory(status=S.INCOMPLETE)
+
+    assert listed(cs_client, "?payment=authorized") == [authorized.number]
+    assert listed(cs_client, "?payment=captured") == [captured.number]
+    assert incomplete.number in listed(cs_client)
 
 
 @pytest.mark.django_db
