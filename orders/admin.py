@@ -449,7 +449,10 @@ class OrderAdmin(StepsAdminMixin, admin.ModelAdmin):
             return {}
         payment.order = order
         payment_admin = self.admin_site.get_model_admin(Payment)
-        available, _blocked = payment_admin.step_buttons(request, payment)
+        back_to = reverse(
+            "admin:orders_order_change", args=[quote(order.pk)], current_app=self.admin_site.name
+        )
+        available, _blocked = payment_admin.step_buttons(request, payment, back_to=back_to)
         currency = payment.currency
         return {
             "payment": payment,

@@ -24,6 +24,7 @@ from django.db import models
 from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.text import capfirst
 
 from orders.errors import DomainError
@@ -273,7 +274,7 @@ class StepsAdminMixin:
             current_app=self.admin_site.name,
         )
 
-    def step_buttons(self, request, obj) -> tuple[list[dict], list[str]]:
+    def step_buttons(self, request, obj, *, back_to: str = "") -> tuple[list[dict], list[str]]:
         """The steps this user may take on `obj` now, and why the others they
         could take in principle are blocked (state fits, but e.g. it is on hold)."""
         available, blocked = [], []
@@ -286,7 +287,8 @@ class StepsAdminMixin:
                     {
                         "name": step.name,
                         "label": step.label(self.model),
-                        "url": self.step_url(obj, step),
+                        "url": self.step_url(obj, step)
+                        + (f"?{urlencode({'next': back_to})}" if back_to else ""),
                         "page": step.needs_page(),
                         "danger": step.danger,
                     }
@@ -306,7 +308,7 @@ class StepsAdminMixin:
             return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
         if not self.has_view_or_change_permission(request, obj):
             raise PermissionDenied
-        change_url = reverse(
+        change_url = self._back_url(request) or reverse(
             f"admin:{self.opts.app_label}_{self.opts.model_name}_change",
             args=[quote(obj.pk)],
             current_app=self.admin_site.name,
@@ -335,6 +337,14 @@ class StepsAdminMixin:
             self.message_user(request, sentence, messages.ERROR)
             return HttpResponseRedirect(change_url)
         return self.render_step_page(request, step, [obj], self._step_form(step, None), bulk=False)
+
+    def _back_url(self, request) -> str:
+        """Where a step started from another page (e.g. the order page) returns to."""
+        back = request.GET.get("next", "")
+        safe = url_has_allowed_host_and_scheme(
+            back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        )
+        return back if back and safe else ""
 
     # Intermediate page ------------------------------------------------------
 

@@ -79,6 +79,7 @@ PAYMENT_STEPS = [
         form=ManualPaymentForm,
         id_attr="order_id",
         params_for=manual_payment_params,
+        explain_when_blocked=False,
     ),
     Step("void", services.void_payment, confirm=True, danger=True, id_attr="order_id"),
 ]

@@ -220,3 +220,20 @@ def test_order_page_shows_payment_ledger_and_payment_steps(client):
     client.force_login(role_user(CUSTOMER_SERVICE))
     html = client.get(f"/admin/orders/order/{payment.order_id}/change/").content.decode()
     assert 'data-step="payment-refund"' not in html
+
+
+@pytest.mark.django_db
+def test_a_payment_step_started_on_the_order_page_returns_there_and_only_there(client):
+    client.force_login(role_user(FINANCE))
+    payment = payment_in(P.CAPTURED)
+    order_url = f"/admin/orders/order/{payment.order_id}/change/"
+    step_url = f"{PAYMENTS_URL}{payment.pk}/step/refund/"
+    html = client.get(order_url).content.decode()
+    assert f'href="{step_url}?next=%2Fadmin%2Forders%2Forder%2F{payment.order_id}%2Fchange%2F"' in (
+        html
+    )
+    data = {"amount": "1.00", "reason": "Goodwill"}
+    back = client.post(f"{step_url}?next={order_url}", data)
+    assert back["Location"] == order_url
+    elsewhere = client.post(f"{step_url}?next=https://evil.example.com/", data)
+    assert elsewhere["Location"] == f"{PAYMENTS_URL}{payment.pk}/change/"

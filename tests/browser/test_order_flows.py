@@ -3,7 +3,7 @@
 import pytest
 
 from orders.models import DeletedOrder, Order, OrderStatus
-from orders.roles import BACKOFFICE_ADMIN, CUSTOMER_SERVICE
+from orders.roles import BACKOFFICE_ADMIN, CUSTOMER_SERVICE, FINANCE
 from tests.browser.conftest import PASSWORD, log_in
 from tests.factories import OrderFactory, UserFactory
 
@@ -77,3 +77,29 @@ def test_order_flow_page_highlights_the_order_state(new_page):
     current = page.locator(".centra-flow-node.current")
     assert current.count() == 1
     assert current.get_attribute("data-state") == str(S.CONFIRMED)
+
+
+def test_finance_refunds_from_the_order_page(new_page):
+    from decimal import Decimal
+
+    from payments import services as pay
+    from payments.models import Payment
+
+    staff("fiona", FINANCE)
+    order = OrderFactory(status=S.CONFIRMED)
+    pay.capture_payment(order_id=order.pk, amount=order.grand_total, by="test")
+
+    page = new_page()
+    log_in(page, "fiona")
+    page.goto(f"/admin/orders/order/{order.pk}/change/")
+    page.shot("finance-order-page")
+    assert page.locator('[data-step="confirm"]').count() == 0
+    page.click('[data-step="payment-refund"]')
+    page.fill("#id_amount", "10.00")
+    page.fill("#id_reason", "Late delivery")
+    page.shot("finance-refund-form")
+    page.click("input[name=_take_step]")
+    assert f"1 payment refunded: {order.number}." in messages_text(page)
+    assert page.url.endswith(f"/admin/orders/order/{order.pk}/change/")
+    page.shot("finance-order-after-refund")
+    assert Payment.objects.get(order=order).refunded_amount == Decimal("10.00")
