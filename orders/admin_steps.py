@@ -67,6 +67,13 @@ class Step:
     # Offer the bulk action only while the list is filtered like this, e.g.
     # {"status": "6"} so "Delete permanently" is offered for cancelled orders only.
     list_only_when: dict[str, str] = field(default_factory=dict)
+    # For a step that is not one transition of the listed model (e.g. an order's
+    # "Good-to-go", which marks its shipments): its own words, permission and
+    # check, which returns the refusal sentence or None.
+    label_text: str = ""
+    past_text: str = ""
+    permission_name: str = ""
+    check: Callable[[Any, Actor], str | None] | None = None
 
     def method(self, obj: models.Model):
         return getattr(obj, self.transition or self.name)
@@ -75,17 +82,27 @@ class Step:
         return getattr(model, self.transition or self.name)
 
     def label(self, model: type[models.Model]) -> str:
-        return capfirst(action_label(self.function(model)))
+        return self.label_text or capfirst(action_label(self.function(model)))
 
     def past(self, model: type[models.Model]) -> str:
-        return action_past(self.function(model))
+        return self.past_text or action_past(self.function(model))
 
     def permission(self, model: type[models.Model]) -> str | None:
+        if self.check:
+            return self.permission_name or None
         transitions = self.function(model)._django_fsm.transitions.values()
         return next(iter(transitions)).permission
 
     def refusal(self, obj: models.Model, *, by: Actor) -> str | None:
+        if self.check:
+            return self.check(obj, by)
         return refusal(self.method(obj), by=by)
+
+    def state_fits(self, obj: models.Model) -> bool:
+        if self.check:
+            return True
+        meta = self.method(obj)._django_fsm
+        return meta.has_transition(meta.field.get_state(obj))
 
     def needs_page(self) -> bool:
         return bool(self.form or self.confirm)
@@ -293,13 +310,9 @@ class StepsAdminMixin:
                         "danger": step.danger,
                     }
                 )
-            elif step.explain_when_blocked and self._state_fits(step, obj):
+            elif step.explain_when_blocked and step.state_fits(obj):
                 blocked.append(sentence)
         return available, blocked
-
-    def _state_fits(self, step: Step, obj) -> bool:
-        meta = step.method(obj)._django_fsm
-        return meta.has_transition(meta.field.get_state(obj))
 
     def step_view(self, request, object_id, step_name):
         step = self.get_step(step_name)
