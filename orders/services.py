@@ -16,15 +16,9 @@ from django.db import transaction
 from orders.errors import DomainError
 from orders.events import actor_name, actor_user, record_event
 from orders.fsm import Actor, run_transition
+from orders.locks import lock_order
 from orders.models import DeletedOrder, HoldKind, Order, OrderLine, StoreSettings
-
-
-def lock_order(order_id: int) -> Order:
-    """The order row, locked until the transaction ends; a clear error if it is gone."""
-    try:
-        return Order.objects.select_for_update().get(pk=order_id)
-    except (Order.DoesNotExist, ValueError, TypeError):
-        raise DomainError(f"Order #{order_id} does not exist (it may have been deleted).") from None
+from shipments import services as shipment_services
 
 
 def _transition_order(
@@ -73,12 +67,12 @@ def create_selection(*, by: Actor, lines: Iterable[dict[str, Any]], **fields: An
 def checkout_order(*, order_id: int, by: Actor) -> Order:
     """Turn a selection into an order, as the store options say."""
     store = StoreSettings.load()
+    # Direct to Shipment ships at once, which needs a confirmed order.
+    autoconfirm = store.autoconfirm or store.direct_to_shipment
     with transaction.atomic():
         order = lock_order(order_id)
         order.recalculate_totals()
-        from_status, to_status = run_transition(
-            order.checkout, by=by, autoconfirm=store.autoconfirm
-        )
+        from_status, to_status = run_transition(order.checkout, by=by, autoconfirm=autoconfirm)
         order.save()
         record_event(
             order=order,
@@ -87,8 +81,10 @@ def checkout_order(*, order_id: int, by: Actor) -> Order:
             from_state=from_status,
             to_state=to_status,
             message="Order created.",
-            data={"autoconfirm": store.autoconfirm, "grand_total": str(order.grand_total)},
+            data={"autoconfirm": autoconfirm, "grand_total": str(order.grand_total)},
         )
+        if store.direct_to_shipment:
+            shipment_services.ship_at_checkout(order=order)
     return order
 
 
@@ -127,14 +123,25 @@ def cancel_order(*, order_id: int, by: Actor, reason: str) -> Order:
     reason = reason.strip()
     if not reason:
         raise DomainError("Give a reason for the cancellation.")
-    return _transition_order(
-        order_id=order_id,
-        by=by,
-        action="cancel",
-        reason=reason,
-        message=f"Cancelled: {reason}",
-        data={"on_hold": False, "reason": reason},
-    )
+    with transaction.atomic():
+        order = lock_order(order_id)
+        from_status, to_status = run_transition(order.cancel, by=by, reason=reason)
+        # Part of the cancel, under its permission and in its one event.
+        deleted = shipment_services.delete_open_shipments(order=order)
+        order.save()
+        message = f"Cancelled: {reason}"
+        if deleted:
+            message += f" Deleted shipments {', '.join(deleted)}, releasing their stock."
+        record_event(
+            order=order,
+            by=by,
+            transition="cancel",
+            from_state=from_status,
+            to_state=to_status,
+            message=message,
+            data={"on_hold": False, "reason": reason, "shipments_deleted": deleted},
+        )
+    return order
 
 
 def archive_order(*, order_id: int, by: Actor) -> Order:

@@ -22,6 +22,8 @@ from orders.models import (
     OrderStatus,
     StoreSettings,
 )
+from shipments import services as shipment_services
+from shipments.models import Shipment, ShipmentLine, ShipmentStatus, Stock, Warehouse
 
 S = OrderStatus
 FACTORY = "factory"
@@ -133,18 +135,18 @@ def _to_processing():
     return [
         lambda o: services.checkout_order(order_id=o.pk, by=FACTORY),
         lambda o: services.confirm_order(order_id=o.pk, by=FACTORY),
-        _start_processing,
+        _ship_everything,
     ]
 
 
-def _start_processing(order: Order) -> Order:
-    # Until the shipments app exists there is no service that ships, so the
-    # row is moved as a fixture; replaced by a real shipment once it does.
-    Order.objects.filter(pk=order.pk).update(status=S.PROCESSING)
+def _ship_everything(order: Order) -> Order:
+    """One shipment holding every line, from the default warehouse, stocked as needed."""
+    ShipmentFactory(order=order)
     return Order.objects.get(pk=order.pk)
 
 
 def _complete(order: Order) -> Order:
+    # Replaced by completing the shipment once capture (payments) is merged.
     Order.objects.filter(pk=order.pk).update(status=S.COMPLETED)
     return Order.objects.get(pk=order.pk)
 
@@ -185,3 +187,105 @@ class StoreSettingsFactory(factory.django.DjangoModelFactory):
         django_get_or_create = ["id"]
 
     id = 1
+
+
+class WarehouseFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Warehouse
+        django_get_or_create = ["name"]
+
+    name = factory.Sequence(lambda n: f"Warehouse {n}")
+    priority = 100
+
+
+def default_warehouse() -> Warehouse:
+    return WarehouseFactory(name="Main", priority=1)
+
+
+class StockFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Stock
+        django_get_or_create = ["warehouse", "sku"]
+
+    warehouse = factory.LazyFunction(default_warehouse)
+    sku = factory.Sequence(lambda n: f"SKU-S{n:05d}")
+    on_hand = 10
+
+
+def stock_for(order: Order, warehouse: Warehouse) -> None:
+    """Enough stock in `warehouse` for everything the order has left to ship."""
+    for line in order.lines_with_shipped():
+        if line.quantity_unshipped:
+            shipment_services.receive_stock(
+                warehouse_id=warehouse.pk, sku=line.sku, quantity=line.quantity_unshipped
+            )
+
+
+class ShipmentFactory(factory.django.DjangoModelFactory):
+    """A shipment made through the services, then moved to `status`.
+
+    `quantities` (line id → units) defaults to everything the order has left to
+    ship; the warehouse is stocked for it unless `stocked=False`.
+    """
+
+    class Meta:
+        model = Shipment
+
+    order = factory.SubFactory(OrderFactory, status=S.CONFIRMED)
+    warehouse = factory.LazyFunction(default_warehouse)
+
+    @classmethod
+    def _create(
+        cls,
+        model_class,
+        *,
+        order,
+        warehouse,
+        quantities=None,
+        status=ShipmentStatus.CREATED,
+        stocked=True,
+        by=FACTORY,
+    ):
+        if stocked:
+            stock_for(order, warehouse)
+        if quantities is None:
+            quantities = {
+                line.pk: line.quantity_unshipped
+                for line in order.lines_with_shipped()
+                if line.quantity_unshipped
+            }
+        shipment = shipment_services.create_shipment(
+            order_id=order.pk, warehouse_id=warehouse.pk, quantities=quantities, by=by
+        )
+        return advance_shipment(shipment, status=status, by=by)
+
+
+def advance_shipment(shipment: Shipment, *, status: str, by=FACTORY) -> Shipment:
+    steps = {
+        ShipmentStatus.CREATED: [],
+        ShipmentStatus.GOOD_TO_GO: [shipment_services.mark_good_to_go],
+    }
+    for step in steps[status]:
+        shipment = step(shipment_id=shipment.pk, by=by)
+    return Shipment.objects.select_related("order").get(pk=shipment.pk)
+
+
+class ShipmentLineFactory(factory.django.DjangoModelFactory):
+    """A shipment holding `quantity` of one order line, made through the services."""
+
+    class Meta:
+        model = ShipmentLine
+
+    order_line = factory.LazyFunction(
+        lambda: OrderFactory(status=S.CONFIRMED).lines.order_by("pk").first()
+    )
+    quantity = 1
+
+    @classmethod
+    def _create(cls, model_class, *, order_line, quantity, warehouse=None):
+        shipment = ShipmentFactory(
+            order=order_line.order,
+            warehouse=warehouse or default_warehouse(),
+            quantities={order_line.pk: quantity},
+        )
+        return shipment.lines.get(order_line=order_line)
