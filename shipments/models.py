@@ -135,7 +135,8 @@ class Shipment(FSMModelMixin, models.Model):
         permissions = [
             ("create_shipment", "Can create shipments (expedite orders)"),
             ("good_to_go_shipment", "Can mark shipments good-to-go or no good-to-go"),
-            ("capture_shipment", "Can capture shipments, or mark them paid or unpaid by hand"),
+            ("capture_shipment", "Can capture shipments through the payment provider"),
+            ("mark_paid_shipment", "Can mark shipments paid or unpaid by hand"),
             ("complete_shipment", "Can complete shipments with tracking"),
         ]
         constraints = [
@@ -206,7 +207,7 @@ class Shipment(FSMModelMixin, models.Model):
         source=S.GOOD_TO_GO,
         target=S.PAID,
         conditions=[order_is_not_on_hold],
-        permission="shipments.capture_shipment",
+        permission="shipments.mark_paid_shipment",
         custom={"label": "mark paid", "past": "marked paid"},
     )
     def mark_paid(self) -> None:
@@ -218,7 +219,7 @@ class Shipment(FSMModelMixin, models.Model):
         source=S.PAID,
         target=S.GOOD_TO_GO,
         conditions=[was_paid_manually],
-        permission="shipments.capture_shipment",
+        permission="shipments.mark_paid_shipment",
         custom={"label": "mark unpaid", "past": "marked unpaid"},
     )
     def mark_unpaid(self) -> None:

@@ -17,17 +17,25 @@ its own event.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
 
 from django.db import transaction
+from django.db.models import Sum
+from django.utils import timezone
 
 from orders.errors import DomainError
 from orders.events import record_event
-from orders.fsm import Actor, run_transition
+from orders.fsm import Actor, permission_refusal, run_transition
 from orders.locks import lock_order
 from orders.models import Order, OrderEvent, OrderLine
-from shipments.models import Shipment, ShipmentLine, Stock, Warehouse
+from orders.money import ZERO, line_amount, quantize
+from payments import services as payments
+from payments.errors import PaymentDeclined
+from payments.models import Payment
+from shipments.models import PAID_STATUSES, Shipment, ShipmentLine, ShipmentStatus, Stock, Warehouse
 
 SHIPMENT = OrderEvent.Subject.SHIPMENT
 
@@ -334,6 +342,234 @@ def mark_not_good_to_go(*, shipment_id: int, by: Actor) -> Shipment:
     return shipment
 
 
+# ---------------------------------------------------------------- paying
+
+
+def shipment_amounts(shipment: Shipment) -> tuple[dict[int, Decimal], Decimal]:
+    """What paying this shipment charges: per shipment line id, and for shipping.
+
+    A line's paid shipments together always charge the cumulative amount of
+    their units (`line_amount` of the sum of their quantities, as
+    `line_amount_between` slices it), so this one charges the cumulative amount
+    with its units added less what the others charged. The shipments of a line
+    therefore add up to the line's total to the cent in whatever order they are
+    paid, even after one was marked unpaid. The order's shipping cost goes with
+    the first shipment paid.
+    """
+    order = shipment.order
+    others = (
+        ShipmentLine.objects.filter(shipment__order=order, shipment__status__in=PAID_STATUSES)
+        .exclude(shipment=shipment)
+        .order_by()
+        .values("order_line")
+        .annotate(units=Sum("quantity"), charged=Sum("amount"))
+    )
+    before = {row["order_line"]: (row["units"], row["charged"]) for row in others}
+    lines = {}
+    for shipment_line in shipment.lines.select_related("order_line"):
+        units, charged = before.get(shipment_line.order_line_id, (0, ZERO))
+        cumulative = line_amount(
+            shipment_line.order_line, units + shipment_line.quantity, order.currency
+        )
+        lines[shipment_line.pk] = cumulative - charged
+    shipping_charged = (
+        Shipment.objects.filter(order=order, status__in=PAID_STATUSES)
+        .exclude(pk=shipment.pk)
+        .aggregate(total=Sum("shipping_amount"))["total"]
+    )
+    shipping = quantize(order.shipping_price, order.currency) - (shipping_charged or ZERO)
+    return lines, shipping
+
+
+def _captured_for_no_shipment(order: Order) -> Decimal:
+    """Money captured for the order that no paid shipment accounts for yet.
+
+    Direct Capture without Direct to Shipment captures the grand total at
+    checkout; the shipments then draw on it instead of capturing again. Stable
+    under the order lock, which the payment services take first too.
+    """
+    payment = Payment.objects.filter(order=order).first()
+    captured = payment.captured_amount if payment else ZERO
+    accounted = Shipment.objects.filter(order=order, status__in=PAID_STATUSES).aggregate(
+        total=Sum("amount")
+    )["total"]
+    return max(ZERO, captured - (accounted or ZERO))
+
+
+def _pay(
+    order: Order, shipment: Shipment, *, by: Actor, manually: bool, reference: str = ""
+) -> None:
+    """Move the shipment to Paid, capturing (or recording by hand) what it costs.
+
+    The transition is checked before any money moves, and nothing is saved
+    before the provider said yes: a `PaymentDeclined` leaves only the payment's
+    failed ledger row behind (see `_unless_declined`).
+    """
+    method = shipment.mark_paid if manually else shipment.capture
+    from_state, _ = run_transition(method, by=by)
+    line_amounts, shipping = shipment_amounts(shipment)
+    amount = sum(line_amounts.values(), ZERO) + shipping
+    to_take = max(ZERO, amount - _captured_for_no_shipment(order))
+    if to_take and manually:
+        payments.record_manual_payment(
+            order_id=order.pk, amount=to_take, by=by, shipment_ref=shipment.ref, reference=reference
+        )
+    elif to_take:
+        payments.capture_payment(
+            order_id=order.pk, amount=to_take, by=by, shipment_ref=shipment.ref
+        )
+    shipment.amount, shipment.shipping_amount = amount, shipping
+    shipment.save()
+    ShipmentLine.objects.bulk_update(
+        [ShipmentLine(pk=pk, amount=line_amount) for pk, line_amount in line_amounts.items()],
+        ["amount"],
+    )
+    how = "marked paid by hand" if manually else "captured"
+    already = f" ({amount - to_take} of it captured before)" if to_take != amount else ""
+    _record(
+        shipment,
+        by=by,
+        transition=method.__name__,
+        from_state=from_state,
+        message=f"Shipment {shipment.ref} {how}: {amount} {order.currency}{already}.",
+        amount=str(amount),
+        shipping=str(shipping),
+        taken=str(to_take),
+    )
+
+
+def _unless_declined(step: Callable[[], object]) -> PaymentDeclined | None:
+    """Run a step that calls the payment provider, returning its decline instead of raising.
+
+    The caller's transaction block must exit normally so the failed ledger row
+    the payment service wrote is kept (nothing else was saved), and raise the
+    decline afterwards.
+    """
+    try:
+        step()
+    except PaymentDeclined as declined:
+        return declined
+    return None
+
+
+def capture_shipment(*, shipment_id: int, by: Actor) -> Shipment:
+    """Capture the shipment's amount through the provider: Good-to-go → Paid.
+
+    When the provider declines, the shipment stays Good-to-go, the failed
+    capture is in the payment's ledger, and the provider's sentence is raised.
+    """
+    with transaction.atomic():
+        order, shipment = _lock_shipment(shipment_id)
+        declined = _unless_declined(lambda: _pay(order, shipment, by=by, manually=False))
+    if declined:
+        raise declined
+    return shipment
+
+
+def mark_shipment_paid(*, shipment_id: int, by: Actor, reference: str = "") -> Shipment:
+    """Record the shipment's amount as received by hand (invoice, bank transfer)."""
+    with transaction.atomic():
+        order, shipment = _lock_shipment(shipment_id)
+        _pay(order, shipment, by=by, manually=True, reference=reference.strip())
+    return shipment
+
+
+def mark_shipment_unpaid(*, shipment_id: int, by: Actor) -> Shipment:
+    """Undo a hand-marked payment: Paid → Good-to-go. Never for a provider's capture."""
+    with transaction.atomic():
+        order, shipment = _lock_shipment(shipment_id)
+        from_state, _ = run_transition(shipment.mark_unpaid, by=by)
+        if payments.capture_for_shipment(order_id=order.pk, shipment_ref=shipment.ref):
+            payments.reverse_manual_payment(order_id=order.pk, shipment_ref=shipment.ref, by=by)
+        amount = shipment.amount
+        shipment.amount = shipment.shipping_amount = ZERO
+        shipment.save()
+        shipment.lines.update(amount=ZERO)
+        _record(
+            shipment,
+            by=by,
+            transition="mark_unpaid",
+            from_state=from_state,
+            message=f"Shipment {shipment.ref} marked unpaid ({amount} {order.currency}).",
+            amount=str(amount),
+        )
+    return shipment
+
+
+# ---------------------------------------------------------------- completing
+
+
+def complete_shipment(
+    *,
+    shipment_id: int,
+    tracking_number: str,
+    carrier: str,
+    shipped_date: date | None = None,
+    by: Actor,
+) -> Shipment:
+    """Ship it: record tracking, consume its stock; capture first if it is not paid yet.
+
+    Completing the order's last open shipment completes the order when every
+    line is shipped or cancelled. A declined capture leaves it Good-to-go.
+    """
+    tracking_number, carrier = tracking_number.strip(), carrier.strip()
+    shipped_date = shipped_date or timezone.localdate()
+    if not tracking_number:
+        raise DomainError("Give the tracking number.")
+    if not carrier:
+        raise DomainError("Give the carrier.")
+    if shipped_date > timezone.localdate():
+        raise DomainError("The shipped date cannot be in the future.")
+    with transaction.atomic():
+        order, shipment = _lock_shipment(shipment_id)
+        declined = None
+        if shipment.status == ShipmentStatus.GOOD_TO_GO:
+            # Know before the money moves that the completion is theirs to do.
+            sentence = permission_refusal(shipment.complete, by=by)
+            if sentence:
+                raise DomainError(sentence)
+            declined = _unless_declined(lambda: _pay(order, shipment, by=by, manually=False))
+        if not declined:
+            _complete(order, shipment, by=by, tracking=(tracking_number, carrier, shipped_date))
+    if declined:
+        raise declined
+    return shipment
+
+
+def _complete(order: Order, shipment: Shipment, *, by: Actor, tracking) -> None:
+    tracking_number, carrier, shipped_date = tracking
+    from_state, _ = run_transition(
+        shipment.complete,
+        by=by,
+        tracking_number=tracking_number,
+        carrier=carrier,
+        shipped_date=shipped_date,
+    )
+    _release_stock(shipment, consume=True)
+    shipment.save()
+    _record(
+        shipment,
+        by=by,
+        transition="complete",
+        from_state=from_state,
+        message=(
+            f"Shipment {shipment.ref} completed: shipped {shipped_date:%Y-%m-%d} "
+            f"with {carrier}, tracking {tracking_number}."
+        ),
+        tracking_number=tracking_number,
+        carrier=carrier,
+        shipped_date=shipped_date.isoformat(),
+    )
+    if order.is_fully_shipped():
+        _move_order(
+            order,
+            order.complete,
+            by=by,
+            message=f"Completed: every line is shipped or cancelled ({shipment.ref} was last).",
+            data={"shipment": shipment.ref},
+        )
+
+
 # ---------------------------------------------------------------- deleting
 
 
@@ -387,13 +623,15 @@ def delete_open_shipments(*, order: Order) -> list[str]:
 # ---------------------------------------------------------------- store options
 
 
-def ship_at_checkout(*, order: Order) -> Shipment | None:
-    """Direct to Shipment: one good-to-go shipment holding every line.
+def ship_at_checkout(*, order: Order, capture: bool) -> Shipment | None:
+    """Direct to Shipment: one good-to-go shipment holding every line, paid with `capture`.
 
     Runs inside the checkout's transaction, which holds the order lock and has
-    just confirmed the order. Ships from the first active warehouse (by
-    priority) that has every line in stock; when none has, nothing is created
-    and the order waits in Confirmed for staff to split it.
+    just confirmed the order and authorized its payment. Ships from the first
+    active warehouse (by priority) that has every line in stock; when none has,
+    nothing is created and the order waits in Confirmed for staff to split it.
+    With Direct Capture the shipment is captured at once; a declined capture
+    leaves it Good-to-go (the failed row is in the ledger) and the checkout stands.
     """
     for warehouse in Warehouse.objects.filter(is_active=True):
         proposal = propose_split(order=order, warehouse=warehouse)
@@ -421,6 +659,8 @@ def ship_at_checkout(*, order: Order) -> Shipment | None:
             from_state=from_state,
             message=f"Shipment {shipment.ref} is good-to-go.",
         )
+        if capture:
+            _capture_at_checkout(order, shipment)
         return shipment
     record_event(
         order=order,
@@ -431,6 +671,15 @@ def ship_at_checkout(*, order: Order) -> Shipment | None:
         message="No active warehouse has every line in stock: the order waits in Confirmed.",
     )
     return None
+
+
+def _capture_at_checkout(order: Order, shipment: Shipment) -> None:
+    declined = _unless_declined(
+        lambda: _pay(order, shipment, by=DIRECT_TO_SHIPMENT, manually=False)
+    )
+    if declined:
+        # The checkout stands; staff capture the good-to-go shipment later.
+        shipment.refresh_from_db()
 
 
 # ---------------------------------------------------------------- stock

@@ -22,6 +22,8 @@ from orders.models import (
     OrderStatus,
     StoreSettings,
 )
+from payments import services as payment_services
+from payments.models import Payment, PaymentTransaction
 from shipments import services as shipment_services
 from shipments.models import Shipment, ShipmentLine, ShipmentStatus, Stock, Warehouse
 
@@ -146,8 +148,9 @@ def _ship_everything(order: Order) -> Order:
 
 
 def _complete(order: Order) -> Order:
-    # Replaced by completing the shipment once capture (payments) is merged.
-    Order.objects.filter(pk=order.pk).update(status=S.COMPLETED)
+    """Capture and complete every shipment; the last one completes the order."""
+    for shipment in order.shipments.exclude(status=ShipmentStatus.COMPLETED):
+        advance_shipment(shipment, status=ShipmentStatus.COMPLETED)
     return Order.objects.get(pk=order.pk)
 
 
@@ -187,6 +190,68 @@ class StoreSettingsFactory(factory.django.DjangoModelFactory):
         django_get_or_create = ["id"]
 
     id = 1
+
+
+class PaymentFactory(factory.django.DjangoModelFactory):
+    """A payment authorized by a genuine checkout (test gateway).
+
+    `PaymentFactory(test_decline="capture,void")` makes the test gateway decline
+    those operations from then on; `order__status=...` picks the order's status.
+    """
+
+    class Meta:
+        model = Payment
+
+    order = factory.SubFactory(OrderFactory, status=S.PENDING)
+    test_decline = ""
+
+    @classmethod
+    def _create(cls, model_class, *args, order, test_decline="", **kwargs):
+        payment = Payment.objects.get(order=order)
+        if test_decline:
+            # A test-gateway setting, not a state: plain update is fine.
+            Payment.objects.filter(pk=payment.pk).update(test_decline=test_decline)
+            payment.refresh_from_db()
+        return payment
+
+
+class PaymentTransactionFactory(factory.django.DjangoModelFactory):
+    """A ledger row made by the payment service of its kind, so the ledger stays true.
+
+    kind="capture" (default; manual=True records it by hand), "refund" (captures
+    the amount first when needed) or "void".
+    """
+
+    class Meta:
+        model = PaymentTransaction
+
+    @classmethod
+    def _create(
+        cls,
+        model_class,
+        *args,
+        payment=None,
+        kind=PaymentTransaction.Kind.CAPTURE,
+        amount=Decimal("10.00"),
+        shipment_ref="",
+        manual=False,
+        **kwargs,
+    ):
+        payment = payment or PaymentFactory()
+        order_id = payment.order_id
+        if kind == PaymentTransaction.Kind.VOID:
+            return payment_services.void_payment(order_id=order_id, by=FACTORY)
+        if kind == PaymentTransaction.Kind.REFUND:
+            payment.refresh_from_db()
+            if payment.refundable_amount < amount:
+                payment_services.capture_payment(order_id=order_id, amount=amount, by=FACTORY)
+            return payment_services.refund_payment(
+                order_id=order_id, amount=amount, reason="Factory refund", by=FACTORY
+            )
+        capture = (
+            payment_services.record_manual_payment if manual else payment_services.capture_payment
+        )
+        return capture(order_id=order_id, amount=amount, by=FACTORY, shipment_ref=shipment_ref)
 
 
 class WarehouseFactory(factory.django.DjangoModelFactory):
@@ -261,13 +326,24 @@ class ShipmentFactory(factory.django.DjangoModelFactory):
 
 
 def advance_shipment(shipment: Shipment, *, status: str, by=FACTORY) -> Shipment:
-    steps = {
-        ShipmentStatus.CREATED: [],
-        ShipmentStatus.GOOD_TO_GO: [shipment_services.mark_good_to_go],
-    }
-    for step in steps[status]:
+    """Move a shipment forward to `status` through the services (capturing on the way)."""
+    flow = [
+        (ShipmentStatus.CREATED, None),
+        (ShipmentStatus.GOOD_TO_GO, shipment_services.mark_good_to_go),
+        (ShipmentStatus.PAID, shipment_services.capture_shipment),
+        (ShipmentStatus.COMPLETED, _complete_with_tracking),
+    ]
+    targets = [target for target, _ in flow]
+    for target, step in flow[targets.index(shipment.status) + 1 : targets.index(status) + 1]:
         shipment = step(shipment_id=shipment.pk, by=by)
+        assert shipment.status == target
     return Shipment.objects.select_related("order").get(pk=shipment.pk)
+
+
+def _complete_with_tracking(*, shipment_id: int, by) -> Shipment:
+    return shipment_services.complete_shipment(
+        shipment_id=shipment_id, tracking_number="TRACK123", carrier="PostNord", by=by
+    )
 
 
 class ShipmentLineFactory(factory.django.DjangoModelFactory):
