@@ -31,7 +31,7 @@ from orders.events import record_event
 from orders.fsm import Actor, permission_refusal, run_transition
 from orders.locks import lock_order
 from orders.models import Order, OrderEvent, OrderLine
-from orders.money import ZERO, line_amount, quantize
+from orders.money import ZERO, line_amount, line_amount_between, quantize
 from payments import services as payments
 from payments.errors import PaymentDeclined
 from payments.models import Payment
@@ -348,13 +348,10 @@ def mark_not_good_to_go(*, shipment_id: int, by: Actor) -> Shipment:
 def shipment_amounts(shipment: Shipment) -> tuple[dict[int, Decimal], Decimal]:
     """What paying this shipment charges: per shipment line id, and for shipping.
 
-    A line's paid shipments together always charge the cumulative amount of
-    their units (`line_amount` of the sum of their quantities, as
-    `line_amount_between` slices it), so this one charges the cumulative amount
-    with its units added less what the others charged. The shipments of a line
-    therefore add up to the line's total to the cent in whatever order they are
-    paid, even after one was marked unpaid. The order's shipping cost goes with
-    the first shipment paid.
+    Each line's units are charged as consecutive slices (`line_amount_between`
+    the units its paid shipments hold and those plus this one's), so the
+    shipments of a line add up to the line's total to the cent. The order's
+    shipping cost goes with the first shipment paid.
     """
     order = shipment.order
     others = (
@@ -367,11 +364,15 @@ def shipment_amounts(shipment: Shipment) -> tuple[dict[int, Decimal], Decimal]:
     before = {row["order_line"]: (row["units"], row["charged"]) for row in others}
     lines = {}
     for shipment_line in shipment.lines.select_related("order_line"):
-        units, charged = before.get(shipment_line.order_line_id, (0, ZERO))
-        cumulative = line_amount(
-            shipment_line.order_line, units + shipment_line.quantity, order.currency
+        line, currency = shipment_line.order_line, order.currency
+        units, charged = before.get(line.pk, (0, ZERO))
+        # Zero unless a shipment of this line was marked unpaid out of turn,
+        # leaving the others a cent off their units' cumulative amount; taking
+        # it here keeps the line's total exact.
+        drift = line_amount(line, units, currency) - charged
+        lines[shipment_line.pk] = (
+            line_amount_between(line, units, units + shipment_line.quantity, currency) + drift
         )
-        lines[shipment_line.pk] = cumulative - charged
     shipping_charged = (
         Shipment.objects.filter(order=order, status__in=PAID_STATUSES)
         .exclude(pk=shipment.pk)

@@ -343,8 +343,15 @@ def test_unpaying_the_first_shipment_and_paying_it_again_keeps_the_total_exact(w
     ]
     for shipment in shipments:
         shipping.mark_shipment_paid(shipment_id=shipment.pk, by="boss")
-    shipping.mark_shipment_unpaid(shipment_id=shipments[0].pk, by="boss")
-    shipping.mark_shipment_paid(shipment_id=shipments[0].pk, by="boss")
+    # Slices of 0.96, 0.95, 0.96 (+ 3.00 shipping on the first). Unpaying the
+    # middle one leaves 1.92 paid for two units whose cumulative amount is 1.91:
+    # paid again, it is the third unit's slice (0.96) less that cent.
+    middle, first = shipments[1], shipments[0]
+    shipping.mark_shipment_unpaid(shipment_id=middle.pk, by="boss")
+    assert shipping.mark_shipment_paid(shipment_id=middle.pk, by="boss").amount == Decimal("0.95")
+    # Unpaying the first hands the shipping cost to the next one paid.
+    shipping.mark_shipment_unpaid(shipment_id=first.pk, by="boss")
+    assert shipping.mark_shipment_paid(shipment_id=first.pk, by="boss").shipping_amount == 3
 
     assert sum(captures(order).values_list("amount", flat=True)) == order.grand_total
     assert sum(s.shipping_amount for s in Shipment.objects.filter(order=order)) == Decimal("3")

@@ -7,10 +7,17 @@ from django.db.models import Sum
 
 from orders import services
 from orders.errors import DomainError
-from orders.models import Order, OrderStatus
+from orders.models import Order, OrderEvent, OrderStatus
+from payments.models import Payment, PaymentTransaction
 from shipments import services as shipping
-from shipments.models import Shipment, ShipmentLine, Stock
-from tests.factories import LineDataFactory, OrderFactory, StockFactory, default_warehouse
+from shipments.models import Shipment, ShipmentLine, ShipmentStatus, Stock
+from tests.factories import (
+    LineDataFactory,
+    OrderFactory,
+    ShipmentFactory,
+    StockFactory,
+    default_warehouse,
+)
 from tests.helpers import race
 
 S = OrderStatus
@@ -25,6 +32,10 @@ def everything(order):
 
 def cancel(order_id):
     return lambda: services.cancel_order(order_id=order_id, by="racer", reason="race")
+
+
+def capture(shipment_id):
+    return lambda: shipping.capture_shipment(shipment_id=shipment_id, by="racer")
 
 
 def create_all(order_id, warehouse_id, quantities):
@@ -123,3 +134,46 @@ def test_a_shipment_raced_against_cancel_leaves_nothing_allocated():
         assert Order.objects.get(pk=order.pk).status == S.CANCELLED
         assert not Shipment.objects.filter(order=order).exists()
         assert allocated(warehouse) == before
+
+
+def test_one_shipment_captured_from_two_connections_is_captured_once():
+    for _ in range(ROUNDS):
+        shipment = ShipmentFactory(status=ShipmentStatus.GOOD_TO_GO)
+        results = race(capture(shipment.pk), capture(shipment.pk))
+
+        won = [r for r in results if isinstance(r, Shipment)]
+        refused = [r for r in results if isinstance(r, DomainError)]
+        assert (len(won), len(refused)) == (1, 1), results
+        assert str(refused[0]) == f"Shipment {shipment.ref} is Paid, so it cannot be captured."
+        payment = Payment.objects.get(order=shipment.order)
+        captured = PaymentTransaction.objects.filter(
+            payment=payment, kind="capture", outcome="success"
+        )
+        assert list(captured.values_list("amount", flat=True)) == [shipment.order.grand_total]
+        assert payment.captured_amount == shipment.order.grand_total
+
+
+def test_a_shipment_raced_against_hold_follows_a_serial_order():
+    warehouse = default_warehouse()
+    for _ in range(ROUNDS):
+        order = OrderFactory(status=S.CONFIRMED)
+        for line in order.lines.all():
+            StockFactory(warehouse=warehouse, sku=line.sku, on_hand=5)
+        results = race(
+            create_all(order.pk, warehouse.pk, everything(order)),
+            lambda order=order: services.hold_order(
+                order_id=order.pk, by="racer", kind="manual", reason="race"
+            ),
+        )
+        assert isinstance(results[1], Order), results
+        final = Order.objects.get(pk=order.pk)
+        if isinstance(results[0], Shipment):
+            # Created first, then held.
+            assert (final.status, final.on_hold) == (S.PROCESSING, True)
+            created = OrderEvent.objects.get(order=order, transition="create")
+            held = OrderEvent.objects.get(order=order, transition="hold")
+            assert created.pk < held.pk
+        else:
+            assert str(results[0]) == f"Order {order.number} is on hold: resume it before shipping."
+            assert (final.status, final.on_hold) == (S.CONFIRMED, True)
+            assert not Stock.objects.filter(sku__in=order.lines.values("sku"), allocated__gt=0)
