@@ -109,7 +109,11 @@ def checkout_order(*, order_id: int, by: Actor) -> Order:
                 data={"autoconfirm": autoconfirm, "grand_total": str(order.grand_total)},
             )
             if store.direct_to_shipment:
-                shipment_services.ship_at_checkout(order=order, capture=store.direct_capture)
+                shipment_services.ship_at_checkout(
+                    order=order,
+                    capture=store.direct_capture
+                    and gateway_for(order.payment_method).captures_through_provider,
+                )
             if _captures_at_checkout(store, order):
                 # A decline is in the ledger; staff capture later, per shipment.
                 with suppress(PaymentDeclined):

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from datetime import date
+
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
@@ -234,7 +236,7 @@ class Shipment(FSMModelMixin, models.Model):
         permission="shipments.complete_shipment",
         custom={"label": "complete", "past": "completed"},
     )
-    def complete(self, *, tracking_number: str, carrier: str, shipped_date) -> None:
+    def complete(self, *, tracking_number: str, carrier: str, shipped_date: date) -> None:
         self.tracking_number = tracking_number
         self.carrier = carrier
         self.shipped_date = shipped_date

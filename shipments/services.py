@@ -219,7 +219,6 @@ def _create_shipment(
         ShipmentLine(shipment=shipment, order_line=line, quantity=quantity)
         for line, quantity in wanted.items()
     )
-    lines = {line.pk: quantity for line, quantity in wanted.items()}
     units = ", ".join(f"{quantity} × {line.sku}" for line, quantity in wanted.items())
     _record(
         shipment,
@@ -228,7 +227,7 @@ def _create_shipment(
         from_state="",
         message=f"Shipment {shipment.ref} created from {warehouse}: {units}.",
         warehouse=warehouse.name,
-        lines={str(pk): quantity for pk, quantity in lines.items()},
+        lines={str(line.pk): quantity for line, quantity in wanted.items()},
     )
     if order.status != from_status:
         order.save()
@@ -302,12 +301,10 @@ def _next_sequence(order: Order) -> int:
 # ---------------------------------------------------------------- stepping
 
 
-def _step(
-    *, shipment_id: int, by: Actor, action: str, message: str, **kwargs
-) -> tuple[Order, Shipment]:
+def _step(*, shipment_id: int, by: Actor, action: str, message: str) -> Shipment:
     """Lock, transition, save, record: the body of every simple shipment step."""
-    order, shipment = _lock_shipment(shipment_id)
-    from_state, _ = run_transition(getattr(shipment, action), by=by, **kwargs)
+    _, shipment = _lock_shipment(shipment_id)
+    from_state, _ = run_transition(getattr(shipment, action), by=by)
     shipment.save()
     _record(
         shipment,
@@ -316,13 +313,13 @@ def _step(
         from_state=from_state,
         message=message.format(ref=shipment.ref),
     )
-    return order, shipment
+    return shipment
 
 
 def mark_good_to_go(*, shipment_id: int, by: Actor) -> Shipment:
     """Packed and ready to go."""
     with transaction.atomic():
-        _, shipment = _step(
+        shipment = _step(
             shipment_id=shipment_id,
             by=by,
             action="good_to_go",
@@ -333,7 +330,7 @@ def mark_good_to_go(*, shipment_id: int, by: Actor) -> Shipment:
 
 def mark_not_good_to_go(*, shipment_id: int, by: Actor) -> Shipment:
     with transaction.atomic():
-        _, shipment = _step(
+        shipment = _step(
             shipment_id=shipment_id,
             by=by,
             action="not_good_to_go",

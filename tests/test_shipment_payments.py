@@ -518,3 +518,17 @@ def test_shipments_draw_on_what_direct_capture_took_at_checkout(store, warehouse
         order.grand_total
     )
     assert Order.objects.get(pk=order.pk).status == S.COMPLETED
+
+
+def test_direct_to_shipment_with_direct_capture_leaves_an_invoice_unpaid(store, warehouse):
+    store.direct_to_shipment = store.direct_capture = True
+    store.save()
+    order = OrderFactory(payment_method="invoice")
+    for line in order.lines.all():
+        StockFactory(warehouse=warehouse, sku=line.sku)
+
+    placed = services.checkout_order(order_id=order.pk, by="storefront")
+
+    # Nothing is captured through a provider for an invoice: staff mark it paid.
+    assert placed.shipments.get().status == SS.GOOD_TO_GO
+    assert not PaymentTransaction.objects.filter(payment__order=order, kind=Kind.CAPTURE)

@@ -242,9 +242,10 @@ def test_nothing_left_to_ship_is_refused(order, warehouse):
 
 
 def test_cancelled_units_cannot_be_shipped(warehouse):
-    order = OrderFactory(status=S.CONFIRMED, lines=[LineDataFactory(sku="SKU-C", quantity=3)])
+    order = OrderFactory(
+        status=S.CONFIRMED, lines=[LineDataFactory(sku="SKU-C", quantity=3, quantity_cancelled=2)]
+    )
     line = order.lines.get()
-    type(line).objects.filter(pk=line.pk).update(quantity_cancelled=2)
     StockFactory(warehouse=warehouse, sku="SKU-C")
     with pytest.raises(DomainError, match="Only 1 of SKU-C are left to ship"):
         create(order, warehouse, {line.pk: 2})
