@@ -7,10 +7,11 @@ comes from the state machine (`orders.fsm`), never from the template.
 from __future__ import annotations
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin.utils import quote, unquote
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
+from django.db.models import Prefetch, Q, prefetch_related_objects
+from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
@@ -29,7 +30,17 @@ from orders.admin_lists import (
     StatusFilter,
     placed_drilldown,
 )
+from orders.admin_shipping import (
+    SHIPPING_STEPS,
+    SplitForm,
+    order_ids_by_reference,
+    shippable_lines,
+    split_rows,
+    with_shipment_progress,
+)
 from orders.admin_steps import Step, StepsAdminMixin
+from orders.errors import DomainError
+from orders.fsm import is_allowed, refusal
 from orders.models import (
     DeletedOrder,
     Order,
@@ -41,6 +52,9 @@ from orders.models import (
 from orders.money import line_amount, quantize
 from payments.admin import payment_badge
 from payments.models import Payment, PaymentTransaction
+from shipments import services as shipping
+from shipments.admin import shipment_badge
+from shipments.models import Shipment, Warehouse
 
 S = OrderStatus
 
@@ -191,6 +205,7 @@ ORDER_STEPS = [
     Step("unconfirm", services.unconfirm_order),
     Step("hold", services.hold_order, form=HoldForm, explain_when_blocked=False),
     Step("resume", services.resume_order, explain_when_blocked=False),
+    *SHIPPING_STEPS,
     Step("cancel", services.cancel_order, form=CancelForm, danger=True),
     Step("archive", services.archive_order),
     Step("reactivate", services.reactivate_order),
@@ -218,6 +233,7 @@ class OrderAdmin(StepsAdminMixin, admin.ModelAdmin):
         "total",
         "status_badge",
         "hold",
+        "shipping",
         "payment_state",
     ]
     # The payment is one-to-one: joined, never a query per row.
@@ -342,6 +358,13 @@ class OrderAdmin(StepsAdminMixin, admin.ModelAdmin):
     def hold(self, order: Order):
         return hold_marker(order)
 
+    @admin.display(description="shipments")
+    def shipping(self, order: Order):
+        total = getattr(order, "shipments_total", 0)
+        if not total:
+            return ""
+        return f"{order.shipments_completed} of {total} shipped"
+
     @admin.display(description="payment")
     def payment_state(self, order: Order):
         try:
@@ -393,9 +416,9 @@ class OrderAdmin(StepsAdminMixin, admin.ModelAdmin):
     def get_search_results(self, request, queryset, search_term):
         """Exact number, exact email, SKU, or part of the name — never a scan.
 
-        Numbers and emails are indexed equalities; a SKU is resolved to order ids
-        through its index first, so the name's trigram index and the primary key
-        can be OR-ed by the planner; the name's `icontains` matches the
+        Numbers and emails are indexed equalities; a SKU or a tracking number is
+        resolved to order ids through its index first, so the name's trigram
+        index and the primary key can be OR-ed by the planner; the name's `icontains` matches the
         expression index of migration 0003.
         """
         term = search_term.strip()
@@ -411,9 +434,10 @@ class OrderAdmin(StepsAdminMixin, admin.ModelAdmin):
         return queryset.filter(matches), False
 
     def order_ids_by_reference(self, term: str) -> list[int]:
-        """Orders with a line of this SKU (exact)."""
-        lines = OrderLine.objects.filter(sku=term).values_list("order_id", flat=True)
-        return list(lines[:1000])
+        return order_ids_by_reference(term)
+
+    def get_queryset(self, request):
+        return with_shipment_progress(super().get_queryset(request))
 
     def changelist_view(self, request, extra_context=None):
         extra_context = {
@@ -429,7 +453,22 @@ class OrderAdmin(StepsAdminMixin, admin.ModelAdmin):
         order = self.get_object(request, unquote(object_id))
         extra_context = dict(extra_context or {})
         if order is not None:
+            # The shipping steps' checks read `order.shipments.all()`: these ones.
+            prefetch_related_objects(
+                [order],
+                Prefetch(
+                    "shipments",
+                    queryset=Shipment.objects.select_related("warehouse")
+                    .prefetch_related("lines__order_line")
+                    .order_by("sequence"),
+                ),
+            )
+            shipments = list(order.shipments.all())
+            for shipment in shipments:
+                shipment.order = order
             available, blocked = self.step_buttons(request, order)
+            if is_allowed(order.start_processing, by=request.user):
+                available.append(self._split_button(order))
             extra_context.update(
                 step_buttons=available,
                 blocked_steps=blocked,
@@ -439,8 +478,123 @@ class OrderAdmin(StepsAdminMixin, admin.ModelAdmin):
                     current_app=self.admin_site.name,
                 ),
                 **self.payment_context(request, order),
+                **self.shipments_context(request, order, shipments),
             )
         return super().change_view(request, object_id, form_url, extra_context)
+
+    def _split_button(self, order: Order) -> dict:
+        return {
+            "name": "split",
+            "label": "Split into shipments",
+            "url": reverse(
+                "admin:orders_order_split", args=[quote(order.pk)], current_app=self.admin_site.name
+            ),
+            "page": True,
+            "danger": False,
+        }
+
+    def shipments_context(self, request, order: Order, shipments: list[Shipment]) -> dict:
+        """The order's shipments with the steps this user may take on each now."""
+        shipment_admin = self.admin_site.get_model_admin(Shipment)
+        back_to = reverse(
+            "admin:orders_order_change", args=[quote(order.pk)], current_app=self.admin_site.name
+        )
+        rows = []
+        for shipment in shipments:
+            available, _blocked = shipment_admin.step_buttons(request, shipment, back_to=back_to)
+            for button in available:
+                # Links, not POST buttons: this section sits inside the order's form,
+                # and forms do not nest. Steps without input confirm on their page.
+                button["page"] = True
+            rows.append(
+                {
+                    "shipment": shipment,
+                    "badge": shipment_badge(shipment),
+                    "lines": ", ".join(
+                        f"{line.quantity} × {line.order_line.sku}" for line in shipment.lines.all()
+                    ),
+                    "amount": money(shipment.amount, order.currency)
+                    if shipment.status in ("paid", "completed")
+                    else "",
+                    "buttons": available,
+                    "url": reverse(
+                        "admin:shipments_shipment_change",
+                        args=[shipment.pk],
+                        current_app=self.admin_site.name,
+                    ),
+                }
+            )
+        return {"shipment_rows": rows, "show_shipments": bool(rows) or order.status >= S.CONFIRMED}
+
+    def split_view(self, request, object_id):
+        """Split into shipments: per line ordered, in shipments, unshipped, available
+        per warehouse, and the quantity for the new shipment (proposed, editable)."""
+        order = self.get_object(request, unquote(object_id))
+        if order is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        if not self.has_view_or_change_permission(request, order):
+            raise PermissionDenied
+        change_url = reverse(
+            "admin:orders_order_change", args=[quote(order.pk)], current_app=self.admin_site.name
+        )
+        sentence = refusal(order.start_processing, by=request.user)
+        if sentence:
+            self.message_user(request, sentence, messages.ERROR)
+            return HttpResponseRedirect(change_url)
+        warehouses = list(Warehouse.objects.filter(is_active=True))
+        if not warehouses:
+            self.message_user(request, "There is no active warehouse to ship from.", messages.ERROR)
+            return HttpResponseRedirect(change_url)
+        chosen = next(
+            (
+                w
+                for w in warehouses
+                if str(w.pk) == (request.POST.get("warehouse") or request.GET.get("warehouse"))
+            ),
+            warehouses[0],
+        )
+        lines = shippable_lines(order)
+        proposal = shipping.propose_split(order=order, warehouse=chosen)
+        initial = {"warehouse": chosen.pk} | {
+            f"qty_{p.line.pk}": p.quantity for p in proposal.lines
+        }
+        data = request.POST if request.method == "POST" else None
+        form = SplitForm(data, order=order, lines=lines, initial=initial)
+        if data is not None and form.is_valid():
+            try:
+                shipment = shipping.create_shipment(
+                    order_id=order.pk,
+                    warehouse_id=form.cleaned_data["warehouse"].pk,
+                    quantities=form.quantities(),
+                    by=request.user,
+                )
+            except DomainError as error:
+                form.add_error(None, str(error))
+            else:
+                units = ", ".join(
+                    f"{line.quantity} × {line.order_line.sku}"
+                    for line in shipment.lines.select_related("order_line")
+                )
+                self.message_user(
+                    request,
+                    f"Shipment {shipment.ref} created from {shipment.warehouse}: {units}.",
+                    messages.SUCCESS,
+                )
+                return HttpResponseRedirect(change_url)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Split {order} into shipments",
+            "subtitle": None,
+            "opts": self.opts,
+            "original": order,
+            "form": form,
+            "warehouses": warehouses,
+            "chosen": chosen,
+            "rows": split_rows(order, chosen, warehouses, form),
+            "media": self.media,
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, "admin/orders/order/split.html", context)
 
     def payment_context(self, request, order: Order) -> dict:
         """The payment, its ledger and the payment steps this user may take now."""
@@ -504,6 +658,11 @@ class OrderAdmin(StepsAdminMixin, admin.ModelAdmin):
                 "flow/",
                 self.admin_site.admin_view(self.flow_view),
                 name="orders_order_flow",
+            ),
+            path(
+                "<path:object_id>/split/",
+                self.admin_site.admin_view(self.split_view),
+                name="orders_order_split",
             ),
             path(
                 "<path:object_id>/flow/",

@@ -261,7 +261,7 @@ class StepsAdminMixin:
             )
             report(request, step, self.model, outcome)
             return None
-        form = self._step_form(step, request.POST if request.POST.get("post") else None)
+        form = self._step_form(step, request.POST if request.POST.get("post") else None, objects)
         if form.is_bound and form.is_valid():
             outcome = run_step(
                 step, objects, by=request.user, params=form.cleaned_data, name=self.object_reference
@@ -327,7 +327,7 @@ class StepsAdminMixin:
             current_app=self.admin_site.name,
         )
         if request.method == "POST":
-            form = self._step_form(step, request.POST) if step.needs_page() else None
+            form = self._step_form(step, request.POST, [obj]) if step.needs_page() else None
             if form is None or form.is_valid():
                 params = form.cleaned_data if form else {}
                 try:
@@ -336,7 +336,7 @@ class StepsAdminMixin:
                     self.message_user(request, str(error), messages.ERROR)
                     return HttpResponseRedirect(change_url)
                 report(request, step, self.model, Outcome(done=[self.object_reference(obj)]))
-                if step.deletes:
+                if step.deletes and not self._back_url(request):
                     return HttpResponseRedirect(
                         reverse(
                             f"admin:{self.opts.app_label}_{self.opts.model_name}_changelist",
@@ -349,7 +349,8 @@ class StepsAdminMixin:
         if sentence:
             self.message_user(request, sentence, messages.ERROR)
             return HttpResponseRedirect(change_url)
-        return self.render_step_page(request, step, [obj], self._step_form(step, None), bulk=False)
+        form = self._step_form(step, None, [obj])
+        return self.render_step_page(request, step, [obj], form, bulk=False)
 
     def _back_url(self, request) -> str:
         """Where a step started from another page (e.g. the order page) returns to."""
@@ -361,8 +362,11 @@ class StepsAdminMixin:
 
     # Intermediate page ------------------------------------------------------
 
-    def _step_form(self, step: Step, data):
+    def _step_form(self, step: Step, data, objects):
         form_class = step.form or forms.Form
+        if getattr(form_class, "per_object", False):
+            # A field per object (e.g. a tracking number per shipment).
+            return form_class(data, objects=objects)
         return form_class(data)
 
     def step_page_context(self, request, step: Step, objects: list) -> dict:

@@ -1,8 +1,227 @@
-"""A basic registration; the back-office admin (transition buttons, split form) builds on it."""
+"""Shipments in the back office: the list, the steps (good-to-go, capture, mark paid
+or unpaid, complete with tracking — in bulk through one small form —, delete),
+warehouses and stock. Every change goes through `shipments.services`."""
 
+from __future__ import annotations
+
+from django import forms
 from django.contrib import admin
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html
 
+from orders.admin_lists import EstimatedCountPaginator
+from orders.admin_steps import Step, StepsAdminMixin
+from orders.money import quantize
+from shipments import services
 from shipments.models import Shipment, ShipmentLine, Stock, Warehouse
+
+
+def shipment_badge(shipment: Shipment):
+    return format_html(
+        '<span class="centra-badge centra-shipment-{}">{}</span>',
+        shipment.status,
+        shipment.get_status_display(),
+    )
+
+
+class CompleteShipmentForm(forms.Form):
+    """One small form for one or many shipments: a tracking number per shipment,
+    one carrier and shipped date for all."""
+
+    per_object = True
+
+    carrier = forms.CharField(max_length=100)
+    shipped_date = forms.DateField(
+        initial=timezone.localdate,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="Not in the future.",
+    )
+
+    def __init__(self, *args, objects=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        for shipment in objects:
+            self.fields[f"tracking_{shipment.pk}"] = forms.CharField(
+                max_length=100, label=f"Tracking number of {shipment.ref}"
+            )
+
+    def clean_shipped_date(self):
+        shipped = self.cleaned_data["shipped_date"]
+        if shipped > timezone.localdate():
+            raise forms.ValidationError("The shipped date cannot be in the future.")
+        return shipped
+
+
+def complete_params(shipment: Shipment, data: dict) -> dict:
+    return {
+        "tracking_number": data.get(f"tracking_{shipment.pk}", ""),
+        "carrier": data["carrier"],
+        "shipped_date": data["shipped_date"],
+    }
+
+
+class MarkPaidForm(forms.Form):
+    reference = forms.CharField(
+        max_length=200, required=False, help_text="E.g. the bank transfer's reference."
+    )
+
+
+SHIPMENT_STEPS = [
+    Step("good_to_go", services.mark_good_to_go, id_kwarg="shipment_id"),
+    Step(
+        "not_good_to_go",
+        services.mark_not_good_to_go,
+        id_kwarg="shipment_id",
+        explain_when_blocked=False,
+    ),
+    Step("capture", services.capture_shipment, id_kwarg="shipment_id"),
+    Step(
+        "mark_paid",
+        services.mark_shipment_paid,
+        form=MarkPaidForm,
+        id_kwarg="shipment_id",
+        explain_when_blocked=False,
+    ),
+    Step(
+        "mark_unpaid",
+        services.mark_shipment_unpaid,
+        confirm=True,
+        id_kwarg="shipment_id",
+        explain_when_blocked=False,
+    ),
+    Step(
+        "complete",
+        services.complete_shipment,
+        form=CompleteShipmentForm,
+        id_kwarg="shipment_id",
+        params_for=complete_params,
+    ),
+    Step(
+        "delete_shipment",
+        services.delete_shipment,
+        confirm=True,
+        danger=True,
+        deletes=True,
+        id_kwarg="shipment_id",
+        explain_when_blocked=False,
+    ),
+]
+
+
+class ShipmentLineInline(admin.TabularInline):
+    model = ShipmentLine
+    extra = 0
+    fields = ["sku", "product", "quantity", "amount"]
+    readonly_fields = fields
+    can_delete = False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("order_line")
+
+    @admin.display(description="SKU")
+    def sku(self, line: ShipmentLine):
+        return line.order_line.sku
+
+    @admin.display(description="product")
+    def product(self, line: ShipmentLine):
+        return f"{line.order_line.product_name} {line.order_line.variant}".strip()
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Shipment)
+class ShipmentAdmin(StepsAdminMixin, admin.ModelAdmin):
+    steps = SHIPMENT_STEPS
+    change_form_template = "admin/centra/change_form.html"
+    list_display = [
+        "number",
+        "order_link",
+        "status_badge",
+        "warehouse",
+        "amount_display",
+        "tracking_number",
+        "carrier",
+        "shipped_date",
+        "created_at",
+    ]
+    list_display_links = ["number"]
+    list_select_related = ["order", "warehouse"]
+    list_filter = ["status", "warehouse"]
+    sortable_by = ["created_at"]
+    search_fields = ["=tracking_number", "=order__number"]
+    search_help_text = "Exact tracking number or order number."
+    show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER
+    paginator = EstimatedCountPaginator
+    ordering = ["-id"]
+    inlines = [ShipmentLineInline]
+    readonly_fields = [
+        "number",
+        "order_link",
+        "status_badge",
+        "warehouse",
+        "amount_display",
+        "paid_manually",
+        "tracking_number",
+        "carrier",
+        "shipped_date",
+        "created_at",
+        "good_to_go_at",
+        "paid_at",
+        "completed_at",
+    ]
+    fields = readonly_fields
+
+    class Media:
+        css = {"all": ["centra/admin.css"]}
+
+    def object_reference(self, shipment: Shipment) -> str:
+        return shipment.ref
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("order", "warehouse")
+
+    @admin.display(description="shipment")
+    def number(self, shipment: Shipment):
+        return shipment.ref
+
+    @admin.display(description="order")
+    def order_link(self, shipment: Shipment):
+        url = reverse("admin:orders_order_change", args=[shipment.order_id])
+        return format_html('<a href="{}">{}</a>', url, shipment.order.number)
+
+    @admin.display(description="status")
+    def status_badge(self, shipment: Shipment):
+        return shipment_badge(shipment)
+
+    @admin.display(description="amount")
+    def amount_display(self, shipment: Shipment):
+        currency = shipment.order.currency
+        if shipment.status in ("paid", "completed"):
+            return f"{quantize(shipment.amount, currency):,} {currency}"
+        return "—"
+
+    def has_add_permission(self, request):
+        # Shipments are made from their order: expedite or split.
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        shipment = self.get_object(request, object_id)
+        extra_context = dict(extra_context or {})
+        if shipment is not None:
+            available, blocked = self.step_buttons(request, shipment)
+            extra_context.update(step_buttons=available, blocked_steps=blocked)
+        return super().change_view(request, object_id, form_url, extra_context)
 
 
 @admin.register(Warehouse)
@@ -12,37 +231,13 @@ class WarehouseAdmin(admin.ModelAdmin):
 
 @admin.register(Stock)
 class StockAdmin(admin.ModelAdmin):
-    list_display = ["sku", "warehouse", "on_hand", "allocated"]
+    list_display = ["sku", "warehouse", "on_hand", "allocated", "available"]
     list_select_related = ["warehouse"]
+    list_filter = ["warehouse"]
     search_fields = ["=sku"]
     readonly_fields = ["allocated"]
+    show_full_result_count = False
 
-
-class ShipmentLineInline(admin.TabularInline):
-    model = ShipmentLine
-    extra = 0
-    fields = ["order_line", "quantity", "amount"]
-    readonly_fields = fields
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-
-@admin.register(Shipment)
-class ShipmentAdmin(admin.ModelAdmin):
-    """Read-only: every change goes through shipments.services."""
-
-    list_display = ["__str__", "status", "warehouse", "amount", "tracking_number", "created_at"]
-    list_select_related = ["order", "warehouse"]
-    list_filter = ["status"]
-    inlines = [ShipmentLineInline]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+    @admin.display(description="available")
+    def available(self, stock: Stock):
+        return stock.available

@@ -61,6 +61,7 @@ def test_columns_show_customer_total_status_badge_and_hold_reason(cs_client):
         "grand total",
         "status",
         "hold",
+        "shipments",
         "payment",
     ]
     assert order.number in listed(cs_client)
@@ -229,7 +230,7 @@ def test_a_small_table_is_counted_exactly_and_only_once(cs_client):
     OrderFactory(status=S.ARCHIVED)
     with CaptureQueriesContext(connection) as queries:
         response = cs_client.get(ORDERS_URL)
-    assert len([q for q in queries if "COUNT(" in q["sql"].upper()]) == 1
+    assert len([q for q in queries if q["sql"].upper().startswith("SELECT COUNT(")]) == 1
     assert response.context["cl"].result_count == 3
     assert not response.context["cl"].paginator.estimated
 
@@ -248,7 +249,7 @@ def test_postgres_estimates_large_lists_and_counts_small_ones(cs_client, monkeyp
     with CaptureQueriesContext(connection) as queries:
         response = cs_client.get(ORDERS_URL)
     sql = [q["sql"].upper() for q in queries]
-    assert not [s for s in sql if "COUNT(" in s]
+    assert not [s for s in sql if s.startswith("SELECT COUNT(")]
     assert any("RELTUPLES" in s for s in sql)
     cl = response.context["cl"]
     assert cl.paginator.estimated
@@ -259,7 +260,7 @@ def test_postgres_estimates_large_lists_and_counts_small_ones(cs_client, monkeyp
     # A small filtered result is counted exactly.
     with CaptureQueriesContext(connection) as queries:
         response = cs_client.get(ORDERS_URL + f"?status={S.CONFIRMED}")
-    assert any("COUNT(" in q["sql"].upper() for q in queries)
+    assert any(q["sql"].upper().startswith("SELECT COUNT(") for q in queries)
     assert response.context["cl"].result_count == 3
     assert not response.context["cl"].paginator.estimated
 

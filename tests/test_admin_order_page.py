@@ -42,7 +42,9 @@ def test_buttons_are_exactly_the_steps_this_user_may_take_now(client, role, stat
         for step, table in ALLOWED.items()
         if step != "checkout" and (status, held) in table and user.has_perm(PERMISSIONS[step])
     }
-    assert buttons(response.content.decode()) == expected
+    # The order steps of the transition table (shipping steps depend on shipments
+    # and are tested with them).
+    assert buttons(response.content.decode()) & set(ALLOWED) == expected
 
 
 @pytest.mark.django_db

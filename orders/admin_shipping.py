@@ -1,0 +1,217 @@
+"""The order steps that ship: expedite, split into shipments, good-to-go, capture.
+
+They call `shipments.services` (one call per shipment, each its own
+transaction); the checks that decide which buttons an order gets come from the
+same transitions the services run (`Order.start_processing`, and the shipment's
+`good_to_go` / `capture`).
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.db.models import Count, IntegerField, OuterRef, Subquery, Value
+from django.db.models.functions import Coalesce
+
+from orders.admin_steps import Step
+from orders.errors import DomainError
+from orders.fsm import Actor, refusal
+from orders.models import Order
+from shipments import services as shipping
+from shipments.models import Shipment, ShipmentStatus, Warehouse
+
+# Selectors ------------------------------------------------------------------
+
+
+def with_shipment_progress(queryset):
+    """Annotate `shipments_total` and `shipments_completed`: two correlated
+    subqueries on the shipments' order index, evaluated only for the rows shown."""
+
+    def count(**filters):
+        shipments = (
+            Shipment.objects.filter(order=OuterRef("pk"), **filters)
+            .order_by()
+            .values("order")
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
+        return Coalesce(Subquery(shipments, output_field=IntegerField()), Value(0))
+
+    return queryset.annotate(
+        shipments_total=count(),
+        shipments_completed=count(status=ShipmentStatus.COMPLETED),
+    )
+
+
+def order_ids_by_reference(term: str) -> list[int]:
+    """Orders with a line of this SKU or a shipment with this tracking number (exact)."""
+    from orders.models import OrderLine
+
+    by_sku = OrderLine.objects.filter(sku=term).order_by().values_list("order_id", flat=True)
+    by_tracking = (
+        Shipment.objects.filter(tracking_number=term).order_by().values_list("order_id", flat=True)
+    )
+    return list(by_sku.union(by_tracking)[:1000])
+
+
+# Expedite -------------------------------------------------------------------
+
+
+def expedite_order(*, order_id: int, by: Actor) -> Shipment:
+    """One shipment of everything available now, from the warehouse that can ship
+    the most of it (the first by priority on a tie)."""
+    order = Order.objects.filter(pk=order_id).first()
+    if order is None:
+        raise DomainError(f"Order #{order_id} does not exist (it may have been deleted).")
+    sentence = refusal(order.start_processing, by=by)
+    if sentence:
+        raise DomainError(sentence)
+    best = None
+    for warehouse in Warehouse.objects.filter(is_active=True):
+        proposal = shipping.propose_split(order=order, warehouse=warehouse)
+        units = sum(proposal.quantities.values())
+        if units and (best is None or units > best[0]):
+            best = (units, proposal)
+    if best is None:
+        raise DomainError(f"{order} has nothing available to ship in any warehouse.")
+    proposal = best[1]
+    return shipping.create_shipment(
+        order_id=order.pk,
+        warehouse_id=proposal.warehouse.pk,
+        quantities=proposal.quantities,
+        by=by,
+    )
+
+
+# Steps over an order's shipments ---------------------------------------------
+
+
+def _shipments_in(order: Order, status: str) -> list[Shipment]:
+    shipments = [s for s in order.shipments.all() if s.status == status]
+    for shipment in shipments:
+        shipment.order = order
+    return shipments
+
+
+def shipments_step(*, name: str, status: str, transition: str, service, label: str, past: str):
+    """A step on an order that takes every shipment of it in `status` one step on."""
+
+    def check(order: Order, by: Actor) -> str | None:
+        shipments = _shipments_in(order, status)
+        if not shipments:
+            return f"{order} has no {ShipmentStatus(status).label.lower()} shipment to {label}."
+        return refusal(getattr(shipments[0], transition), by=by)
+
+    def run(*, order_id: int, by: Actor) -> list[Shipment]:
+        done = []
+        shipments = Shipment.objects.filter(order_id=order_id, status=status).order_by("sequence")
+        if not shipments:
+            order = Order.objects.get(pk=order_id)
+            raise DomainError(f"{order} has no shipment to {label}.")
+        for shipment in shipments:
+            done.append(service(shipment_id=shipment.pk, by=by))
+        return done
+
+    permission = next(
+        iter(getattr(Shipment, transition)._django_fsm.transitions.values())
+    ).permission
+    return Step(
+        name,
+        run,
+        check=check,
+        label_text=label[:1].upper() + label[1:],
+        past_text=past,
+        permission_name=permission,
+    )
+
+
+SHIPPING_STEPS = [
+    Step("expedite", expedite_order, transition="start_processing", past_text="expedited"),
+    shipments_step(
+        name="good_to_go",
+        status=ShipmentStatus.CREATED,
+        transition="good_to_go",
+        service=shipping.mark_good_to_go,
+        label="mark good-to-go",
+        past="marked good-to-go",
+    ),
+    shipments_step(
+        name="capture",
+        status=ShipmentStatus.GOOD_TO_GO,
+        transition="capture",
+        service=shipping.capture_shipment,
+        label="capture",
+        past="captured",
+    ),
+]
+
+
+# Split into shipments ----------------------------------------------------------
+
+
+class SplitForm(forms.Form):
+    """Per line of the order, the quantity to put in the new shipment.
+
+    Built from the order's own lines: a posted quantity for any other line id,
+    a negative one, or more than the line has left is a form error.
+    """
+
+    warehouse = forms.ModelChoiceField(queryset=Warehouse.objects.filter(is_active=True))
+
+    def __init__(self, *args, order: Order, lines, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.order = order
+        self.lines = list(lines)
+        for line in self.lines:
+            self.fields[f"qty_{line.pk}"] = forms.IntegerField(
+                min_value=0,
+                max_value=line.quantity_unshipped,
+                required=False,
+                label=line.sku,
+            )
+
+    def clean(self):
+        cleaned = super().clean()
+        known = {f"qty_{line.pk}" for line in self.lines}
+        foreign = sorted(key for key in self.data if key.startswith("qty_") and key not in known)
+        if foreign:
+            raise forms.ValidationError(
+                f"{', '.join(foreign)} is not a line of {self.order} that has units left to ship."
+            )
+        if not any(cleaned.get(f"qty_{line.pk}") for line in self.lines):
+            raise forms.ValidationError("Choose at least one unit to ship.")
+        return cleaned
+
+    def quantities(self) -> dict[int, int]:
+        return {
+            line.pk: self.cleaned_data[f"qty_{line.pk}"]
+            for line in self.lines
+            if self.cleaned_data.get(f"qty_{line.pk}")
+        }
+
+
+def split_rows(order: Order, warehouse: Warehouse, warehouses: list[Warehouse], form):
+    """The split page's table: per line ordered, cancelled, in shipments, unshipped,
+    available in each warehouse, and the quantity field (proposed for `warehouse`)."""
+    lines = list(order.lines_with_shipped())
+    skus = {line.sku for line in lines}
+    available = {w.pk: shipping.available_by_sku(warehouse=w, skus=skus) for w in warehouses}
+    proposal = {
+        p.line.pk: p.quantity
+        for p in shipping.propose_split(order=order, warehouse=warehouse).lines
+    }
+    rows = []
+    for line in lines:
+        field = form[f"qty_{line.pk}"] if f"qty_{line.pk}" in form.fields else None
+        rows.append(
+            {
+                "line": line,
+                "available": [available[w.pk].get(line.sku, 0) for w in warehouses],
+                "proposed": proposal.get(line.pk, 0),
+                "field": field,
+            }
+        )
+    return rows
+
+
+def shippable_lines(order: Order):
+    return [line for line in order.lines_with_shipped() if line.quantity_unshipped > 0]
