@@ -95,21 +95,22 @@ def _shipments_in(order: Order, status: str) -> list[Shipment]:
 def shipments_step(*, name: str, status: str, transition: str, service, label: str, past: str):
     """A step on an order that takes every shipment of it in `status` one step on."""
 
+    def nothing_to_do(order: Order) -> str:
+        return f"{order} has no {ShipmentStatus(status).label.lower()} shipment to {label}."
+
     def check(order: Order, by: Actor) -> str | None:
         shipments = _shipments_in(order, status)
         if not shipments:
-            return f"{order} has no {ShipmentStatus(status).label.lower()} shipment to {label}."
+            return nothing_to_do(order)
         return refusal(getattr(shipments[0], transition), by=by)
 
     def run(*, order_id: int, by: Actor) -> list[Shipment]:
-        done = []
+        """Each shipment through its service, each in its own transaction."""
         shipments = Shipment.objects.filter(order_id=order_id, status=status).order_by("sequence")
         if not shipments:
-            order = Order.objects.get(pk=order_id)
-            raise DomainError(f"{order} has no shipment to {label}.")
-        for shipment in shipments:
-            done.append(service(shipment_id=shipment.pk, by=by))
-        return done
+            order = Order.objects.filter(pk=order_id).first()
+            raise DomainError(nothing_to_do(order) if order else f"Order #{order_id} is gone.")
+        return [service(shipment_id=shipment.pk, by=by) for shipment in shipments]
 
     permission = next(
         iter(getattr(Shipment, transition)._django_fsm.transitions.values())

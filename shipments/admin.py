@@ -12,9 +12,10 @@ from django.utils.html import format_html
 
 from orders.admin_lists import EstimatedCountPaginator
 from orders.admin_steps import Step, StepsAdminMixin
+from orders.fsm import permission_refusal, refusal
 from orders.money import quantize
 from shipments import services
-from shipments.models import Shipment, ShipmentLine, Stock, Warehouse
+from shipments.models import Shipment, ShipmentLine, ShipmentStatus, Stock, Warehouse
 
 
 def shipment_badge(shipment: Shipment):
@@ -60,6 +61,13 @@ def complete_params(shipment: Shipment, data: dict) -> dict:
     }
 
 
+def complete_refusal(shipment: Shipment, by) -> str | None:
+    """Completing a good-to-go shipment captures it first (the service does both)."""
+    if shipment.status == ShipmentStatus.GOOD_TO_GO:
+        return refusal(shipment.capture, by=by) or permission_refusal(shipment.complete, by=by)
+    return refusal(shipment.complete, by=by)
+
+
 class MarkPaidForm(forms.Form):
     reference = forms.CharField(
         max_length=200, required=False, help_text="E.g. the bank transfer's reference."
@@ -95,6 +103,11 @@ SHIPMENT_STEPS = [
         form=CompleteShipmentForm,
         id_kwarg="shipment_id",
         params_for=complete_params,
+        check=complete_refusal,
+        explain_when_blocked=False,
+        label_text="Complete",
+        past_text="completed",
+        permission_name="shipments.complete_shipment",
     ),
     Step(
         "delete_shipment",

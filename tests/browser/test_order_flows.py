@@ -3,7 +3,7 @@
 import pytest
 
 from orders.models import DeletedOrder, Order, OrderStatus
-from orders.roles import BACKOFFICE_ADMIN, CUSTOMER_SERVICE, FINANCE
+from orders.roles import BACKOFFICE_ADMIN, CUSTOMER_SERVICE, FINANCE, WAREHOUSE
 from tests.browser.conftest import PASSWORD, log_in
 from tests.factories import OrderFactory, UserFactory
 
@@ -103,3 +103,115 @@ def test_finance_refunds_from_the_order_page(new_page):
     assert page.url.endswith(f"/admin/orders/order/{order.pk}/change/")
     page.shot("finance-order-after-refund")
     assert Payment.objects.get(order=order).refunded_amount == Decimal("10.00")
+
+
+def test_flow_one_confirm_hold_refused_resume_split_complete_archive(new_page):
+    from shipments.models import Shipment, ShipmentStatus
+    from tests.factories import LineDataFactory, default_warehouse, stock_for
+
+    staff("carol", CUSTOMER_SERVICE)
+    staff("walt", WAREHOUSE)
+    staff("adam", BACKOFFICE_ADMIN)
+    order = OrderFactory(
+        status=S.PENDING,
+        lines=[LineDataFactory(sku="TEE-M", quantity=2), LineDataFactory(sku="CAP-1", quantity=1)],
+    )
+    stock_for(order, default_warehouse())
+    order_url = f"/admin/orders/order/{order.pk}/change/"
+
+    # Customer service confirms and holds.
+    carol = new_page()
+    log_in(carol, "carol")
+    carol.goto(order_url)
+    carol.shot("cs-pending-order")
+    carol.click('[data-step="confirm"]')
+    assert f"1 order confirmed: {order.number}." in messages_text(carol)
+    carol.click('[data-step="hold"]')
+    carol.select_option("#id_kind", "fraud_check")
+    carol.fill("#id_reason", "Billing and shipping names differ")
+    carol.shot("cs-hold-form")
+    carol.click("input[name=_take_step]")
+    assert f"1 order put on hold: {order.number}." in messages_text(carol)
+    carol.shot("cs-order-on-hold")
+
+    # The warehouse is refused shipping while it is on hold.
+    walt = new_page()
+    log_in(walt, "walt")
+    walt.goto("/admin/orders/order/?on_hold=true")
+    walt.shot("warehouse-held-orders")
+    assert "Billing and shipping names differ" in walt.locator("#result_list").inner_text()
+    walt.check(f'input[name=_selected_action][value="{order.pk}"]')
+    walt.select_option("select[name=action]", "expedite")
+    walt.click("button[name=index]")
+    assert f"Skipped: Order {order.number} is on hold: resume it before shipping." in messages_text(
+        walt
+    )
+    walt.shot("warehouse-shipping-refused")
+    walt.goto(order_url)
+    assert walt.locator('[data-step="split"]').count() == 0
+    assert "is on hold: resume it before shipping." in walt.locator(".centra-blocked").inner_text()
+    walt.shot("warehouse-order-on-hold")
+    assert not Shipment.objects.filter(order=order).exists()
+
+    # Customer service resumes it.
+    carol.goto(order_url)
+    carol.click('[data-step="resume"]')
+    assert f"1 order resumed: {order.number}." in messages_text(carol)
+
+    # The warehouse splits it into two shipments.
+    tee, cap = order.lines.order_by("pk")
+    walt.goto(order_url)
+    walt.shot("warehouse-order-resumed")
+    walt.click('[data-step="split"]')
+    walt.shot("warehouse-split-proposal")
+    walt.fill(f"#id_qty_{tee.pk}", "2")
+    walt.fill(f"#id_qty_{cap.pk}", "0")
+    walt.shot("warehouse-split-first")
+    walt.click("input[name=_take_step]")
+    assert f"Shipment {order.number}-1 created from Main: 2 × TEE-M." in messages_text(walt)
+    walt.click('[data-step="split"]')
+    walt.shot("warehouse-split-second")
+    walt.click("input[name=_take_step]")
+    assert f"Shipment {order.number}-2 created from Main: 1 × CAP-1." in messages_text(walt)
+    walt.shot("warehouse-two-shipments")
+
+    # Both good-to-go, then completed with tracking numbers in one form.
+    walt.click('[data-step="good_to_go"]')
+    assert f"1 order marked good-to-go: {order.number}." in messages_text(walt)
+    walt.goto(f"/admin/shipments/shipment/?q={order.number}")
+    walt.shot("warehouse-shipments-list")
+    walt.check("#action-toggle")
+    walt.select_option("select[name=action]", "complete")
+    walt.click("button[name=index]")
+    first, second = Shipment.objects.filter(order=order).order_by("sequence")
+    walt.fill("#id_carrier", "PostNord")
+    walt.fill(f"#id_tracking_{first.pk}", "PN-0001-SE")
+    walt.fill(f"#id_tracking_{second.pk}", "PN-0002-SE")
+    walt.shot("warehouse-complete-form")
+    walt.click("input[name=_take_step]")
+    assert "2 shipments completed:" in messages_text(walt)
+    walt.shot("warehouse-shipments-completed")
+    assert set(Shipment.objects.filter(order=order).values_list("status", flat=True)) == {
+        ShipmentStatus.COMPLETED
+    }
+
+    # The order shows Completed; the admin archives it.
+    adam = new_page()
+    log_in(adam, "adam")
+    adam.goto(order_url)
+    assert "Completed" in adam.locator(".fieldBox.field-status_badge").inner_text()
+    assert adam.locator("#shipments").inner_text().count("Completed") == 2
+    adam.shot("admin-order-completed")
+    adam.click('[data-step="archive"]')
+    assert f"1 order archived: {order.number}." in messages_text(adam)
+    assert Order.objects.get(pk=order.pk).status == S.ARCHIVED
+
+    # Found only under the Archived filter.
+    adam.goto(f"/admin/orders/order/?q={order.number}")
+    adam.shot("admin-search-default-list")
+    assert "0 orders" in adam.locator("p.paginator").inner_text()
+    adam.goto(f"/admin/orders/order/?status={S.ARCHIVED}&q={order.number}")
+    adam.shot("admin-search-archived")
+    assert str(order.number) in adam.locator("#result_list").inner_text()
+    adam.goto(f"/admin/orders/order/{order.pk}/flow/")
+    adam.shot("admin-order-flow-archived")
