@@ -54,7 +54,7 @@ from payments.admin import payment_badge
 from payments.models import Payment, PaymentTransaction
 from shipments import services as shipping
 from shipments.admin import shipment_badge
-from shipments.models import Shipment, Warehouse
+from shipments.models import Shipment, ShipmentStatus, Warehouse
 
 S = OrderStatus
 
@@ -74,6 +74,13 @@ ORDER_FLOW_POSITIONS = {
     S.COMPLETED: (4, 0),
     S.ARCHIVED: (5, 0),
     S.CANCELLED: (2, 1),
+}
+
+SHIPMENT_FLOW_POSITIONS = {
+    ShipmentStatus.CREATED: (0, 0),
+    ShipmentStatus.GOOD_TO_GO: (1, 0),
+    ShipmentStatus.PAID: (2, 0),
+    ShipmentStatus.COMPLETED: (3, 0),
 }
 
 # Order details (addresses, notes) stay editable while the order is open, on
@@ -686,13 +693,16 @@ class OrderAdmin(StepsAdminMixin, admin.ModelAdmin):
             current=order.status if order else None,
             title="Order",
         )
+        shipment_diagram = build_diagram(
+            Shipment, positions=SHIPMENT_FLOW_POSITIONS, title="Shipment"
+        )
         context = {
             **self.admin_site.each_context(request),
             "title": f"Order flow — {order}" if order else "Order flow",
             "subtitle": None,
             "opts": self.opts,
             "original": order,
-            "diagrams": [diagram],
+            "diagrams": [diagram, shipment_diagram],
             "media": self.media,
         }
         request.current_app = self.admin_site.name

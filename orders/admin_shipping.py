@@ -119,6 +119,8 @@ def shipments_step(*, name: str, status: str, transition: str, service, label: s
         name,
         run,
         check=check,
+        # The shipments section shows each shipment's own steps and blocks.
+        explain_when_blocked=False,
         label_text=label[:1].upper() + label[1:],
         past_text=past,
         permission_name=permission,

@@ -310,7 +310,7 @@ class StepsAdminMixin:
                         "danger": step.danger,
                     }
                 )
-            elif step.explain_when_blocked and step.state_fits(obj):
+            elif step.explain_when_blocked and step.state_fits(obj) and sentence not in blocked:
                 blocked.append(sentence)
         return available, blocked
 
