@@ -90,15 +90,20 @@ def is_allowed(method, *, by: Actor) -> bool:
     return refusal(method, by=by) is None
 
 
+def ensure_allowed(method, *, by: Actor) -> None:
+    """Raise the refusal sentence as a `DomainError`, for checks made before I/O."""
+    sentence = refusal(method, by=by)
+    if sentence:
+        raise DomainError(sentence)
+
+
 def run_transition(method, *, by: Actor, **kwargs) -> tuple[Any, Any]:
     """Run a transition after checking it; returns (from_state, to_state).
 
     Raises `DomainError` with the refusal sentence instead of django-fsm's
     `TransitionNotAllowed`, so callers have one error type to show.
     """
-    sentence = refusal(method, by=by)
-    if sentence:
-        raise DomainError(sentence)
+    ensure_allowed(method, by=by)
     field = _meta(method).field
     obj = method.__self__
     from_state = field.get_state(obj)
