@@ -14,7 +14,7 @@ from django.db.models.functions import Coalesce
 
 from orders.admin_steps import Step
 from orders.errors import DomainError
-from orders.fsm import Actor, refusal
+from orders.fsm import Actor, ensure_allowed, refusal
 from orders.models import Order
 from shipments import services as shipping
 from shipments.models import Shipment, ShipmentStatus, Warehouse
@@ -62,9 +62,7 @@ def expedite_order(*, order_id: int, by: Actor) -> Shipment:
     order = Order.objects.filter(pk=order_id).first()
     if order is None:
         raise DomainError(f"Order #{order_id} does not exist (it may have been deleted).")
-    sentence = refusal(order.start_processing, by=by)
-    if sentence:
-        raise DomainError(sentence)
+    ensure_allowed(order.start_processing, by=by)
     best = None
     for warehouse in Warehouse.objects.filter(is_active=True):
         proposal = shipping.propose_split(order=order, warehouse=warehouse)
