@@ -14,7 +14,9 @@ from django.db.models import Prefetch, Q, prefetch_related_objects
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.formats import date_format
 from django.utils.html import format_html
+from django.utils.timezone import localtime
 
 from orders import services
 from orders.admin_flow import build_diagram
@@ -340,7 +342,9 @@ class OrderAdmin(StepsAdminMixin, admin.ModelAdmin):
 
     @admin.display(description="placed", ordering="placed_at")
     def placed(self, order: Order):
-        return order.placed_at
+        if order.placed_at is None:
+            return None
+        return date_format(localtime(order.placed_at), "SHORT_DATETIME_FORMAT")
 
     @admin.display(description="customer")
     def customer(self, order: Order):
