@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 from django_fsm import RETURN_VALUE, Transition
 
@@ -75,6 +75,14 @@ def check_permission(guard: Guard, *, by: Actor) -> None:
     raise DomainError(f"You do not have permission to {guard.name.replace('_', ' ')} orders.")
 
 
+@dataclass(frozen=True)
+class Batch:
+    """What one batch did: how many orders, and the last primary key it took."""
+
+    count: int
+    last_pk: int | None
+
+
 @dataclass
 class BatchProgress:
     batch: int
@@ -89,17 +97,19 @@ Progress = Callable[[BatchProgress], None]
 def in_batches(
     queryset: models.QuerySet,
     guard: Guard,
-    apply: Callable[[list[int]], None],
+    apply: Callable[[models.QuerySet], Batch],
     *,
     batch_size: int = DEFAULT_BATCH_SIZE,
     limit: int | None = None,
     dry_run: bool = False,
     progress: Progress | None = None,
 ) -> int:
-    """Claim the queryset's rows that the guard allows, batch by batch; returns the count.
+    """Work through the queryset's rows that the guard allows, batch by batch.
 
-    `apply(ids)` runs inside the batch's transaction with the rows locked. A dry
-    run walks the same batches without locking or writing.
+    `apply(claim)` gets the next batch as a queryset (locked with FOR UPDATE
+    SKIP LOCKED, limited, ordered by pk) and runs inside the batch's
+    transaction. A dry run walks the same batches without locking or writing.
+    Returns how many orders were done.
     """
     if batch_size < 1:
         raise ValueError("batch_size must be at least 1.")
@@ -110,18 +120,25 @@ def in_batches(
     while limit is None or total < limit:
         size = batch_size if limit is None else min(batch_size, limit - total)
         with transaction.atomic():
-            rows = eligible.filter(pk__gt=last_pk)
-            if not dry_run:
-                rows = rows.select_for_update(skip_locked=True)
-            ids = list(rows.values_list("pk", flat=True)[:size])
-            if not ids:
-                break
-            if not dry_run:
-                apply(ids)
-        batch, total, last_pk = batch + 1, total + len(ids), ids[-1]
+            claim = eligible.filter(pk__gt=last_pk)
+            if dry_run:
+                done = batch_of(claimed_ids(claim[:size]))
+            else:
+                done = apply(claim.select_for_update(skip_locked=True)[:size])
+        if not done.count:
+            break
+        batch, total, last_pk = batch + 1, total + done.count, done.last_pk
         if progress:
-            progress(BatchProgress(batch=batch, count=len(ids), total=total, last_pk=last_pk))
+            progress(BatchProgress(batch=batch, count=done.count, total=total, last_pk=last_pk))
     return total
+
+
+def claimed_ids(claim: models.QuerySet) -> list[int]:
+    return list(claim.values_list("pk", flat=True))
+
+
+def batch_of(ids: list[int]) -> Batch:
+    return Batch(count=len(ids), last_pk=ids[-1] if ids else None)
 
 
 def changes_of(guard: Guard, model: type[models.Model] = Order) -> dict[str, Any]:
@@ -151,38 +168,122 @@ def _timestamp_of(changed: dict[str, Any]) -> datetime:
     return stamps[0] if stamps else timezone.now()
 
 
-def transition_rows(
-    ids: list[int], guard: Guard, *, by: Actor, message: str, data: dict | None = None
-) -> None:
-    """One UPDATE with the guard as WHERE clause and one INSERT of the events.
+def event_values(
+    guard: Guard, changes: dict[str, Any], *, by: Actor, message: str, data: dict | None = None
+) -> dict[str, Any]:
+    """The fields of the event `orders.events.record_event` writes for this transition."""
+    return {
+        "created_at": _timestamp_of(changes),
+        "user_id": getattr(actor_user(by), "pk", None),
+        "actor": actor_name(by),
+        "subject": OrderEvent.Subject.ORDER,
+        "subject_ref": "",
+        "transition": guard.name,
+        "from_state": str(guard.source),
+        "to_state": str(guard.target),
+        "message": message,
+        "data": data or {},
+    }
 
-    Must run inside the batch transaction that locked `ids`; raises (rolling the
-    batch back) if any row no longer satisfies the guard.
+
+def transition_batch(
+    claim: models.QuerySet, guard: Guard, *, by: Actor, message: str, data: dict | None = None
+) -> Batch:
+    """Apply the transition to the claimed rows and write one event each.
+
+    The guard is the WHERE clause of the UPDATE; if any claimed row no longer
+    satisfies it, the batch raises and its transaction rolls back.
     """
     changes = changes_of(guard)
-    updated = Order.objects.filter(pk__in=ids, status=guard.source).update(**changes)
-    if updated != len(ids):
+    event = event_values(guard, changes, by=by, message=message, data=data)
+    if connection.vendor == "postgresql":
+        return _transition_in_one_statement(claim, guard, changes, event)
+    ids = claimed_ids(claim)
+    if ids:
+        updated = Order.objects.filter(pk__in=ids, status=guard.source).update(**changes)
+        _check_counts(len(ids), updated)
+        insert_events(ids, event)
+    return batch_of(ids)
+
+
+def _transition_in_one_statement(
+    claim: models.QuerySet, guard: Guard, changes: dict[str, Any], event: dict[str, Any]
+) -> Batch:
+    """PostgreSQL: claim, UPDATE and INSERT the events in one statement, one round trip.
+
+    The same three steps as the portable path, chained with data-modifying CTEs,
+    so no order id travels to Python and back; about twice as fast (bench/).
+    """
+    quote = connection.ops.quote_name
+    orders, pk = quote(Order._meta.db_table), quote(Order._meta.pk.column)
+    claim_sql, claim_params = claim.values("pk").query.get_compiler(connection=connection).as_sql()
+    assignments = [(Order._meta.get_field(name), value) for name, value in changes.items()]
+    set_sql = ", ".join(f"{quote(field.column)} = %s" for field, _ in assignments)
+    status = Order._meta.get_field("status")
+    columns, placeholders, event_params = _event_columns(event)
+    sql = (
+        f"WITH claimed ({pk}) AS ({claim_sql}), "
+        f"changed AS (UPDATE {orders} SET {set_sql} FROM claimed "
+        f"WHERE {orders}.{pk} = claimed.{pk} AND {orders}.{quote(status.column)} = %s "
+        f"RETURNING {orders}.{pk}), "
+        f"events AS (INSERT INTO {quote(OrderEvent._meta.db_table)} ({columns}) "
+        f"SELECT {pk}, {placeholders} FROM changed RETURNING 1) "
+        f"SELECT (SELECT count(*) FROM claimed), (SELECT max({pk}) FROM claimed), "
+        f"(SELECT count(*) FROM changed), (SELECT count(*) FROM events)"
+    )
+    params = [
+        *claim_params,
+        *(field.get_db_prep_save(value, connection) for field, value in assignments),
+        status.get_db_prep_save(guard.source, connection),
+        *event_params,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        claimed, last_pk, updated, events = cursor.fetchone()
+    _check_counts(claimed, updated)
+    _check_counts(claimed, events)
+    return Batch(count=claimed, last_pk=last_pk)
+
+
+def _check_counts(claimed: int, done: int) -> None:
+    if done != claimed:
         raise DomainError(
-            f"{len(ids) - updated} of {len(ids)} orders changed while the batch ran; "
+            f"{claimed - done} of {claimed} orders changed while the batch ran; "
             "the batch was rolled back."
         )
-    user, actor = actor_user(by), actor_name(by)
-    created_at = _timestamp_of(changes)
-    OrderEvent.objects.bulk_create(
-        OrderEvent(
-            order_id=pk,
-            created_at=created_at,
-            user=user,
-            actor=actor,
-            subject=OrderEvent.Subject.ORDER,
-            transition=guard.name,
-            from_state=str(guard.source),
-            to_state=str(guard.target),
-            message=message,
-            data=data or {},
+
+
+def _event_columns(event: dict[str, Any]) -> tuple[str, str, list[Any]]:
+    """(columns, placeholders, params) of an event INSERT whose first column is the order.
+
+    Values are adapted once by the model fields themselves, so they are stored
+    exactly as the ORM would store them.
+    """
+    quote = connection.ops.quote_name
+    fields = {name: OrderEvent._meta.get_field(name) for name in event}  # names or attnames
+    order = OrderEvent._meta.get_field("order")
+    columns = ", ".join(quote(f.column) for f in [order, *fields.values()])
+    params = [f.get_db_prep_save(event[name], connection) for name, f in fields.items()]
+    return columns, ", ".join(["%s"] * len(params)), params
+
+
+def insert_events(ids: list[int], event: dict[str, Any]) -> None:
+    """One event per order in `ids`, all with the same fields, in one INSERT … SELECT.
+
+    `bulk_create` would build and adapt every field of every event in Python,
+    which costs more than the database's own work (measured with bench/).
+    """
+    quote = connection.ops.quote_name
+    columns, placeholders, params = _event_columns(event)
+    orders, pk = quote(Order._meta.db_table), quote(Order._meta.pk.column)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {quote(OrderEvent._meta.db_table)} ({columns}) "
+            f"SELECT {pk}, {placeholders} FROM {orders} "
+            f"WHERE {pk} IN ({', '.join(['%s'] * len(ids))})",
+            [*params, *ids],
         )
-        for pk in ids
-    )
+        _check_counts(len(ids), cursor.rowcount)
 
 
 def archive_orders(
@@ -202,7 +303,7 @@ def archive_orders(
     return in_batches(
         queryset,
         guard,
-        lambda ids: transition_rows(ids, guard, by=by, message=ARCHIVE_MESSAGE),
+        lambda claim: transition_batch(claim, guard, by=by, message=ARCHIVE_MESSAGE),
         batch_size=batch_size,
         limit=limit,
         dry_run=dry_run,
@@ -229,7 +330,7 @@ def delete_orders(
     return in_batches(
         queryset,
         guard,
-        lambda ids: _delete_rows(ids, guard, by=by, reason=reason),
+        lambda claim: _delete_batch(claim, guard, by=by, reason=reason),
         batch_size=batch_size,
         limit=limit,
         dry_run=dry_run,
@@ -237,14 +338,13 @@ def delete_orders(
     )
 
 
-def _delete_rows(ids: list[int], guard: Guard, *, by: Actor, reason: str) -> None:
+def _delete_batch(claim: models.QuerySet, guard: Guard, *, by: Actor, reason: str) -> Batch:
+    ids = claimed_ids(claim)
+    if not ids:
+        return batch_of(ids)
     rows = Order.objects.filter(pk__in=ids, status=guard.source)
     numbers = dict(rows.values_list("pk", "number"))
-    if len(numbers) != len(ids):
-        raise DomainError(
-            f"{len(ids) - len(numbers)} of {len(ids)} orders changed while the batch ran; "
-            "the batch was rolled back."
-        )
+    _check_counts(len(ids), len(numbers))
     user, actor = actor_user(by), actor_name(by)
     DeletedOrder.objects.bulk_create(
         DeletedOrder(
@@ -253,3 +353,4 @@ def _delete_rows(ids: list[int], guard: Guard, *, by: Actor, reason: str) -> Non
         for pk in ids
     )
     rows.delete()
+    return batch_of(ids)

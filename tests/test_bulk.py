@@ -155,11 +155,14 @@ def test_a_batch_with_a_row_outside_the_guard_rolls_back_whole():
     completed = OrderFactory(status=S.COMPLETED)
     confirmed = OrderFactory(status=S.CONFIRMED)
     before = [snapshot(completed), snapshot(confirmed)]
-    guard = bulk.guard_of(Order.archive)
+    # As if the confirmed order had been claimed, then changed, before the UPDATE.
+    claim = Order.objects.filter(pk__in=[completed.pk, confirmed.pk]).order_by("pk")
 
     with (
         pytest.raises(DomainError, match="1 of 2 orders changed while the batch ran"),
         transaction.atomic(),
     ):
-        bulk.transition_rows([completed.pk, confirmed.pk], guard, by=ACTOR, message="x")
+        bulk.transition_batch(
+            claim.select_for_update(), bulk.guard_of(Order.archive), by=ACTOR, message="x"
+        )
     assert [snapshot(completed), snapshot(confirmed)] == before

@@ -160,16 +160,16 @@ def test_archive_in_batches_with_a_limit_and_progress(django_assert_max_num_quer
 @pytest.mark.django_db
 def test_archive_failure_is_a_command_error_and_keeps_finished_batches(monkeypatch):
     orders = completed(10)
-    real = bulk.transition_rows
+    real = bulk.transition_batch
     calls = []
 
-    def fail_on_second_batch(ids, guard, **kwargs):
-        calls.append(ids)
+    def fail_on_second_batch(claim, guard, **kwargs):
+        calls.append(claim)
         if len(calls) == 2:
             raise RuntimeError("connection lost")
-        real(ids, guard, **kwargs)
+        return real(claim, guard, **kwargs)
 
-    monkeypatch.setattr(bulk, "transition_rows", fail_on_second_batch)
+    monkeypatch.setattr(bulk, "transition_batch", fail_on_second_batch)
 
     with pytest.raises(CommandError, match=r"Failed after 4 orders archived .*connection lost"):
         run("archive_orders", days=30, batch_size=4)
