@@ -122,3 +122,11 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }
+
+# Payment method (Order.payment_method) → gateway class (payments/gateways.py).
+PAYMENT_GATEWAYS = {
+    "test": "payments.gateways.TestGateway",
+    "manual": "payments.gateways.ManualGateway",
+    "invoice": "payments.gateways.ManualGateway",
+    "bank_transfer": "payments.gateways.ManualGateway",
+}

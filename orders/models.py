@@ -3,6 +3,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ObjectDoesNotExist
 from django.core.validators import MinValueValidator
 from django.db import connection, models
 from django.db.models import Q
@@ -61,6 +62,16 @@ def has_lines(order: Order) -> bool:
 @refuses_with("{obj} has no billing address.")
 def has_billing_address(order: Order) -> bool:
     return bool(order.billing_street and order.billing_city and order.billing_country)
+
+
+@refuses_with("{obj} has captured payments: refund them through a return instead of cancelling.")
+def has_nothing_captured(order: Order) -> bool:
+    # Read through the reverse accessor: orders never imports the payments app.
+    try:
+        payment = order.payment
+    except ObjectDoesNotExist:
+        return True
+    return not payment.captured_amount
 
 
 def next_order_number() -> int:
@@ -250,6 +261,7 @@ class Order(FSMModelMixin, models.Model):
         field=status,
         source=OPEN_STATUSES,
         target=S.CANCELLED,
+        conditions=[has_nothing_captured],
         permission="orders.cancel_order",
         custom={"label": "cancel", "past": "cancelled"},
     )

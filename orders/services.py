@@ -9,14 +9,23 @@ behind. Refusals are `DomainError`s carrying the sentence to show.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from contextlib import suppress
 from typing import Any
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import transaction
 
 from orders.errors import DomainError
 from orders.events import actor_name, actor_user, record_event
 from orders.fsm import Actor, run_transition
 from orders.models import DeletedOrder, HoldKind, Order, OrderLine, StoreSettings
+from payments.errors import PaymentDeclined
+from payments.gateways import gateway_for
+from payments.models import PaymentStatus
+from payments.services import authorize_payment, capture_payment, void_payment
+
+# Direct Capture at checkout is the store's doing, so the ledger says so.
+DIRECT_CAPTURE = "store:direct_capture"
 
 
 def lock_order(order_id: int) -> Order:
@@ -71,25 +80,55 @@ def create_selection(*, by: Actor, lines: Iterable[dict[str, Any]], **fields: An
 
 
 def checkout_order(*, order_id: int, by: Actor) -> Order:
-    """Turn a selection into an order, as the store options say."""
+    """Turn a selection into an order, as the store options say.
+
+    Authorizes the grand total first: when the provider declines, the order
+    stays Incomplete, the failed authorization stays in the payment's ledger,
+    and the provider's sentence is raised. With Direct Capture (and without
+    Direct to Shipment, which captures through its shipment) the grand total is
+    captured as well; a declined capture does not undo the checkout: the
+    payment stays authorized and the failed capture is in the ledger.
+    """
     store = StoreSettings.load()
+    declined = None
     with transaction.atomic():
         order = lock_order(order_id)
         order.recalculate_totals()
         from_status, to_status = run_transition(
             order.checkout, by=by, autoconfirm=store.autoconfirm
         )
-        order.save()
-        record_event(
-            order=order,
-            by=by,
-            transition="checkout",
-            from_state=from_status,
-            to_state=to_status,
-            message="Order created.",
-            data={"autoconfirm": store.autoconfirm, "grand_total": str(order.grand_total)},
-        )
+        try:
+            authorize_payment(order=order, by=by)
+        except PaymentDeclined as error:
+            # Leave this block normally so the failed authorization is kept;
+            # the order itself is not saved.
+            declined = error
+        else:
+            order.save()
+            record_event(
+                order=order,
+                by=by,
+                transition="checkout",
+                from_state=from_status,
+                to_state=to_status,
+                message="Order created.",
+                data={"autoconfirm": store.autoconfirm, "grand_total": str(order.grand_total)},
+            )
+            if _captures_at_checkout(store, order):
+                # A decline is in the ledger; staff capture later, per shipment.
+                with suppress(PaymentDeclined):
+                    capture_payment(order_id=order.pk, amount=order.grand_total, by=DIRECT_CAPTURE)
+    if declined:
+        raise declined
     return order
+
+
+def _captures_at_checkout(store: StoreSettings, order: Order) -> bool:
+    return (
+        store.direct_capture
+        and not store.direct_to_shipment
+        and gateway_for(order.payment_method).captures_through_provider
+    )
 
 
 def confirm_order(*, order_id: int, by: Actor) -> Order:
@@ -124,17 +163,52 @@ def resume_order(*, order_id: int, by: Actor) -> Order:
 
 
 def cancel_order(*, order_id: int, by: Actor, reason: str) -> Order:
+    """Cancel an order that has nothing captured, voiding its open authorization.
+
+    When the provider declines the void, the order is not cancelled: it stays
+    as it was, the failed void stays in the ledger, and the sentence says why.
+    Cancelling is refused once anything is captured (refund through a return).
+    """
     reason = reason.strip()
     if not reason:
         raise DomainError("Give a reason for the cancellation.")
-    return _transition_order(
-        order_id=order_id,
-        by=by,
-        action="cancel",
-        reason=reason,
-        message=f"Cancelled: {reason}",
-        data={"on_hold": False, "reason": reason},
-    )
+    declined = None
+    with transaction.atomic():
+        order = lock_order(order_id)
+        from_status, to_status = run_transition(order.cancel, by=by, reason=reason)
+        try:
+            _void_open_authorization(order, by=by)
+        except PaymentDeclined as error:
+            declined = error  # keep the failed void; the order is not saved
+        else:
+            order.save()
+            record_event(
+                order=order,
+                by=by,
+                transition="cancel",
+                from_state=from_status,
+                to_state=to_status,
+                message=f"Cancelled: {reason}",
+                data={"on_hold": False, "reason": reason},
+            )
+    if declined:
+        why = str(declined)
+        raise PaymentDeclined(
+            f"{order} was not cancelled: {why[:1].lower()}{why[1:]}",
+            operation=declined.operation,
+            amount=declined.amount,
+            provider_message=declined.provider_message,
+        )
+    return order
+
+
+def _void_open_authorization(order: Order, *, by: Actor) -> None:
+    try:
+        payment = order.payment
+    except ObjectDoesNotExist:
+        return
+    if payment.status == PaymentStatus.AUTHORIZED:
+        void_payment(order_id=order.pk, by=by)
 
 
 # Shared with the bulk path (orders/bulk.py), whose events must read the same.

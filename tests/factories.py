@@ -22,6 +22,8 @@ from orders.models import (
     OrderStatus,
     StoreSettings,
 )
+from payments import services as payment_services
+from payments.models import Payment, PaymentTransaction
 
 S = OrderStatus
 FACTORY = "factory"
@@ -185,3 +187,65 @@ class StoreSettingsFactory(factory.django.DjangoModelFactory):
         django_get_or_create = ["id"]
 
     id = 1
+
+
+class PaymentFactory(factory.django.DjangoModelFactory):
+    """A payment authorized by a genuine checkout (test gateway).
+
+    `PaymentFactory(test_decline="capture,void")` makes the test gateway decline
+    those operations from then on; `order__status=...` picks the order's status.
+    """
+
+    class Meta:
+        model = Payment
+
+    order = factory.SubFactory(OrderFactory, status=S.PENDING)
+    test_decline = ""
+
+    @classmethod
+    def _create(cls, model_class, *args, order, test_decline="", **kwargs):
+        payment = Payment.objects.get(order=order)
+        if test_decline:
+            # A test-gateway setting, not a state: plain update is fine.
+            Payment.objects.filter(pk=payment.pk).update(test_decline=test_decline)
+            payment.refresh_from_db()
+        return payment
+
+
+class PaymentTransactionFactory(factory.django.DjangoModelFactory):
+    """A ledger row made by the payment service of its kind, so the ledger stays true.
+
+    kind="capture" (default; manual=True records it by hand), "refund" (captures
+    the amount first when needed) or "void".
+    """
+
+    class Meta:
+        model = PaymentTransaction
+
+    @classmethod
+    def _create(
+        cls,
+        model_class,
+        *args,
+        payment=None,
+        kind=PaymentTransaction.Kind.CAPTURE,
+        amount=Decimal("10.00"),
+        shipment_ref="",
+        manual=False,
+        **kwargs,
+    ):
+        payment = payment or PaymentFactory()
+        order_id = payment.order_id
+        if kind == PaymentTransaction.Kind.VOID:
+            return payment_services.void_payment(order_id=order_id, by=FACTORY)
+        if kind == PaymentTransaction.Kind.REFUND:
+            payment.refresh_from_db()
+            if payment.refundable_amount < amount:
+                payment_services.capture_payment(order_id=order_id, amount=amount, by=FACTORY)
+            return payment_services.refund_payment(
+                order_id=order_id, amount=amount, reason="Factory refund", by=FACTORY
+            )
+        capture = (
+            payment_services.record_manual_payment if manual else payment_services.capture_payment
+        )
+        return capture(order_id=order_id, amount=amount, by=FACTORY, shipment_ref=shipment_ref)

@@ -23,6 +23,29 @@ def snapshot(order: Order) -> dict:
     }
 
 
+def payment_snapshot(order_id: int) -> dict:
+    """A payment's state, amounts, successful ledger and the order's events.
+
+    A refused or declined payment action must leave all of it alone (a decline
+    adds only its failed ledger row, which this leaves out).
+    """
+    from payments.models import Payment
+
+    payment = Payment.objects.get(order_id=order_id)
+    return {
+        "status": payment.status,
+        "amounts": (payment.authorized_amount, payment.captured_amount, payment.refunded_amount),
+        "updated_at": payment.updated_at,
+        "ledger": list(
+            payment.transactions.filter(outcome="success").values_list(
+                "id", "kind", "amount", "shipment_ref", "reversed_at"
+            )
+        ),
+        "events": OrderEvent.objects.filter(order_id=order_id).count(),
+        "order": snapshot(Order(pk=order_id)),
+    }
+
+
 def race(*calls: Callable[[], object]) -> list[object]:
     """Run the calls at the same moment, each on its own database connection.
 

@@ -57,6 +57,9 @@ ALLOWED = {
     "delete_permanently": {(S.CANCELLED, False): DELETED},
 }
 
+# Payment events an allowed action writes beside its order event.
+PAYMENT_EVENTS = {"checkout": 1, "cancel": 1}
+
 # Hold is only possible on open orders; the database refuses the rest (below).
 STATES = [(s, False) for s in S] + [(s, True) for s in OPEN]
 
@@ -93,8 +96,13 @@ def test_transition_table(action, status, held, boss):
         ACTIONS[action](order, boss)
         after = Order.objects.get(pk=order.pk)
         assert (after.status, after.on_hold) == expected
-        assert OrderEvent.objects.filter(order=order).count() == before["events"] + 1
-        event = OrderEvent.objects.filter(order=order).last()
+        # One order event; checkout's authorization and cancel's void add payment events.
+        order_events = OrderEvent.objects.filter(order=order, subject="order")
+        payment_events = OrderEvent.objects.filter(order=order, subject="payment")
+        assert before["events"] + 1 + PAYMENT_EVENTS.get(action, 0) == (
+            order_events.count() + payment_events.count()
+        )
+        event = order_events.last()
         assert (event.transition, event.from_state, event.to_state, event.actor) == (
             action,
             str(status),

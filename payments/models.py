@@ -1,0 +1,280 @@
+"""Payment and its ledger (DESIGN.md §3).
+
+The payment's amounts move only through its transitions, and every provider
+call is a `PaymentTransaction` row, so the successful rows of the ledger always
+add up to the payment's amounts. The database holds the invariants
+captured ≤ authorized, refunded ≤ captured and no negative amount.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+from django_fsm import RETURN_VALUE, FSMField, FSMModelMixin, transition
+
+from orders.fsm import refuses_with
+from orders.models import Order
+
+MONEY = {"max_digits": 14, "decimal_places": 2, "default": Decimal("0.00")}
+ZERO = Decimal("0")
+
+
+class PaymentStatus(models.TextChoices):
+    # Only in memory, before the first authorization: every saved payment has
+    # been authorized or has failed to be.
+    NEW = "new", "Not authorized"
+    AUTHORIZED = "authorized", "Authorized"
+    PARTIALLY_CAPTURED = "partially_captured", "Partially captured"
+    CAPTURED = "captured", "Captured"
+    PARTIALLY_REFUNDED = "partially_refunded", "Partially refunded"
+    REFUNDED = "refunded", "Refunded"
+    VOIDED = "voided", "Voided"
+    FAILED = "failed", "Failed"
+
+
+P = PaymentStatus
+# States in which part of the authorization may still be open for capture.
+CAPTURABLE = [P.AUTHORIZED, P.PARTIALLY_CAPTURED, P.PARTIALLY_REFUNDED, P.REFUNDED]
+REFUNDABLE = [P.PARTIALLY_CAPTURED, P.CAPTURED, P.PARTIALLY_REFUNDED]
+
+
+def status_for(*, authorized: Decimal, captured: Decimal, refunded: Decimal) -> str:
+    """The status the amounts of a live (authorized) payment stand for."""
+    if not captured:
+        return P.AUTHORIZED
+    if not refunded:
+        return P.CAPTURED if captured == authorized else P.PARTIALLY_CAPTURED
+    return P.REFUNDED if refunded == captured else P.PARTIALLY_REFUNDED
+
+
+@refuses_with("{obj} has nothing left to capture.")
+def has_open_authorization(payment: Payment) -> bool:
+    return payment.open_amount > 0
+
+
+@refuses_with("{obj.order} is on hold: resume it before capturing.")
+def order_not_on_hold(payment: Payment) -> bool:
+    return not payment.order.on_hold
+
+
+@refuses_with("{obj} has nothing captured left to refund.")
+def has_refundable_amount(payment: Payment) -> bool:
+    return payment.refundable_amount > 0
+
+
+def may_void(payment: Payment, user) -> bool:
+    """Voiding releases the money held for an order that will not ship, so whoever
+    may cancel the order may release its authorization."""
+    return user.has_perm("payments.void_payment") or user.has_perm("orders.cancel_order")
+
+
+class Payment(FSMModelMixin, models.Model):
+    order = models.OneToOneField(Order, on_delete=models.CASCADE, related_name="payment")
+    status = FSMField(max_length=32, choices=PaymentStatus.choices, default=P.NEW, protected=True)
+    method = models.CharField(max_length=64, help_text="The order's payment method.")
+    provider = models.CharField(max_length=64, help_text="The gateway that handles it.")
+    provider_reference = models.CharField(max_length=128, blank=True)
+    currency = models.CharField(max_length=3)
+    authorized_amount = models.DecimalField(**MONEY)
+    captured_amount = models.DecimalField(**MONEY)
+    refunded_amount = models.DecimalField(**MONEY)
+    test_decline = models.CharField(
+        max_length=64,
+        blank=True,
+        help_text="Test gateway only: operations it declines, e.g. “capture,void”.",
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-id"]
+        permissions = [
+            ("capture_payment", "Can capture payments"),
+            ("refund_payment", "Can refund payments"),
+            ("void_payment", "Can void payment authorizations"),
+            ("record_manual_payment", "Can mark payments as paid or unpaid by hand"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(
+                    authorized_amount__gte=0, captured_amount__gte=0, refunded_amount__gte=0
+                ),
+                name="payment_amounts_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(captured_amount__lte=F("authorized_amount")),
+                name="payment_captured_within_authorized",
+            ),
+            models.CheckConstraint(
+                condition=Q(refunded_amount__lte=F("captured_amount")),
+                name="payment_refunded_within_captured",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Payment of order {self.order.number}"
+
+    @property
+    def state_label(self) -> str:
+        return self.get_status_display()
+
+    @property
+    def open_amount(self) -> Decimal:
+        """What is authorized and not yet captured (nothing once voided or failed)."""
+        if self.status in (P.NEW, P.VOIDED, P.FAILED):
+            return ZERO
+        return self.authorized_amount - self.captured_amount
+
+    @property
+    def refundable_amount(self) -> Decimal:
+        return self.captured_amount - self.refunded_amount
+
+    def _status_now(self) -> str:
+        return status_for(
+            authorized=self.authorized_amount,
+            captured=self.captured_amount,
+            refunded=self.refunded_amount,
+        )
+
+    # Transitions change state (status and amounts) only: no save, no I/O.
+
+    @transition(
+        field=status,
+        source=[P.NEW, P.FAILED],
+        target=RETURN_VALUE(P.AUTHORIZED, P.FAILED),
+        custom={"label": "authorize", "past": "authorized"},
+    )
+    def authorize(self, *, amount: Decimal, approved: bool) -> str:
+        """The provider's answer to the checkout's authorization.
+
+        No permission of its own: checkout, which asks for it, checks the
+        actor's right to create the order.
+        """
+        self.authorized_amount = amount if approved else ZERO
+        return P.AUTHORIZED if approved else P.FAILED
+
+    @transition(
+        field=status,
+        source=CAPTURABLE,
+        target=RETURN_VALUE(P.PARTIALLY_CAPTURED, P.CAPTURED, P.PARTIALLY_REFUNDED),
+        conditions=[has_open_authorization, order_not_on_hold],
+        permission="payments.capture_payment",
+        custom={"label": "capture", "past": "captured"},
+    )
+    def capture(self, *, amount: Decimal) -> str:
+        self.captured_amount += amount
+        return self._status_now()
+
+    @transition(
+        field=status,
+        source=CAPTURABLE,
+        target=RETURN_VALUE(P.PARTIALLY_CAPTURED, P.CAPTURED, P.PARTIALLY_REFUNDED),
+        conditions=[has_open_authorization, order_not_on_hold],
+        permission="payments.record_manual_payment",
+        custom={"label": "mark as paid", "past": "marked as paid"},
+    )
+    def record_manual(self, *, amount: Decimal) -> str:
+        self.captured_amount += amount
+        return self._status_now()
+
+    @transition(
+        field=status,
+        source=[P.PARTIALLY_CAPTURED, P.CAPTURED],
+        target=RETURN_VALUE(P.AUTHORIZED, P.PARTIALLY_CAPTURED),
+        permission="payments.record_manual_payment",
+        custom={"label": "mark as unpaid", "past": "marked as unpaid"},
+    )
+    def reverse_manual(self, *, amount: Decimal) -> str:
+        self.captured_amount -= amount
+        return self._status_now()
+
+    @transition(
+        field=status,
+        source=REFUNDABLE,
+        target=RETURN_VALUE(P.PARTIALLY_REFUNDED, P.REFUNDED),
+        conditions=[has_refundable_amount],
+        permission="payments.refund_payment",
+        custom={"label": "refund", "past": "refunded"},
+    )
+    def refund(self, *, amount: Decimal) -> str:
+        self.refunded_amount += amount
+        return self._status_now()
+
+    @transition(
+        field=status,
+        source=P.AUTHORIZED,
+        target=P.VOIDED,
+        permission=may_void,
+        custom={"label": "void", "past": "voided"},
+    )
+    def void(self) -> None:
+        """Releases the whole authorization; the amounts stay as the history of it."""
+
+
+class PaymentTransaction(models.Model):
+    """One call to a payment provider (or one payment recorded by hand): the ledger."""
+
+    class Kind(models.TextChoices):
+        AUTHORIZE = "authorize", "Authorize"
+        CAPTURE = "capture", "Capture"
+        REVERSAL = "reversal", "Manual payment reversed"
+        REFUND = "refund", "Refund"
+        VOID = "void", "Void"
+
+    class Outcome(models.TextChoices):
+        SUCCESS = "success", "Success"
+        FAILED = "failed", "Failed"
+        PENDING = "pending", "Pending"
+
+    payment = models.ForeignKey(Payment, on_delete=models.CASCADE, related_name="transactions")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    amount = models.DecimalField(**MONEY)
+    outcome = models.CharField(max_length=16, choices=Outcome.choices)
+    manual = models.BooleanField(
+        default=False, help_text="Recorded by hand (invoice, bank transfer), not by a provider."
+    )
+    provider_reference = models.CharField(max_length=128, blank=True)
+    message = models.CharField(max_length=500, blank=True, help_text="The provider's answer.")
+    raw_response = models.JSONField(default=dict, blank=True)
+    shipment_ref = models.CharField(
+        max_length=32, blank=True, help_text="The shipment a capture was for, e.g. 1042-1."
+    )
+    reference = models.CharField(
+        max_length=200, blank=True, help_text="Staff's reference: bank transfer id, refund reason."
+    )
+    reverses = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="reversed_by"
+    )
+    # Set once, when a payment recorded by hand is marked unpaid; the only change
+    # a ledger row ever gets, so the same shipment can be marked paid again.
+    reversed_at = models.DateTimeField(null=True, blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    actor = models.CharField(max_length=150, help_text="The user's name, or the command/system.")
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(amount__gte=0), name="payment_tx_amount_not_negative"
+            ),
+            models.UniqueConstraint(
+                fields=["payment", "shipment_ref"],
+                condition=Q(kind="capture", outcome="success", reversed_at__isnull=True)
+                & ~Q(shipment_ref=""),
+                name="payment_tx_one_capture_per_shipment",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.amount} ({self.outcome})"
+
+    @property
+    def succeeded(self) -> bool:
+        return self.outcome == self.Outcome.SUCCESS

@@ -1,0 +1,468 @@
+"""Payment services: the only way a payment's state and amounts change.
+
+Each service locks the order row and then the payment row (always in that
+order, as the order services do, so they never deadlock each other), checks
+the transition (state, conditions, the actor's permission) and the amount,
+calls the provider, records the call as a `PaymentTransaction`, runs the
+transition, saves and writes an `OrderEvent` — in one transaction.
+
+When the provider declines, the service records a failed transaction row and
+nothing else (no change of amounts, state or events), lets its transaction
+block exit so that row is kept, and only then raises `PaymentDeclined`. A
+caller that calls these services inside its own `transaction.atomic()` must
+catch `PaymentDeclined`, let its own block exit normally (a block left by the
+exception would roll the failed row back), and raise it again afterwards:
+
+    declined = None
+    with transaction.atomic():
+        ...
+        try:
+            capture_payment(order_id=..., amount=..., by=by, shipment_ref="1042-1")
+        except PaymentDeclined as error:
+            declined = error   # nothing else of this block is saved
+        else:
+            ...  # the changes that depend on the capture
+    if declined:
+        raise declined
+
+Refusals (wrong state, missing permission, amount too large) are plain
+`DomainError`s raised inside the block: nothing at all is written.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+
+from orders.errors import DomainError
+from orders.events import actor_name, actor_user, record_event
+from orders.fsm import Actor, refusal, run_transition
+from orders.models import Order, OrderEvent
+from orders.money import quantize
+from payments.errors import PaymentDeclined
+from payments.gateways import GatewayResult, gateway_for
+from payments.models import Payment, PaymentTransaction
+
+Kind = PaymentTransaction.Kind
+Outcome = PaymentTransaction.Outcome
+
+
+# Selectors
+
+
+def open_authorization(order: Order) -> Decimal:
+    """What is authorized for the order and not captured yet (0 without a live payment)."""
+    payment = Payment.objects.filter(order=order).first()
+    return payment.open_amount if payment else Decimal("0.00")
+
+
+def capture_for_shipment(*, order_id: int, shipment_ref: str) -> PaymentTransaction | None:
+    """The capture (by provider or by hand) that paid a shipment, if it is paid."""
+    return (
+        PaymentTransaction.objects.filter(
+            payment__order_id=order_id,
+            kind=Kind.CAPTURE,
+            outcome=Outcome.SUCCESS,
+            reversed_at__isnull=True,
+            shipment_ref=shipment_ref,
+        )
+        .exclude(shipment_ref="")
+        .first()
+    )
+
+
+# Helpers
+
+
+def _lock_payment(order_id: int) -> Payment:
+    """Lock the order, then its payment (the order services' lock order)."""
+    try:
+        order = Order.objects.select_for_update().get(pk=order_id)
+    except (Order.DoesNotExist, ValueError, TypeError):
+        raise DomainError(f"Order #{order_id} does not exist (it may have been deleted).") from None
+    try:
+        payment = Payment.objects.select_for_update().get(order=order)
+    except Payment.DoesNotExist:
+        raise DomainError(f"{order} has no payment.") from None
+    payment.order = order
+    return payment
+
+
+def _refuse_unless_allowed(method, *, by: Actor) -> None:
+    """Check state, conditions and permission before the provider is called."""
+    sentence = refusal(method, by=by)
+    if sentence:
+        raise DomainError(sentence)
+
+
+def _money(amount: Decimal, payment: Payment, *, verb: str) -> Decimal:
+    try:
+        amount = quantize(Decimal(amount), payment.currency)
+    except (ArithmeticError, TypeError, ValueError):
+        raise DomainError(f"“{amount}” is not an amount of money.") from None
+    if amount <= 0:
+        raise DomainError(f"Give an amount above zero to {verb}.")
+    return amount
+
+
+def _show(amount: Decimal, currency: str) -> str:
+    return f"{amount} {currency}"
+
+
+def _record_call(
+    payment: Payment,
+    *,
+    kind: str,
+    amount: Decimal,
+    result: GatewayResult,
+    by: Actor,
+    shipment_ref: str = "",
+    reference: str = "",
+    manual: bool = False,
+) -> PaymentTransaction:
+    return PaymentTransaction.objects.create(
+        payment=payment,
+        kind=kind,
+        amount=amount,
+        outcome=Outcome.SUCCESS if result.approved else Outcome.FAILED,
+        manual=manual,
+        provider_reference=result.reference,
+        message=result.message[:500],
+        raw_response=result.raw,
+        shipment_ref=shipment_ref,
+        reference=reference,
+        user=actor_user(by),
+        actor=actor_name(by),
+    )
+
+
+def _declined(payment: Payment, *, operation: str, amount: Decimal, result: GatewayResult):
+    reason = result.message.strip().rstrip(".") or "no reason given"
+    return PaymentDeclined(
+        f"The payment provider declined to {operation} {_show(amount, payment.currency)} "
+        f"for {payment.order}: {reason}.",
+        operation=operation,
+        amount=amount,
+        provider_message=result.message,
+    )
+
+
+def _transition_payment(
+    payment: Payment,
+    method,
+    *,
+    by: Actor,
+    row: PaymentTransaction,
+    message: str,
+    **kwargs,
+) -> OrderEvent:
+    """Run the transition, save the payment and write its event."""
+    from_status, to_status = run_transition(method, by=by, **kwargs)
+    payment.save()
+    return _record_payment_event(
+        payment,
+        by=by,
+        row=row,
+        transition=f"payment_{method.__name__}",
+        from_status=from_status,
+        to_status=to_status,
+        message=message,
+    )
+
+
+def _record_payment_event(
+    payment: Payment,
+    *,
+    by: Actor,
+    row: PaymentTransaction,
+    transition: str,
+    from_status: str,
+    to_status: str,
+    message: str,
+) -> OrderEvent:
+    return record_event(
+        order=payment.order,
+        by=by,
+        transition=transition,
+        from_state=from_status,
+        to_state=to_status,
+        subject=OrderEvent.Subject.PAYMENT,
+        subject_ref=row.shipment_ref,
+        message=message,
+        data={
+            "transaction": row.pk,
+            "kind": row.kind,
+            "amount": str(row.amount),
+            "currency": payment.currency,
+            "shipment": row.shipment_ref,
+            "authorized": str(payment.authorized_amount),
+            "captured": str(payment.captured_amount),
+            "refunded": str(payment.refunded_amount),
+        },
+    )
+
+
+# Services
+
+
+def authorize_payment(*, order: Order, by: Actor) -> Payment:
+    """Authorize the order's grand total through the gateway of its payment method.
+
+    Called by checkout inside its transaction, with the order locked. A declined
+    authorization leaves the payment Failed with the failed transaction row and
+    its event, and raises `PaymentDeclined` after this service's own block: the
+    caller catches it, lets its block exit without saving the order, and raises
+    it again. Checking out again retries the authorization on the same payment.
+    """
+    if not order.payment_method:
+        raise DomainError(f"{order} has no payment method.")
+    gateway = gateway_for(order.payment_method)
+    with transaction.atomic():
+        payment = Payment.objects.select_for_update().filter(order=order).first() or Payment(
+            order=order
+        )
+        payment.order = order
+        payment.method = order.payment_method
+        payment.provider = gateway.name
+        payment.currency = order.currency
+        amount = quantize(order.grand_total, order.currency)
+        if amount <= 0:
+            raise DomainError(f"{order} has nothing to pay: its grand total is {amount}.")
+        _refuse_unless_allowed(payment.authorize, by=by)
+
+        result = gateway.authorize(payment, amount)
+        if result.approved:
+            payment.provider_reference = result.reference
+        from_status, to_status = run_transition(
+            payment.authorize, by=by, amount=amount, approved=result.approved
+        )
+        payment.save()
+        row = _record_call(payment, kind=Kind.AUTHORIZE, amount=amount, result=result, by=by)
+        what = "Authorized" if result.approved else "Authorization declined for"
+        _record_payment_event(
+            payment,
+            by=by,
+            row=row,
+            transition="payment_authorize",
+            from_status=from_status,
+            to_status=to_status,
+            message=f"{what} {_show(amount, payment.currency)} ({payment.method}).",
+        )
+    if not result.approved:
+        raise _declined(payment, operation="authorize", amount=amount, result=result)
+    return payment
+
+
+def _capture(
+    *,
+    order_id: int,
+    amount: Decimal,
+    by: Actor,
+    shipment_ref: str,
+    reference: str,
+    manual: bool,
+) -> PaymentTransaction:
+    with transaction.atomic():
+        payment = _lock_payment(order_id)
+        if shipment_ref:
+            already = payment.transactions.filter(
+                kind=Kind.CAPTURE,
+                outcome=Outcome.SUCCESS,
+                reversed_at__isnull=True,
+                shipment_ref=shipment_ref,
+            ).first()
+            if already:
+                return already
+        method = payment.record_manual if manual else payment.capture
+        _refuse_unless_allowed(method, by=by)
+        amount = _money(amount, payment, verb="capture")
+        if amount > payment.open_amount:
+            raise DomainError(
+                f"{payment.order} has {_show(payment.open_amount, payment.currency)} "
+                f"authorized and not captured, less than {_show(amount, payment.currency)}."
+            )
+
+        if manual:
+            result = GatewayResult(True, reference, "Payment recorded by hand.")
+        else:
+            result = gateway_for(payment.method).capture(payment, amount)
+        row = _record_call(
+            payment,
+            kind=Kind.CAPTURE,
+            amount=amount,
+            result=result,
+            by=by,
+            shipment_ref=shipment_ref,
+            reference=reference,
+            manual=manual,
+        )
+        if result.approved:
+            shipment = f" for shipment {shipment_ref}" if shipment_ref else ""
+            verb = "Marked as paid" if manual else "Captured"
+            _transition_payment(
+                payment,
+                method,
+                by=by,
+                row=row,
+                message=f"{verb}: {_show(amount, payment.currency)}{shipment}.",
+                amount=amount,
+            )
+    if not result.approved:
+        raise _declined(payment, operation="capture", amount=amount, result=result)
+    return row
+
+
+def capture_payment(
+    *, order_id: int, amount: Decimal, by: Actor, shipment_ref: str = ""
+) -> PaymentTransaction:
+    """Capture `amount` of the order's authorization through its provider.
+
+    Idempotent per shipment: if the shipment (`shipment_ref`, e.g. "1042-1")
+    is already captured, the existing transaction is returned and nothing more
+    is captured (a partial unique constraint holds this in the database too).
+    On a decline, raises `PaymentDeclined` after its own transaction block, with
+    the failed row kept: inside your own `atomic()`, catch it, let your block
+    exit normally, and raise it again.
+    """
+    return _capture(
+        order_id=order_id,
+        amount=amount,
+        by=by,
+        shipment_ref=shipment_ref,
+        reference="",
+        manual=False,
+    )
+
+
+def record_manual_payment(
+    *,
+    order_id: int,
+    amount: Decimal,
+    by: Actor,
+    shipment_ref: str = "",
+    reference: str = "",
+) -> PaymentTransaction:
+    """ "Mark as paid": record money received by hand (bank transfer, invoice).
+
+    No provider is called, so it is never declined. A capture row marked
+    `manual`; idempotent per shipment like `capture_payment`.
+    """
+    return _capture(
+        order_id=order_id,
+        amount=amount,
+        by=by,
+        shipment_ref=shipment_ref,
+        reference=reference.strip(),
+        manual=True,
+    )
+
+
+def reverse_manual_payment(*, order_id: int, shipment_ref: str, by: Actor) -> PaymentTransaction:
+    """ "Mark as unpaid": undo a payment recorded by hand for a shipment.
+
+    Refused for a capture made through a provider (that money is refunded
+    instead) and once the payment has refunds.
+    """
+    with transaction.atomic():
+        payment = _lock_payment(order_id)
+        paid = payment.transactions.filter(
+            kind=Kind.CAPTURE,
+            outcome=Outcome.SUCCESS,
+            reversed_at__isnull=True,
+            shipment_ref=shipment_ref,
+        ).first()
+        if not shipment_ref or paid is None:
+            raise DomainError(f"Shipment {shipment_ref or '(none)'} has no payment to mark unpaid.")
+        if not paid.manual:
+            raise DomainError(
+                f"Shipment {shipment_ref} was captured through the payment provider, "
+                "so it cannot be marked unpaid: refund it instead."
+            )
+        _refuse_unless_allowed(payment.reverse_manual, by=by)
+        paid.reversed_at = timezone.now()
+        paid.save(update_fields=["reversed_at"])
+        row = PaymentTransaction.objects.create(
+            payment=payment,
+            kind=Kind.REVERSAL,
+            amount=paid.amount,
+            outcome=Outcome.SUCCESS,
+            manual=True,
+            shipment_ref=shipment_ref,
+            reverses=paid,
+            message="Payment recorded by hand reversed.",
+            user=actor_user(by),
+            actor=actor_name(by),
+        )
+        _transition_payment(
+            payment,
+            payment.reverse_manual,
+            by=by,
+            row=row,
+            message=f"Marked as unpaid: {_show(paid.amount, payment.currency)} "
+            f"for shipment {shipment_ref}.",
+            amount=paid.amount,
+        )
+    return row
+
+
+def refund_payment(*, order_id: int, amount: Decimal, reason: str, by: Actor) -> PaymentTransaction:
+    """Refund part or all of what was captured, with a reason.
+
+    On a decline, raises `PaymentDeclined` after its own block (see the module
+    docstring for callers inside their own transaction).
+    """
+    reason = reason.strip()
+    if not reason:
+        raise DomainError("Give a reason for the refund.")
+    with transaction.atomic():
+        payment = _lock_payment(order_id)
+        _refuse_unless_allowed(payment.refund, by=by)
+        amount = _money(amount, payment, verb="refund")
+        if amount > payment.refundable_amount:
+            raise DomainError(
+                f"{payment.order} has {_show(payment.refundable_amount, payment.currency)} "
+                f"captured and not refunded, less than {_show(amount, payment.currency)}."
+            )
+        result = gateway_for(payment.method).refund(payment, amount)
+        row = _record_call(
+            payment, kind=Kind.REFUND, amount=amount, result=result, by=by, reference=reason
+        )
+        if result.approved:
+            _transition_payment(
+                payment,
+                payment.refund,
+                by=by,
+                row=row,
+                message=f"Refunded {_show(amount, payment.currency)}: {reason}",
+                amount=amount,
+            )
+    if not result.approved:
+        raise _declined(payment, operation="refund", amount=amount, result=result)
+    return row
+
+
+def void_payment(*, order_id: int, by: Actor) -> PaymentTransaction:
+    """Release the whole authorization of a payment nothing was captured from.
+
+    Cancelling an order calls this inside its transaction. On a decline, raises
+    `PaymentDeclined` after its own block (see the module docstring).
+    """
+    with transaction.atomic():
+        payment = _lock_payment(order_id)
+        _refuse_unless_allowed(payment.void, by=by)
+        amount = payment.open_amount
+        result = gateway_for(payment.method).void(payment, amount)
+        row = _record_call(payment, kind=Kind.VOID, amount=amount, result=result, by=by)
+        if result.approved:
+            _transition_payment(
+                payment,
+                payment.void,
+                by=by,
+                row=row,
+                message=f"Authorization of {_show(amount, payment.currency)} voided.",
+            )
+    if not result.approved:
+        raise _declined(payment, operation="void", amount=amount, result=result)
+    return row
