@@ -1,0 +1,431 @@
+"""A deterministic, realistic demo data set for `manage.py demo`.
+
+Every order is made through the services, by the staff user whose job it is
+(the storefront checks out, customer service confirms, holds and cancels, the
+warehouse ships, finance captures, the archive command archives), so each
+history, ledger row and stock movement is one the back office would really
+have. Afterwards each order's whole history is moved back in time as one piece
+(`_move_into_the_past`: every timestamp of the order and of the rows under it by
+the same amount), so the demo has weeks of past without inventing any event.
+
+The same `seed` gives the same data.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from decimal import Decimal
+from types import SimpleNamespace
+
+from django.apps import apps
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.db import models, transaction
+from django.db.models import F
+
+from orders import bulk, roles, services
+from orders.errors import DomainError
+from orders.models import HoldKind, Order, OrderStatus, StoreSettings
+from orders.money import compute_totals
+
+S = OrderStatus
+STOREFRONT = "storefront"
+ARCHIVER = "command:archive_orders"
+
+# username → (group, or None for the superuser). Passwords equal the username:
+# a demo on a developer's machine, never a production setup.
+DEMO_USERS = {
+    "admin": None,
+    "customer-service": roles.CUSTOMER_SERVICE,
+    "warehouse": roles.WAREHOUSE,
+    "finance": roles.FINANCE,
+    "backoffice-admin": roles.BACKOFFICE_ADMIN,
+}
+
+
+@dataclass(frozen=True)
+class Market:
+    code: str
+    currency: str
+    countries: tuple[str, ...]
+    language: str
+    cities: tuple[str, ...]
+
+
+MARKETS = (
+    Market("EU", "EUR", ("DE", "FR", "NL"), "en", ("Berlin", "Lyon", "Utrecht", "Hamburg")),
+    Market("SE", "SEK", ("SE",), "sv", ("Stockholm", "Göteborg", "Malmö", "Uppsala")),
+    Market("US", "USD", ("US",), "en", ("Brooklyn", "Portland", "Austin", "Chicago")),
+    Market("UK", "GBP", ("GB",), "en", ("London", "Leeds", "Bristol", "Glasgow")),
+    Market("DK", "DKK", ("DK",), "da", ("København", "Aarhus", "Odense")),
+)
+# How much of each currency one euro of list price is, rounded to .90/.00 prices.
+RATES = {"EUR": 1, "SEK": 11, "USD": Decimal("1.1"), "GBP": Decimal("0.85"), "DKK": Decimal("7.5")}
+TAX = {"EUR": "19.00", "SEK": "25.00", "USD": "0.00", "GBP": "20.00", "DKK": "25.00"}
+
+PRODUCTS = (
+    ("TEE-ORGANIC", "Organic cotton tee", ("XS", "S", "M", "L", "XL"), Decimal("29")),
+    ("HOODIE-LOOP", "Loopback hoodie", ("S", "M", "L", "XL"), Decimal("89")),
+    ("JEANS-STRAIGHT", "Straight jeans", ("28/32", "30/32", "32/32", "34/34"), Decimal("119")),
+    ("SNEAKER-LOW", "Low-top sneaker", ("38", "39", "40", "41", "42", "43", "44"), Decimal("139")),
+    ("CAP-WOOL", "Wool cap", ("One size",), Decimal("35")),
+    ("SOCKS-3PK", "Socks, 3-pack", ("36-40", "41-45"), Decimal("19")),
+    ("JACKET-RAIN", "Rain jacket", ("S", "M", "L"), Decimal("179")),
+    ("TOTE-CANVAS", "Canvas tote", ("One size",), Decimal("25")),
+)
+FIRST_NAMES = ("Anna", "Erik", "Maja", "Oscar", "Lea", "Noah", "Sofia", "Liam", "Ella", "Hugo")
+LAST_NAMES = ("Andersson", "Müller", "Smith", "Jensen", "Dubois", "Brown", "Berg", "Novak")
+STREETS = ("Main Street", "Storgatan", "Kirkestræde", "Rue Verte", "Hauptstraße", "Park Lane")
+
+HOLDS = (
+    (HoldKind.FRAUD_CHECK, "Billing and shipping country differ; verifying with the customer."),
+    (HoldKind.PAYMENT_MISMATCH, "Authorized amount differs from the order total after an edit."),
+    (HoldKind.WAITING_FOR_PAYMENT, "Invoice customer: waiting for the bank transfer."),
+    (HoldKind.MANUAL, "Customer asked us to wait for a second item before shipping."),
+)
+CANCEL_REASONS = (
+    "Customer changed their mind.",
+    "Suspected fraud: card holder did not confirm.",
+    "Out of stock, customer chose a refund.",
+    "Duplicate order.",
+)
+
+
+@dataclass
+class Demo:
+    """What was made, for the command's report."""
+
+    statuses: Counter = field(default_factory=Counter)
+    stories: Counter = field(default_factory=Counter)
+    held: int = 0
+    users: dict[str, str] = field(default_factory=dict)
+    missing: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Staff:
+    customer_service: object
+    warehouse: object
+    finance: object
+    admin: object
+
+
+def demo_exists() -> bool:
+    return Order.objects.exists()
+
+
+def build_demo(*, orders: int, seed: int, progress: Callable[[str], None] = lambda _: None) -> Demo:
+    rng = random.Random(seed)
+    demo = Demo(missing=[story for story in REQUIRED_AGE if story not in STORIES])
+    StoreSettings.load()
+    staff = _make_users(demo)
+    plan = _plan_stories(rng, orders)
+    archive_ids: list[int] = []
+    for index, (story, age_days) in enumerate(plan):
+        order = _make_selection(rng, index, failing_checkout=story == "declined")
+        STORIES[story](order, rng, staff)
+        _move_into_the_past([order.pk], days=age_days)
+        if story == "archived":
+            archive_ids.append(order.pk)
+        demo.stories[story] += 1
+        if (index + 1) % 50 == 0:
+            progress(f"{index + 1} orders made.")
+    # Old completed orders go the way they would in production: the cron command.
+    bulk.archive_orders(queryset=Order.objects.filter(pk__in=archive_ids), by=ARCHIVER)
+    demo.statuses = Counter(
+        S(status).label for status in Order.objects.values_list("status", flat=True)
+    )
+    demo.held = Order.objects.filter(on_hold=True).count()
+    return demo
+
+
+# Users
+
+
+def _make_users(demo: Demo) -> Staff:
+    User = get_user_model()
+    made = {}
+    for username, group in DEMO_USERS.items():
+        user, created = User.objects.get_or_create(
+            username=username,
+            defaults={"email": f"{username}@example.com", "is_staff": True},
+        )
+        if created:
+            user.is_superuser = group is None
+            user.set_password(username)
+            user.save()
+        if group:
+            user.groups.add(Group.objects.get(name=group))
+        made[username] = user
+        demo.users[username] = username
+    return Staff(
+        customer_service=made["customer-service"],
+        warehouse=made["warehouse"],
+        finance=made["finance"],
+        admin=made["backoffice-admin"],
+    )
+
+
+# What happens to each order
+
+
+def _plan_stories(rng: random.Random, count: int) -> list[tuple[str, float]]:
+    """(story, age in days) per order, oldest first, so numbers and dates agree.
+
+    Old orders are mostly done (archived, completed, cancelled), recent ones
+    still open; every story appears at least once whatever the count.
+    """
+    ages = sorted((rng.uniform(0, 75) for _ in range(count)), reverse=True)
+    plan = [(_story_for_age(rng, age), age) for age in ages]
+    present = {story for story, _ in plan}
+    for story, (low, high) in REQUIRED_AGE.items():
+        if story in present or story not in STORIES:
+            continue
+        candidates = [i for i, (s, age) in enumerate(plan) if low <= age < high]
+        spare = [i for i in candidates if Counter(s for s, _ in plan)[plan[i][0]] > 1]
+        if spare:
+            index = rng.choice(spare)
+            plan[index] = (story, plan[index][1])
+    return plan
+
+
+def _story_for_age(rng: random.Random, age: float) -> str:
+    bands = OLD if age >= 40 else MIDDLE if age >= 7 else RECENT
+    stories, weights = zip(*[(s, w) for s, w in bands.items() if s in STORIES], strict=True)
+    return rng.choices(stories, weights)[0]
+
+
+# Stories by age band, with weights.
+OLD = {"archived": 60, "completed": 15, "cancelled": 15, "abandoned": 10}
+MIDDLE = {
+    "completed": 45,
+    "processing": 15,
+    "cancelled": 10,
+    "confirmed": 10,
+    "abandoned": 10,
+    "split": 10,
+}
+RECENT = {
+    "pending": 20,
+    "confirmed": 15,
+    "held": 15,
+    "processing": 15,
+    "split": 10,
+    "failed_capture": 5,
+    "declined": 5,
+    "abandoned": 10,
+    "cancelled": 5,
+}
+# Where a missing story may be put: (min age, max age) in days.
+REQUIRED_AGE = {
+    "archived": (31, 999),
+    "completed": (0, 999),
+    "cancelled": (0, 999),
+    "abandoned": (0, 999),
+    "pending": (0, 999),
+    "confirmed": (0, 999),
+    "held": (0, 999),
+    "processing": (0, 999),
+    "split": (0, 999),
+    "failed_capture": (0, 999),
+    "declined": (0, 999),
+}
+
+
+def _make_selection(rng: random.Random, index: int, *, failing_checkout: bool) -> Order:
+    market = rng.choice(MARKETS)
+    country = rng.choice(market.countries)
+    first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
+    name = f"{first} {last}"
+    street = f"{rng.randint(1, 120)} {rng.choice(STREETS)}"
+    city = rng.choice(market.cities)
+    lines = [_line(rng, product, market.currency) for product in _basket(rng)]
+    method = "invoice" if rng.random() < 0.15 else "test"
+    shipping = _shipping_price(lines, market.currency, failing_checkout=failing_checkout)
+    return services.create_selection(
+        by=STOREFRONT,
+        lines=lines,
+        currency=market.currency,
+        market=market.code,
+        pricelist=f"{market.currency} retail",
+        language=market.language,
+        customer_email=f"{first}.{last}.{index}@example.com".lower(),
+        customer_name=name,
+        billing_name=name,
+        billing_street=street,
+        billing_city=city,
+        billing_zipcode=f"{rng.randint(10000, 99999)}",
+        billing_country=country,
+        shipping_name=name,
+        shipping_street=street,
+        shipping_city=city,
+        shipping_zipcode=f"{rng.randint(10000, 99999)}",
+        shipping_country=country,
+        shipping_method=rng.choice(["Standard", "Express", "Pick-up point"]),
+        shipping_price=shipping,
+        payment_method=method,
+        notes="Leave at the door." if rng.random() < 0.1 else "",
+        gift_message="Happy birthday!" if rng.random() < 0.05 else "",
+    )
+
+
+def _basket(rng: random.Random) -> list[tuple]:
+    return rng.sample(PRODUCTS, k=rng.choice([1, 1, 2, 2, 3, 4]))
+
+
+def _line(rng: random.Random, product: tuple, currency: str) -> dict:
+    sku, name, variants, euro_price = product
+    variant = rng.choice(variants)
+    price = (euro_price * Decimal(RATES[currency])).quantize(Decimal("1")) - Decimal("0.10")
+    quantity = rng.choice([1, 1, 1, 2, 3])
+    discount = Decimal("10.00") if rng.random() < 0.15 else Decimal("0.00")
+    return {
+        "sku": f"{sku}-{variant}".replace(" ", "").replace("/", "-").upper(),
+        "product_name": name,
+        "variant": variant,
+        "quantity": quantity,
+        "unit_price": price,
+        "tax_percent": Decimal(TAX[currency]),
+        "discount": min(discount, price * quantity),
+    }
+
+
+def _shipping_price(lines: list[dict], currency: str, *, failing_checkout: bool) -> Decimal:
+    """A shipping price; the test gateway declines totals ending in .13, so only
+    the story that wants a declined checkout gets such a total."""
+    shipping = Decimal("4.90")
+    rows = [SimpleNamespace(quantity_cancelled=0, **line) for line in lines]
+    total = compute_totals(rows, shipping=shipping, currency=currency).grand_total
+    cents = (total * 100) % 100
+    if failing_checkout:
+        return shipping + (Decimal(13) - cents) / 100 + (1 if cents > 13 else 0)
+    return shipping + Decimal("0.01") if cents == 13 else shipping
+
+
+def _checkout(order: Order) -> Order:
+    return services.checkout_order(order_id=order.pk, by=STOREFRONT)
+
+
+def _confirm(order: Order, staff: Staff) -> Order:
+    _checkout(order)
+    return services.confirm_order(order_id=order.pk, by=staff.customer_service)
+
+
+def abandoned(order, rng, staff):
+    """A cart that never checked out."""
+
+
+def declined(order, rng, staff):
+    """Checkout declined by the provider: stays a selection with a failed authorization."""
+    try:
+        _checkout(order)
+    except DomainError:
+        return
+    raise AssertionError(f"{order} should have been declined at checkout.")
+
+
+def pending(order, rng, staff):
+    _checkout(order)
+
+
+def confirmed(order, rng, staff):
+    _confirm(order, staff)
+
+
+def held(order, rng, staff):
+    kind, reason = rng.choice(HOLDS)
+    if kind == HoldKind.WAITING_FOR_PAYMENT or rng.random() < 0.5:
+        _checkout(order)
+    else:
+        _confirm(order, staff)
+    services.hold_order(order_id=order.pk, by=staff.customer_service, kind=kind, reason=reason)
+
+
+def cancelled(order, rng, staff):
+    if rng.random() < 0.5:
+        _checkout(order)
+    else:
+        _confirm(order, staff)
+    reason = rng.choice(CANCEL_REASONS)
+    services.cancel_order(order_id=order.pk, by=staff.customer_service, reason=reason)
+
+
+def failed_capture(order, rng, staff):
+    """Confirmed; the provider declined the capture (the ledger shows why)."""
+    from payments.errors import PaymentDeclined
+    from payments.models import Payment
+    from payments.services import capture_payment
+
+    _confirm(order, staff)
+    # The test gateway's switch for declining, a provider setting rather than a state.
+    Payment.objects.filter(order=order).update(test_decline="capture")
+    order.refresh_from_db()
+    try:
+        capture_payment(order_id=order.pk, amount=order.grand_total, by=staff.finance)
+    except PaymentDeclined:
+        return
+    raise AssertionError(f"{order}'s capture should have been declined.")
+
+
+STORIES: dict[str, Callable] = {
+    "abandoned": abandoned,
+    "declined": declined,
+    "pending": pending,
+    "confirmed": confirmed,
+    "held": held,
+    "cancelled": cancelled,
+    "failed_capture": failed_capture,
+}
+
+
+# Time
+
+
+def _move_into_the_past(order_ids: list[int], *, days: float) -> None:
+    """Move every timestamp of the orders, and of every row under them, `days` back.
+
+    The whole history moves as one piece, so its order and its gaps are kept;
+    no status or event is touched otherwise.
+    """
+    delta = timedelta(days=days)
+    for model, path in _models_under_order():
+        stamps = [
+            f.name for f in model._meta.concrete_fields if isinstance(f, models.DateTimeField)
+        ]
+        if stamps:
+            model.objects.filter(**{f"{path}__in": order_ids}).update(
+                **{name: F(name) - delta for name in stamps}
+            )
+
+
+def _models_under_order() -> list[tuple[type[models.Model], str]]:
+    """Order itself, and each model reaching it through one or two foreign keys."""
+    found = [(Order, "pk")]
+    for model in apps.get_models():
+        for fk in _foreign_keys(model):
+            if fk.related_model is Order:
+                found.append((model, fk.name))
+                break
+            inner = next(
+                (f for f in _foreign_keys(fk.related_model) if f.related_model is Order), None
+            )
+            if inner and fk.related_model is not model:
+                found.append((model, f"{fk.name}__{inner.name}"))
+                break
+    return found
+
+
+def _foreign_keys(model) -> list[models.ForeignKey]:
+    return [f for f in model._meta.concrete_fields if isinstance(f, models.ForeignKey)]
+
+
+def reset_demo() -> None:
+    """Delete every order (and what hangs off it), warehouse and demo user."""
+    with transaction.atomic():
+        for model, _path in reversed(_models_under_order()):
+            model.objects.all().delete()
+        get_user_model().objects.filter(username__in=DEMO_USERS).delete()
