@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connection, models, transaction
 from django.utils import timezone
 from django_fsm import RETURN_VALUE, Transition
@@ -216,7 +217,12 @@ def _transition_in_one_statement(
     """
     quote = connection.ops.quote_name
     orders, pk = quote(Order._meta.db_table), quote(Order._meta.pk.column)
-    claim_sql, claim_params = claim.values("pk").query.get_compiler(connection=connection).as_sql()
+    try:
+        claim_sql, claim_params = (
+            claim.values("pk").query.get_compiler(connection=connection).as_sql()
+        )
+    except EmptyResultSet:  # e.g. pk__in=[]: Django knows no row can match
+        return Batch(count=0, last_pk=None)
     assignments = [(Order._meta.get_field(name), value) for name, value in changes.items()]
     set_sql = ", ".join(f"{quote(field.column)} = %s" for field, _ in assignments)
     status = Order._meta.get_field("status")

@@ -166,3 +166,11 @@ def test_a_batch_with_a_row_outside_the_guard_rolls_back_whole():
             claim.select_for_update(), bulk.guard_of(Order.archive), by=ACTOR, message="x"
         )
     assert [snapshot(completed), snapshot(confirmed)] == before
+
+
+@pytest.mark.django_db
+def test_bulk_archive_of_an_empty_selection_does_nothing():
+    OrderFactory(status=S.COMPLETED)
+
+    assert bulk.archive_orders(queryset=Order.objects.filter(pk__in=[]), by=ACTOR) == 0
+    assert not OrderEvent.objects.filter(transition="archive").exists()
