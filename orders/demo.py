@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
+from functools import cache
 from types import SimpleNamespace
 
 from django.apps import apps
@@ -102,7 +103,6 @@ class Demo:
     statuses: Counter = field(default_factory=Counter)
     stories: Counter = field(default_factory=Counter)
     held: int = 0
-    users: dict[str, str] = field(default_factory=dict)
     missing: list[str] = field(default_factory=list)
 
 
@@ -122,11 +122,13 @@ def build_demo(*, orders: int, seed: int, progress: Callable[[str], None] = lamb
     rng = random.Random(seed)
     demo = Demo(missing=[story for story in REQUIRED_AGE if story not in STORIES])
     StoreSettings.load()
-    staff = _make_users(demo)
+    staff = _make_users()
     plan = _plan_stories(rng, orders)
     archive_ids: list[int] = []
     for index, (story, age_days) in enumerate(plan):
-        order = _make_selection(rng, index, failing_checkout=story == "declined")
+        order = _make_selection(
+            rng, index, failing_checkout=story == "declined", by_card=story in CARD_ONLY
+        )
         STORIES[story](order, rng, staff)
         _move_into_the_past([order.pk], days=age_days)
         if story == "archived":
@@ -146,7 +148,7 @@ def build_demo(*, orders: int, seed: int, progress: Callable[[str], None] = lamb
 # Users
 
 
-def _make_users(demo: Demo) -> Staff:
+def _make_users() -> Staff:
     User = get_user_model()
     made = {}
     for username, group in DEMO_USERS.items():
@@ -161,7 +163,6 @@ def _make_users(demo: Demo) -> Staff:
         if group:
             user.groups.add(Group.objects.get(name=group))
         made[username] = user
-        demo.users[username] = username
     return Staff(
         customer_service=made["customer-service"],
         warehouse=made["warehouse"],
@@ -236,7 +237,13 @@ REQUIRED_AGE = {
 }
 
 
-def _make_selection(rng: random.Random, index: int, *, failing_checkout: bool) -> Order:
+# Stories about the provider declining: the test gateway can, invoices never do.
+CARD_ONLY = {"declined", "failed_capture"}
+
+
+def _make_selection(
+    rng: random.Random, index: int, *, failing_checkout: bool, by_card: bool
+) -> Order:
     market = rng.choice(MARKETS)
     country = rng.choice(market.countries)
     first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
@@ -244,7 +251,7 @@ def _make_selection(rng: random.Random, index: int, *, failing_checkout: bool) -
     street = f"{rng.randint(1, 120)} {rng.choice(STREETS)}"
     city = rng.choice(market.cities)
     lines = [_line(rng, product, market.currency) for product in _basket(rng)]
-    method = "invoice" if rng.random() < 0.15 else "test"
+    method = "test" if by_card or rng.random() >= 0.15 else "invoice"
     shipping = _shipping_price(lines, market.currency, failing_checkout=failing_checkout)
     return services.create_selection(
         by=STOREFRONT,
@@ -310,9 +317,15 @@ def _checkout(order: Order) -> Order:
     return services.checkout_order(order_id=order.pk, by=STOREFRONT)
 
 
-def _confirm(order: Order, staff: Staff) -> Order:
+def _confirm(order: Order, staff: Staff, rng: random.Random) -> Order:
     _checkout(order)
+    _later(order, rng, hours=(0.2, 20))
     return services.confirm_order(order_id=order.pk, by=staff.customer_service)
+
+
+def _later(order: Order, rng: random.Random, *, hours: tuple[float, float]) -> None:
+    """What the story does next happens some hours after what it did so far."""
+    _move_into_the_past([order.pk], days=rng.uniform(*hours) / 24)
 
 
 def abandoned(order, rng, staff):
@@ -333,7 +346,7 @@ def pending(order, rng, staff):
 
 
 def confirmed(order, rng, staff):
-    _confirm(order, staff)
+    _confirm(order, staff, rng)
 
 
 def held(order, rng, staff):
@@ -341,7 +354,8 @@ def held(order, rng, staff):
     if kind == HoldKind.WAITING_FOR_PAYMENT or rng.random() < 0.5:
         _checkout(order)
     else:
-        _confirm(order, staff)
+        _confirm(order, staff, rng)
+    _later(order, rng, hours=(0.1, 6))
     services.hold_order(order_id=order.pk, by=staff.customer_service, kind=kind, reason=reason)
 
 
@@ -349,7 +363,8 @@ def cancelled(order, rng, staff):
     if rng.random() < 0.5:
         _checkout(order)
     else:
-        _confirm(order, staff)
+        _confirm(order, staff, rng)
+    _later(order, rng, hours=(1, 48))
     reason = rng.choice(CANCEL_REASONS)
     services.cancel_order(order_id=order.pk, by=staff.customer_service, reason=reason)
 
@@ -360,10 +375,11 @@ def failed_capture(order, rng, staff):
     from payments.models import Payment
     from payments.services import capture_payment
 
-    _confirm(order, staff)
+    _confirm(order, staff, rng)
     # The test gateway's switch for declining, a provider setting rather than a state.
     Payment.objects.filter(order=order).update(test_decline="capture")
     order.refresh_from_db()
+    _later(order, rng, hours=(2, 30))
     try:
         capture_payment(order_id=order.pk, amount=order.grand_total, by=staff.finance)
     except PaymentDeclined:
@@ -402,6 +418,7 @@ def _move_into_the_past(order_ids: list[int], *, days: float) -> None:
             )
 
 
+@cache
 def _models_under_order() -> list[tuple[type[models.Model], str]]:
     """Order itself, and each model reaching it through one or two foreign keys."""
     found = [(Order, "pk")]
