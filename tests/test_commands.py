@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from datetime import timedelta
 from io import StringIO
+from pathlib import Path
 
 import pytest
 from django.core.management import call_command
@@ -215,6 +218,31 @@ def test_purge_refuses_without_yes_and_changes_nothing():
         run("purge_cancelled_orders", days=90)
     assert snapshot(order) == before
     assert not DeletedOrder.objects.exists()
+
+
+def test_a_refusal_exits_non_zero_for_cron():
+    manage = Path(__file__).resolve().parent.parent / "manage.py"
+    result = subprocess.run(
+        [sys.executable, str(manage), "purge_cancelled_orders"], capture_output=True, text=True
+    )
+    assert result.returncode == 1
+    assert "CommandError: This permanently deletes cancelled orders" in result.stderr
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_purge_runs_at_once_delete_each_order_once_with_one_tombstone():
+    orders = cancelled(30)
+
+    outputs = race(
+        lambda: run("purge_cancelled_orders", days=90, yes=True, batch_size=4),
+        lambda: run("purge_cancelled_orders", days=90, yes=True, batch_size=4),
+    )
+
+    assert all(isinstance(output, str) for output in outputs), outputs
+    assert not Order.objects.filter(pk__in=[o.pk for o in orders]).exists()
+    tombstones = list(DeletedOrder.objects.values_list("order_id", flat=True))
+    assert sorted(tombstones) == sorted(o.pk for o in orders)
 
 
 @pytest.mark.django_db
