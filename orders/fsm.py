@@ -70,8 +70,18 @@ def refusal(method, *, by: Actor) -> str | None:
     for condition in transition.conditions:
         if not condition(obj):
             return condition.refusal.format(obj=obj)
-    if not isinstance(by, str) and not transition.has_perm(obj, by):
-        plural = obj._meta.verbose_name_plural
+    return permission_refusal(method, by=by)
+
+
+def permission_refusal(method, *, by: Actor) -> str | None:
+    """Why `by` may not take this transition whatever the state, or None if they may.
+
+    For a service that must know before an earlier step with effects outside the
+    database (a capture before completing, say) whether the later one is theirs.
+    """
+    transition = next(iter(_meta(method).transitions.values()))
+    if not isinstance(by, str) and not transition.has_perm(method.__self__, by):
+        plural = method.__self__._meta.verbose_name_plural
         return f"You do not have permission to {action_label(method)} {plural}."
     return None
 
@@ -80,15 +90,20 @@ def is_allowed(method, *, by: Actor) -> bool:
     return refusal(method, by=by) is None
 
 
+def ensure_allowed(method, *, by: Actor) -> None:
+    """Raise the refusal sentence as a `DomainError`, for checks made before I/O."""
+    sentence = refusal(method, by=by)
+    if sentence:
+        raise DomainError(sentence)
+
+
 def run_transition(method, *, by: Actor, **kwargs) -> tuple[Any, Any]:
     """Run a transition after checking it; returns (from_state, to_state).
 
     Raises `DomainError` with the refusal sentence instead of django-fsm's
     `TransitionNotAllowed`, so callers have one error type to show.
     """
-    sentence = refusal(method, by=by)
-    if sentence:
-        raise DomainError(sentence)
+    ensure_allowed(method, by=by)
     field = _meta(method).field
     obj = method.__self__
     from_state = field.get_state(obj)

@@ -6,7 +6,8 @@ from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist
 from django.core.validators import MinValueValidator
 from django.db import connection, models
-from django.db.models import Q
+from django.db.models import Q, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django_fsm import RETURN_VALUE, FSMIntegerField, FSMModelMixin, transition
 
@@ -52,6 +53,35 @@ def is_not_already_held(order: Order) -> bool:
 @refuses_with("{obj} is not on hold.")
 def is_on_hold(order: Order) -> bool:
     return order.on_hold
+
+
+@refuses_with("{obj} is on hold: resume it before shipping.")
+def is_not_on_hold_for_shipping(order: Order) -> bool:
+    return not order.on_hold
+
+
+# The shipment conditions reach the shipments app only through its reverse
+# relations (`order.shipments`, `line.shipment_lines`), so orders never imports it.
+
+
+@refuses_with("{obj} has nothing left to ship.")
+def has_something_to_ship(order: Order) -> bool:
+    return any(line.quantity_unshipped > 0 for line in order.lines_with_shipped())
+
+
+@refuses_with("{obj} still has shipments.")
+def has_no_shipments(order: Order) -> bool:
+    return not order.shipments.exists()
+
+
+@refuses_with("{obj} still has lines or shipments to complete.")
+def is_fully_shipped(order: Order) -> bool:
+    return order.is_fully_shipped()
+
+
+@refuses_with("{obj} has paid shipments: refund them through a return instead.")
+def has_no_paid_shipments(order: Order) -> bool:
+    return not order.shipments.paid().exists()
 
 
 @refuses_with("{obj} has no lines to order.")
@@ -191,6 +221,18 @@ class Order(FSMModelMixin, models.Model):
         self.grand_total = totals.grand_total
         return totals
 
+    def lines_with_shipped(self) -> models.QuerySet[OrderLine]:
+        """The lines, each annotated with `quantity_in_shipments` (any shipment status)."""
+        return self.lines.annotate(
+            quantity_in_shipments=Coalesce(Sum("shipment_lines__quantity"), 0)
+        ).order_by("pk")
+
+    def is_fully_shipped(self) -> bool:
+        """Every shipment completed and every line shipped or cancelled."""
+        if self.shipments.exclude_completed().exists():
+            return False
+        return all(line.quantity_unshipped == 0 for line in self.lines_with_shipped())
+
     # Transitions change state only: no save, no I/O. Services call them.
 
     @transition(
@@ -261,7 +303,7 @@ class Order(FSMModelMixin, models.Model):
         field=status,
         source=OPEN_STATUSES,
         target=S.CANCELLED,
-        conditions=[has_nothing_captured],
+        conditions=[has_nothing_captured, has_no_paid_shipments],
         permission="orders.cancel_order",
         custom={"label": "cancel", "past": "cancelled"},
     )
@@ -271,6 +313,42 @@ class Order(FSMModelMixin, models.Model):
         self.on_hold = False
         self.cancel_reason = reason
         self.cancelled_at = timezone.now()
+
+    # The shipments drive these three; the shipments services call them, under
+    # the shipments app's permissions, inside the shipment's own transaction.
+
+    @transition(
+        field=status,
+        source=[S.CONFIRMED, S.PROCESSING],
+        target=S.PROCESSING,
+        conditions=[is_not_on_hold_for_shipping, has_something_to_ship],
+        permission="shipments.create_shipment",
+        custom={"label": "expedite", "past": "shipped"},
+    )
+    def start_processing(self) -> None:
+        """A shipment is being created (the first one moves Confirmed to Processing)."""
+
+    @transition(
+        field=status,
+        source=S.PROCESSING,
+        target=S.CONFIRMED,
+        conditions=[has_no_shipments],
+        permission="shipments.delete_shipment",
+        custom={"label": "return to Confirmed", "past": "returned to Confirmed"},
+    )
+    def return_to_confirmed(self) -> None:
+        """Its last shipment was deleted."""
+
+    @transition(
+        field=status,
+        source=S.PROCESSING,
+        target=S.COMPLETED,
+        conditions=[is_not_on_hold_for_shipping, is_fully_shipped],
+        permission="shipments.complete_shipment",
+        custom={"label": "complete", "past": "completed"},
+    )
+    def complete(self) -> None:
+        self.completed_at = timezone.now()
 
     @transition(
         field=status,
@@ -344,6 +422,11 @@ class OrderLine(models.Model):
     @property
     def quantity_active(self) -> int:
         return self.quantity - self.quantity_cancelled
+
+    @property
+    def quantity_unshipped(self) -> int:
+        """Active units in no shipment yet; needs `Order.lines_with_shipped()`'s annotation."""
+        return self.quantity_active - self.quantity_in_shipments
 
 
 class OrderEvent(models.Model):

@@ -18,22 +18,16 @@ from django.db import transaction
 from orders.errors import DomainError
 from orders.events import actor_name, actor_user, record_event
 from orders.fsm import Actor, run_transition
+from orders.locks import lock_order
 from orders.models import DeletedOrder, HoldKind, Order, OrderLine, StoreSettings
 from payments.errors import PaymentDeclined
 from payments.gateways import gateway_for
 from payments.models import PaymentStatus
 from payments.services import authorize_payment, capture_payment, void_payment
+from shipments import services as shipment_services
 
 # Direct Capture at checkout is the store's doing, so the ledger says so.
 DIRECT_CAPTURE = "store:direct_capture"
-
-
-def lock_order(order_id: int) -> Order:
-    """The order row, locked until the transaction ends; a clear error if it is gone."""
-    try:
-        return Order.objects.select_for_update().get(pk=order_id)
-    except (Order.DoesNotExist, ValueError, TypeError):
-        raise DomainError(f"Order #{order_id} does not exist (it may have been deleted).") from None
 
 
 def _transition_order(
@@ -90,13 +84,13 @@ def checkout_order(*, order_id: int, by: Actor) -> Order:
     payment stays authorized and the failed capture is in the ledger.
     """
     store = StoreSettings.load()
+    # Direct to Shipment ships at once, which needs a confirmed order.
+    autoconfirm = store.autoconfirm or store.direct_to_shipment
     declined = None
     with transaction.atomic():
         order = lock_order(order_id)
         order.recalculate_totals()
-        from_status, to_status = run_transition(
-            order.checkout, by=by, autoconfirm=store.autoconfirm
-        )
+        from_status, to_status = run_transition(order.checkout, by=by, autoconfirm=autoconfirm)
         try:
             authorize_payment(order=order, by=by)
         except PaymentDeclined as error:
@@ -112,8 +106,14 @@ def checkout_order(*, order_id: int, by: Actor) -> Order:
                 from_state=from_status,
                 to_state=to_status,
                 message="Order created.",
-                data={"autoconfirm": store.autoconfirm, "grand_total": str(order.grand_total)},
+                data={"autoconfirm": autoconfirm, "grand_total": str(order.grand_total)},
             )
+            if store.direct_to_shipment:
+                shipment_services.ship_at_checkout(
+                    order=order,
+                    capture=store.direct_capture
+                    and gateway_for(order.payment_method).captures_through_provider,
+                )
             if _captures_at_checkout(store, order):
                 # A decline is in the ledger; staff capture later, per shipment.
                 with suppress(PaymentDeclined):
@@ -181,15 +181,20 @@ def cancel_order(*, order_id: int, by: Actor, reason: str) -> Order:
         except PaymentDeclined as error:
             declined = error  # keep the failed void; the order is not saved
         else:
+            # Part of the cancel, under its permission and in its one event.
+            deleted = shipment_services.delete_open_shipments(order=order)
             order.save()
+            message = f"Cancelled: {reason}"
+            if deleted:
+                message += f" Deleted shipments {', '.join(deleted)}, releasing their stock."
             record_event(
                 order=order,
                 by=by,
                 transition="cancel",
                 from_state=from_status,
                 to_state=to_status,
-                message=f"Cancelled: {reason}",
-                data={"on_hold": False, "reason": reason},
+                message=message,
+                data={"on_hold": False, "reason": reason, "shipments_deleted": deleted},
             )
     if declined:
         why = str(declined)

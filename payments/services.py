@@ -38,7 +38,8 @@ from django.utils import timezone
 
 from orders.errors import DomainError
 from orders.events import actor_name, actor_user, record_event
-from orders.fsm import Actor, refusal, run_transition
+from orders.fsm import Actor, ensure_allowed, run_transition
+from orders.locks import lock_order
 from orders.models import Order, OrderEvent
 from orders.money import quantize
 from payments.errors import PaymentDeclined
@@ -78,23 +79,13 @@ def capture_for_shipment(*, order_id: int, shipment_ref: str) -> PaymentTransact
 
 def _lock_payment(order_id: int) -> Payment:
     """Lock the order, then its payment (the order services' lock order)."""
-    try:
-        order = Order.objects.select_for_update().get(pk=order_id)
-    except (Order.DoesNotExist, ValueError, TypeError):
-        raise DomainError(f"Order #{order_id} does not exist (it may have been deleted).") from None
+    order = lock_order(order_id)
     try:
         payment = Payment.objects.select_for_update().get(order=order)
     except Payment.DoesNotExist:
         raise DomainError(f"{order} has no payment.") from None
     payment.order = order
     return payment
-
-
-def _refuse_unless_allowed(method, *, by: Actor) -> None:
-    """Check state, conditions and permission before the provider is called."""
-    sentence = refusal(method, by=by)
-    if sentence:
-        raise DomainError(sentence)
 
 
 def _money(amount: Decimal, payment: Payment, *, verb: str) -> Decimal:
@@ -230,7 +221,7 @@ def authorize_payment(*, order: Order, by: Actor) -> Payment:
         amount = quantize(order.grand_total, order.currency)
         if amount <= 0:
             raise DomainError(f"{order} has nothing to pay: its grand total is {amount}.")
-        _refuse_unless_allowed(payment.authorize, by=by)
+        ensure_allowed(payment.authorize, by=by)
 
         result = gateway.authorize(payment, amount)
         if result.approved:
@@ -276,7 +267,7 @@ def _capture(
             if already:
                 return already
         method = payment.record_manual if manual else payment.capture
-        _refuse_unless_allowed(method, by=by)
+        ensure_allowed(method, by=by)
         amount = _money(amount, payment, verb="capture")
         if amount > payment.open_amount:
             raise DomainError(
@@ -380,7 +371,7 @@ def reverse_manual_payment(*, order_id: int, shipment_ref: str, by: Actor) -> Pa
                 f"Shipment {shipment_ref} was captured through the payment provider, "
                 "so it cannot be marked unpaid: refund it instead."
             )
-        _refuse_unless_allowed(payment.reverse_manual, by=by)
+        ensure_allowed(payment.reverse_manual, by=by)
         paid.reversed_at = timezone.now()
         paid.save(update_fields=["reversed_at"])
         row = PaymentTransaction.objects.create(
@@ -418,7 +409,7 @@ def refund_payment(*, order_id: int, amount: Decimal, reason: str, by: Actor) ->
         raise DomainError("Give a reason for the refund.")
     with transaction.atomic():
         payment = _lock_payment(order_id)
-        _refuse_unless_allowed(payment.refund, by=by)
+        ensure_allowed(payment.refund, by=by)
         amount = _money(amount, payment, verb="refund")
         if amount > payment.refundable_amount:
             raise DomainError(
@@ -451,7 +442,7 @@ def void_payment(*, order_id: int, by: Actor) -> PaymentTransaction:
     """
     with transaction.atomic():
         payment = _lock_payment(order_id)
-        _refuse_unless_allowed(payment.void, by=by)
+        ensure_allowed(payment.void, by=by)
         amount = payment.open_amount
         result = gateway_for(payment.method).void(payment, amount)
         row = _record_call(payment, kind=Kind.VOID, amount=amount, result=result, by=by)

@@ -24,6 +24,8 @@ from orders.models import (
 )
 from payments import services as payment_services
 from payments.models import Payment, PaymentTransaction
+from shipments import services as shipment_services
+from shipments.models import Shipment, ShipmentLine, ShipmentStatus, Stock, Warehouse
 
 S = OrderStatus
 FACTORY = "factory"
@@ -135,19 +137,20 @@ def _to_processing():
     return [
         lambda o: services.checkout_order(order_id=o.pk, by=FACTORY),
         lambda o: services.confirm_order(order_id=o.pk, by=FACTORY),
-        _start_processing,
+        _ship_everything,
     ]
 
 
-def _start_processing(order: Order) -> Order:
-    # Until the shipments app exists there is no service that ships, so the
-    # row is moved as a fixture; replaced by a real shipment once it does.
-    Order.objects.filter(pk=order.pk).update(status=S.PROCESSING)
+def _ship_everything(order: Order) -> Order:
+    """One shipment holding every line, from the default warehouse, stocked as needed."""
+    ShipmentFactory(order=order)
     return Order.objects.get(pk=order.pk)
 
 
 def _complete(order: Order) -> Order:
-    Order.objects.filter(pk=order.pk).update(status=S.COMPLETED)
+    """Capture and complete every shipment; the last one completes the order."""
+    for shipment in order.shipments.exclude(status=ShipmentStatus.COMPLETED):
+        advance_shipment(shipment, status=ShipmentStatus.COMPLETED)
     return Order.objects.get(pk=order.pk)
 
 
@@ -249,3 +252,116 @@ class PaymentTransactionFactory(factory.django.DjangoModelFactory):
             payment_services.record_manual_payment if manual else payment_services.capture_payment
         )
         return capture(order_id=order_id, amount=amount, by=FACTORY, shipment_ref=shipment_ref)
+
+
+class WarehouseFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Warehouse
+        django_get_or_create = ["name"]
+
+    name = factory.Sequence(lambda n: f"Warehouse {n}")
+    priority = 100
+
+
+def default_warehouse() -> Warehouse:
+    return WarehouseFactory(name="Main", priority=1)
+
+
+class StockFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Stock
+        django_get_or_create = ["warehouse", "sku"]
+
+    warehouse = factory.LazyFunction(default_warehouse)
+    sku = factory.Sequence(lambda n: f"SKU-S{n:05d}")
+    on_hand = 10
+
+
+def stock_for(order: Order, warehouse: Warehouse) -> None:
+    """Enough stock in `warehouse` for everything the order has left to ship."""
+    for line in order.lines_with_shipped():
+        if line.quantity_unshipped:
+            shipment_services.receive_stock(
+                warehouse_id=warehouse.pk, sku=line.sku, quantity=line.quantity_unshipped
+            )
+
+
+class ShipmentFactory(factory.django.DjangoModelFactory):
+    """A shipment made through the services, then moved to `status`.
+
+    `quantities` (line id → units) defaults to everything the order has left to
+    ship; the warehouse is stocked for it unless `stocked=False`.
+    """
+
+    class Meta:
+        model = Shipment
+
+    order = factory.SubFactory(OrderFactory, status=S.CONFIRMED)
+    warehouse = factory.LazyFunction(default_warehouse)
+
+    @classmethod
+    def _create(
+        cls,
+        model_class,
+        *,
+        order,
+        warehouse,
+        quantities=None,
+        status=ShipmentStatus.CREATED,
+        stocked=True,
+        by=FACTORY,
+    ):
+        if stocked:
+            stock_for(order, warehouse)
+        if quantities is None:
+            quantities = {
+                line.pk: line.quantity_unshipped
+                for line in order.lines_with_shipped()
+                if line.quantity_unshipped
+            }
+        shipment = shipment_services.create_shipment(
+            order_id=order.pk, warehouse_id=warehouse.pk, quantities=quantities, by=by
+        )
+        return advance_shipment(shipment, status=status, by=by)
+
+
+def advance_shipment(shipment: Shipment, *, status: str, by=FACTORY) -> Shipment:
+    """Move a shipment forward to `status` through the services (capturing on the way)."""
+    flow = [
+        (ShipmentStatus.CREATED, None),
+        (ShipmentStatus.GOOD_TO_GO, shipment_services.mark_good_to_go),
+        (ShipmentStatus.PAID, shipment_services.capture_shipment),
+        (ShipmentStatus.COMPLETED, _complete_with_tracking),
+    ]
+    targets = [target for target, _ in flow]
+    for target, step in flow[targets.index(shipment.status) + 1 : targets.index(status) + 1]:
+        shipment = step(shipment_id=shipment.pk, by=by)
+        assert shipment.status == target
+    return Shipment.objects.select_related("order").get(pk=shipment.pk)
+
+
+def _complete_with_tracking(*, shipment_id: int, by) -> Shipment:
+    return shipment_services.complete_shipment(
+        shipment_id=shipment_id, tracking_number="TRACK123", carrier="PostNord", by=by
+    )
+
+
+class ShipmentLineFactory(factory.django.DjangoModelFactory):
+    """A shipment holding `quantity` of one order line, made through the services."""
+
+    class Meta:
+        model = ShipmentLine
+
+    order_line = factory.LazyFunction(
+        lambda: OrderFactory(status=S.CONFIRMED).lines.order_by("pk").first()
+    )
+    quantity = 1
+
+    @classmethod
+    def _create(cls, model_class, *, order_line, quantity, warehouse=None):
+        shipment = ShipmentFactory(
+            order=order_line.order,
+            warehouse=warehouse or default_warehouse(),
+            quantities={order_line.pk: quantity},
+        )
+        return shipment.lines.get(order_line=order_line)

@@ -9,6 +9,7 @@ from django.db import connection
 from django.forms.models import model_to_dict
 
 from orders.models import Order, OrderEvent
+from shipments.models import Shipment, ShipmentLine, Stock
 
 
 def snapshot(order: Order) -> dict:
@@ -20,7 +21,16 @@ def snapshot(order: Order) -> dict:
         "updated_at": fresh.updated_at,
         "events": OrderEvent.objects.filter(order=fresh).count(),
         "lines": list(fresh.lines.values()),
+        "shipments": list(Shipment.objects.filter(order=fresh).order_by("pk").values()),
+        "shipment_lines": list(
+            ShipmentLine.objects.filter(shipment__order=fresh).order_by("pk").values()
+        ),
     }
+
+
+def stock_snapshot() -> list[dict]:
+    """Every stock row, for refusals that must not allocate or release anything."""
+    return list(Stock.objects.order_by("pk").values())
 
 
 def payment_snapshot(order_id: int) -> dict:

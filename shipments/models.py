@@ -1,0 +1,278 @@
+from __future__ import annotations
+
+from datetime import date
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+from django_fsm import FSMField, FSMModelMixin, transition
+
+from orders.fsm import refuses_with
+from orders.models import MONEY, Order, OrderLine
+
+
+class Warehouse(models.Model):
+    name = models.CharField(max_length=100, unique=True)
+    priority = models.PositiveSmallIntegerField(
+        default=100, help_text="Lower ships first; Direct to Shipment picks by this."
+    )
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["priority", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Stock(models.Model):
+    """Units of one SKU in one warehouse. Available = on hand − allocated, never negative."""
+
+    warehouse = models.ForeignKey(Warehouse, on_delete=models.PROTECT, related_name="stock")
+    sku = models.CharField("SKU", max_length=64)
+    on_hand = models.PositiveIntegerField(default=0)
+    allocated = models.PositiveIntegerField(
+        default=0, help_text="Units held by shipments that are not completed yet."
+    )
+
+    class Meta:
+        verbose_name_plural = "stock"
+        ordering = ["warehouse", "sku"]
+        constraints = [
+            models.UniqueConstraint(fields=["warehouse", "sku"], name="stock_one_row_per_sku"),
+            models.CheckConstraint(condition=Q(on_hand__gte=0), name="stock_on_hand_not_negative"),
+            models.CheckConstraint(
+                condition=Q(allocated__gte=0), name="stock_allocated_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(allocated__lte=F("on_hand")), name="stock_available_not_negative"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sku} in {self.warehouse}"
+
+    def clean(self) -> None:
+        # The database refuses it too; this says it on an edited form.
+        if self.allocated > self.on_hand:
+            allocated = f"{self.allocated} units are allocated to shipments: keep at least those."
+            raise ValidationError({"on_hand": allocated})
+
+    @property
+    def available(self) -> int:
+        return self.on_hand - self.allocated
+
+
+class ShipmentStatus(models.TextChoices):
+    CREATED = "created", "Created"
+    GOOD_TO_GO = "good_to_go", "Good-to-go"
+    PAID = "paid", "Paid"
+    COMPLETED = "completed", "Completed"
+
+
+S = ShipmentStatus
+OPEN = [S.CREATED, S.GOOD_TO_GO]
+PAID_STATUSES = [S.PAID, S.COMPLETED]
+
+
+class ShipmentQuerySet(models.QuerySet):
+    # `orders.models` asks through these (via `order.shipments`), never by status values.
+
+    def open(self) -> ShipmentQuerySet:
+        """Not paid yet: may still be deleted, and hold allocated stock."""
+        return self.filter(status__in=OPEN)
+
+    def paid(self) -> ShipmentQuerySet:
+        return self.filter(status__in=PAID_STATUSES)
+
+    def exclude_completed(self) -> ShipmentQuerySet:
+        return self.exclude(status=S.COMPLETED)
+
+
+@refuses_with("{obj.order} is on hold: resume it before shipping.")
+def order_is_not_on_hold(shipment: Shipment) -> bool:
+    return not shipment.order.on_hold
+
+
+@refuses_with(
+    "Shipment {obj.ref} was captured through the payment provider, not marked paid by hand: "
+    "refund it through a return instead."
+)
+def was_paid_manually(shipment: Shipment) -> bool:
+    return shipment.paid_manually
+
+
+class Shipment(FSMModelMixin, models.Model):
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="shipments")
+    sequence = models.PositiveIntegerField(
+        editable=False, help_text="Numbered per order and never reused: 1042-1, 1042-2."
+    )
+    warehouse = models.ForeignKey(Warehouse, on_delete=models.PROTECT, related_name="shipments")
+    status = FSMField(
+        max_length=16, choices=ShipmentStatus.choices, default=S.CREATED, protected=True
+    )
+
+    # Set when it is paid: its lines' share of the order plus, on the first
+    # shipment paid, the order's shipping cost (see services.shipment_amounts).
+    amount = models.DecimalField(**MONEY)
+    shipping_amount = models.DecimalField(**MONEY)
+    paid_manually = models.BooleanField(
+        default=False, help_text="Marked paid by hand rather than captured through the provider."
+    )
+
+    tracking_number = models.CharField(max_length=100, blank=True)
+    carrier = models.CharField(max_length=100, blank=True)
+    shipped_date = models.DateField(null=True, blank=True)
+
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    good_to_go_at = models.DateTimeField(null=True, blank=True, editable=False)
+    paid_at = models.DateTimeField(null=True, blank=True, editable=False)
+    completed_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    objects = ShipmentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["order", "sequence"]
+        permissions = [
+            ("create_shipment", "Can create shipments (expedite orders)"),
+            ("good_to_go_shipment", "Can mark shipments good-to-go or no good-to-go"),
+            ("capture_shipment", "Can capture shipments through the payment provider"),
+            ("mark_paid_shipment", "Can mark shipments paid or unpaid by hand"),
+            ("complete_shipment", "Can complete shipments with tracking"),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["order", "sequence"], name="shipment_number_unique"),
+            models.CheckConstraint(condition=Q(amount__gte=0), name="shipment_amount_not_negative"),
+            models.CheckConstraint(
+                condition=Q(shipping_amount__gte=0), name="shipment_shipping_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=S.COMPLETED) | Q(shipped_date__isnull=False),
+                name="shipment_completed_has_shipped_date",
+            ),
+            models.CheckConstraint(
+                condition=Q(paid_manually=False) | Q(status__in=PAID_STATUSES),
+                name="shipment_paid_manually_only_when_paid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Shipment {self.ref}"
+
+    @property
+    def ref(self) -> str:
+        """The number staff know it by, e.g. "1042-1"."""
+        return f"{self.order.number}-{self.sequence}"
+
+    @property
+    def state_label(self) -> str:
+        return self.get_status_display()
+
+    # Transitions change state only: no save, no I/O. shipments.services calls them.
+
+    @transition(
+        field=status,
+        source=S.CREATED,
+        target=S.GOOD_TO_GO,
+        conditions=[order_is_not_on_hold],
+        permission="shipments.good_to_go_shipment",
+        custom={"label": "mark good-to-go", "past": "marked good-to-go"},
+    )
+    def good_to_go(self) -> None:
+        self.good_to_go_at = timezone.now()
+
+    @transition(
+        field=status,
+        source=S.GOOD_TO_GO,
+        target=S.CREATED,
+        permission="shipments.good_to_go_shipment",
+        custom={"label": "mark no good-to-go", "past": "marked no good-to-go"},
+    )
+    def not_good_to_go(self) -> None:
+        self.good_to_go_at = None
+
+    @transition(
+        field=status,
+        source=S.GOOD_TO_GO,
+        target=S.PAID,
+        conditions=[order_is_not_on_hold],
+        permission="shipments.capture_shipment",
+        custom={"label": "capture", "past": "captured"},
+    )
+    def capture(self) -> None:
+        self.paid_manually = False
+        self.paid_at = timezone.now()
+
+    @transition(
+        field=status,
+        source=S.GOOD_TO_GO,
+        target=S.PAID,
+        conditions=[order_is_not_on_hold],
+        permission="shipments.mark_paid_shipment",
+        custom={"label": "mark paid", "past": "marked paid"},
+    )
+    def mark_paid(self) -> None:
+        self.paid_manually = True
+        self.paid_at = timezone.now()
+
+    @transition(
+        field=status,
+        source=S.PAID,
+        target=S.GOOD_TO_GO,
+        conditions=[was_paid_manually],
+        permission="shipments.mark_paid_shipment",
+        custom={"label": "mark unpaid", "past": "marked unpaid"},
+    )
+    def mark_unpaid(self) -> None:
+        self.paid_manually = False
+        self.paid_at = None
+
+    @transition(
+        field=status,
+        source=S.PAID,
+        target=S.COMPLETED,
+        conditions=[order_is_not_on_hold],
+        permission="shipments.complete_shipment",
+        custom={"label": "complete", "past": "completed"},
+    )
+    def complete(self, *, tracking_number: str, carrier: str, shipped_date: date) -> None:
+        self.tracking_number = tracking_number
+        self.carrier = carrier
+        self.shipped_date = shipped_date
+        self.completed_at = timezone.now()
+
+    @transition(
+        field=status,
+        source=OPEN,
+        target=None,
+        permission="shipments.delete_shipment",
+        custom={"label": "delete", "past": "deleted"},
+    )
+    def delete_shipment(self) -> None:
+        """Only the check: the service releases the stock and removes the row."""
+
+
+class ShipmentLine(models.Model):
+    shipment = models.ForeignKey(Shipment, on_delete=models.CASCADE, related_name="lines")
+    order_line = models.ForeignKey(
+        OrderLine, on_delete=models.CASCADE, related_name="shipment_lines"
+    )
+    quantity = models.PositiveIntegerField()
+    amount = models.DecimalField(
+        **MONEY, help_text="This line's share of the shipment's amount, set when it is paid."
+    )
+
+    class Meta:
+        ordering = ["shipment", "order_line"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["shipment", "order_line"], name="shipment_line_once_per_shipment"
+            ),
+            models.CheckConstraint(
+                condition=Q(quantity__gte=1), name="shipment_line_quantity_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} × {self.order_line.sku}"
