@@ -26,12 +26,16 @@ from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import models, transaction
-from django.db.models import F
+from django.db.models import Count, F
+from django.utils import timezone
 
 from orders import bulk, roles, services
 from orders.errors import DomainError
-from orders.models import HoldKind, Order, OrderStatus, StoreSettings
+from orders.models import DeletedOrder, HoldKind, Order, OrderStatus, StoreSettings
 from orders.money import compute_totals
+from payments.models import PaymentTransaction
+from shipments import services as shipment_services
+from shipments.models import Shipment, Stock, Warehouse
 
 S = OrderStatus
 STOREFRONT = "storefront"
@@ -103,7 +107,10 @@ class Demo:
     statuses: Counter = field(default_factory=Counter)
     stories: Counter = field(default_factory=Counter)
     held: int = 0
-    missing: list[str] = field(default_factory=list)
+    shipments: int = 0
+    split_orders: int = 0
+    warehouses: int = 0
+    failed_payments: int = 0
 
 
 @dataclass
@@ -120,20 +127,25 @@ def demo_exists() -> bool:
 
 def build_demo(*, orders: int, seed: int, progress: Callable[[str], None] = lambda _: None) -> Demo:
     rng = random.Random(seed)
-    demo = Demo(missing=[story for story in REQUIRED_AGE if story not in STORIES])
+    demo = Demo()
     StoreSettings.load()
     staff = _make_users()
+    warehouses = _make_warehouses(rng)
     plan = _plan_stories(rng, orders)
     archive_ids: list[int] = []
-    for index, (story, age_days) in enumerate(plan):
+    for index, (story_name, age_days) in enumerate(plan):
         order = _make_selection(
-            rng, index, failing_checkout=story == "declined", by_card=story in CARD_ONLY
+            rng,
+            index,
+            failing_checkout=story_name == "declined",
+            by_card=story_name in CARD_ONLY,
+            min_lines=2 if story_name == "split" else 1,
         )
-        STORIES[story](order, rng, staff)
+        STORIES[story_name](order, Story(rng, staff, age_days, warehouses))
         _move_into_the_past([order.pk], days=age_days)
-        if story == "archived":
+        if story_name == "archived":
             archive_ids.append(order.pk)
-        demo.stories[story] += 1
+        demo.stories[story_name] += 1
         if (index + 1) % 50 == 0:
             progress(f"{index + 1} orders made.")
     # Old completed orders go the way they would in production: the cron command.
@@ -142,6 +154,10 @@ def build_demo(*, orders: int, seed: int, progress: Callable[[str], None] = lamb
         S(status).label for status in Order.objects.values_list("status", flat=True)
     )
     demo.held = Order.objects.filter(on_hold=True).count()
+    demo.shipments = Shipment.objects.count()
+    demo.split_orders = Order.objects.annotate(n=Count("shipments")).filter(n__gt=1).count()
+    demo.warehouses = Warehouse.objects.count()
+    demo.failed_payments = PaymentTransaction.objects.filter(outcome="failed").count()
     return demo
 
 
@@ -180,14 +196,13 @@ def _plan_stories(rng: random.Random, count: int) -> list[tuple[str, float]]:
     Old orders are mostly done (archived, completed, cancelled), recent ones
     still open; every story appears at least once whatever the count.
     """
-    ages = sorted((rng.uniform(0, 75) for _ in range(count)), reverse=True)
+    ages = sorted((rng.uniform(0, 100) for _ in range(count)), reverse=True)
     plan = [(_story_for_age(rng, age), age) for age in ages]
-    present = {story for story, _ in plan}
     for story, (low, high) in REQUIRED_AGE.items():
-        if story in present or story not in STORIES:
+        counts = Counter(name for name, _ in plan)
+        if counts[story]:
             continue
-        candidates = [i for i, (s, age) in enumerate(plan) if low <= age < high]
-        spare = [i for i in candidates if Counter(s for s, _ in plan)[plan[i][0]] > 1]
+        spare = [i for i, (name, age) in enumerate(plan) if low <= age < high and counts[name] > 1]
         if spare:
             index = rng.choice(spare)
             plan[index] = (story, plan[index][1])
@@ -195,8 +210,8 @@ def _plan_stories(rng: random.Random, count: int) -> list[tuple[str, float]]:
 
 
 def _story_for_age(rng: random.Random, age: float) -> str:
-    bands = OLD if age >= 40 else MIDDLE if age >= 7 else RECENT
-    stories, weights = zip(*[(s, w) for s, w in bands.items() if s in STORIES], strict=True)
+    bands = OLD if age >= 40 else MIDDLE if age >= 10 else RECENT
+    stories, weights = zip(*bands.items(), strict=True)
     return rng.choices(stories, weights)[0]
 
 
@@ -209,11 +224,12 @@ MIDDLE = {
     "confirmed": 10,
     "abandoned": 10,
     "split": 10,
+    "held": 5,
 }
 RECENT = {
     "pending": 20,
     "confirmed": 15,
-    "held": 15,
+    "held": 25,
     "processing": 15,
     "split": 10,
     "failed_capture": 5,
@@ -242,7 +258,7 @@ CARD_ONLY = {"declined", "failed_capture"}
 
 
 def _make_selection(
-    rng: random.Random, index: int, *, failing_checkout: bool, by_card: bool
+    rng: random.Random, index: int, *, failing_checkout: bool, by_card: bool, min_lines: int
 ) -> Order:
     market = rng.choice(MARKETS)
     country = rng.choice(market.countries)
@@ -250,7 +266,7 @@ def _make_selection(
     name = f"{first} {last}"
     street = f"{rng.randint(1, 120)} {rng.choice(STREETS)}"
     city = rng.choice(market.cities)
-    lines = [_line(rng, product, market.currency) for product in _basket(rng)]
+    lines = [_line(rng, product, market.currency) for product in _basket(rng, min_lines)]
     method = "test" if by_card or rng.random() >= 0.15 else "invoice"
     shipping = _shipping_price(lines, market.currency, failing_checkout=failing_checkout)
     return services.create_selection(
@@ -280,8 +296,8 @@ def _make_selection(
     )
 
 
-def _basket(rng: random.Random) -> list[tuple]:
-    return rng.sample(PRODUCTS, k=rng.choice([1, 1, 2, 2, 3, 4]))
+def _basket(rng: random.Random, min_lines: int) -> list[tuple]:
+    return rng.sample(PRODUCTS, k=max(min_lines, rng.choice([1, 1, 2, 2, 3, 4])))
 
 
 def _line(rng: random.Random, product: tuple, currency: str) -> dict:
@@ -291,7 +307,7 @@ def _line(rng: random.Random, product: tuple, currency: str) -> dict:
     quantity = rng.choice([1, 1, 1, 2, 3])
     discount = Decimal("10.00") if rng.random() < 0.15 else Decimal("0.00")
     return {
-        "sku": f"{sku}-{variant}".replace(" ", "").replace("/", "-").upper(),
+        "sku": _sku(sku, variant),
         "product_name": name,
         "variant": variant,
         "quantity": quantity,
@@ -313,26 +329,36 @@ def _shipping_price(lines: list[dict], currency: str, *, failing_checkout: bool)
     return shipping + Decimal("0.01") if cents == 13 else shipping
 
 
+@dataclass
+class Story:
+    """What a story needs besides its order."""
+
+    rng: random.Random
+    staff: Staff
+    age_days: float
+    warehouses: Warehouses
+
+
 def _checkout(order: Order) -> Order:
     return services.checkout_order(order_id=order.pk, by=STOREFRONT)
 
 
-def _confirm(order: Order, staff: Staff, rng: random.Random) -> Order:
+def _confirm(order: Order, story: Story) -> Order:
     _checkout(order)
-    _later(order, rng, hours=(0.2, 20))
-    return services.confirm_order(order_id=order.pk, by=staff.customer_service)
+    _later(order, story, hours=(0.2, 20))
+    return services.confirm_order(order_id=order.pk, by=story.staff.customer_service)
 
 
-def _later(order: Order, rng: random.Random, *, hours: tuple[float, float]) -> None:
+def _later(order: Order, story: Story, *, hours: tuple[float, float]) -> None:
     """What the story does next happens some hours after what it did so far."""
-    _move_into_the_past([order.pk], days=rng.uniform(*hours) / 24)
+    _move_into_the_past([order.pk], days=story.rng.uniform(*hours) / 24)
 
 
-def abandoned(order, rng, staff):
+def abandoned(order, story):
     """A cart that never checked out."""
 
 
-def declined(order, rng, staff):
+def declined(order, story):
     """Checkout declined by the provider: stays a selection with a failed authorization."""
     try:
         _checkout(order)
@@ -341,61 +367,222 @@ def declined(order, rng, staff):
     raise AssertionError(f"{order} should have been declined at checkout.")
 
 
-def pending(order, rng, staff):
+def pending(order, story):
     _checkout(order)
 
 
-def confirmed(order, rng, staff):
-    _confirm(order, staff, rng)
+def confirmed(order, story):
+    _confirm(order, story)
 
 
-def held(order, rng, staff):
-    kind, reason = rng.choice(HOLDS)
-    if kind == HoldKind.WAITING_FOR_PAYMENT or rng.random() < 0.5:
+def held(order, story):
+    kind, reason = story.rng.choice(HOLDS)
+    where = story.rng.random()
+    if kind == HoldKind.WAITING_FOR_PAYMENT or where < 0.4:
+        _checkout(order)
+    elif where < 0.7:
+        _confirm(order, story)
+    else:
+        _confirm(order, story)
+        _ship(order, story)
+    _later(order, story, hours=(0.1, 6))
+    services.hold_order(
+        order_id=order.pk, by=story.staff.customer_service, kind=kind, reason=reason
+    )
+
+
+def cancelled(order, story):
+    where = story.rng.random()
+    if where < 0.4:
         _checkout(order)
     else:
-        _confirm(order, staff, rng)
-    _later(order, rng, hours=(0.1, 6))
-    services.hold_order(order_id=order.pk, by=staff.customer_service, kind=kind, reason=reason)
+        _confirm(order, story)
+        if where > 0.75:  # cancelling deletes the open shipment and releases its stock
+            _later(order, story, hours=(1, 20))
+            _ship(order, story)
+    _later(order, story, hours=(1, 48))
+    reason = story.rng.choice(CANCEL_REASONS)
+    services.cancel_order(order_id=order.pk, by=story.staff.customer_service, reason=reason)
 
 
-def cancelled(order, rng, staff):
-    if rng.random() < 0.5:
-        _checkout(order)
+def processing(order, story):
+    """One shipment on its way: created, maybe good-to-go, maybe paid."""
+    _confirm(order, story)
+    _later(order, story, hours=(1, 24))
+    shipment = _ship(order, story)
+    progress = story.rng.random()
+    if progress < 0.7:
+        _later(order, story, hours=(1, 10))
+        _good_to_go(shipment, story)
+    if progress < 0.35:
+        _later(order, story, hours=(0.5, 5))
+        _pay(shipment, order, story)
+
+
+def completed(order, story):
+    _confirm(order, story)
+    _later(order, story, hours=(1, 24))
+    _ship_through(_ship(order, story), order, story)
+
+
+def split(order, story):
+    """Shipped in two parts from two warehouses; the second may still be on its way."""
+    _confirm(order, story)
+    _later(order, story, hours=(1, 24))
+    lines = list(order.lines_with_shipped())
+    first = {line.pk: line.quantity_unshipped for line in lines[: len(lines) // 2]}
+    if not first:  # one line: ship part of its units first
+        first = {lines[0].pk: lines[0].quantity_unshipped // 2}
+    _ship_through(
+        _ship(order, story, quantities=first, warehouse=story.warehouses.store), order, story
+    )
+    _later(order, story, hours=(6, 72))
+    rest = _ship(order, story)
+    if story.age_days >= 7:
+        _ship_through(rest, order, story)
     else:
-        _confirm(order, staff, rng)
-    _later(order, rng, hours=(1, 48))
-    reason = rng.choice(CANCEL_REASONS)
-    services.cancel_order(order_id=order.pk, by=staff.customer_service, reason=reason)
+        _good_to_go(rest, story)
 
 
-def failed_capture(order, rng, staff):
-    """Confirmed; the provider declined the capture (the ledger shows why)."""
+def failed_capture(order, story):
+    """Good-to-go, but the provider declined the capture (the ledger says why)."""
     from payments.errors import PaymentDeclined
     from payments.models import Payment
-    from payments.services import capture_payment
 
-    _confirm(order, staff, rng)
-    # The test gateway's switch for declining, a provider setting rather than a state.
+    _confirm(order, story)
+    _later(order, story, hours=(1, 24))
+    shipment = _ship(order, story)
+    _good_to_go(shipment, story)
+    # The test gateway's switch for declining: a provider setting, not a state.
     Payment.objects.filter(order=order).update(test_decline="capture")
-    order.refresh_from_db()
-    _later(order, rng, hours=(2, 30))
+    _later(order, story, hours=(1, 8))
     try:
-        capture_payment(order_id=order.pk, amount=order.grand_total, by=staff.finance)
+        shipment_services.capture_shipment(shipment_id=shipment.pk, by=story.staff.finance)
     except PaymentDeclined:
         return
     raise AssertionError(f"{order}'s capture should have been declined.")
 
 
-STORIES: dict[str, Callable] = {
+STORIES: dict[str, Callable[[Order, Story], None]] = {
     "abandoned": abandoned,
     "declined": declined,
     "pending": pending,
     "confirmed": confirmed,
     "held": held,
     "cancelled": cancelled,
+    "processing": processing,
+    "split": split,
+    "completed": completed,
+    "archived": completed,  # then archived by the command, once old enough
     "failed_capture": failed_capture,
 }
+
+
+# Warehouses and shipments
+
+
+@dataclass
+class Warehouses:
+    europe: Warehouse
+    america: Warehouse
+    store: Warehouse  # a shop's back room: little stock, ships parts of orders
+
+    def home(self, order: Order) -> Warehouse:
+        return self.america if order.market == "US" else self.europe
+
+
+def _make_warehouses(rng: random.Random) -> Warehouses:
+    made = Warehouses(
+        europe=Warehouse.objects.get_or_create(name="Stockholm DC", defaults={"priority": 1})[0],
+        america=Warehouse.objects.get_or_create(name="New Jersey 3PL", defaults={"priority": 2})[0],
+        store=Warehouse.objects.get_or_create(name="Berlin store", defaults={"priority": 3})[0],
+    )
+    for sku in _all_skus():
+        for warehouse, most in ((made.europe, 120), (made.america, 80), (made.store, 12)):
+            shipment_services.receive_stock(
+                warehouse_id=warehouse.pk, sku=sku, quantity=rng.randint(most // 2, most)
+            )
+    return made
+
+
+def _all_skus() -> list[str]:
+    return [_sku(sku, variant) for sku, _, variants, _ in PRODUCTS for variant in variants]
+
+
+def _sku(sku: str, variant: str) -> str:
+    return f"{sku}-{variant}".replace(" ", "").replace("/", "-").upper()
+
+
+def _ship(
+    order: Order,
+    story: Story,
+    *,
+    quantities: dict[int, int] | None = None,
+    warehouse: Warehouse | None = None,
+) -> Shipment:
+    """A shipment of `quantities` (default: all that is left), restocking if it ran out."""
+    warehouse = warehouse or story.warehouses.home(order)
+    if quantities is None:
+        quantities = {
+            line.pk: line.quantity_unshipped
+            for line in order.lines_with_shipped()
+            if line.quantity_unshipped
+        }
+    _restock(order, warehouse, quantities)
+    return shipment_services.create_shipment(
+        order_id=order.pk,
+        warehouse_id=warehouse.pk,
+        quantities=quantities,
+        by=story.staff.warehouse,
+    )
+
+
+def _restock(order: Order, warehouse: Warehouse, quantities: dict[int, int]) -> None:
+    """A supplier delivery when the warehouse has fewer units than the shipment needs."""
+    skus = dict(order.lines.filter(pk__in=quantities).values_list("pk", "sku"))
+    available = shipment_services.available_by_sku(warehouse=warehouse, skus=skus.values())
+    for line_id, quantity in quantities.items():
+        missing = quantity - available.get(skus[line_id], 0)
+        if missing > 0:
+            shipment_services.receive_stock(
+                warehouse_id=warehouse.pk, sku=skus[line_id], quantity=missing + 20
+            )
+
+
+def _good_to_go(shipment: Shipment, story: Story) -> None:
+    shipment_services.mark_good_to_go(shipment_id=shipment.pk, by=story.staff.warehouse)
+
+
+def _pay(shipment: Shipment, order: Order, story: Story) -> None:
+    if order.payment_method == "invoice":
+        shipment_services.mark_shipment_paid(
+            shipment_id=shipment.pk,
+            by=story.staff.finance,
+            reference=f"Bank transfer {story.rng.randint(100000, 999999)}",
+        )
+    else:
+        shipment_services.capture_shipment(shipment_id=shipment.pk, by=story.staff.finance)
+
+
+def _ship_through(shipment: Shipment, order: Order, story: Story) -> None:
+    """Good-to-go, paid, and handed to the carrier."""
+    _later(order, story, hours=(1, 12))
+    _good_to_go(shipment, story)
+    _later(order, story, hours=(0.5, 6))
+    _pay(shipment, order, story)
+    _later(order, story, hours=(2, 30))
+    carrier, prefix = story.rng.choice(CARRIERS)
+    shipment_services.complete_shipment(
+        shipment_id=shipment.pk,
+        tracking_number=f"{prefix}{story.rng.randint(10**9, 10**10 - 1)}",
+        carrier=carrier,
+        # The history is moved back by the order's age afterwards; the date goes with it.
+        shipped_date=(timezone.now() - timedelta(days=story.age_days)).date(),
+        by=story.staff.warehouse,
+    )
+
+
+CARRIERS = (("PostNord", "PN"), ("DHL Express", "JD"), ("UPS", "1Z"), ("Bring", "BR"))
 
 
 # Time
@@ -441,8 +628,10 @@ def _foreign_keys(model) -> list[models.ForeignKey]:
 
 
 def reset_demo() -> None:
-    """Delete every order (and what hangs off it), warehouse and demo user."""
+    """Delete every order (and what hangs off it), the stock, warehouses and demo users."""
     with transaction.atomic():
-        for model, _path in reversed(_models_under_order()):
-            model.objects.all().delete()
+        Order.objects.all().delete()
+        DeletedOrder.objects.all().delete()
+        Stock.objects.all().delete()
+        Warehouse.objects.all().delete()
         get_user_model().objects.filter(username__in=DEMO_USERS).delete()

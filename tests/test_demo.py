@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from io import StringIO
 from itertools import pairwise
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
+from django.db.models import Count
+from django.utils import timezone
 
 from orders.models import Order, OrderEvent, OrderStatus
+from payments.models import PaymentTransaction
+from shipments.models import Stock
 
 S = OrderStatus
 
@@ -32,10 +37,17 @@ def fingerprint() -> list[tuple]:
 def test_demo_makes_every_status_and_the_logins():
     output = run_demo(orders=30, seed=7)
 
-    statuses = set(Order.objects.values_list("status", flat=True))
-    assert statuses >= {S.INCOMPLETE, S.PENDING, S.CONFIRMED, S.CANCELLED}
+    assert set(Order.objects.values_list("status", flat=True)) == set(S.values)
     assert Order.objects.filter(on_hold=True).exclude(hold_reason="").exists()
     assert Order.objects.values("currency").distinct().count() >= 3
+    split = Order.objects.annotate(n=Count("shipments")).filter(n__gte=2)
+    assert split.filter(shipments__warehouse__name="Berlin store").exists()
+    assert Stock.objects.filter(on_hand__gt=0).values("warehouse").distinct().count() == 3
+    assert PaymentTransaction.objects.filter(kind="capture", outcome="failed").exists()
+    assert PaymentTransaction.objects.filter(kind="authorize", outcome="failed").exists()
+    archived = Order.objects.filter(status=S.ARCHIVED).first()
+    assert archived.events.filter(transition="archive").get().actor == "command:archive_orders"
+    assert archived.completed_at < timezone.now() - timedelta(days=30)
     # Every order's history starts with its selection and follows on step by step.
     for order in Order.objects.all():
         events = list(OrderEvent.objects.filter(order=order, subject="order").order_by("id"))

@@ -48,10 +48,11 @@ class Command(BaseCommand):
         total = sum(made.statuses.values())
         by_status = ", ".join(f"{label} {count}" for label, count in sorted(made.statuses.items()))
         self.stdout.write(f"Demo data: {total} orders ({by_status}); {made.held} on hold.")
-        if made.missing:
-            self.stdout.write(
-                f"Not in this demo (needs the shipments app): {', '.join(made.missing)}."
-            )
+        self.stdout.write(
+            f"{made.shipments} shipments ({made.split_orders} orders split in two) from "
+            f"{made.warehouses} warehouses; {made.failed_payments} declined payment calls "
+            "in the ledgers."
+        )
         self.stdout.write("\nLog in at http://127.0.0.1:8000/admin/ as (password = username):")
         for username, group in demo.DEMO_USERS.items():
             role = group or "superuser"
