@@ -128,7 +128,13 @@ def demo_exists() -> bool:
 def build_demo(*, orders: int, seed: int, progress: Callable[[str], None] = lambda _: None) -> Demo:
     rng = random.Random(seed)
     demo = Demo()
-    StoreSettings.load()
+    store = StoreSettings.load()
+    if store.autoconfirm or store.direct_to_shipment or store.direct_capture:
+        # The stories take each step by hand (confirm, ship, capture).
+        raise DomainError(
+            "The demo needs the default store options: turn off Autoconfirm, "
+            "Direct to Shipment and Direct Capture in the store settings first."
+        )
     staff = _make_users()
     warehouses = _make_warehouses(rng)
     plan = _plan_stories(rng, orders)
@@ -150,9 +156,7 @@ def build_demo(*, orders: int, seed: int, progress: Callable[[str], None] = lamb
             progress(f"{index + 1} orders made.")
     # Old completed orders go the way they would in production: the cron command.
     bulk.archive_orders(queryset=Order.objects.filter(pk__in=archive_ids), by=ARCHIVER)
-    demo.statuses = Counter(
-        S(status).label for status in Order.objects.values_list("status", flat=True)
-    )
+    demo.statuses = Counter(Order.objects.values_list("status", flat=True))
     demo.held = Order.objects.filter(on_hold=True).count()
     demo.shipments = Shipment.objects.count()
     demo.split_orders = Order.objects.annotate(n=Count("shipments")).filter(n__gt=1).count()

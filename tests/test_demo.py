@@ -9,10 +9,11 @@ from itertools import pairwise
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.db.models import Count
 from django.utils import timezone
 
-from orders.models import Order, OrderEvent, OrderStatus
+from orders.models import Order, OrderEvent, OrderStatus, StoreSettings
 from payments.models import PaymentTransaction
 from shipments.models import Stock
 
@@ -74,3 +75,12 @@ def test_demo_twice_does_nothing_and_reset_rebuilds_the_same_data(settings):
     assert fingerprint() == first
     run_demo(orders=20, seed=4, reset=True)
     assert fingerprint() != first
+
+
+@pytest.mark.django_db
+def test_demo_refuses_store_options_its_stories_do_by_hand():
+    StoreSettings.objects.update_or_create(pk=1, defaults={"autoconfirm": True})
+
+    with pytest.raises(CommandError, match="needs the default store options"):
+        run_demo(orders=5)
+    assert not Order.objects.exists()

@@ -6,6 +6,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from orders import demo
+from orders.errors import DomainError
+from orders.models import OrderStatus
 
 
 class Command(BaseCommand):
@@ -37,16 +39,21 @@ class Command(BaseCommand):
                 "Run with --reset to delete them and start over."
             )
             return
-        made = demo.build_demo(
-            orders=options["orders"],
-            seed=options["seed"],
-            progress=lambda line: self.stdout.write(line) if options["verbosity"] >= 2 else None,
-        )
+        try:
+            made = demo.build_demo(
+                orders=options["orders"],
+                seed=options["seed"],
+                progress=lambda line: (
+                    self.stdout.write(line) if options["verbosity"] >= 2 else None
+                ),
+            )
+        except DomainError as error:
+            raise CommandError(str(error)) from error
         self.report(made)
 
     def report(self, made: demo.Demo) -> None:
         total = sum(made.statuses.values())
-        by_status = ", ".join(f"{label} {count}" for label, count in sorted(made.statuses.items()))
+        by_status = ", ".join(f"{status.label} {made.statuses[status]}" for status in OrderStatus)
         self.stdout.write(f"Demo data: {total} orders ({by_status}); {made.held} on hold.")
         self.stdout.write(
             f"{made.shipments} shipments ({made.split_orders} orders split in two) from "
