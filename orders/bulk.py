@@ -33,7 +33,7 @@ from django_fsm import RETURN_VALUE, Transition
 
 from orders.errors import DomainError
 from orders.events import actor_name, actor_user
-from orders.fsm import Actor
+from orders.fsm import Actor, permission_refusal
 from orders.models import DeletedOrder, Order, OrderEvent
 
 DEFAULT_BATCH_SIZE = 2000
@@ -71,9 +71,11 @@ def guard_of(method) -> Guard:
 
 
 def check_permission(guard: Guard, *, by: Actor) -> None:
-    if isinstance(by, str) or not guard.permission or by.has_perm(guard.permission):
-        return
-    raise DomainError(f"You do not have permission to {guard.name.replace('_', ' ')} orders.")
+    """Refuse a user without the transition's permission, with the services' sentence."""
+    probe = Order(status=guard.source)
+    sentence = permission_refusal(getattr(probe, guard.name), by=by)
+    if sentence:
+        raise DomainError(sentence)
 
 
 @dataclass(frozen=True)
