@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.core.exceptions import EmptyResultSet
+from django.core.exceptions import EmptyResultSet, ImproperlyConfigured
 from django.db import connection, models, transaction
 from django.utils import timezone
 from django_fsm import RETURN_VALUE, Transition
@@ -52,22 +52,29 @@ class Guard:
 def guard_of(method) -> Guard:
     """The guard of a model transition such as `Order.archive`, for a bulk path.
 
-    Refuses (AssertionError) what a WHERE clause cannot express exactly: conditions,
+    Refuses (ImproperlyConfigured) what a WHERE clause cannot express exactly: conditions,
     several sources, wildcard sources, targets computed at run time, and callable
     permissions.
     """
     transitions: list[Transition] = list(method._django_fsm.transitions.values())
     name = method.__name__
-    assert len(transitions) == 1, f"bulk {name}: needs exactly one source status"
+    _require(len(transitions) == 1, f"bulk {name}: needs exactly one source status")
     only = transitions[0]
-    assert not only.conditions, (
-        f"bulk {name}: the transition has conditions, which a WHERE clause cannot "
-        "apply; use the per-order service instead"
+    _require(
+        not only.conditions,
+        f"bulk {name}: the transition has conditions, which a WHERE clause cannot apply; "
+        "use the per-order service instead",
     )
-    assert only.source not in ("*", "+"), f"bulk {name}: wildcard sources are not supported"
-    assert not isinstance(only.target, RETURN_VALUE), f"bulk {name}: target chosen at run time"
-    assert not callable(only.permission), f"bulk {name}: callable permissions need an instance"
+    _require(only.source not in ("*", "+"), f"bulk {name}: wildcard sources are not supported")
+    _require(not isinstance(only.target, RETURN_VALUE), f"bulk {name}: target chosen at run time")
+    _require(not callable(only.permission), f"bulk {name}: callable permissions need an instance")
     return Guard(name=name, source=only.source, target=only.target, permission=only.permission)
+
+
+def _require(ok: bool, problem: str) -> None:
+    # Not `assert`: these guard data, and must hold under `python -O` too.
+    if not ok:
+        raise ImproperlyConfigured(problem)
 
 
 def check_permission(guard: Guard, *, by: Actor) -> None:
@@ -117,7 +124,7 @@ def in_batches(
     if batch_size < 1:
         raise ValueError("batch_size must be at least 1.")
     # A DISTINCT query cannot be locked (and keyset paging needs plain rows).
-    assert not queryset.query.distinct, "bulk paths need a queryset without distinct()"
+    _require(not queryset.query.distinct, "bulk paths need a queryset without distinct()")
     eligible = queryset.filter(status=guard.source).order_by("pk")
     total, batch, last_pk = 0, 0, 0
     while limit is None or total < limit:
@@ -157,7 +164,7 @@ def changes_of(guard: Guard, model: type[models.Model] = Order) -> dict[str, Any
     changed = {
         name: getattr(probe, name) for name in fields if getattr(probe, name) != before[name]
     }
-    assert changed.get("status") == guard.target, f"bulk {guard.name}: probe missed the target"
+    _require(changed.get("status") == guard.target, f"bulk {guard.name}: probe missed the target")
     now = _timestamp_of(changed)
     for field in model._meta.concrete_fields:
         if getattr(field, "auto_now", False):  # .update() skips auto_now; save() would not

@@ -9,11 +9,13 @@ from io import StringIO
 from pathlib import Path
 
 import pytest
-from django.core.management import call_command
+from django.core.management import call_command, load_command_class
 from django.core.management.base import CommandError
 from django.utils import timezone
 
 from orders import bulk
+from orders.filters import OrderFilterSet
+from orders.management.filter_options import DEST_PREFIX
 from orders.models import DeletedOrder, Order, OrderEvent, OrderLine, OrderStatus, StoreSettings
 from tests.factories import OrderFactory
 from tests.helpers import race, snapshot
@@ -178,6 +180,30 @@ def test_archive_failure_is_a_command_error_and_keeps_finished_batches(monkeypat
         run("archive_orders", days=30, batch_size=4)
     assert sorted(statuses(orders)) == [S.COMPLETED] * 6 + [S.ARCHIVED] * 4
     assert OrderEvent.objects.filter(transition="archive").count() == 4
+
+
+@pytest.mark.parametrize("command", ["archive_orders", "purge_cancelled_orders"])
+def test_every_filter_of_the_filterset_is_an_option(command):
+    parser = load_command_class("orders", command).create_parser("manage.py", command)
+    options = {action.dest.removeprefix(DEST_PREFIX) for action in parser._actions}
+    for name, filter_ in OrderFilterSet.base_filters.items():
+        if name == "status":  # the transition's guard decides the status
+            continue
+        suffixes = getattr(filter_.field.widget, "suffixes", None) or [None]
+        for suffix in suffixes:
+            assert (f"{name}_{suffix}" if suffix else name) in options
+
+
+@pytest.mark.django_db
+def test_archive_refuses_to_run_if_the_transition_gains_a_condition(monkeypatch):
+    order = completed()[0]
+    before = snapshot(order)
+    (transition,) = Order.archive._django_fsm.transitions.values()
+    monkeypatch.setattr(transition, "conditions", [lambda order: not order.on_hold])
+
+    with pytest.raises(CommandError, match="the transition has conditions"):
+        run("archive_orders", days=30)
+    assert snapshot(order) == before
 
 
 @pytest.mark.postgres
