@@ -35,6 +35,7 @@ from orders.errors import DomainError
 from orders.events import actor_name, actor_user
 from orders.fsm import Actor, permission_refusal
 from orders.models import DeletedOrder, Order, OrderEvent
+from orders.services import ARCHIVE_MESSAGE
 
 DEFAULT_BATCH_SIZE = 2000
 
@@ -311,8 +312,6 @@ def archive_orders(
     progress: Progress | None = None,
 ) -> int:
     """Archive the queryset's archivable orders; the bulk twin of `services.archive_order`."""
-    from orders.services import ARCHIVE_MESSAGE
-
     guard = guard_of(Order.archive)
     check_permission(guard, by=by)
     return in_batches(
