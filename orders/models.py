@@ -384,6 +384,18 @@ class Order(FSMModelMixin, models.Model):
     def delete_permanently(self) -> None:
         """Only the check: the service removes the row and leaves a tombstone."""
 
+    # Uses Django's default "delete order" permission rather than a new custom one:
+    # that exists already and needs no migration.
+    @transition(
+        field=status,
+        source=S.INCOMPLETE,
+        target=None,
+        permission="orders.delete_order",
+        custom={"label": "discard selection", "past": "discarded"},
+    )
+    def discard(self) -> None:
+        """Only the check: an abandoned selection goes; the service removes the row."""
+
 
 class OrderLine(models.Model):
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")

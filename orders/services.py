@@ -219,8 +219,12 @@ def _void_open_authorization(order: Order, *, by: Actor) -> None:
         void_payment(order_id=order.pk, by=by)
 
 
+# Shared with the bulk path (orders/bulk.py), whose events must read the same.
+ARCHIVE_MESSAGE = "Archived."
+
+
 def archive_order(*, order_id: int, by: Actor) -> Order:
-    return _transition_order(order_id=order_id, by=by, action="archive", message="Archived.")
+    return _transition_order(order_id=order_id, by=by, action="archive", message=ARCHIVE_MESSAGE)
 
 
 def reactivate_order(*, order_id: int, by: Actor) -> Order:
@@ -229,9 +233,22 @@ def reactivate_order(*, order_id: int, by: Actor) -> Order:
 
 def delete_order_permanently(*, order_id: int, by: Actor, reason: str = "") -> DeletedOrder:
     """Remove a cancelled order and everything under it, leaving only a tombstone."""
+    return _delete_order(order_id=order_id, by=by, action="delete_permanently", reason=reason)
+
+
+def discard_selection(*, order_id: int, by: Actor, reason: str = "") -> DeletedOrder:
+    """Remove an abandoned selection (an Incomplete order, a cart), leaving a tombstone.
+
+    The tombstone keeps the order numbers explainable: every number handed out
+    is either an order or a tombstone.
+    """
+    return _delete_order(order_id=order_id, by=by, action="discard", reason=reason)
+
+
+def _delete_order(*, order_id: int, by: Actor, action: str, reason: str) -> DeletedOrder:
     with transaction.atomic():
         order = lock_order(order_id)
-        run_transition(order.delete_permanently, by=by)
+        run_transition(getattr(order, action), by=by)
         tombstone = DeletedOrder.objects.create(
             order_number=order.number,
             order_id=order.pk,

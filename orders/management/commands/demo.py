@@ -1,0 +1,66 @@
+"""Fill the database with a realistic demo back office, and print the logins."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from orders import demo
+from orders.errors import DomainError
+from orders.models import OrderStatus
+
+
+class Command(BaseCommand):
+    help = (
+        "Create a deterministic demo data set through the services: a few hundred orders "
+        "in every status, with holds, shipments, payments and their histories, plus a "
+        "superuser and one user per staff group. Does nothing if orders exist already."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--orders", type=int, default=300, help="How many orders.")
+        parser.add_argument("--seed", type=int, default=2026, help="Same seed, same data.")
+        parser.add_argument(
+            "--reset",
+            action="store_true",
+            help="Delete all orders, warehouses and demo users first (only with DEBUG on).",
+        )
+
+    def handle(self, *args, **options):
+        if options["orders"] < 1:
+            raise CommandError("--orders must be 1 or more.")
+        if options["reset"]:
+            if not settings.DEBUG:
+                raise CommandError("--reset deletes every order: it only runs with DEBUG on.")
+            demo.reset_demo()
+        elif demo.demo_exists():
+            self.stdout.write(
+                "Orders exist already, so the demo was not created again. "
+                "Run with --reset to delete them and start over."
+            )
+            return
+        try:
+            made = demo.build_demo(
+                orders=options["orders"],
+                seed=options["seed"],
+                progress=lambda line: (
+                    self.stdout.write(line) if options["verbosity"] >= 2 else None
+                ),
+            )
+        except DomainError as error:
+            raise CommandError(str(error)) from error
+        self.report(made)
+
+    def report(self, made: demo.Demo) -> None:
+        total = sum(made.statuses.values())
+        by_status = ", ".join(f"{status.label} {made.statuses[status]}" for status in OrderStatus)
+        self.stdout.write(f"Demo data: {total} orders ({by_status}); {made.held} on hold.")
+        self.stdout.write(
+            f"{made.shipments} shipments ({made.split_orders} orders split in two) from "
+            f"{made.warehouses} warehouses; {made.failed_payments} declined payment calls "
+            "in the ledgers."
+        )
+        self.stdout.write("\nLog in at http://127.0.0.1:8000/admin/ as (password = username):")
+        for username, group in demo.DEMO_USERS.items():
+            role = group or "superuser"
+            self.stdout.write(f"  {username:<18} {role}")

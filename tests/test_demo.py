@@ -1,0 +1,86 @@
+"""manage.py demo: realistic, deterministic, made through the services, safe to rerun."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from io import StringIO
+from itertools import pairwise
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db.models import Count
+from django.utils import timezone
+
+from orders.models import Order, OrderEvent, OrderStatus, StoreSettings
+from payments.models import PaymentTransaction
+from shipments.models import Stock
+
+S = OrderStatus
+
+
+def run_demo(**options) -> str:
+    out = StringIO()
+    call_command("demo", stdout=out, **options)
+    return out.getvalue()
+
+
+def fingerprint() -> list[tuple]:
+    return list(
+        Order.objects.order_by("created_at", "id").values_list(
+            "status", "on_hold", "market", "currency", "grand_total", "customer_email"
+        )
+    )
+
+
+@pytest.mark.django_db
+def test_demo_makes_every_status_and_the_logins():
+    output = run_demo(orders=30, seed=7)
+
+    assert set(Order.objects.values_list("status", flat=True)) == set(S.values)
+    assert Order.objects.filter(on_hold=True).exclude(hold_reason="").exists()
+    assert Order.objects.values("currency").distinct().count() >= 3
+    split = Order.objects.annotate(n=Count("shipments")).filter(n__gte=2)
+    assert split.filter(shipments__warehouse__name="Berlin store").exists()
+    assert Stock.objects.filter(on_hand__gt=0).values("warehouse").distinct().count() == 3
+    assert PaymentTransaction.objects.filter(kind="capture", outcome="failed").exists()
+    assert PaymentTransaction.objects.filter(kind="authorize", outcome="failed").exists()
+    archived = Order.objects.filter(status=S.ARCHIVED).first()
+    assert archived.events.filter(transition="archive").get().actor == "command:archive_orders"
+    assert archived.completed_at < timezone.now() - timedelta(days=30)
+    # Every order's history starts with its selection and follows on step by step.
+    for order in Order.objects.all():
+        events = list(OrderEvent.objects.filter(order=order, subject="order").order_by("id"))
+        assert events[0].transition == "create_selection"
+        for before, after in pairwise(events):
+            assert after.from_state in ("", before.to_state), (order, before, after)
+    users = get_user_model().objects
+    assert users.get(username="admin").is_superuser
+    assert users.get(username="warehouse").groups.get().name == "Warehouse"
+    assert users.get(username="finance").check_password("finance")
+    assert "customer-service" in output and "Demo data: 30 orders" in output
+
+
+@pytest.mark.django_db
+def test_demo_twice_does_nothing_and_reset_rebuilds_the_same_data(settings):
+    settings.DEBUG = True
+    run_demo(orders=20, seed=3)
+    first = fingerprint()
+
+    assert "not created again" in run_demo(orders=20, seed=3)
+    assert fingerprint() == first
+
+    run_demo(orders=20, seed=3, reset=True)
+    assert fingerprint() == first
+    run_demo(orders=20, seed=4, reset=True)
+    assert fingerprint() != first
+
+
+@pytest.mark.django_db
+def test_demo_refuses_store_options_its_stories_do_by_hand():
+    StoreSettings.objects.update_or_create(pk=1, defaults={"autoconfirm": True})
+
+    with pytest.raises(CommandError, match="needs the default store options"):
+        run_demo(orders=5)
+    assert not Order.objects.exists()
