@@ -226,6 +226,14 @@ ORDER_STEPS = [
         deletes=True,
         list_only_when={"status": str(S.CANCELLED)},
     ),
+    Step(
+        "discard",
+        services.discard_selection,
+        form=PurgeForm,
+        danger=True,
+        deletes=True,
+        list_only_when={"status": str(S.INCOMPLETE)},
+    ),
 ]
 
 
