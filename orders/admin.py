@@ -87,7 +87,6 @@ SHIPMENT_FLOW_POSITIONS = {
 
 # Order details (addresses, notes) stay editable while the order is open, on
 # hold or not; closed orders are read-only.
-DETAILS_EDITABLE = (S.INCOMPLETE, S.PENDING, S.CONFIRMED, S.PROCESSING)
 
 
 def money(amount, currency: str) -> str:
@@ -417,7 +416,7 @@ class OrderAdmin(StepsAdminMixin, admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         allowed = super().has_change_permission(request, obj)
-        return allowed and (obj is None or obj.status in DETAILS_EDITABLE)
+        return allowed and (obj is None or services.details_editable(obj))
 
     # The list ---------------------------------------------------------------
 
@@ -644,6 +643,15 @@ class OrderAdmin(StepsAdminMixin, admin.ModelAdmin):
             else "",
             "ledger": PaymentTransaction.objects.filter(payment=payment).order_by("created_at"),
         }
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            super().save_model(request, obj, form, change)
+            return
+        # Through the service: it locks the row and writes only what was edited,
+        # never the status or hold another user may have changed meanwhile.
+        changes = {field: form.cleaned_data[field] for field in form.changed_data}
+        services.update_order_details(order_id=obj.pk, by=request.user, changes=changes)
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)

@@ -31,6 +31,23 @@ DIRECT_CAPTURE = "store:direct_capture"
 
 # Lines may be added, changed or removed until the order is being shipped.
 LINE_EDIT_STATUSES = (OrderStatus.INCOMPLETE, OrderStatus.PENDING, OrderStatus.CONFIRMED)
+# Addresses, notes and the like stay editable, on hold or not, until the order is closed.
+DETAILS_EDIT_STATUSES = (*LINE_EDIT_STATUSES, OrderStatus.PROCESSING)
+# What staff edit as "details"; everything else is written by transitions and totals.
+DETAIL_FIELDS = frozenset(
+    {
+        "customer_name",
+        "customer_email",
+        *(
+            f"{kind}_{part}"
+            for kind in ("billing", "shipping")
+            for part in ("name", "street", "city", "zipcode", "country")
+        ),
+        "shipping_method",
+        "notes",
+        "gift_message",
+    }
+)
 
 
 def _transition_order(
@@ -263,6 +280,42 @@ def _delete_order(*, order_id: int, by: Actor, action: str, reason: str) -> Dele
 def lines_editable(order: Order) -> bool:
     """Whether staff may still edit the order's lines (on hold or not)."""
     return order.status in LINE_EDIT_STATUSES
+
+
+def details_editable(order: Order) -> bool:
+    """Whether staff may still edit the order's details (on hold or not)."""
+    return order.status in DETAILS_EDIT_STATUSES
+
+
+def update_order_details(*, order_id: int, by: Actor, changes: dict[str, Any]) -> Order:
+    """Save staff edits of an order's details, and only those columns.
+
+    The row is locked and only the edited columns are written, so an edit made
+    on a page loaded before someone confirmed or held the order can never write
+    the old status or hold back.
+    """
+    unknown = set(changes) - DETAIL_FIELDS
+    if unknown:
+        raise DomainError(f"{', '.join(sorted(unknown))} cannot be edited as order details.")
+    with transaction.atomic():
+        order = lock_order(order_id)
+        if not details_editable(order):
+            raise DomainError(f"{order} is {order.state_label}: its details can no longer change.")
+        if not changes:
+            return order
+        for field, value in changes.items():
+            setattr(order, field, value)
+        order.save(update_fields=[*changes, "updated_at"])
+        record_event(
+            order=order,
+            by=by,
+            transition="edit_details",
+            from_state=order.status,
+            to_state=order.status,
+            message="Details changed: " + ", ".join(sorted(changes)),
+            data={"fields": sorted(changes)},
+        )
+    return order
 
 
 def record_line_changes(*, order_id: int, by: Actor, changes: list[str]) -> Order:

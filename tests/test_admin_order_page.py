@@ -114,6 +114,26 @@ def test_details_stay_editable_on_hold_and_the_status_is_never_a_field(client):
 
 
 @pytest.mark.django_db
+def test_saving_details_writes_only_the_edited_columns_and_logs_them(client):
+    # The page was loaded before another user confirmed the order: saving it
+    # must not write the status (or hold) it was loaded with.
+    client.force_login(role_user(CUSTOMER_SERVICE))
+    order = OrderFactory(status=S.PENDING)
+    data = change_form_data(client.get(page_url(order))) | {"gift_message": "Happy birthday"}
+
+    with CaptureQueriesContext(connection) as queries:
+        saved = client.post(page_url(order), data)
+
+    assert saved.status_code == 302
+    order_updates = [q["sql"] for q in queries if q["sql"].startswith('UPDATE "orders_order"')]
+    assert len(order_updates) == 1
+    assert '"gift_message"' in order_updates[0]
+    assert '"status"' not in order_updates[0] and '"on_hold"' not in order_updates[0]
+    event = OrderEvent.objects.filter(order=order).last()
+    assert (event.transition, event.data) == ("edit_details", {"fields": ["gift_message"]})
+
+
+@pytest.mark.django_db
 @pytest.mark.parametrize("status", [S.COMPLETED, S.ARCHIVED, S.CANCELLED])
 def test_closed_orders_are_read_only(client, status):
     client.force_login(role_user(BACKOFFICE_ADMIN))
