@@ -14,7 +14,7 @@ from django.db.models.functions import Coalesce
 
 from orders.admin_steps import Step
 from orders.errors import DomainError
-from orders.fsm import Actor, ensure_allowed, refusal
+from orders.fsm import Actor, refusal
 from orders.models import Order
 from shipments import services as shipping
 from shipments.models import Shipment, ShipmentStatus, Warehouse
@@ -51,33 +51,6 @@ def order_ids_by_reference(term: str) -> list[int]:
         Shipment.objects.filter(tracking_number=term).order_by().values_list("order_id", flat=True)
     )
     return list(by_sku.union(by_tracking)[:1000])
-
-
-# Expedite -------------------------------------------------------------------
-
-
-def expedite_order(*, order_id: int, by: Actor) -> Shipment:
-    """One shipment of everything available now, from the warehouse that can ship
-    the most of it (the first by priority on a tie)."""
-    order = Order.objects.filter(pk=order_id).first()
-    if order is None:
-        raise DomainError(f"Order #{order_id} does not exist (it may have been deleted).")
-    ensure_allowed(order.start_processing, by=by)
-    best = None
-    for warehouse in Warehouse.objects.filter(is_active=True):
-        proposal = shipping.propose_split(order=order, warehouse=warehouse)
-        units = sum(proposal.quantities.values())
-        if units and (best is None or units > best[0]):
-            best = (units, proposal)
-    if best is None:
-        raise DomainError(f"{order} has nothing available to ship in any warehouse.")
-    proposal = best[1]
-    return shipping.create_shipment(
-        order_id=order.pk,
-        warehouse_id=proposal.warehouse.pk,
-        quantities=proposal.quantities,
-        by=by,
-    )
 
 
 # Steps over an order's shipments ---------------------------------------------
@@ -126,7 +99,7 @@ def shipments_step(*, name: str, status: str, transition: str, service, label: s
 
 
 SHIPPING_STEPS = [
-    Step("expedite", expedite_order, transition="start_processing", past_text="expedited"),
+    Step("expedite", shipping.expedite_order, transition="start_processing", past_text="expedited"),
     shipments_step(
         name="good_to_go",
         status=ShipmentStatus.CREATED,

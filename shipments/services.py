@@ -28,7 +28,7 @@ from django.utils import timezone
 
 from orders.errors import DomainError
 from orders.events import record_event
-from orders.fsm import Actor, permission_refusal, run_transition
+from orders.fsm import Actor, ensure_allowed, permission_refusal, run_transition
 from orders.locks import lock_order
 from orders.models import Order, OrderEvent, OrderLine
 from orders.money import ZERO, line_amount, line_amount_between, quantize
@@ -191,6 +191,40 @@ def create_shipment(
         return _create_shipment(
             order=order, warehouse=_warehouse(warehouse_id), quantities=quantities, by=by
         )
+
+
+def expedite_order(*, order_id: int, by: Actor) -> Shipment:
+    """One shipment of everything available now, from the warehouse that can ship
+    the most of it (the first by priority on a tie).
+
+    The order is locked before anything is read, so its unshipped quantities
+    cannot change; the chosen warehouse's stock rows are locked before its
+    proposal is taken again, so the shipment holds what was proposed.
+    """
+    with transaction.atomic():
+        order = lock_order(order_id)
+        ensure_allowed(order.start_processing, by=by)
+        warehouse = _warehouse_shipping_most(order)
+        quantities = _proposal_under_lock(order, warehouse) if warehouse else {}
+        if not quantities:
+            raise DomainError(f"{order} has nothing available to ship in any warehouse.")
+        return _create_shipment(order=order, warehouse=warehouse, quantities=quantities, by=by)
+
+
+def _warehouse_shipping_most(order: Order) -> Warehouse | None:
+    """The active warehouse that can ship the most units of the order now, if any can."""
+    best, best_units = None, 0
+    for warehouse in Warehouse.objects.filter(is_active=True):
+        units = sum(propose_split(order=order, warehouse=warehouse).quantities.values())
+        if units > best_units:
+            best, best_units = warehouse, units
+    return best
+
+
+def _proposal_under_lock(order: Order, warehouse: Warehouse) -> dict[int, int]:
+    """The warehouse's proposal taken again with its stock rows locked (line id → units)."""
+    _lock_stock(warehouse.pk, order.lines.values_list("sku", flat=True))
+    return propose_split(order=order, warehouse=warehouse).quantities
 
 
 def _warehouse(warehouse_id: int) -> Warehouse:

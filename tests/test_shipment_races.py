@@ -97,6 +97,44 @@ def test_two_orders_racing_for_the_last_unit_one_gets_it():
         assert statuses == [(S.CONFIRMED,), (S.PROCESSING,)]
 
 
+def expedite(order_id):
+    return lambda: shipping.expedite_order(order_id=order_id, by="racer")
+
+
+def test_one_order_expedited_twice_at_once_gets_one_shipment():
+    warehouse = default_warehouse()
+    for _ in range(ROUNDS):
+        order = OrderFactory(status=S.CONFIRMED)
+        for line in order.lines.all():
+            StockFactory(warehouse=warehouse, sku=line.sku, on_hand=10)
+        results = race(expedite(order.pk), expedite(order.pk))
+        refused = [r for r in results if isinstance(r, DomainError)]
+        assert [str(r) for r in refused] == [f"Order {order.number} has nothing left to ship."]
+        assert order.shipments.count() == 1
+
+
+def test_two_orders_expedited_for_the_last_unit_one_gets_it_the_other_is_told():
+    warehouse = default_warehouse()
+    for round_ in range(ROUNDS):
+        sku = f"EXP-{round_}"
+        stock = StockFactory(warehouse=warehouse, sku=sku, on_hand=1)
+        orders = [
+            OrderFactory(status=S.CONFIRMED, lines=[LineDataFactory(sku=sku, quantity=1)])
+            for _ in range(2)
+        ]
+        results = race(*(expedite(o.pk) for o in orders))
+        refused = [r for r in results if isinstance(r, DomainError)]
+        loser = orders[[isinstance(r, DomainError) for r in results].index(True)]
+        # The loser takes its proposal again under the stock lock, so it hears
+        # that nothing is available rather than an allocation it never asked for.
+        assert [str(r) for r in refused] == [
+            f"Order {loser.number} has nothing available to ship in any warehouse."
+        ]
+        stock.refresh_from_db()
+        assert (stock.on_hand, stock.allocated) == (1, 1)
+        assert Order.objects.get(pk=loser.pk).status == S.CONFIRMED
+
+
 def test_orders_taking_the_same_skus_in_opposite_order_do_not_deadlock():
     warehouse = default_warehouse()
     for round_ in range(ROUNDS):

@@ -380,6 +380,103 @@ def test_a_held_order_with_shipments_can_still_be_cancelled(order, warehouse):
     )
 
 
+# ------------------------------------------------------------------ expediting
+
+
+def expedite(order, by="boss"):
+    return shipping.expedite_order(order_id=order.pk, by=by)
+
+
+def test_expedite_ships_everything_available_from_the_warehouse_that_can_ship_most(
+    order, warehouse
+):
+    a, b = lines_of(order)
+    StockFactory(warehouse=warehouse, sku="SKU-A", on_hand=5)  # 3 units, first by priority
+    second = WarehouseFactory(name="Second", priority=2)
+    StockFactory(warehouse=second, sku="SKU-A", on_hand=2)
+    StockFactory(warehouse=second, sku="SKU-B", on_hand=9)  # 2 + 2 = 4 units
+    StockFactory(warehouse=WarehouseFactory(name="Closed", is_active=False), sku="SKU-A")
+
+    shipment = expedite(order)
+
+    assert shipment.warehouse == second
+    assert {line.order_line_id: line.quantity for line in shipment.lines.all()} == {
+        a.pk: 2,
+        b.pk: 2,
+    }
+    assert Order.objects.get(pk=order.pk).status == S.PROCESSING
+    assert [(row.sku, row.allocated) for row in Stock.objects.filter(warehouse=second)] == [
+        ("SKU-A", 2),
+        ("SKU-B", 2),
+    ]
+    assert stock(warehouse, "SKU-A").allocated == 0
+    assert list(
+        OrderEvent.objects.filter(order=order, transition__in=["create", "start_processing"])
+        .order_by("pk")
+        .values_list("transition", "subject_ref")
+    ) == [("create", shipment.ref), ("start_processing", "")]
+
+
+def test_expedite_on_a_tie_takes_the_first_warehouse_by_priority(order, warehouse):
+    later = WarehouseFactory(name="Later", priority=5)
+    StockFactory(warehouse=later, sku="SKU-B", on_hand=2)
+    StockFactory(warehouse=warehouse, sku="SKU-A", on_hand=2)
+    assert expedite(order).warehouse == warehouse
+
+
+def test_expedite_ships_the_rest_of_a_processing_order(order, warehouse):
+    a, b = lines_of(order)
+    StockFactory(warehouse=warehouse, sku="SKU-A", on_hand=3)
+    StockFactory(warehouse=warehouse, sku="SKU-B", on_hand=2)
+    create(order, warehouse, {a.pk: 1})
+    rest = expedite(order)
+    assert {line.order_line_id: line.quantity for line in rest.lines.all()} == {a.pk: 2, b.pk: 2}
+    assert rest.ref == f"{order.number}-2"
+
+
+def test_expedite_with_nothing_available_says_so_and_changes_nothing(order, warehouse):
+    StockFactory(warehouse=warehouse, sku="SKU-A", on_hand=3, allocated=3)
+    StockFactory(warehouse=WarehouseFactory(name="Other"), sku="SKU-OTHER")
+    before, stock_before = snapshot(order), stock_snapshot()
+    with pytest.raises(
+        DomainError,
+        match=rf"^Order {order.number} has nothing available to ship in any warehouse\.$",
+    ):
+        expedite(order)
+    assert snapshot(order) == before
+    assert stock_snapshot() == stock_before
+
+
+def test_expedite_refuses_a_held_order_before_looking_at_stock(order, warehouse):
+    StockFactory(warehouse=warehouse, sku="SKU-A")
+    held(order)
+    before, stock_before = snapshot(order), stock_snapshot()
+    with pytest.raises(
+        DomainError, match=rf"^Order {order.number} is on hold: resume it before shipping\.$"
+    ):
+        expedite(order)
+    assert snapshot(order) == before
+    assert stock_snapshot() == stock_before
+
+
+@pytest.mark.parametrize(
+    ("by", "sentence"),
+    [
+        ("customer service", r"^You do not have permission to expedite orders\.$"),
+        (None, r"^Order #424242 does not exist \(it may have been deleted\)\.$"),
+    ],
+)
+def test_expedite_refuses_without_permission_or_order(order, warehouse, by, sentence):
+    StockFactory(warehouse=warehouse, sku="SKU-A")
+    order_id = order.pk if by else 424242
+    actor = UserFactory(groups=["Customer service"]) if by else "boss"
+    before, stock_before = snapshot(order), stock_snapshot()
+    with pytest.raises(DomainError, match=sentence):
+        shipping.expedite_order(order_id=order_id, by=actor)
+    assert snapshot(order) == before
+    assert stock_snapshot() == stock_before
+
+
 # ------------------------------------------------------------------ permissions
 
 
