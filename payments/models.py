@@ -92,6 +92,8 @@ class Payment(FSMModelMixin, models.Model):
 
     class Meta:
         ordering = ["-id"]
+        # The orders list's payment filter joins on the one-to-one and filters here.
+        indexes = [models.Index(fields=["status"], name="payment_status_idx")]
         permissions = [
             ("capture_payment", "Can capture payments"),
             ("refund_payment", "Can refund payments"),

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
@@ -13,6 +14,7 @@ from django.utils.html import format_html
 from orders.admin_lists import EstimatedCountPaginator
 from orders.admin_steps import Step, StepsAdminMixin
 from orders.fsm import permission_refusal, refusal
+from orders.models import Order
 from orders.money import quantize
 from shipments import services
 from shipments.models import Shipment, ShipmentLine, ShipmentStatus, Stock, Warehouse
@@ -197,6 +199,22 @@ class ShipmentAdmin(StepsAdminMixin, admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("order", "warehouse")
+
+    def get_search_results(self, request, queryset, search_term):
+        """Exact tracking number or order number, each an equality on its index.
+
+        Django's "=" prefix would emit UPPER(col::text) = UPPER(%s), which no plain
+        index serves (and casts the order number to text); the order number is
+        resolved to ids first so the planner can OR two index scans.
+        """
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        matches = Q(tracking_number=term)
+        if term.isdigit():
+            order_ids = Order.objects.filter(number=int(term)).values_list("pk", flat=True)
+            matches |= Q(order_id__in=list(order_ids))
+        return queryset.filter(matches), False
 
     @admin.display(description="shipment")
     def number(self, shipment: Shipment):

@@ -134,6 +134,9 @@ class Shipment(FSMModelMixin, models.Model):
 
     class Meta:
         ordering = ["order", "sequence"]
+        # The admin's tracking search (orders list and shipments list) is an exact,
+        # case-sensitive equality: `tracking_number = %s`, which this index serves.
+        indexes = [models.Index(fields=["tracking_number"], name="shipment_tracking_idx")]
         permissions = [
             ("create_shipment", "Can create shipments (expedite orders)"),
             ("good_to_go_shipment", "Can mark shipments good-to-go or no good-to-go"),

@@ -391,6 +391,54 @@ def test_progress_column_and_tracking_search(client):
 
 
 @pytest.mark.django_db
+def test_shipment_list_search_is_exact_on_tracking_or_order_number(client):
+    client.force_login(role_user(WAREHOUSE))
+    order = stocked_order(lines=[LineDataFactory(quantity=2)])
+    line = order.lines.get()
+    done = ShipmentFactory(order=order, quantities={line.pk: 1}, status=ShipmentStatus.COMPLETED)
+    other = ShipmentFactory(order=order, quantities={line.pk: 1})
+    ShipmentFactory(order=stocked_order())  # another order's, not yet tracked
+
+    def found(term):
+        response = client.get(SHIPMENTS_URL, {"q": term})
+        return sorted(s.pk for s in response.context["cl"].result_list)
+
+    assert found(done.tracking_number) == [done.pk]
+    assert found(f"  {done.tracking_number} ") == [done.pk]
+    assert found(str(order.number)) == [done.pk, other.pk]
+    assert found(done.tracking_number.lower()) == []  # exact, like the orders list
+    assert found(done.tracking_number[:-1]) == []
+    assert found("99999999999999999999999") == []
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_postgres_tracking_search_and_payment_filter_use_their_indexes(client):
+    """With sequential scans off, the SQL the admin emits for a tracking search
+    (orders and shipments lists) and the payment filter reaches the new indexes."""
+    client.force_login(role_user(BACKOFFICE_ADMIN))
+    ShipmentFactory(order=stocked_order(), status=ShipmentStatus.COMPLETED)
+    cases = [
+        (ORDERS_URL, {"q": "TRACK-X"}, '"shipments_shipment"."tracking_number" = ', "shipment"),
+        (SHIPMENTS_URL, {"q": "TRACK-X"}, '"shipments_shipment"."tracking_number" = ', "shipment"),
+        (ORDERS_URL, {"payment": "captured"}, '"payments_payment"."status" = ', "payment"),
+    ]
+    indexes = {"shipment": "shipment_tracking_idx", "payment": "payment_status_idx"}
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        for url, params, where, table in cases:
+            with CaptureQueriesContext(connection) as queries:
+                assert client.get(url, params).status_code == 200
+            sqls = [q["sql"] for q in queries if where in q["sql"]]
+            assert sqls, (url, params, [q["sql"] for q in queries])
+            index = indexes[table]
+            for sql in sqls:
+                cursor.execute(f"EXPLAIN {sql}")
+                plan = "\n".join(row[0] for row in cursor.fetchall())
+                assert index in plan, (sql, plan)
+
+
+@pytest.mark.django_db
 def test_list_queries_do_not_grow_with_shipments(
     client, monkeypatch, django_assert_max_num_queries
 ):
