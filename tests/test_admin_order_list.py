@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from orders.admin import OrderAdmin
 from orders.admin_lists import EstimatedCountPaginator, placed_drilldown
-from orders.models import Order, OrderStatus
+from orders.models import Order, OrderEvent, OrderStatus
 from orders.roles import BACKOFFICE_ADMIN, CUSTOMER_SERVICE
 from tests.admin_support import ORDERS_URL, role_user
 from tests.factories import LineDataFactory, OrderFactory
@@ -303,3 +303,24 @@ def test_postgres_search_and_filters_can_use_indexes(cs_client):
             assert "Seq Scan on orders_order" not in plan, (name, plan)
         plan = Order.objects.filter(customer_name__icontains="lind").order_by().explain()
         assert "order_name_trgm_idx" in plan, plan
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_postgres_events_by_order_use_the_composite_index():
+    """The events' foreign key has no index of its own (migration 0005): the
+    order page's log, the shipment numbering and cascading deletes all reach
+    event_order_time_idx, which leads with the order."""
+    order = OrderFactory(status=S.CONFIRMED)
+    queries = {
+        "log": order.events.all(),
+        "numbering": OrderEvent.objects.filter(
+            order=order, subject="shipment", transition="create"
+        ),
+        "cascade": OrderEvent.objects.filter(order_id__in=[order.pk]).order_by(),
+    }
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        for name, queryset in queries.items():
+            plan = queryset.explain()
+            assert "event_order_time_idx" in plan, (name, plan)
