@@ -23,7 +23,7 @@ from datetime import date
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import Q, Sum
 from django.utils import timezone
 
 from orders.errors import DomainError
@@ -608,13 +608,28 @@ def delete_open_shipments(*, order: Order) -> list[str]:
     The caller holds the order lock and has run the order's cancel transition,
     whose permission covers this; its one event lists the shipments returned here.
     """
+    shipments = list(order.shipments.open().select_for_update().order_by("pk"))
+    units = {shipment.pk: _units_by_sku(shipment) for shipment in shipments}
+    # All the stock rows, of every warehouse, locked in one statement in primary-key
+    # order: locking them shipment by shipment would take them out of that order
+    # and deadlock against a shipment being created for the same SKUs.
+    held = Q(pk__in=[])
+    for shipment in shipments:
+        held |= Q(warehouse_id=shipment.warehouse_id, sku__in=list(units[shipment.pk]))
+    stock = {
+        (row.warehouse_id, row.sku): row
+        for row in Stock.objects.select_for_update().filter(held).order_by("pk")
+    }
     refs = []
-    for shipment in order.shipments.open().select_for_update().order_by("pk"):
+    for shipment in shipments:
         shipment.order = order
         run_transition(shipment.delete_shipment, by="system:cancel_order")
-        _release_stock(shipment)
+        for sku, quantity in units[shipment.pk].items():
+            stock[shipment.warehouse_id, sku].allocated -= quantity
         refs.append(shipment.ref)
         shipment.delete()
+    for row in stock.values():
+        row.save(update_fields=["allocated"])
     return refs
 
 
