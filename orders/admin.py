@@ -644,6 +644,16 @@ class OrderAdmin(StepsAdminMixin, admin.ModelAdmin):
             "ledger": PaymentTransaction.objects.filter(payment=payment).order_by("created_at"),
         }
 
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        # The services check again under the row lock; a refusal there (the order
+        # moved on since the form was validated, or a total above the
+        # authorization) rolls the whole save back and is said in one sentence.
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except DomainError as refusal:
+            self.message_user(request, str(refusal), messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+
     def save_model(self, request, obj, form, change):
         if not change:
             super().save_model(request, obj, form, change)

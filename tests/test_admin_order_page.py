@@ -153,18 +153,41 @@ def test_line_edits_recompute_the_total_and_are_logged_while_the_status_allows(c
         status=S.PENDING,
         on_hold=True,
         shipping_price=Decimal("5.00"),
-        lines=[LineDataFactory(quantity=1, unit_price=Decimal("10.00"))],
+        lines=[LineDataFactory(quantity=3, unit_price=Decimal("10.00"))],
     )
     response = client.get(page_url(order))
     data = change_form_data(response)
-    data["lines-0-quantity"] = 3
+    data["lines-0-quantity"] = 1
     saved = client.post(page_url(order), data)
     assert saved.status_code == 302
     order.refresh_from_db()
-    assert order.grand_total == Decimal("35.00")
+    assert order.grand_total == Decimal("15.00")
     event = OrderEvent.objects.filter(order=order).last()
     assert event.transition == "edit_lines"
-    assert event.data["previous_grand_total"] == "15.00"
+    assert event.data["previous_grand_total"] == "35.00"
+
+
+@pytest.mark.django_db
+def test_a_line_edit_above_the_authorization_is_refused_and_changes_nothing(client):
+    client.force_login(role_user(CUSTOMER_SERVICE))
+    order = OrderFactory(
+        status=S.CONFIRMED,
+        shipping_price=Decimal("5.00"),
+        lines=[LineDataFactory(quantity=1, unit_price=Decimal("10.00"))],
+    )
+    before = snapshot(order)
+    data = change_form_data(client.get(page_url(order))) | {
+        "lines-0-quantity": 3,
+        "notes": "changed with the lines",
+    }
+
+    response = client.post(page_url(order), data, follow=True)
+
+    assert [str(m) for m in response.context["messages"]] == [
+        f"The new total of 35.00 EUR is above the 15.00 EUR authorized for Order "
+        f"{order.number}: lower it or take a new authorization."
+    ]
+    assert snapshot(order) == before
 
 
 @pytest.mark.django_db
