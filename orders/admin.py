@@ -40,7 +40,7 @@ from orders.admin_shipping import (
     split_rows,
     with_shipment_progress,
 )
-from orders.admin_steps import Step, StepsAdminMixin
+from orders.admin_steps import RefusalsAsMessagesMixin, Step, StepsAdminMixin
 from orders.errors import DomainError
 from orders.fsm import is_allowed, refusal
 from orders.models import (
@@ -237,7 +237,7 @@ ORDER_STEPS = [
 
 
 @admin.register(Order)
-class OrderAdmin(StepsAdminMixin, admin.ModelAdmin):
+class OrderAdmin(RefusalsAsMessagesMixin, StepsAdminMixin, admin.ModelAdmin):
     steps = ORDER_STEPS
 
     list_display = [
@@ -643,16 +643,6 @@ class OrderAdmin(StepsAdminMixin, admin.ModelAdmin):
             else "",
             "ledger": PaymentTransaction.objects.filter(payment=payment).order_by("created_at"),
         }
-
-    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        # The services check again under the row lock; a refusal there (the order
-        # moved on since the form was validated, or a total above the
-        # authorization) rolls the whole save back and is said in one sentence.
-        try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
-        except DomainError as refusal:
-            self.message_user(request, str(refusal), messages.ERROR)
-            return HttpResponseRedirect(request.get_full_path())
 
     def save_model(self, request, obj, form, change):
         if not change:

@@ -156,6 +156,30 @@ def report(request, step: Step, model: type[models.Model], outcome: Outcome) -> 
         messages.warning(request, f"No {opts.verbose_name_plural} were selected.")
 
 
+class RefusalsAsMessagesMixin:
+    """Show a service's refusal while saving or deleting as a message, not a 500.
+
+    The services check again under their row locks, so a page validated a moment
+    ago can still be refused; the admin's transaction has then rolled back.
+    """
+
+    def _refused(self, request, refusal: DomainError, redirect_to: str):
+        self.message_user(request, str(refusal), messages.ERROR)
+        return HttpResponseRedirect(redirect_to)
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except DomainError as refusal:
+            return self._refused(request, refusal, request.get_full_path())
+
+    def delete_view(self, request, object_id, extra_context=None):
+        try:
+            return super().delete_view(request, object_id, extra_context)
+        except DomainError as refusal:
+            return self._refused(request, refusal, request.get_full_path())
+
+
 class StepsAdminMixin:
     """Bulk actions, buttons and intermediate pages for a ModelAdmin's `steps`."""
 

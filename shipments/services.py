@@ -698,6 +698,42 @@ def _capture_at_checkout(order: Order, shipment: Shipment) -> None:
 # ---------------------------------------------------------------- stock
 
 
+def _lock_stock_row(stock_id: int) -> Stock:
+    try:
+        return Stock.objects.select_for_update().select_related("warehouse").get(pk=stock_id)
+    except (Stock.DoesNotExist, ValueError, TypeError):
+        raise DomainError("That stock row does not exist (it may have been deleted).") from None
+
+
+def _refuse_below_allocated(stock: Stock, on_hand: int) -> None:
+    if on_hand < stock.allocated:
+        raise DomainError(
+            f"{stock.sku} in {stock.warehouse} has {stock.allocated} units allocated to "
+            f"shipments: on hand cannot go below that."
+        )
+
+
+def set_stock_on_hand(*, stock_id: int, on_hand: int, by: Actor) -> Stock:
+    """A stock count: set what is on the shelf, never below what shipments hold."""
+    if isinstance(on_hand, bool) or not isinstance(on_hand, int) or on_hand < 0:
+        raise DomainError("On hand must be a whole number, zero or more.")
+    with transaction.atomic():
+        stock = _lock_stock_row(stock_id)
+        _refuse_below_allocated(stock, on_hand)
+        stock.on_hand = on_hand
+        # Only this column: `allocated` belongs to the shipment services.
+        stock.save(update_fields=["on_hand"])
+    return stock
+
+
+def remove_stock(*, stock_id: int, by: Actor) -> None:
+    """Forget a SKU in a warehouse; refused while shipments hold any of it."""
+    with transaction.atomic():
+        stock = _lock_stock_row(stock_id)
+        _refuse_below_allocated(stock, 0)
+        stock.delete()
+
+
 def receive_stock(*, warehouse_id: int, sku: str, quantity: int) -> Stock:
     """Add `quantity` units of `sku` to a warehouse's stock (a delivery)."""
     if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity <= 0:
