@@ -13,7 +13,7 @@ from django.utils.html import format_html
 from orders.admin_lists import EstimatedCountPaginator
 from orders.admin_steps import RefusalsAsMessagesMixin, Step, StepsAdminMixin
 from orders.fsm import permission_refusal, refusal
-from orders.money import quantize
+from orders.money import format_money
 from shipments import services
 from shipments.models import Shipment, ShipmentLine, ShipmentStatus, Stock, Warehouse
 
@@ -215,7 +215,7 @@ class ShipmentAdmin(StepsAdminMixin, admin.ModelAdmin):
     def amount_display(self, shipment: Shipment):
         currency = shipment.order.currency
         if shipment.status in ("paid", "completed"):
-            return f"{quantize(shipment.amount, currency):,} {currency}"
+            return format_money(shipment.amount, currency)
         return "—"
 
     def has_add_permission(self, request):
