@@ -10,9 +10,11 @@ from django.test.utils import CaptureQueriesContext
 
 from orders.models import Order, OrderEvent, OrderStatus
 from orders.roles import BACKOFFICE_ADMIN, CUSTOMER_SERVICE
+from shipments.models import ShipmentStatus
 from tests.admin_support import NO_PERMISSIONS, ORDERS_URL, ROLES, role_user
-from tests.factories import LineDataFactory, OrderEventFactory, OrderFactory
+from tests.factories import LineDataFactory, OrderEventFactory, OrderFactory, ShipmentFactory
 from tests.helpers import snapshot
+from tests.test_admin_shipping import stocked_order
 from tests.test_order_transitions import ALLOWED, PERMISSIONS, STATES
 
 S = OrderStatus
@@ -246,6 +248,34 @@ def test_order_page_queries_do_not_grow_with_lines_or_events(
     OrderEventFactory.create_batch(60, order=big)
     counts = []
     for order in (small, big):
+        with (
+            django_assert_max_num_queries(25),
+            CaptureQueriesContext(connection) as queries,
+        ):
+            response = client.get(page_url(order))
+        assert response.status_code == 200
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", [BACKOFFICE_ADMIN, CUSTOMER_SERVICE])
+def test_order_page_queries_do_not_grow_with_shipments_or_the_ledger(
+    client, django_assert_max_num_queries, role
+):
+    client.force_login(role_user(role))
+    pages = []
+    for count in (1, 12):
+        order = stocked_order(lines=LineDataFactory.build_batch(count, quantity=2))
+        for line in order.lines.all():
+            # One paid and one open shipment per line: shipments, captures, events.
+            ShipmentFactory(order=order, quantities={line.pk: 1}, status=ShipmentStatus.PAID)
+            ShipmentFactory(order=order, quantities={line.pk: 1})
+        pages.append(order)
+    assert pages[1].payment.transactions.count() == 13  # authorization + 12 captures
+    client.get(page_url(pages[0]))  # warm the per-process caches (content types)
+    counts = []
+    for order in pages:
         with (
             django_assert_max_num_queries(25),
             CaptureQueriesContext(connection) as queries,
