@@ -201,8 +201,8 @@ def cancel_order(*, order_id: int, by: Actor, reason: str) -> Order:
         except PaymentDeclined as error:
             declined = error  # keep the failed void; the order is not saved
         else:
-            # Part of the cancel, under its permission and in its one event.
-            deleted = shipment_services.delete_open_shipments(order=order)
+            # Part of the cancel, under its permission; one event per shipment.
+            deleted = shipment_services.delete_open_shipments(order=order, by=by)
             order.save()
             message = f"Cancelled: {reason}"
             if deleted:

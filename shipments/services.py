@@ -602,11 +602,11 @@ def delete_shipment(*, shipment_id: int, by: Actor) -> Order:
     return order
 
 
-def delete_open_shipments(*, order: Order) -> list[str]:
+def delete_open_shipments(*, order: Order, by: Actor) -> list[str]:
     """Delete the order's unpaid shipments and release their stock, for its cancellation.
 
     The caller holds the order lock and has run the order's cancel transition,
-    whose permission covers this; its one event lists the shipments returned here.
+    whose permission covers this; each deleted shipment gets its own event.
     """
     shipments = list(order.shipments.open().select_for_update().order_by("pk"))
     units = {shipment.pk: _units_by_sku(shipment) for shipment in shipments}
@@ -623,9 +623,18 @@ def delete_open_shipments(*, order: Order) -> list[str]:
     refs = []
     for shipment in shipments:
         shipment.order = order
-        run_transition(shipment.delete_shipment, by="system:cancel_order")
+        from_state, _ = run_transition(shipment.delete_shipment, by="system:cancel_order")
         for sku, quantity in units[shipment.pk].items():
             stock[shipment.warehouse_id, sku].allocated -= quantity
+        _record(
+            shipment,
+            by=by,
+            transition="delete",
+            from_state=from_state,
+            to_state="deleted",
+            message=f"Shipment {shipment.ref} deleted with the order's cancellation; "
+            "its stock is released.",
+        )
         refs.append(shipment.ref)
         shipment.delete()
     for row in stock.values():
