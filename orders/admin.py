@@ -40,7 +40,7 @@ from orders.admin_shipping import (
     split_rows,
     with_shipment_progress,
 )
-from orders.admin_steps import Step, StepsAdminMixin
+from orders.admin_steps import RefusalsAsMessagesMixin, Step, StepsAdminMixin
 from orders.errors import DomainError
 from orders.fsm import is_allowed, refusal
 from orders.models import (
@@ -51,7 +51,7 @@ from orders.models import (
     OrderStatus,
     StoreSettings,
 )
-from orders.money import line_amount, quantize
+from orders.money import format_money, line_amount
 from payments.admin import payment_badge
 from payments.models import Payment, PaymentTransaction
 from shipments import services as shipping
@@ -87,10 +87,6 @@ SHIPMENT_FLOW_POSITIONS = {
 
 # Order details (addresses, notes) stay editable while the order is open, on
 # hold or not; closed orders are read-only.
-
-
-def money(amount, currency: str) -> str:
-    return f"{quantize(amount, currency):,} {currency}"
 
 
 def status_badge(order: Order):
@@ -143,7 +139,7 @@ class OrderLineInline(admin.TabularInline):
         if line.pk is None:
             return "—"
         currency = line.order.currency
-        return money(line_amount(line, line.quantity_active, currency), currency)
+        return format_money(line_amount(line, line.quantity_active, currency), currency)
 
     def get_queryset(self, request):
         # The line total needs the order's currency: one join, not a query per line.
@@ -237,7 +233,7 @@ ORDER_STEPS = [
 
 
 @admin.register(Order)
-class OrderAdmin(StepsAdminMixin, admin.ModelAdmin):
+class OrderAdmin(RefusalsAsMessagesMixin, StepsAdminMixin, admin.ModelAdmin):
     steps = ORDER_STEPS
 
     list_display = [
@@ -365,7 +361,7 @@ class OrderAdmin(StepsAdminMixin, admin.ModelAdmin):
 
     @admin.display(description="grand total")
     def total(self, order: Order):
-        amount = money(order.grand_total, order.currency)
+        amount = format_money(order.grand_total, order.currency)
         return format_html('<span class="centra-money">{}</span>', amount)
 
     @admin.display(description="status")
@@ -397,11 +393,11 @@ class OrderAdmin(StepsAdminMixin, admin.ModelAdmin):
         return format_html(
             "Subtotal {} · discount {} · shipping {} · tax included {} · "
             "<strong>grand total {}</strong>",
-            money(t.subtotal, t.currency),
-            money(t.discount, t.currency),
-            money(t.shipping, t.currency),
-            money(t.tax, t.currency),
-            money(order.grand_total, order.currency),
+            format_money(t.subtotal, t.currency),
+            format_money(t.discount, t.currency),
+            format_money(t.shipping, t.currency),
+            format_money(t.tax, t.currency),
+            format_money(order.grand_total, order.currency),
         )
 
     # Permissions ------------------------------------------------------------
@@ -531,7 +527,7 @@ class OrderAdmin(StepsAdminMixin, admin.ModelAdmin):
                     "lines": ", ".join(
                         f"{line.quantity} × {line.order_line.sku}" for line in shipment.lines.all()
                     ),
-                    "amount": money(shipment.amount, order.currency)
+                    "amount": format_money(shipment.amount, order.currency)
                     if shipment.status in ("paid", "completed")
                     else "",
                     "buttons": available,
@@ -629,9 +625,9 @@ class OrderAdmin(StepsAdminMixin, admin.ModelAdmin):
         return {
             "payment": payment,
             "payment_amounts": {
-                "authorized": money(payment.authorized_amount, currency),
-                "captured": money(payment.captured_amount, currency),
-                "refunded": money(payment.refunded_amount, currency),
+                "authorized": format_money(payment.authorized_amount, currency),
+                "captured": format_money(payment.captured_amount, currency),
+                "refunded": format_money(payment.refunded_amount, currency),
             },
             "payment_step_buttons": available,
             "payment_url": reverse(

@@ -12,7 +12,7 @@ from django import forms
 from django.db.models import Count, IntegerField, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
 
-from orders.admin_steps import Step
+from orders.admin_steps import PartlyDone, Step
 from orders.errors import DomainError
 from orders.fsm import Actor, refusal
 from orders.models import Order
@@ -81,7 +81,18 @@ def shipments_step(*, name: str, status: str, transition: str, service, label: s
         if not shipments:
             order = Order.objects.filter(pk=order_id).first()
             raise DomainError(nothing_to_do(order) if order else f"Order #{order_id} is gone.")
-        return [service(shipment_id=shipment.pk, by=by) for shipment in shipments]
+        done, refused = [], []
+        for shipment in shipments:
+            try:
+                done.append(service(shipment_id=shipment.pk, by=by))
+            except DomainError as error:
+                refused.append((shipment.ref, error))
+        if refused and not done:
+            raise refused[0][1]
+        if refused:
+            why = "; ".join(f"{ref} was not: {error}" for ref, error in refused)
+            raise PartlyDone(f"{', '.join(s.ref for s in done)} {past}; {why}")
+        return done
 
     permission = next(
         iter(getattr(Shipment, transition)._django_fsm.transitions.values())

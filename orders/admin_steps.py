@@ -113,9 +113,18 @@ class Step:
         return self.service(**{self.id_kwarg: getattr(obj, self.id_attr)}, by=by, **params)
 
 
+class PartlyDone(DomainError):
+    """A step over an object's parts (its shipments, say) that some took and some refused.
+
+    Each part runs in its own transaction, so what was done stays done; the
+    sentence names both.
+    """
+
+
 @dataclass
 class Outcome:
     done: list[str] = field(default_factory=list)
+    partly: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
 
 
@@ -132,6 +141,8 @@ def run_step(
     for obj in objects:
         try:
             step.run(obj, by=by, params=params)
+        except PartlyDone as error:
+            outcome.partly.append(str(error))
         except DomainError as error:
             outcome.skipped.append(str(error))
         else:
@@ -148,12 +159,38 @@ def report(request, step: Step, model: type[models.Model], outcome: Outcome) -> 
         names = ", ".join(outcome.done[:MAX_MESSAGES])
         more = f" and {count - MAX_MESSAGES} more" if count > MAX_MESSAGES else ""
         messages.success(request, f"{count} {noun} {step.past(model)}: {names}{more}.")
+    for sentence in outcome.partly[:MAX_MESSAGES]:
+        messages.warning(request, f"Partly done: {sentence}")
     for sentence in outcome.skipped[:MAX_MESSAGES]:
         messages.warning(request, f"Skipped: {sentence}")
     if len(outcome.skipped) > MAX_MESSAGES:
         messages.warning(request, f"{len(outcome.skipped) - MAX_MESSAGES} more were skipped.")
-    if not outcome.done and not outcome.skipped:
+    if not (outcome.done or outcome.partly or outcome.skipped):
         messages.warning(request, f"No {opts.verbose_name_plural} were selected.")
+
+
+class RefusalsAsMessagesMixin:
+    """Show a service's refusal while saving or deleting as a message, not a 500.
+
+    The services check again under their row locks, so a page validated a moment
+    ago can still be refused; the admin's transaction has then rolled back.
+    """
+
+    def _refused(self, request, refusal: DomainError, redirect_to: str):
+        self.message_user(request, str(refusal), messages.ERROR)
+        return HttpResponseRedirect(redirect_to)
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except DomainError as refusal:
+            return self._refused(request, refusal, request.get_full_path())
+
+    def delete_view(self, request, object_id, extra_context=None):
+        try:
+            return super().delete_view(request, object_id, extra_context)
+        except DomainError as refusal:
+            return self._refused(request, refusal, request.get_full_path())
 
 
 class StepsAdminMixin:

@@ -135,7 +135,7 @@ def in_batches(
             if dry_run:
                 done = batch_of(claimed_ids(claim[:size]))
             else:
-                done = apply(claim.select_for_update(skip_locked=True)[:size])
+                done = apply(claim.select_for_update(skip_locked=True, of=("self",))[:size])
         if not done.count:
             break
         batch, total, last_pk = batch + 1, total + done.count, done.last_pk

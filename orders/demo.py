@@ -18,7 +18,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from functools import cache
 from types import SimpleNamespace
 
@@ -32,7 +32,7 @@ from django.utils import timezone
 from orders import bulk, roles, services
 from orders.errors import DomainError
 from orders.models import DeletedOrder, HoldKind, Order, OrderStatus, StoreSettings
-from orders.money import compute_totals
+from orders.money import compute_totals, quantize
 from payments.models import PaymentTransaction
 from shipments import services as shipment_services
 from shipments.models import Shipment, Stock, Warehouse
@@ -305,7 +305,9 @@ def _basket(rng: random.Random, min_lines: int) -> list[tuple]:
 def _line(rng: random.Random, product: tuple, currency: str) -> dict:
     sku, name, variants, euro_price = product
     variant = rng.choice(variants)
-    price = (euro_price * Decimal(RATES[currency])).quantize(Decimal("1")) - Decimal("0.10")
+    # Shop prices: a whole amount in the local currency, less ten cents ("499.90").
+    whole = (euro_price * Decimal(RATES[currency])).quantize(Decimal(1), rounding=ROUND_HALF_UP)
+    price = quantize(whole - Decimal("0.10"), currency)
     quantity = rng.choice([1, 1, 1, 2, 3])
     discount = Decimal("10.00") if rng.random() < 0.15 else Decimal("0.00")
     return {

@@ -35,6 +35,11 @@ def quantize(amount: Decimal, currency: str) -> Decimal:
     return Decimal(amount).quantize(exponent, rounding=ROUND_HALF_UP)
 
 
+def format_money(amount: Decimal, currency: str) -> str:
+    """An amount as staff read it: "1,234.50 EUR"."""
+    return f"{quantize(amount, currency):,} {currency}"
+
+
 def line_amount(line: PricedLine, quantity: int, currency: str) -> Decimal:
     """What `quantity` units of the line cost, tax included, after its discount.
 

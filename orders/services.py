@@ -22,7 +22,7 @@ from orders.locks import lock_order
 from orders.models import DeletedOrder, HoldKind, Order, OrderLine, OrderStatus, StoreSettings
 from payments.errors import PaymentDeclined
 from payments.gateways import gateway_for
-from payments.models import PaymentStatus
+from payments.models import Payment, PaymentStatus
 from payments.services import authorize_payment, capture_payment, void_payment
 from shipments import services as shipment_services
 
@@ -201,8 +201,8 @@ def cancel_order(*, order_id: int, by: Actor, reason: str) -> Order:
         except PaymentDeclined as error:
             declined = error  # keep the failed void; the order is not saved
         else:
-            # Part of the cancel, under its permission and in its one event.
-            deleted = shipment_services.delete_open_shipments(order=order)
+            # Part of the cancel, under its permission; one event per shipment.
+            deleted = shipment_services.delete_open_shipments(order=order, by=by)
             order.save()
             message = f"Cancelled: {reason}"
             if deleted:
@@ -318,6 +318,18 @@ def update_order_details(*, order_id: int, by: Actor, changes: dict[str, Any]) -
     return order
 
 
+def _refuse_total_above_authorization(order: Order) -> None:
+    # Captures never exceed the authorization, so a total above it could never be
+    # paid in full; the customer would have to authorize again first.
+    payment = Payment.objects.filter(order=order).first()
+    if payment and payment.authorized_amount and order.grand_total > payment.authorized_amount:
+        raise DomainError(
+            f"The new total of {order.grand_total} {order.currency} is above the "
+            f"{payment.authorized_amount} {order.currency} authorized for {order}: "
+            "lower it or take a new authorization."
+        )
+
+
 def record_line_changes(*, order_id: int, by: Actor, changes: list[str]) -> Order:
     """After an edit of an order's lines: recompute its totals and log the edit.
 
@@ -330,6 +342,7 @@ def record_line_changes(*, order_id: int, by: Actor, changes: list[str]) -> Orde
             raise DomainError(f"{order} is {order.state_label}: its lines can no longer change.")
         previous = order.grand_total
         order.recalculate_totals()
+        _refuse_total_above_authorization(order)
         order.save(update_fields=["grand_total", "updated_at"])
         record_event(
             order=order,

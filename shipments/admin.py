@@ -12,10 +12,10 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from orders.admin_lists import EstimatedCountPaginator
-from orders.admin_steps import Step, StepsAdminMixin
+from orders.admin_steps import RefusalsAsMessagesMixin, Step, StepsAdminMixin
 from orders.fsm import permission_refusal, refusal
 from orders.models import Order
-from orders.money import quantize
+from orders.money import format_money
 from shipments import services
 from shipments.models import Shipment, ShipmentLine, ShipmentStatus, Stock, Warehouse
 
@@ -233,7 +233,7 @@ class ShipmentAdmin(StepsAdminMixin, admin.ModelAdmin):
     def amount_display(self, shipment: Shipment):
         currency = shipment.order.currency
         if shipment.status in ("paid", "completed"):
-            return f"{quantize(shipment.amount, currency):,} {currency}"
+            return format_money(shipment.amount, currency)
         return "—"
 
     def has_add_permission(self, request):
@@ -261,13 +261,31 @@ class WarehouseAdmin(admin.ModelAdmin):
 
 
 @admin.register(Stock)
-class StockAdmin(admin.ModelAdmin):
+class StockAdmin(RefusalsAsMessagesMixin, admin.ModelAdmin):
     list_display = ["sku", "warehouse", "on_hand", "allocated", "available"]
     list_select_related = ["warehouse"]
     list_filter = ["warehouse"]
     search_fields = ["=sku"]
     readonly_fields = ["allocated"]
     show_full_result_count = False
+
+    def get_readonly_fields(self, request, obj=None):
+        # A row's warehouse and SKU are its identity; a count changes on hand only.
+        return ["warehouse", "sku", "allocated"] if obj else ["allocated"]
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)  # would skip the allocation check
+        return actions
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            services.set_stock_on_hand(stock_id=obj.pk, on_hand=obj.on_hand, by=request.user)
+        else:
+            super().save_model(request, obj, form, change)
+
+    def delete_model(self, request, obj):
+        services.remove_stock(stock_id=obj.pk, by=request.user)
 
     @admin.display(description="available")
     def available(self, stock: Stock):

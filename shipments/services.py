@@ -23,7 +23,7 @@ from datetime import date
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import Q, Sum
 from django.utils import timezone
 
 from orders.errors import DomainError
@@ -636,19 +636,43 @@ def delete_shipment(*, shipment_id: int, by: Actor) -> Order:
     return order
 
 
-def delete_open_shipments(*, order: Order) -> list[str]:
+def delete_open_shipments(*, order: Order, by: Actor) -> list[str]:
     """Delete the order's unpaid shipments and release their stock, for its cancellation.
 
     The caller holds the order lock and has run the order's cancel transition,
-    whose permission covers this; its one event lists the shipments returned here.
+    whose permission covers this; each deleted shipment gets its own event.
     """
+    shipments = list(order.shipments.open().select_for_update().order_by("pk"))
+    units = {shipment.pk: _units_by_sku(shipment) for shipment in shipments}
+    # All the stock rows, of every warehouse, locked in one statement in primary-key
+    # order: locking them shipment by shipment would take them out of that order
+    # and deadlock against a shipment being created for the same SKUs.
+    held = Q(pk__in=[])
+    for shipment in shipments:
+        held |= Q(warehouse_id=shipment.warehouse_id, sku__in=list(units[shipment.pk]))
+    stock = {
+        (row.warehouse_id, row.sku): row
+        for row in Stock.objects.select_for_update().filter(held).order_by("pk")
+    }
     refs = []
-    for shipment in order.shipments.open().select_for_update().order_by("pk"):
+    for shipment in shipments:
         shipment.order = order
-        run_transition(shipment.delete_shipment, by="system:cancel_order")
-        _release_stock(shipment)
+        from_state, _ = run_transition(shipment.delete_shipment, by="system:cancel_order")
+        for sku, quantity in units[shipment.pk].items():
+            stock[shipment.warehouse_id, sku].allocated -= quantity
+        _record(
+            shipment,
+            by=by,
+            transition="delete",
+            from_state=from_state,
+            to_state="deleted",
+            message=f"Shipment {shipment.ref} deleted with the order's cancellation; "
+            "its stock is released.",
+        )
         refs.append(shipment.ref)
         shipment.delete()
+    for row in stock.values():
+        row.save(update_fields=["allocated"])
     return refs
 
 
@@ -715,6 +739,42 @@ def _capture_at_checkout(order: Order, shipment: Shipment) -> None:
 
 
 # ---------------------------------------------------------------- stock
+
+
+def _lock_stock_row(stock_id: int) -> Stock:
+    try:
+        return Stock.objects.select_for_update().select_related("warehouse").get(pk=stock_id)
+    except (Stock.DoesNotExist, ValueError, TypeError):
+        raise DomainError("That stock row does not exist (it may have been deleted).") from None
+
+
+def _refuse_below_allocated(stock: Stock, on_hand: int) -> None:
+    if on_hand < stock.allocated:
+        raise DomainError(
+            f"{stock.sku} in {stock.warehouse} has {stock.allocated} units allocated to "
+            f"shipments: on hand cannot go below that."
+        )
+
+
+def set_stock_on_hand(*, stock_id: int, on_hand: int, by: Actor) -> Stock:
+    """A stock count: set what is on the shelf, never below what shipments hold."""
+    if isinstance(on_hand, bool) or not isinstance(on_hand, int) or on_hand < 0:
+        raise DomainError("On hand must be a whole number, zero or more.")
+    with transaction.atomic():
+        stock = _lock_stock_row(stock_id)
+        _refuse_below_allocated(stock, on_hand)
+        stock.on_hand = on_hand
+        # Only this column: `allocated` belongs to the shipment services.
+        stock.save(update_fields=["on_hand"])
+    return stock
+
+
+def remove_stock(*, stock_id: int, by: Actor) -> None:
+    """Forget a SKU in a warehouse; refused while shipments hold any of it."""
+    with transaction.atomic():
+        stock = _lock_stock_row(stock_id)
+        _refuse_below_allocated(stock, 0)
+        stock.delete()
 
 
 def receive_stock(*, warehouse_id: int, sku: str, quantity: int) -> Stock:

@@ -10,9 +10,11 @@ from django.test.utils import CaptureQueriesContext
 
 from orders.models import Order, OrderEvent, OrderStatus
 from orders.roles import BACKOFFICE_ADMIN, CUSTOMER_SERVICE
+from shipments.models import ShipmentStatus
 from tests.admin_support import NO_PERMISSIONS, ORDERS_URL, ROLES, role_user
-from tests.factories import LineDataFactory, OrderEventFactory, OrderFactory
+from tests.factories import LineDataFactory, OrderEventFactory, OrderFactory, ShipmentFactory
 from tests.helpers import snapshot
+from tests.test_admin_shipping import stocked_order
 from tests.test_order_transitions import ALLOWED, PERMISSIONS, STATES
 
 S = OrderStatus
@@ -153,18 +155,41 @@ def test_line_edits_recompute_the_total_and_are_logged_while_the_status_allows(c
         status=S.PENDING,
         on_hold=True,
         shipping_price=Decimal("5.00"),
-        lines=[LineDataFactory(quantity=1, unit_price=Decimal("10.00"))],
+        lines=[LineDataFactory(quantity=3, unit_price=Decimal("10.00"))],
     )
     response = client.get(page_url(order))
     data = change_form_data(response)
-    data["lines-0-quantity"] = 3
+    data["lines-0-quantity"] = 1
     saved = client.post(page_url(order), data)
     assert saved.status_code == 302
     order.refresh_from_db()
-    assert order.grand_total == Decimal("35.00")
+    assert order.grand_total == Decimal("15.00")
     event = OrderEvent.objects.filter(order=order).last()
     assert event.transition == "edit_lines"
-    assert event.data["previous_grand_total"] == "15.00"
+    assert event.data["previous_grand_total"] == "35.00"
+
+
+@pytest.mark.django_db
+def test_a_line_edit_above_the_authorization_is_refused_and_changes_nothing(client):
+    client.force_login(role_user(CUSTOMER_SERVICE))
+    order = OrderFactory(
+        status=S.CONFIRMED,
+        shipping_price=Decimal("5.00"),
+        lines=[LineDataFactory(quantity=1, unit_price=Decimal("10.00"))],
+    )
+    before = snapshot(order)
+    data = change_form_data(client.get(page_url(order))) | {
+        "lines-0-quantity": 3,
+        "notes": "changed with the lines",
+    }
+
+    response = client.post(page_url(order), data, follow=True)
+
+    assert [str(m) for m in response.context["messages"]] == [
+        f"The new total of 35.00 EUR is above the 15.00 EUR authorized for Order "
+        f"{order.number}: lower it or take a new authorization."
+    ]
+    assert snapshot(order) == before
 
 
 @pytest.mark.django_db
@@ -223,6 +248,34 @@ def test_order_page_queries_do_not_grow_with_lines_or_events(
     OrderEventFactory.create_batch(60, order=big)
     counts = []
     for order in (small, big):
+        with (
+            django_assert_max_num_queries(25),
+            CaptureQueriesContext(connection) as queries,
+        ):
+            response = client.get(page_url(order))
+        assert response.status_code == 200
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", [BACKOFFICE_ADMIN, CUSTOMER_SERVICE])
+def test_order_page_queries_do_not_grow_with_shipments_or_the_ledger(
+    client, django_assert_max_num_queries, role
+):
+    client.force_login(role_user(role))
+    pages = []
+    for count in (1, 12):
+        order = stocked_order(lines=LineDataFactory.build_batch(count, quantity=2))
+        for line in order.lines.all():
+            # One paid and one open shipment per line: shipments, captures, events.
+            ShipmentFactory(order=order, quantities={line.pk: 1}, status=ShipmentStatus.PAID)
+            ShipmentFactory(order=order, quantities={line.pk: 1})
+        pages.append(order)
+    assert pages[1].payment.transactions.count() == 13  # authorization + 12 captures
+    client.get(page_url(pages[0]))  # warm the per-process caches (content types)
+    counts = []
+    for order in pages:
         with (
             django_assert_max_num_queries(25),
             CaptureQueriesContext(connection) as queries,

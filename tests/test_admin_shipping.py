@@ -283,6 +283,36 @@ def test_good_to_go_and_capture_on_orders_take_each_of_their_shipments(client):
 
 
 @pytest.mark.django_db
+def test_an_order_capture_that_the_provider_declines_halfway_says_what_was_done(client):
+    client.force_login(role_user(WAREHOUSE))
+    # The test gateway declines amounts ending in .13: the second shipment's.
+    order = stocked_order(
+        shipping_price=Decimal("1.00"),
+        lines=[
+            LineDataFactory(quantity=1, unit_price=Decimal("10.50")),
+            LineDataFactory(quantity=1, unit_price=Decimal("5.13")),
+        ],
+    )
+    first, second = order.lines.all()
+    ShipmentFactory(order=order, quantities={first.pk: 1}, status=ShipmentStatus.GOOD_TO_GO)
+    ShipmentFactory(order=order, quantities={second.pk: 1}, status=ShipmentStatus.GOOD_TO_GO)
+
+    response = client.post(
+        ORDERS_URL, {"action": "capture", "_selected_action": [order.pk], "index": 0}
+    )
+
+    [message] = messages_of(response)
+    assert message.startswith(f"Partly done: {order.number}-1 captured; {order.number}-2 was not: ")
+    assert "declined" in message
+    assert dict(order.shipments.values_list("sequence", "status")) == {
+        1: ShipmentStatus.PAID,
+        2: ShipmentStatus.GOOD_TO_GO,
+    }
+    order.refresh_from_db()
+    assert order.payment.captured_amount == Decimal("11.50")
+
+
+@pytest.mark.django_db
 def test_good_to_go_is_refused_on_hold_and_changes_nothing(client):
     client.force_login(role_user(WAREHOUSE))
     order = stocked_order()

@@ -1,5 +1,7 @@
 """Shipments created at once from two connections never ship a unit twice nor lose one."""
 
+import threading
+import time
 from decimal import Decimal
 
 import pytest
@@ -153,6 +155,54 @@ def test_orders_taking_the_same_skus_in_opposite_order_do_not_deadlock():
         assert list(Stock.objects.filter(sku__in=skus).values_list("allocated", flat=True)) == [
             2,
             2,
+        ]
+
+
+def test_cancelling_several_shipments_does_not_deadlock_a_new_shipment(monkeypatch):
+    # The cancelled order's shipments hold B then A; the new shipment locks A then
+    # B. The new shipment starts once the cancel has deleted its first shipment,
+    # which made the old shipment-by-shipment locking deadlock every time; the
+    # stock must be locked up front.
+    warehouse = default_warehouse()
+    original_delete = Shipment.delete
+    first_deleted = threading.Event()
+
+    def slow_delete(self, *args, **kwargs):
+        result = original_delete(self, *args, **kwargs)
+        if not first_deleted.is_set():
+            first_deleted.set()
+            time.sleep(0.5)
+        return result
+
+    def after_first_delete(call):
+        def wait_then_call():
+            first_deleted.wait(timeout=5)
+            return call()
+
+        return wait_then_call
+
+    monkeypatch.setattr(Shipment, "delete", slow_delete)
+    for round_ in range(5):
+        skus = [f"A-{round_}", f"B-{round_}"]
+        for sku in skus:
+            StockFactory(warehouse=warehouse, sku=sku, on_hand=5)
+        lines = [LineDataFactory(sku=sku, quantity=1, unit_price=Decimal(1)) for sku in skus]
+        cancelled = OrderFactory(status=S.CONFIRMED, lines=lines)
+        by_sku = {line.sku: line.pk for line in cancelled.lines.all()}
+        for sku in reversed(skus):
+            create_all(cancelled.pk, warehouse.pk, {by_sku[sku]: 1})()
+        other = OrderFactory(status=S.CONFIRMED, lines=lines)
+        first_deleted.clear()
+
+        results = race(
+            cancel(cancelled.pk),
+            after_first_delete(create_all(other.pk, warehouse.pk, everything(other))),
+        )
+
+        assert isinstance(results[0], Order) and isinstance(results[1], Shipment), results
+        assert list(Stock.objects.filter(sku__in=skus).values_list("allocated", flat=True)) == [
+            1,
+            1,
         ]
 
 

@@ -362,9 +362,14 @@ def test_cancel_deletes_open_shipments_and_releases_their_stock(order, warehouse
     assert Order.objects.get(pk=order.pk).status == S.CANCELLED
     assert not order.shipments.exists()
     assert not Stock.objects.filter(allocated__gt=0).exists()
-    # One order event (the void adds the payment's own).
+    # One event per deleted shipment, then the order's (the void adds the payment's own).
     events = OrderEvent.objects.filter(order=order).exclude(subject="payment")
-    assert events.count() == events_before + 1
+    assert events.count() == events_before + 3
+    deletions = events.filter(subject="shipment", transition="delete")
+    assert sorted(deletions.values_list("subject_ref", "from_state")) == [
+        (f"{order.number}-1", SS.GOOD_TO_GO),
+        (f"{order.number}-2", SS.CREATED),
+    ]
     cancel = events.last()
     assert cancel.data["shipments_deleted"] == [f"{order.number}-1", f"{order.number}-2"]
     assert "Deleted shipments" in cancel.message

@@ -31,7 +31,11 @@ PASSWORD = "correct-horse-battery"
 @pytest.fixture
 def browser():
     if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium package (.ci/run does).")
+        missing = f"{CHROMIUM} is missing: install Debian's chromium package (.ci/run does)."
+        # CI must run the browser flows; a developer's quick start may lack Chromium.
+        if os.environ.get("CI"):
+            pytest.fail(missing)
+        pytest.skip(missing)
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
