@@ -449,5 +449,28 @@ class StepsAdminMixin:
         )
 
 
-class StepsModelAdmin(StepsAdminMixin, admin.ModelAdmin):
-    pass
+class ServiceWrittenAdmin(StepsAdminMixin, admin.ModelAdmin):
+    """The admin of rows only services write (shipments, payments).
+
+    Nothing is added, edited or deleted here; the change page shows the object
+    and the buttons of the steps this user may take on it now.
+    """
+
+    change_form_template = "admin/centra/change_form.html"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        obj = self.get_object(request, unquote(object_id))
+        extra_context = dict(extra_context or {})
+        if obj is not None:
+            available, blocked = self.step_buttons(request, obj)
+            extra_context.update(step_buttons=available, blocked_steps=blocked)
+        return super().change_view(request, object_id, form_url, extra_context)

@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from orders.admin_lists import EstimatedCountPaginator
-from orders.admin_steps import Step, StepsAdminMixin
+from orders.admin_steps import ServiceWrittenAdmin, Step
 from orders.money import format_money
 from payments import services
 from payments.gateways import gateway_for
@@ -125,9 +125,8 @@ class PaymentTransactionInline(admin.TabularInline):
 
 
 @admin.register(Payment)
-class PaymentAdmin(StepsAdminMixin, admin.ModelAdmin):
+class PaymentAdmin(ServiceWrittenAdmin):
     steps = PAYMENT_STEPS
-    change_form_template = "admin/centra/change_form.html"
     list_display = [
         "order_number",
         "status_badge",
@@ -192,20 +191,3 @@ class PaymentAdmin(StepsAdminMixin, admin.ModelAdmin):
     @admin.display(description="refunded")
     def refunded(self, payment: Payment):
         return format_money(payment.refunded_amount, payment.currency)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        payment = self.get_object(request, object_id)
-        extra_context = dict(extra_context or {})
-        if payment is not None:
-            available, blocked = self.step_buttons(request, payment)
-            extra_context.update(step_buttons=available, blocked_steps=blocked)
-        return super().change_view(request, object_id, form_url, extra_context)

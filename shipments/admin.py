@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from orders.admin_lists import EstimatedCountPaginator
-from orders.admin_steps import RefusalsAsMessagesMixin, Step, StepsAdminMixin
+from orders.admin_steps import RefusalsAsMessagesMixin, ServiceWrittenAdmin, Step
 from orders.fsm import permission_refusal, refusal
 from orders.models import Order
 from orders.money import format_money
@@ -149,9 +149,10 @@ class ShipmentLineInline(admin.TabularInline):
 
 
 @admin.register(Shipment)
-class ShipmentAdmin(StepsAdminMixin, admin.ModelAdmin):
+class ShipmentAdmin(ServiceWrittenAdmin):
+    """Shipments are made from their order (expedite or split), never added here."""
+
     steps = SHIPMENT_STEPS
-    change_form_template = "admin/centra/change_form.html"
     list_display = [
         "number",
         "order_link",
@@ -235,24 +236,6 @@ class ShipmentAdmin(StepsAdminMixin, admin.ModelAdmin):
         if shipment.status in ("paid", "completed"):
             return format_money(shipment.amount, currency)
         return "—"
-
-    def has_add_permission(self, request):
-        # Shipments are made from their order: expedite or split.
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        shipment = self.get_object(request, object_id)
-        extra_context = dict(extra_context or {})
-        if shipment is not None:
-            available, blocked = self.step_buttons(request, shipment)
-            extra_context.update(step_buttons=available, blocked_steps=blocked)
-        return super().change_view(request, object_id, form_url, extra_context)
 
 
 @admin.register(Warehouse)
