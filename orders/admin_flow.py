@@ -27,6 +27,11 @@ class Node:
     current: bool = False
 
     @property
+    def caption(self) -> str:
+        # Order statuses are known by their numbers ("Pending 1"); shipment states by name.
+        return f"{self.label} {self.value}" if isinstance(self.value, int) else self.label
+
+    @property
     def cx(self) -> int:
         return self.x + NODE_W // 2
 
