@@ -11,6 +11,7 @@ from decimal import Decimal
 from django import forms
 from django.conf import settings
 from django.contrib import admin
+from django.db.models import Q
 from django.urls import reverse
 from django.utils.html import format_html
 
@@ -139,7 +140,8 @@ class PaymentAdmin(ServiceWrittenAdmin):
     list_filter = ["status", ProviderFilter]
     list_select_related = ["order"]
     sortable_by = ["order_number"]
-    search_fields = ["=order__number", "=provider_reference"]
+    search_fields = ["provider_reference"]  # shows the box; get_search_results does the work
+    search_help_text = "Exact order number or provider reference."
     show_full_result_count = False
     show_facets = admin.ShowFacets.NEVER
     paginator = EstimatedCountPaginator
@@ -179,6 +181,17 @@ class PaymentAdmin(ServiceWrittenAdmin):
     @admin.display(description="status")
     def status_badge(self, payment: Payment):
         return payment_badge(payment)
+
+    def get_search_results(self, request, queryset, search_term):
+        # Equalities on indexed columns; Django's "=" prefix would compare
+        # UPPER(col::text), which no plain index serves.
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        matches = Q(provider_reference=term)
+        if term.isdigit():
+            matches |= Q(order__number=int(term))
+        return queryset.filter(matches), False
 
     @admin.display(description="authorized")
     def authorized(self, payment: Payment):

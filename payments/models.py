@@ -93,7 +93,10 @@ class Payment(FSMModelMixin, models.Model):
     class Meta:
         ordering = ["-id"]
         # The orders list's payment filter joins on the one-to-one and filters here.
-        indexes = [models.Index(fields=["status"], name="payment_status_idx")]
+        indexes = [
+            models.Index(fields=["status"], name="payment_status_idx"),
+            models.Index(fields=["provider_reference"], name="payment_provider_ref_idx"),
+        ]
         permissions = [
             ("capture_payment", "Can capture payments"),
             ("refund_payment", "Can refund payments"),

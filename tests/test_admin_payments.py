@@ -237,3 +237,20 @@ def test_a_payment_step_started_on_the_order_page_returns_there_and_only_there(c
     assert back["Location"] == order_url
     elsewhere = client.post(f"{step_url}?next=https://evil.example.com/", data)
     assert elsewhere["Location"] == f"{PAYMENTS_URL}{payment.pk}/change/"
+
+
+@pytest.mark.django_db
+def test_payment_search_by_order_number_or_provider_reference(client):
+    client.force_login(role_user(FINANCE))
+    wanted, other = OrderFactory(status=S.PENDING), OrderFactory(status=S.PENDING)
+    reference = Payment.objects.get(order=wanted).provider_reference
+    assert reference
+
+    def found(term):
+        response = client.get(PAYMENTS_URL, {"q": term})
+        return {p.order_id for p in response.context["cl"].result_list}
+
+    assert found(str(wanted.number)) == {wanted.pk}
+    assert found(reference) == {wanted.pk}
+    assert found("no-such-reference") == set()
+    assert other.pk in found("")

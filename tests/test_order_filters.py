@@ -43,3 +43,8 @@ def test_filters_select_exactly_the_matching_orders():
     }
     assert numbers(placed_window) == {pending.number, confirmed.number, cancelled.number}
     assert numbers({"placed_before": (today - timedelta(days=2)).isoformat()}) == set()
+    assert numbers({"hold_kind": "manual"}) == {confirmed.number}
+    assert numbers({"hold_kind": "fraud_check"}) == set()
+    assert numbers({"currency": "eur"}) == {pending.number, confirmed.number, cancelled.number}
+    assert numbers({"currency": "SEK"}) == set()
+    assert numbers({"number": str(cancelled.number)}) == {cancelled.number}
