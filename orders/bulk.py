@@ -31,9 +31,9 @@ from django.db import connection, models, transaction
 from django.utils import timezone
 from django_fsm import RETURN_VALUE, Transition
 
-from orders.errors import DomainError
-from orders.events import actor_name, actor_user
-from orders.fsm import Actor, permission_refusal
+from core.actors import Actor, actor_name, actor_user
+from core.errors import DomainError
+from core.fsm import permission_refusal
 from orders.models import DeletedOrder, Order, OrderEvent
 from orders.services import ARCHIVE_MESSAGE
 

@@ -4,16 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from orders.fsm import Actor
+from core.actors import Actor, actor_name, actor_user
 from orders.models import Order, OrderEvent
-
-
-def actor_name(by: Actor) -> str:
-    return by if isinstance(by, str) else (by.get_username() or "anonymous")
-
-
-def actor_user(by: Actor):
-    return None if isinstance(by, str) or not by.is_authenticated else by
 
 
 def record_event(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from orders.errors import DomainError
+from core.errors import DomainError
 from orders.models import Order
 
 

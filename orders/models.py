@@ -11,10 +11,8 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django_fsm import RETURN_VALUE, FSMIntegerField, FSMModelMixin, transition
 
-from orders.fsm import refuses_with
-from orders.money import Totals, compute_totals
-
-MONEY = {"max_digits": 14, "decimal_places": 2, "default": Decimal("0.00")}
+from core.fsm import order_not_on_hold, refuses_with
+from core.money import MONEY_FIELD, Totals, compute_totals
 
 
 class OrderStatus(models.IntegerChoices):
@@ -29,8 +27,7 @@ class OrderStatus(models.IntegerChoices):
     CANCELLED = 6, "Cancelled"
 
 
-S = OrderStatus
-OPEN_STATUSES = [S.PENDING, S.CONFIRMED, S.PROCESSING]
+OPEN_STATUSES = [OrderStatus.PENDING, OrderStatus.CONFIRMED, OrderStatus.PROCESSING]
 
 
 class HoldKind(models.TextChoices):
@@ -40,9 +37,8 @@ class HoldKind(models.TextChoices):
     WAITING_FOR_PAYMENT = "waiting_for_payment", "Waiting for payment"
 
 
-@refuses_with("{obj} is on hold: resume it first.")
-def is_not_on_hold(order: Order) -> bool:
-    return not order.on_hold
+is_not_on_hold = order_not_on_hold()
+is_not_on_hold_for_shipping = order_not_on_hold(until="before shipping")
 
 
 @refuses_with("{obj} is already on hold.")
@@ -53,11 +49,6 @@ def is_not_already_held(order: Order) -> bool:
 @refuses_with("{obj} is not on hold.")
 def is_on_hold(order: Order) -> bool:
     return order.on_hold
-
-
-@refuses_with("{obj} is on hold: resume it before shipping.")
-def is_not_on_hold_for_shipping(order: Order) -> bool:
-    return not order.on_hold
 
 
 # The shipment conditions reach the shipments app only through its reverse
@@ -149,14 +140,14 @@ class Order(FSMModelMixin, models.Model):
     shipping_country = models.CharField(max_length=2, blank=True, help_text="ISO 3166 code")
 
     shipping_method = models.CharField(max_length=100, blank=True)
-    shipping_price = models.DecimalField(**MONEY)
+    shipping_price = models.DecimalField(**MONEY_FIELD)
     payment_method = models.CharField(max_length=64, blank=True)
     notes = models.TextField(blank=True)
     gift_message = models.TextField(blank=True)
 
     # Stored so lists, filters and sorting never recompute it; written only by
     # `recalculate_totals()` from the one totals function.
-    grand_total = models.DecimalField(**MONEY)
+    grand_total = models.DecimalField(**MONEY_FIELD)
 
     cancel_reason = models.CharField(max_length=500, blank=True)
 
@@ -241,8 +232,8 @@ class Order(FSMModelMixin, models.Model):
 
     @transition(
         field=status,
-        source=S.INCOMPLETE,
-        target=RETURN_VALUE(S.PENDING, S.CONFIRMED),
+        source=OrderStatus.INCOMPLETE,
+        target=RETURN_VALUE(OrderStatus.PENDING, OrderStatus.CONFIRMED),
         conditions=[has_lines, has_billing_address],
         permission="orders.checkout_order",
         custom={"label": "create order", "past": "checked out"},
@@ -252,13 +243,13 @@ class Order(FSMModelMixin, models.Model):
         self.placed_at = timezone.now()
         if autoconfirm:
             self.confirmed_at = self.placed_at
-            return S.CONFIRMED
-        return S.PENDING
+            return OrderStatus.CONFIRMED
+        return OrderStatus.PENDING
 
     @transition(
         field=status,
-        source=S.PENDING,
-        target=S.CONFIRMED,
+        source=OrderStatus.PENDING,
+        target=OrderStatus.CONFIRMED,
         conditions=[is_not_on_hold],
         permission="orders.confirm_order",
     )
@@ -267,8 +258,8 @@ class Order(FSMModelMixin, models.Model):
 
     @transition(
         field=status,
-        source=S.CONFIRMED,
-        target=S.PENDING,
+        source=OrderStatus.CONFIRMED,
+        target=OrderStatus.PENDING,
         conditions=[is_not_on_hold],
         permission="orders.unconfirm_order",
     )
@@ -306,7 +297,7 @@ class Order(FSMModelMixin, models.Model):
     @transition(
         field=status,
         source=OPEN_STATUSES,
-        target=S.CANCELLED,
+        target=OrderStatus.CANCELLED,
         conditions=[has_nothing_captured, has_no_paid_shipments],
         permission="orders.cancel_order",
         custom={"label": "cancel", "past": "cancelled"},
@@ -323,8 +314,8 @@ class Order(FSMModelMixin, models.Model):
 
     @transition(
         field=status,
-        source=[S.CONFIRMED, S.PROCESSING],
-        target=S.PROCESSING,
+        source=[OrderStatus.CONFIRMED, OrderStatus.PROCESSING],
+        target=OrderStatus.PROCESSING,
         conditions=[is_not_on_hold_for_shipping, has_something_to_ship],
         permission="shipments.create_shipment",
         custom={"label": "expedite", "past": "shipped"},
@@ -334,8 +325,8 @@ class Order(FSMModelMixin, models.Model):
 
     @transition(
         field=status,
-        source=S.PROCESSING,
-        target=S.CONFIRMED,
+        source=OrderStatus.PROCESSING,
+        target=OrderStatus.CONFIRMED,
         conditions=[has_no_shipments],
         permission="shipments.delete_shipment",
         custom={"label": "return to Confirmed", "past": "returned to Confirmed"},
@@ -345,8 +336,8 @@ class Order(FSMModelMixin, models.Model):
 
     @transition(
         field=status,
-        source=S.PROCESSING,
-        target=S.COMPLETED,
+        source=OrderStatus.PROCESSING,
+        target=OrderStatus.COMPLETED,
         conditions=[is_not_on_hold_for_shipping, is_fully_shipped],
         permission="shipments.complete_shipment",
         custom={"label": "complete", "past": "completed"},
@@ -356,8 +347,8 @@ class Order(FSMModelMixin, models.Model):
 
     @transition(
         field=status,
-        source=S.COMPLETED,
-        target=S.ARCHIVED,
+        source=OrderStatus.COMPLETED,
+        target=OrderStatus.ARCHIVED,
         permission="orders.archive_order",
         custom={"label": "archive", "past": "archived"},
     )
@@ -366,8 +357,8 @@ class Order(FSMModelMixin, models.Model):
 
     @transition(
         field=status,
-        source=S.ARCHIVED,
-        target=S.COMPLETED,
+        source=OrderStatus.ARCHIVED,
+        target=OrderStatus.COMPLETED,
         permission="orders.reactivate_order",
         custom={"label": "reactivate", "past": "reactivated"},
     )
@@ -376,7 +367,7 @@ class Order(FSMModelMixin, models.Model):
 
     @transition(
         field=status,
-        source=S.CANCELLED,
+        source=OrderStatus.CANCELLED,
         target=None,
         permission="orders.purge_order",
         custom={"label": "delete permanently", "past": "deleted permanently"},
@@ -388,7 +379,7 @@ class Order(FSMModelMixin, models.Model):
     # that exists already and needs no migration.
     @transition(
         field=status,
-        source=S.INCOMPLETE,
+        source=OrderStatus.INCOMPLETE,
         target=None,
         permission="orders.delete_order",
         custom={"label": "discard selection", "past": "discarded"},
@@ -403,9 +394,11 @@ class OrderLine(models.Model):
     product_name = models.CharField(max_length=200)
     variant = models.CharField("variant / size", max_length=100, blank=True)
     quantity = models.PositiveIntegerField(validators=[MinValueValidator(1)])
-    unit_price = models.DecimalField("unit price incl. tax", **MONEY)
+    unit_price = models.DecimalField("unit price incl. tax", **MONEY_FIELD)
     tax_percent = models.DecimalField(max_digits=5, decimal_places=2, default=Decimal("25.00"))
-    discount = models.DecimalField(**MONEY, help_text="Discount on the whole line, tax included.")
+    discount = models.DecimalField(
+        **MONEY_FIELD, help_text="Discount on the whole line, tax included."
+    )
     quantity_cancelled = models.PositiveIntegerField(default=0)
 
     class Meta:

@@ -1,4 +1,8 @@
-"""Order services: the only way an order changes state.
+"""Order services: the only way an order changes state on its own.
+
+What spans the apps (checkout, which authorizes and may ship; cancel, which
+voids and deletes shipments; line edits, which must fit the authorization)
+lives in `backoffice.services`.
 
 Each service opens a transaction, locks the order row, runs the model's
 transition (which checks state, conditions and the actor's permission), saves,
@@ -9,25 +13,16 @@ behind. Refusals are `DomainError`s carrying the sentence to show.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from contextlib import suppress
 from typing import Any
 
-from django.core.exceptions import ObjectDoesNotExist
 from django.db import transaction
 
-from orders.errors import DomainError
-from orders.events import actor_name, actor_user, record_event
-from orders.fsm import Actor, run_transition
+from core.actors import Actor, actor_name, actor_user
+from core.errors import DomainError
+from core.fsm import run_transition
+from orders.events import record_event
 from orders.locks import lock_order
-from orders.models import DeletedOrder, HoldKind, Order, OrderLine, OrderStatus, StoreSettings
-from payments.errors import PaymentDeclined
-from payments.gateways import gateway_for
-from payments.models import Payment, PaymentStatus
-from payments.services import authorize_payment, capture_payment, void_payment
-from shipments import services as shipment_services
-
-# Direct Capture at checkout is the store's doing, so the ledger says so.
-DIRECT_CAPTURE = "store:direct_capture"
+from orders.models import DeletedOrder, HoldKind, Order, OrderLine, OrderStatus
 
 # Lines may be added, changed or removed until the order is being shipped.
 LINE_EDIT_STATUSES = (OrderStatus.INCOMPLETE, OrderStatus.PENDING, OrderStatus.CONFIRMED)
@@ -93,64 +88,6 @@ def create_selection(*, by: Actor, lines: Iterable[dict[str, Any]], **fields: An
     return order
 
 
-def checkout_order(*, order_id: int, by: Actor) -> Order:
-    """Turn a selection into an order, as the store options say.
-
-    Authorizes the grand total first: when the provider declines, the order
-    stays Incomplete, the failed authorization stays in the payment's ledger,
-    and the provider's sentence is raised. With Direct Capture (and without
-    Direct to Shipment, which captures through its shipment) the grand total is
-    captured as well; a declined capture does not undo the checkout: the
-    payment stays authorized and the failed capture is in the ledger.
-    """
-    store = StoreSettings.load()
-    # Direct to Shipment ships at once, which needs a confirmed order.
-    autoconfirm = store.autoconfirm or store.direct_to_shipment
-    declined = None
-    with transaction.atomic():
-        order = lock_order(order_id)
-        order.recalculate_totals()
-        from_status, to_status = run_transition(order.checkout, by=by, autoconfirm=autoconfirm)
-        try:
-            authorize_payment(order=order, by=by)
-        except PaymentDeclined as error:
-            # Leave this block normally so the failed authorization is kept;
-            # the order itself is not saved.
-            declined = error
-        else:
-            order.save()
-            record_event(
-                order=order,
-                by=by,
-                transition="checkout",
-                from_state=from_status,
-                to_state=to_status,
-                message="Order created.",
-                data={"autoconfirm": autoconfirm, "grand_total": str(order.grand_total)},
-            )
-            if store.direct_to_shipment:
-                shipment_services.ship_at_checkout(
-                    order=order,
-                    capture=store.direct_capture
-                    and gateway_for(order.payment_method).captures_through_provider,
-                )
-            if _captures_at_checkout(store, order):
-                # A decline is in the ledger; staff capture later, per shipment.
-                with suppress(PaymentDeclined):
-                    capture_payment(order_id=order.pk, amount=order.grand_total, by=DIRECT_CAPTURE)
-    if declined:
-        raise declined
-    return order
-
-
-def _captures_at_checkout(store: StoreSettings, order: Order) -> bool:
-    return (
-        store.direct_capture
-        and not store.direct_to_shipment
-        and gateway_for(order.payment_method).captures_through_provider
-    )
-
-
 def confirm_order(*, order_id: int, by: Actor) -> Order:
     return _transition_order(order_id=order_id, by=by, action="confirm", message="Confirmed.")
 
@@ -180,60 +117,6 @@ def resume_order(*, order_id: int, by: Actor) -> Order:
     return _transition_order(
         order_id=order_id, by=by, action="resume", message="Resumed.", data={"on_hold": False}
     )
-
-
-def cancel_order(*, order_id: int, by: Actor, reason: str) -> Order:
-    """Cancel an order that has nothing captured, voiding its open authorization.
-
-    When the provider declines the void, the order is not cancelled: it stays
-    as it was, the failed void stays in the ledger, and the sentence says why.
-    Cancelling is refused once anything is captured (refund through a return).
-    """
-    reason = reason.strip()
-    if not reason:
-        raise DomainError("Give a reason for the cancellation.")
-    declined = None
-    with transaction.atomic():
-        order = lock_order(order_id)
-        from_status, to_status = run_transition(order.cancel, by=by, reason=reason)
-        try:
-            _void_open_authorization(order, by=by)
-        except PaymentDeclined as error:
-            declined = error  # keep the failed void; the order is not saved
-        else:
-            # Part of the cancel, under its permission; one event per shipment.
-            deleted = shipment_services.delete_open_shipments(order=order, by=by)
-            order.save()
-            message = f"Cancelled: {reason}"
-            if deleted:
-                message += f" Deleted shipments {', '.join(deleted)}, releasing their stock."
-            record_event(
-                order=order,
-                by=by,
-                transition="cancel",
-                from_state=from_status,
-                to_state=to_status,
-                message=message,
-                data={"on_hold": False, "reason": reason, "shipments_deleted": deleted},
-            )
-    if declined:
-        why = str(declined)
-        raise PaymentDeclined(
-            f"{order} was not cancelled: {why[:1].lower()}{why[1:]}",
-            operation=declined.operation,
-            amount=declined.amount,
-            provider_message=declined.provider_message,
-        )
-    return order
-
-
-def _void_open_authorization(order: Order, *, by: Actor) -> None:
-    try:
-        payment = order.payment
-    except ObjectDoesNotExist:
-        return
-    if payment.status == PaymentStatus.AUTHORIZED:
-        void_payment(order_id=order.pk, by=by)
 
 
 # Shared with the bulk path (orders/bulk.py), whose events must read the same.
@@ -314,47 +197,5 @@ def update_order_details(*, order_id: int, by: Actor, changes: dict[str, Any]) -
             to_state=order.status,
             message="Details changed: " + ", ".join(sorted(changes)),
             data={"fields": sorted(changes)},
-        )
-    return order
-
-
-def _refuse_total_above_authorization(order: Order) -> None:
-    # Captures never exceed the authorization, so a total above it could never be
-    # paid in full; the customer would have to authorize again first.
-    payment = Payment.objects.filter(order=order).first()
-    if payment and payment.authorized_amount and order.grand_total > payment.authorized_amount:
-        raise DomainError(
-            f"The new total of {order.grand_total} {order.currency} is above the "
-            f"{payment.authorized_amount} {order.currency} authorized for {order}: "
-            "lower it or take a new authorization."
-        )
-
-
-def record_line_changes(*, order_id: int, by: Actor, changes: list[str]) -> Order:
-    """After an edit of an order's lines: recompute its totals and log the edit.
-
-    Called in the transaction that saved the lines, so the totals and the event
-    commit with them or not at all.
-    """
-    with transaction.atomic():
-        order = lock_order(order_id)
-        if not lines_editable(order):
-            raise DomainError(f"{order} is {order.state_label}: its lines can no longer change.")
-        previous = order.grand_total
-        order.recalculate_totals()
-        _refuse_total_above_authorization(order)
-        order.save(update_fields=["grand_total", "updated_at"])
-        record_event(
-            order=order,
-            by=by,
-            transition="edit_lines",
-            from_state=order.status,
-            to_state=order.status,
-            message="Lines changed: " + "; ".join(changes),
-            data={
-                "changes": changes,
-                "grand_total": str(order.grand_total),
-                "previous_grand_total": str(previous),
-            },
         )
     return order

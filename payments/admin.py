@@ -15,9 +15,11 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.html import format_html
 
-from orders.admin_lists import EstimatedCountPaginator
-from orders.admin_steps import ServiceWrittenAdmin, Step
-from orders.money import format_money
+from core.admin.badges import state_badge
+from core.admin.pagination import EstimatedCountPaginator
+from core.admin.step_admin import ServiceWrittenAdmin
+from core.admin.steps import Step
+from core.money import format_money
 from payments import services
 from payments.gateways import gateway_for
 from payments.models import Payment, PaymentTransaction
@@ -38,11 +40,7 @@ class ProviderFilter(admin.SimpleListFilter):
 
 
 def payment_badge(payment: Payment):
-    return format_html(
-        '<span class="centra-badge centra-payment-{}">{}</span>',
-        payment.status,
-        payment.get_status_display(),
-    )
+    return state_badge(payment, css_prefix="payment")
 
 
 class RefundForm(forms.Form):

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 
-from orders.errors import DomainError
+from core.errors import DomainError
 
 
 class PaymentDeclined(DomainError):
@@ -13,8 +14,7 @@ class PaymentDeclined(DomainError):
     Raised by the payment services only after their own transaction block has
     exited, so the failed `PaymentTransaction` row survives when the service is
     called at top level. A caller that calls a payment service inside its own
-    `transaction.atomic()` must catch this, let its block exit normally (keeping
-    the failed row), and raise it again afterwards.
+    `transaction.atomic()` goes through `unless_declined` below.
     """
 
     def __init__(
@@ -29,3 +29,20 @@ class PaymentDeclined(DomainError):
         self.operation = operation
         self.amount = amount
         self.provider_message = provider_message
+
+
+def unless_declined(step: Callable[[], object]) -> PaymentDeclined | None:
+    """Run a step that calls the payment provider inside the caller's transaction;
+    return the provider's decline instead of raising it.
+
+    The one way to call a payment service inside your own `transaction.atomic()`:
+    a block left by the exception would roll back the failed ledger row the
+    payment service wrote. So: take the decline, skip what depended on the money,
+    let the block exit normally, and raise the decline after it (or, where the
+    step stands without the money, keep it as the ledger's record and go on).
+    """
+    try:
+        step()
+    except PaymentDeclined as declined:
+        return declined
+    return None

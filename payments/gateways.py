@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.utils.module_loading import import_string
 
-from orders.errors import DomainError
+from core.errors import DomainError
 
 if TYPE_CHECKING:
     from payments.models import Payment

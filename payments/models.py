@@ -16,11 +16,9 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django_fsm import RETURN_VALUE, FSMField, FSMModelMixin, transition
 
-from orders.fsm import refuses_with
+from core.fsm import order_not_on_hold, refuses_with
+from core.money import MONEY_FIELD, ZERO
 from orders.models import Order
-
-MONEY = {"max_digits": 14, "decimal_places": 2, "default": Decimal("0.00")}
-ZERO = Decimal("0")
 
 
 class PaymentStatus(models.TextChoices):
@@ -36,19 +34,29 @@ class PaymentStatus(models.TextChoices):
     FAILED = "failed", "Failed"
 
 
-P = PaymentStatus
 # States in which part of the authorization may still be open for capture.
-CAPTURABLE = [P.AUTHORIZED, P.PARTIALLY_CAPTURED, P.PARTIALLY_REFUNDED, P.REFUNDED]
-REFUNDABLE = [P.PARTIALLY_CAPTURED, P.CAPTURED, P.PARTIALLY_REFUNDED]
+CAPTURABLE = [
+    PaymentStatus.AUTHORIZED,
+    PaymentStatus.PARTIALLY_CAPTURED,
+    PaymentStatus.PARTIALLY_REFUNDED,
+    PaymentStatus.REFUNDED,
+]
+REFUNDABLE = [
+    PaymentStatus.PARTIALLY_CAPTURED,
+    PaymentStatus.CAPTURED,
+    PaymentStatus.PARTIALLY_REFUNDED,
+]
 
 
 def status_for(*, authorized: Decimal, captured: Decimal, refunded: Decimal) -> str:
     """The status the amounts of a live (authorized) payment stand for."""
     if not captured:
-        return P.AUTHORIZED
+        return PaymentStatus.AUTHORIZED
     if not refunded:
-        return P.CAPTURED if captured == authorized else P.PARTIALLY_CAPTURED
-    return P.REFUNDED if refunded == captured else P.PARTIALLY_REFUNDED
+        return (
+            PaymentStatus.CAPTURED if captured == authorized else PaymentStatus.PARTIALLY_CAPTURED
+        )
+    return PaymentStatus.REFUNDED if refunded == captured else PaymentStatus.PARTIALLY_REFUNDED
 
 
 @refuses_with("{obj} has nothing left to capture.")
@@ -56,9 +64,7 @@ def has_open_authorization(payment: Payment) -> bool:
     return payment.open_amount > 0
 
 
-@refuses_with("{obj.order} is on hold: resume it before capturing.")
-def order_not_on_hold(payment: Payment) -> bool:
-    return not payment.order.on_hold
+order_is_not_on_hold = order_not_on_hold(through="order", until="before capturing")
 
 
 @refuses_with("{obj} has nothing captured left to refund.")
@@ -74,14 +80,16 @@ def may_void(payment: Payment, user) -> bool:
 
 class Payment(FSMModelMixin, models.Model):
     order = models.OneToOneField(Order, on_delete=models.CASCADE, related_name="payment")
-    status = FSMField(max_length=32, choices=PaymentStatus.choices, default=P.NEW, protected=True)
+    status = FSMField(
+        max_length=32, choices=PaymentStatus.choices, default=PaymentStatus.NEW, protected=True
+    )
     method = models.CharField(max_length=64, help_text="The order's payment method.")
     provider = models.CharField(max_length=64, help_text="The gateway that handles it.")
     provider_reference = models.CharField(max_length=128, blank=True)
     currency = models.CharField(max_length=3)
-    authorized_amount = models.DecimalField(**MONEY)
-    captured_amount = models.DecimalField(**MONEY)
-    refunded_amount = models.DecimalField(**MONEY)
+    authorized_amount = models.DecimalField(**MONEY_FIELD)
+    captured_amount = models.DecimalField(**MONEY_FIELD)
+    refunded_amount = models.DecimalField(**MONEY_FIELD)
     test_decline = models.CharField(
         max_length=64,
         blank=True,
@@ -130,7 +138,7 @@ class Payment(FSMModelMixin, models.Model):
     @property
     def open_amount(self) -> Decimal:
         """What is authorized and not yet captured (nothing once voided or failed)."""
-        if self.status in (P.NEW, P.VOIDED, P.FAILED):
+        if self.status in (PaymentStatus.NEW, PaymentStatus.VOIDED, PaymentStatus.FAILED):
             return ZERO
         return self.authorized_amount - self.captured_amount
 
@@ -149,8 +157,8 @@ class Payment(FSMModelMixin, models.Model):
 
     @transition(
         field=status,
-        source=[P.NEW, P.FAILED],
-        target=RETURN_VALUE(P.AUTHORIZED, P.FAILED),
+        source=[PaymentStatus.NEW, PaymentStatus.FAILED],
+        target=RETURN_VALUE(PaymentStatus.AUTHORIZED, PaymentStatus.FAILED),
         custom={"label": "authorize", "past": "authorized"},
     )
     def authorize(self, *, amount: Decimal, approved: bool) -> str:
@@ -160,13 +168,17 @@ class Payment(FSMModelMixin, models.Model):
         actor's right to create the order.
         """
         self.authorized_amount = amount if approved else ZERO
-        return P.AUTHORIZED if approved else P.FAILED
+        return PaymentStatus.AUTHORIZED if approved else PaymentStatus.FAILED
 
     @transition(
         field=status,
         source=CAPTURABLE,
-        target=RETURN_VALUE(P.PARTIALLY_CAPTURED, P.CAPTURED, P.PARTIALLY_REFUNDED),
-        conditions=[has_open_authorization, order_not_on_hold],
+        target=RETURN_VALUE(
+            PaymentStatus.PARTIALLY_CAPTURED,
+            PaymentStatus.CAPTURED,
+            PaymentStatus.PARTIALLY_REFUNDED,
+        ),
+        conditions=[has_open_authorization, order_is_not_on_hold],
         permission="payments.capture_payment",
         custom={"label": "capture", "past": "captured"},
     )
@@ -177,8 +189,12 @@ class Payment(FSMModelMixin, models.Model):
     @transition(
         field=status,
         source=CAPTURABLE,
-        target=RETURN_VALUE(P.PARTIALLY_CAPTURED, P.CAPTURED, P.PARTIALLY_REFUNDED),
-        conditions=[has_open_authorization, order_not_on_hold],
+        target=RETURN_VALUE(
+            PaymentStatus.PARTIALLY_CAPTURED,
+            PaymentStatus.CAPTURED,
+            PaymentStatus.PARTIALLY_REFUNDED,
+        ),
+        conditions=[has_open_authorization, order_is_not_on_hold],
         permission="payments.record_manual_payment",
         custom={"label": "mark as paid", "past": "marked as paid"},
     )
@@ -188,8 +204,8 @@ class Payment(FSMModelMixin, models.Model):
 
     @transition(
         field=status,
-        source=[P.PARTIALLY_CAPTURED, P.CAPTURED],
-        target=RETURN_VALUE(P.AUTHORIZED, P.PARTIALLY_CAPTURED),
+        source=[PaymentStatus.PARTIALLY_CAPTURED, PaymentStatus.CAPTURED],
+        target=RETURN_VALUE(PaymentStatus.AUTHORIZED, PaymentStatus.PARTIALLY_CAPTURED),
         permission="payments.record_manual_payment",
         custom={"label": "mark as unpaid", "past": "marked as unpaid"},
     )
@@ -200,7 +216,7 @@ class Payment(FSMModelMixin, models.Model):
     @transition(
         field=status,
         source=REFUNDABLE,
-        target=RETURN_VALUE(P.PARTIALLY_REFUNDED, P.REFUNDED),
+        target=RETURN_VALUE(PaymentStatus.PARTIALLY_REFUNDED, PaymentStatus.REFUNDED),
         conditions=[has_refundable_amount],
         permission="payments.refund_payment",
         custom={"label": "refund", "past": "refunded"},
@@ -211,13 +227,30 @@ class Payment(FSMModelMixin, models.Model):
 
     @transition(
         field=status,
-        source=P.AUTHORIZED,
-        target=P.VOIDED,
+        source=PaymentStatus.AUTHORIZED,
+        target=PaymentStatus.VOIDED,
         permission=may_void,
         custom={"label": "void", "past": "voided"},
     )
     def void(self) -> None:
         """Releases the whole authorization; the amounts stay as the history of it."""
+
+
+class PaymentTransactionQuerySet(models.QuerySet):
+    def live_capture_of(self, shipment_ref: str) -> PaymentTransaction | None:
+        """The capture (by provider or by hand) that pays a shipment now, if any.
+
+        A capture marked paid by hand and then marked unpaid is reversed, and no
+        longer pays it; the partial unique constraint below allows one live row.
+        """
+        if not shipment_ref:
+            return None
+        return self.filter(
+            kind=PaymentTransaction.Kind.CAPTURE,
+            outcome=PaymentTransaction.Outcome.SUCCESS,
+            reversed_at__isnull=True,
+            shipment_ref=shipment_ref,
+        ).first()
 
 
 class PaymentTransaction(models.Model):
@@ -237,7 +270,7 @@ class PaymentTransaction(models.Model):
 
     payment = models.ForeignKey(Payment, on_delete=models.CASCADE, related_name="transactions")
     kind = models.CharField(max_length=16, choices=Kind.choices)
-    amount = models.DecimalField(**MONEY)
+    amount = models.DecimalField(**MONEY_FIELD)
     outcome = models.CharField(max_length=16, choices=Outcome.choices)
     manual = models.BooleanField(
         default=False, help_text="Recorded by hand (invoice, bank transfer), not by a provider."
@@ -262,6 +295,8 @@ class PaymentTransaction(models.Model):
     )
     actor = models.CharField(max_length=150, help_text="The user's name, or the command/system.")
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    objects = PaymentTransactionQuerySet.as_manager()
 
     class Meta:
         ordering = ["created_at", "id"]

@@ -9,18 +9,14 @@ transition, saves and writes an `OrderEvent` — in one transaction.
 When the provider declines, the service records a failed transaction row and
 nothing else (no change of amounts, state or events), lets its transaction
 block exit so that row is kept, and only then raises `PaymentDeclined`. A
-caller that calls these services inside its own `transaction.atomic()` must
-catch `PaymentDeclined`, let its own block exit normally (a block left by the
-exception would roll the failed row back), and raise it again afterwards:
+caller that calls these services inside its own `transaction.atomic()` goes
+through `payments.errors.unless_declined` (a block left by the exception would
+roll the failed row back):
 
-    declined = None
     with transaction.atomic():
         ...
-        try:
-            capture_payment(order_id=..., amount=..., by=by, shipment_ref="1042-1")
-        except PaymentDeclined as error:
-            declined = error   # nothing else of this block is saved
-        else:
+        declined = unless_declined(lambda: capture_payment(order_id=..., amount=..., by=by))
+        if not declined:
             ...  # the changes that depend on the capture
     if declined:
         raise declined
@@ -36,12 +32,13 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
-from orders.errors import DomainError
-from orders.events import actor_name, actor_user, record_event
-from orders.fsm import Actor, ensure_allowed, run_transition
+from core.actors import Actor, actor_name, actor_user
+from core.errors import DomainError
+from core.fsm import ensure_allowed, run_transition
+from core.money import quantize
+from orders.events import record_event
 from orders.locks import lock_order
 from orders.models import Order, OrderEvent
-from orders.money import quantize
 from payments.errors import PaymentDeclined
 from payments.gateways import GatewayResult, gateway_for
 from payments.models import Payment, PaymentTransaction
@@ -61,16 +58,8 @@ def open_authorization(order: Order) -> Decimal:
 
 def capture_for_shipment(*, order_id: int, shipment_ref: str) -> PaymentTransaction | None:
     """The capture (by provider or by hand) that paid a shipment, if it is paid."""
-    return (
-        PaymentTransaction.objects.filter(
-            payment__order_id=order_id,
-            kind=Kind.CAPTURE,
-            outcome=Outcome.SUCCESS,
-            reversed_at__isnull=True,
-            shipment_ref=shipment_ref,
-        )
-        .exclude(shipment_ref="")
-        .first()
+    return PaymentTransaction.objects.filter(payment__order_id=order_id).live_capture_of(
+        shipment_ref
     )
 
 
@@ -257,15 +246,9 @@ def _capture(
 ) -> PaymentTransaction:
     with transaction.atomic():
         payment = _lock_payment(order_id)
-        if shipment_ref:
-            already = payment.transactions.filter(
-                kind=Kind.CAPTURE,
-                outcome=Outcome.SUCCESS,
-                reversed_at__isnull=True,
-                shipment_ref=shipment_ref,
-            ).first()
-            if already:
-                return already
+        already = payment.transactions.live_capture_of(shipment_ref)
+        if already:
+            return already
         method = payment.record_manual if manual else payment.capture
         ensure_allowed(method, by=by)
         amount = _money(amount, payment, verb="capture")
@@ -358,13 +341,8 @@ def reverse_manual_payment(*, order_id: int, shipment_ref: str, by: Actor) -> Pa
     """
     with transaction.atomic():
         payment = _lock_payment(order_id)
-        paid = payment.transactions.filter(
-            kind=Kind.CAPTURE,
-            outcome=Outcome.SUCCESS,
-            reversed_at__isnull=True,
-            shipment_ref=shipment_ref,
-        ).first()
-        if not shipment_ref or paid is None:
+        paid = payment.transactions.live_capture_of(shipment_ref)
+        if paid is None:
             raise DomainError(f"Shipment {shipment_ref or '(none)'} has no payment to mark unpaid.")
         if not paid.manual:
             raise DomainError(

@@ -11,21 +11,19 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
-from orders.admin_lists import EstimatedCountPaginator
-from orders.admin_steps import RefusalsAsMessagesMixin, ServiceWrittenAdmin, Step
-from orders.fsm import permission_refusal, refusal
+from core.admin.badges import state_badge
+from core.admin.pagination import EstimatedCountPaginator
+from core.admin.step_admin import RefusalsAsMessagesMixin, ServiceWrittenAdmin
+from core.admin.steps import Step
+from core.fsm import permission_refusal, refusal
+from core.money import format_money
 from orders.models import Order
-from orders.money import format_money
 from shipments import services
 from shipments.models import Shipment, ShipmentLine, ShipmentStatus, Stock, Warehouse
 
 
 def shipment_badge(shipment: Shipment):
-    return format_html(
-        '<span class="centra-badge centra-shipment-{}">{}</span>',
-        shipment.status,
-        shipment.get_status_display(),
-    )
+    return state_badge(shipment, css_prefix="shipment")
 
 
 class CompleteShipmentForm(forms.Form):

@@ -8,8 +8,9 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django_fsm import FSMField, FSMModelMixin, transition
 
-from orders.fsm import refuses_with
-from orders.models import MONEY, Order, OrderLine
+from core.fsm import order_not_on_hold, refuses_with
+from core.money import MONEY_FIELD
+from orders.models import Order, OrderLine
 
 
 class Warehouse(models.Model):
@@ -71,9 +72,8 @@ class ShipmentStatus(models.TextChoices):
     COMPLETED = "completed", "Completed"
 
 
-S = ShipmentStatus
-OPEN = [S.CREATED, S.GOOD_TO_GO]
-PAID_STATUSES = [S.PAID, S.COMPLETED]
+OPEN_STATUSES = [ShipmentStatus.CREATED, ShipmentStatus.GOOD_TO_GO]
+PAID_STATUSES = [ShipmentStatus.PAID, ShipmentStatus.COMPLETED]
 
 
 class ShipmentQuerySet(models.QuerySet):
@@ -81,18 +81,16 @@ class ShipmentQuerySet(models.QuerySet):
 
     def open(self) -> ShipmentQuerySet:
         """Not paid yet: may still be deleted, and hold allocated stock."""
-        return self.filter(status__in=OPEN)
+        return self.filter(status__in=OPEN_STATUSES)
 
     def paid(self) -> ShipmentQuerySet:
         return self.filter(status__in=PAID_STATUSES)
 
     def exclude_completed(self) -> ShipmentQuerySet:
-        return self.exclude(status=S.COMPLETED)
+        return self.exclude(status=ShipmentStatus.COMPLETED)
 
 
-@refuses_with("{obj.order} is on hold: resume it before shipping.")
-def order_is_not_on_hold(shipment: Shipment) -> bool:
-    return not shipment.order.on_hold
+order_is_not_on_hold = order_not_on_hold(through="order", until="before shipping")
 
 
 @refuses_with(
@@ -110,13 +108,16 @@ class Shipment(FSMModelMixin, models.Model):
     )
     warehouse = models.ForeignKey(Warehouse, on_delete=models.PROTECT, related_name="shipments")
     status = FSMField(
-        max_length=16, choices=ShipmentStatus.choices, default=S.CREATED, protected=True
+        max_length=16,
+        choices=ShipmentStatus.choices,
+        default=ShipmentStatus.CREATED,
+        protected=True,
     )
 
     # Set when it is paid: its lines' share of the order plus, on the first
     # shipment paid, the order's shipping cost (see services.shipment_amounts).
-    amount = models.DecimalField(**MONEY)
-    shipping_amount = models.DecimalField(**MONEY)
+    amount = models.DecimalField(**MONEY_FIELD)
+    shipping_amount = models.DecimalField(**MONEY_FIELD)
     paid_manually = models.BooleanField(
         default=False, help_text="Marked paid by hand rather than captured through the provider."
     )
@@ -151,7 +152,7 @@ class Shipment(FSMModelMixin, models.Model):
                 condition=Q(shipping_amount__gte=0), name="shipment_shipping_not_negative"
             ),
             models.CheckConstraint(
-                condition=~Q(status=S.COMPLETED) | Q(shipped_date__isnull=False),
+                condition=~Q(status=ShipmentStatus.COMPLETED) | Q(shipped_date__isnull=False),
                 name="shipment_completed_has_shipped_date",
             ),
             models.CheckConstraint(
@@ -176,8 +177,8 @@ class Shipment(FSMModelMixin, models.Model):
 
     @transition(
         field=status,
-        source=S.CREATED,
-        target=S.GOOD_TO_GO,
+        source=ShipmentStatus.CREATED,
+        target=ShipmentStatus.GOOD_TO_GO,
         conditions=[order_is_not_on_hold],
         permission="shipments.good_to_go_shipment",
         custom={"label": "mark good-to-go", "past": "marked good-to-go"},
@@ -187,8 +188,8 @@ class Shipment(FSMModelMixin, models.Model):
 
     @transition(
         field=status,
-        source=S.GOOD_TO_GO,
-        target=S.CREATED,
+        source=ShipmentStatus.GOOD_TO_GO,
+        target=ShipmentStatus.CREATED,
         permission="shipments.good_to_go_shipment",
         custom={"label": "mark no good-to-go", "past": "marked no good-to-go"},
     )
@@ -197,8 +198,8 @@ class Shipment(FSMModelMixin, models.Model):
 
     @transition(
         field=status,
-        source=S.GOOD_TO_GO,
-        target=S.PAID,
+        source=ShipmentStatus.GOOD_TO_GO,
+        target=ShipmentStatus.PAID,
         conditions=[order_is_not_on_hold],
         permission="shipments.capture_shipment",
         custom={"label": "capture", "past": "captured"},
@@ -209,8 +210,8 @@ class Shipment(FSMModelMixin, models.Model):
 
     @transition(
         field=status,
-        source=S.GOOD_TO_GO,
-        target=S.PAID,
+        source=ShipmentStatus.GOOD_TO_GO,
+        target=ShipmentStatus.PAID,
         conditions=[order_is_not_on_hold],
         permission="shipments.mark_paid_shipment",
         custom={"label": "mark paid", "past": "marked paid"},
@@ -221,8 +222,8 @@ class Shipment(FSMModelMixin, models.Model):
 
     @transition(
         field=status,
-        source=S.PAID,
-        target=S.GOOD_TO_GO,
+        source=ShipmentStatus.PAID,
+        target=ShipmentStatus.GOOD_TO_GO,
         conditions=[was_paid_manually],
         permission="shipments.mark_paid_shipment",
         custom={"label": "mark unpaid", "past": "marked unpaid"},
@@ -233,8 +234,8 @@ class Shipment(FSMModelMixin, models.Model):
 
     @transition(
         field=status,
-        source=S.PAID,
-        target=S.COMPLETED,
+        source=ShipmentStatus.PAID,
+        target=ShipmentStatus.COMPLETED,
         conditions=[order_is_not_on_hold],
         permission="shipments.complete_shipment",
         custom={"label": "complete", "past": "completed"},
@@ -247,7 +248,7 @@ class Shipment(FSMModelMixin, models.Model):
 
     @transition(
         field=status,
-        source=OPEN,
+        source=OPEN_STATUSES,
         target=None,
         permission="shipments.delete_shipment",
         custom={"label": "delete", "past": "deleted"},
@@ -263,7 +264,7 @@ class ShipmentLine(models.Model):
     )
     quantity = models.PositiveIntegerField()
     amount = models.DecimalField(
-        **MONEY, help_text="This line's share of the shipment's amount, set when it is paid."
+        **MONEY_FIELD, help_text="This line's share of the shipment's amount, set when it is paid."
     )
 
     class Meta:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django.contrib.messages import get_messages
 
+from core.roles import BACKOFFICE_ADMIN, CUSTOMER_SERVICE, DEFAULT_GROUPS, FINANCE, WAREHOUSE
 from orders.models import HoldKind
-from orders.roles import BACKOFFICE_ADMIN, CUSTOMER_SERVICE, DEFAULT_GROUPS, FINANCE, WAREHOUSE
 from tests.factories import UserFactory
 
 NO_PERMISSIONS = "No permissions"

@@ -12,6 +12,7 @@ import factory
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
+from backoffice import services as backoffice
 from orders import services
 from orders.models import (
     DeletedOrder,
@@ -106,9 +107,9 @@ class OrderFactory(factory.django.DjangoModelFactory):
 def advance_order(order: Order, *, status: int, on_hold: bool = False) -> Order:
     """Move a fresh selection to `status` (and hold it) through the services."""
     steps = {
-        S.PENDING: [lambda o: services.checkout_order(order_id=o.pk, by=FACTORY)],
+        S.PENDING: [lambda o: backoffice.checkout_order(order_id=o.pk, by=FACTORY)],
         S.CONFIRMED: [
-            lambda o: services.checkout_order(order_id=o.pk, by=FACTORY),
+            lambda o: backoffice.checkout_order(order_id=o.pk, by=FACTORY),
             lambda o: services.confirm_order(order_id=o.pk, by=FACTORY),
         ],
         S.PROCESSING: [*_to_processing()],
@@ -119,8 +120,8 @@ def advance_order(order: Order, *, status: int, on_hold: bool = False) -> Order:
             lambda o: services.archive_order(order_id=o.pk, by=FACTORY),
         ],
         S.CANCELLED: [
-            lambda o: services.checkout_order(order_id=o.pk, by=FACTORY),
-            lambda o: services.cancel_order(order_id=o.pk, by=FACTORY, reason="Test cancel"),
+            lambda o: backoffice.checkout_order(order_id=o.pk, by=FACTORY),
+            lambda o: backoffice.cancel_order(order_id=o.pk, by=FACTORY, reason="Test cancel"),
         ],
     }
     for step in steps.get(status, []):
@@ -135,7 +136,7 @@ def advance_order(order: Order, *, status: int, on_hold: bool = False) -> Order:
 
 def _to_processing():
     return [
-        lambda o: services.checkout_order(order_id=o.pk, by=FACTORY),
+        lambda o: backoffice.checkout_order(order_id=o.pk, by=FACTORY),
         lambda o: services.confirm_order(order_id=o.pk, by=FACTORY),
         _ship_everything,
     ]

@@ -8,10 +8,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from orders.admin import OrderAdmin
-from orders.admin_lists import EstimatedCountPaginator, placed_drilldown
+from backoffice.admin.list_filters import placed_drilldown
+from backoffice.admin.order_admin import OrderAdmin
+from core.admin.pagination import EstimatedCountPaginator
+from core.roles import BACKOFFICE_ADMIN, CUSTOMER_SERVICE
 from orders.models import Order, OrderEvent, OrderStatus
-from orders.roles import BACKOFFICE_ADMIN, CUSTOMER_SERVICE
 from tests.admin_support import ORDERS_URL, role_user
 from tests.factories import LineDataFactory, OrderFactory
 

@@ -8,8 +8,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from core.roles import BACKOFFICE_ADMIN, CUSTOMER_SERVICE
 from orders.models import Order, OrderEvent, OrderStatus
-from orders.roles import BACKOFFICE_ADMIN, CUSTOMER_SERVICE
 from shipments.models import ShipmentStatus
 from tests.admin_support import NO_PERMISSIONS, ORDERS_URL, ROLES, role_user
 from tests.factories import LineDataFactory, OrderEventFactory, OrderFactory, ShipmentFactory

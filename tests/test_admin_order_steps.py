@@ -9,8 +9,8 @@ the admin code under test.
 import pytest
 from django.test import Client
 
+from core.roles import BACKOFFICE_ADMIN, CUSTOMER_SERVICE
 from orders.models import DeletedOrder, Order, OrderEvent, OrderStatus
-from orders.roles import BACKOFFICE_ADMIN, CUSTOMER_SERVICE
 from tests.admin_support import (
     NO_PERMISSIONS,
     ORDERS_URL,
@@ -303,7 +303,7 @@ def test_posts_without_a_csrf_token_are_refused(step):
 
 @pytest.mark.django_db
 def test_a_bulk_step_over_the_limit_is_refused_as_a_whole(client, monkeypatch):
-    from orders import admin_steps
+    from core.admin import steps as admin_steps
 
     monkeypatch.setattr(admin_steps, "MAX_OBJECTS_PER_STEP", 2)
     client.force_login(role_user(CUSTOMER_SERVICE))
@@ -315,7 +315,7 @@ def test_a_bulk_step_over_the_limit_is_refused_as_a_whole(client, monkeypatch):
 
 
 def test_every_step_has_its_input_described():
-    from orders.admin import ORDER_STEPS
+    from backoffice.admin.order_admin import ORDER_STEPS
 
     shipping = {"expedite", "good_to_go", "capture"}  # tests/test_admin_shipping.py
     assert {s.name for s in ORDER_STEPS} == set(ADMIN_STEPS) | shipping | {"discard"}

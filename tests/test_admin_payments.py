@@ -5,8 +5,8 @@ from decimal import Decimal
 import pytest
 from django.test import Client
 
+from core.roles import BACKOFFICE_ADMIN, CUSTOMER_SERVICE, FINANCE
 from orders.models import OrderStatus
-from orders.roles import BACKOFFICE_ADMIN, CUSTOMER_SERVICE, FINANCE
 from payments import services as pay
 from payments.models import Payment, PaymentStatus
 from tests.admin_support import NO_PERMISSIONS, ROLES, messages_of, role_user

@@ -9,9 +9,9 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from orders.admin import OrderAdmin
+from backoffice.admin.order_admin import OrderAdmin
+from core.roles import BACKOFFICE_ADMIN, CUSTOMER_SERVICE, FINANCE, WAREHOUSE
 from orders.models import Order, OrderStatus
-from orders.roles import BACKOFFICE_ADMIN, CUSTOMER_SERVICE, FINANCE, WAREHOUSE
 from shipments.models import Shipment, ShipmentStatus, Stock
 from tests.admin_support import NO_PERMISSIONS, ORDERS_URL, ROLES, messages_of, role_user
 from tests.factories import (

@@ -8,8 +8,8 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 
+from core.errors import DomainError
 from orders import bulk, services
-from orders.errors import DomainError
 from orders.models import DeletedOrder, Order, OrderEvent, OrderLine, OrderStatus
 from tests.factories import OrderFactory, UserFactory
 from tests.helpers import snapshot

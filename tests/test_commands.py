@@ -13,9 +13,9 @@ from django.core.management import call_command, load_command_class
 from django.core.management.base import CommandError
 from django.utils import timezone
 
+from backoffice.filters import OrderFilterSet
+from backoffice.management.filter_options import DEST_PREFIX
 from orders import bulk
-from orders.filters import OrderFilterSet
-from orders.management.filter_options import DEST_PREFIX
 from orders.models import DeletedOrder, Order, OrderEvent, OrderLine, OrderStatus, StoreSettings
 from tests.factories import OrderFactory
 from tests.helpers import race, snapshot
@@ -184,7 +184,7 @@ def test_archive_failure_is_a_command_error_and_keeps_finished_batches(monkeypat
 
 @pytest.mark.parametrize("command", ["archive_orders", "purge_cancelled_orders"])
 def test_every_filter_of_the_filterset_is_an_option(command):
-    parser = load_command_class("orders", command).create_parser("manage.py", command)
+    parser = load_command_class("backoffice", command).create_parser("manage.py", command)
     options = {action.dest.removeprefix(DEST_PREFIX) for action in parser._actions}
     for name, filter_ in OrderFilterSet.base_filters.items():
         if name == "status":  # the transition's guard decides the status

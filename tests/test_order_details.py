@@ -2,8 +2,8 @@
 
 import pytest
 
+from core.errors import DomainError
 from orders import services
-from orders.errors import DomainError
 from orders.models import OrderStatus
 from tests.factories import OrderFactory
 from tests.helpers import snapshot

@@ -4,7 +4,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from orders.filters import OrderFilterSet
+from backoffice.filters import OrderFilterSet
 from orders.models import Order, OrderStatus
 from tests.factories import LineDataFactory, OrderFactory
 

@@ -2,8 +2,9 @@
 
 import pytest
 
+from backoffice.services import cancel, checkout
+from core.errors import DomainError
 from orders import services
-from orders.errors import DomainError
 from orders.models import DeletedOrder, Order, OrderEvent
 from tests.factories import OrderFactory, UserFactory
 from tests.helpers import snapshot
@@ -66,7 +67,8 @@ def test_failure_after_the_transition_rolls_everything_back(action, monkeypatch)
     def broken_event_write(**kwargs):
         raise RuntimeError("event store unavailable")
 
-    monkeypatch.setattr(services, "record_event", broken_event_write)
+    for module in (services, checkout, cancel):
+        monkeypatch.setattr(module, "record_event", broken_event_write)
     with pytest.raises(RuntimeError):
         ACTIONS[action](order, "system")
     assert snapshot(order) == before

@@ -4,8 +4,9 @@ from functools import partial
 
 import pytest
 
+from backoffice import services as backoffice
+from core.errors import DomainError
 from orders import services
-from orders.errors import DomainError
 from orders.models import Order, OrderEvent, OrderStatus
 from tests.factories import OrderFactory
 from tests.helpers import race
@@ -47,7 +48,7 @@ def test_confirm_races_cancel():
     finals = run_rounds(
         S.PENDING,
         lambda pk: services.confirm_order(order_id=pk, by="racer-1"),
-        lambda pk: services.cancel_order(order_id=pk, by="racer-2", reason="race"),
+        lambda pk: backoffice.cancel_order(order_id=pk, by="racer-2", reason="race"),
         # confirm→cancel and cancel→(confirm refused) both end cancelled.
         allowed_finals={(S.CANCELLED, False)},
     )

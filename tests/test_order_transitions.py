@@ -5,8 +5,9 @@ from decimal import Decimal
 import pytest
 from django.db import IntegrityError, transaction
 
+from backoffice import services as backoffice
+from core.errors import DomainError
 from orders import services
-from orders.errors import DomainError
 from orders.models import DeletedOrder, HoldKind, Order, OrderEvent, OrderStatus
 from tests.factories import LineDataFactory, OrderFactory, UserFactory
 from tests.helpers import snapshot
@@ -15,14 +16,14 @@ S = OrderStatus
 DELETED = "deleted"
 
 ACTIONS = {
-    "checkout": lambda o, by: services.checkout_order(order_id=o.pk, by=by),
+    "checkout": lambda o, by: backoffice.checkout_order(order_id=o.pk, by=by),
     "confirm": lambda o, by: services.confirm_order(order_id=o.pk, by=by),
     "unconfirm": lambda o, by: services.unconfirm_order(order_id=o.pk, by=by),
     "hold": lambda o, by: services.hold_order(
         order_id=o.pk, by=by, kind=HoldKind.FRAUD_CHECK, reason="Address mismatch"
     ),
     "resume": lambda o, by: services.resume_order(order_id=o.pk, by=by),
-    "cancel": lambda o, by: services.cancel_order(order_id=o.pk, by=by, reason="Customer asked"),
+    "cancel": lambda o, by: backoffice.cancel_order(order_id=o.pk, by=by, reason="Customer asked"),
     "archive": lambda o, by: services.archive_order(order_id=o.pk, by=by),
     "reactivate": lambda o, by: services.reactivate_order(order_id=o.pk, by=by),
     "delete_permanently": lambda o, by: services.delete_order_permanently(
@@ -161,7 +162,7 @@ def test_cancel_needs_a_reason(boss):
     order = OrderFactory(status=S.PENDING)
     before = snapshot(order)
     with pytest.raises(DomainError, match="reason"):
-        services.cancel_order(order_id=order.pk, by=boss, reason="")
+        backoffice.cancel_order(order_id=order.pk, by=boss, reason="")
     assert snapshot(order) == before
 
 
@@ -170,7 +171,7 @@ def test_checkout_with_autoconfirm_goes_to_confirmed(store, boss):
     store.autoconfirm = True
     store.save()
     order = OrderFactory()
-    placed = services.checkout_order(order_id=order.pk, by=boss)
+    placed = backoffice.checkout_order(order_id=order.pk, by=boss)
     assert placed.status == S.CONFIRMED
     assert placed.placed_at == placed.confirmed_at is not None
 
@@ -187,7 +188,7 @@ def test_checkout_refusals(fields, lines, sentence, boss):
     order = OrderFactory(lines=lines, **fields)
     before = snapshot(order)
     with pytest.raises(DomainError, match=sentence):
-        services.checkout_order(order_id=order.pk, by=boss)
+        backoffice.checkout_order(order_id=order.pk, by=boss)
     assert snapshot(order) == before
 
 

@@ -26,7 +26,7 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from orders.errors import DomainError
+from core.errors import DomainError
 from orders.models import OrderEvent, OrderStatus
 from payments import services as pay
 from payments.errors import PaymentDeclined

@@ -6,8 +6,8 @@ from functools import partial
 import pytest
 from django.db.models import Sum
 
-from orders import services
-from orders.errors import DomainError
+from backoffice import services as backoffice
+from core.errors import DomainError
 from orders.models import Order, OrderEvent, OrderStatus
 from payments import services as pay
 from payments.models import Payment, PaymentTransaction
@@ -87,7 +87,7 @@ def test_cancel_raced_against_capture_ends_in_a_serial_outcome():
         order = confirmed_order()
         capture, cancel = race(
             partial(pay.capture_payment, order_id=order.pk, amount=Decimal("10"), by="finance"),
-            partial(services.cancel_order, order_id=order.pk, by="cs", reason="race"),
+            partial(backoffice.cancel_order, order_id=order.pk, by="cs", reason="race"),
         )
         order.refresh_from_db()
         payment = Payment.objects.get(order=order)

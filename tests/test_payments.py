@@ -8,10 +8,12 @@ from django.contrib.auth.models import Group
 from django.db import IntegrityError, transaction
 from django.db.models import F
 
+from backoffice import services as backoffice
+from backoffice.services import checkout
+from core.errors import DomainError
+from core.roles import BACKOFFICE_ADMIN, FINANCE
 from orders import services
-from orders.errors import DomainError
 from orders.models import Order, OrderEvent, OrderStatus
-from orders.roles import BACKOFFICE_ADMIN, FINANCE
 from payments import services as pay
 from payments.errors import PaymentDeclined
 from payments.models import Payment, PaymentStatus, PaymentTransaction
@@ -78,7 +80,7 @@ def test_declined_authorization_keeps_the_order_incomplete_and_the_failed_row():
     order = order_of("99.13")
     before = snapshot(order)
     with pytest.raises(PaymentDeclined) as declined:
-        services.checkout_order(order_id=order.pk, by="storefront")
+        backoffice.checkout_order(order_id=order.pk, by="storefront")
     assert str(declined.value) == (
         f"The payment provider declined to authorize 99.13 EUR for Order {order.number}: "
         "authorize declined by the test gateway."
@@ -93,7 +95,7 @@ def test_declined_authorization_keeps_the_order_incomplete_and_the_failed_row():
 
     # The customer fixes the basket and checks out again: the same payment is authorized.
     order.lines.update(unit_price=Decimal("99.00"))
-    placed = services.checkout_order(order_id=order.pk, by="storefront")
+    placed = backoffice.checkout_order(order_id=order.pk, by="storefront")
     assert placed.status == S.PENDING
     assert payment_of(order).status == P.AUTHORIZED
     assert ledger(order) == [
@@ -108,7 +110,7 @@ def test_checkout_refuses_an_unknown_or_missing_payment_method():
         order = order_of("10.00", payment_method=method)
         before = snapshot(order)
         with pytest.raises(DomainError, match=sentence):
-            services.checkout_order(order_id=order.pk, by="storefront")
+            backoffice.checkout_order(order_id=order.pk, by="storefront")
         assert snapshot(order) == before
         assert not Payment.objects.filter(order=order).exists()
 
@@ -138,7 +140,7 @@ def test_direct_capture_leaves_shipments_and_invoices_authorized(store, direct_t
     store.direct_to_shipment = direct_to_shipment
     store.save()
     order = order_of("80.00", payment_method=method)
-    services.checkout_order(order_id=order.pk, by="storefront")
+    backoffice.checkout_order(order_id=order.pk, by="storefront")
     assert payment_of(order).status == P.AUTHORIZED
     assert [kind for kind, _, _ in ledger(order)] == ["authorize"]
 
@@ -156,8 +158,8 @@ def test_declined_direct_capture_keeps_the_checkout_and_the_failed_row(store, mo
         Payment.objects.filter(order_id=kwargs["order_id"]).update(test_decline="capture")
         return original(**kwargs)
 
-    monkeypatch.setattr(services, "capture_payment", capture_with_decline)
-    placed = services.checkout_order(order_id=order.pk, by="storefront")
+    monkeypatch.setattr(checkout, "capture_payment", capture_with_decline)
+    placed = backoffice.checkout_order(order_id=order.pk, by="storefront")
     assert placed.status == S.PENDING
     assert payment_of(order).status == P.AUTHORIZED
     assert ledger(order) == [
@@ -476,7 +478,7 @@ def test_refund_needs_the_refund_permission(finance):
 def test_cancel_before_capture_voids_the_authorization():
     order = order_of("100.00", status=S.CONFIRMED)
     clerk = UserFactory(groups=["Customer service"])
-    services.cancel_order(order_id=order.pk, by=clerk, reason="Customer changed their mind")
+    backoffice.cancel_order(order_id=order.pk, by=clerk, reason="Customer changed their mind")
     assert Order.objects.get(pk=order.pk).status == S.CANCELLED
     payment = payment_of(order)
     assert payment.status == P.VOIDED
@@ -499,7 +501,7 @@ def test_cancel_after_capture_is_refused_with_the_refund_sentence(finance, manua
     record(order_id=order.pk, amount=Decimal("10"), by=finance, shipment_ref=f"{order.number}-1")
     before = payment_snapshot(order.pk)
     with pytest.raises(DomainError) as refused:
-        services.cancel_order(order_id=order.pk, by="system", reason="Too late")
+        backoffice.cancel_order(order_id=order.pk, by="system", reason="Too late")
     assert str(refused.value) == (
         f"Order {order.number} has captured payments: "
         "refund them through a return instead of cancelling."
@@ -514,7 +516,7 @@ def test_a_declined_void_leaves_the_order_uncancelled():
     Payment.objects.filter(order=order).update(test_decline="void")
     before = payment_snapshot(order.pk)
     with pytest.raises(PaymentDeclined) as declined:
-        services.cancel_order(order_id=order.pk, by="system", reason="Fraud")
+        backoffice.cancel_order(order_id=order.pk, by="system", reason="Fraud")
     assert str(declined.value) == (
         f"Order {order.number} was not cancelled: the payment provider declined to void "
         f"100.00 EUR for Order {order.number}: void declined by the test gateway."
@@ -618,7 +620,7 @@ def test_a_cancelled_order_with_a_reversed_manual_payment_can_be_deleted(finance
     ref = f"{order.number}-1"
     pay.record_manual_payment(order_id=order.pk, amount=Decimal("10"), by=finance, shipment_ref=ref)
     pay.reverse_manual_payment(order_id=order.pk, shipment_ref=ref, by=finance)
-    services.cancel_order(order_id=order.pk, by="system", reason="Paid by mistake")
+    backoffice.cancel_order(order_id=order.pk, by="system", reason="Paid by mistake")
     assert [kind for kind, _, _ in ledger(order)] == ["authorize", "capture", "reversal", "void"]
     services.delete_order_permanently(order_id=order.pk, by="system", reason="GDPR")
     assert not Payment.objects.filter(order_id=order.pk).exists()

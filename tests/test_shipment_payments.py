@@ -6,8 +6,9 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from backoffice import services as backoffice
+from core.errors import DomainError
 from orders import services
-from orders.errors import DomainError
 from orders.models import HoldKind, Order, OrderEvent, OrderStatus
 from payments import services as payment_services
 from payments.errors import PaymentDeclined
@@ -76,7 +77,7 @@ def test_checkout_to_completed_with_two_split_shipments(warehouse):
         ],
     )
     a, b = order.lines.order_by("pk")
-    services.checkout_order(order_id=order.pk, by=boss)
+    backoffice.checkout_order(order_id=order.pk, by=boss)
     services.confirm_order(order_id=order.pk, by=boss)
     order.refresh_from_db()
     assert order.grand_total == Decimal("95.04")
@@ -367,7 +368,7 @@ def test_a_paid_shipment_cannot_be_deleted_nor_its_order_cancelled(warehouse):
     with pytest.raises(DomainError, match=rf"^Shipment {shipment.ref} is Paid, so it cannot be"):
         shipping.delete_shipment(shipment_id=shipment.pk, by="boss")
     with pytest.raises(DomainError, match="refund them through a return"):
-        services.cancel_order(order_id=order.pk, by="boss", reason="Too late")
+        backoffice.cancel_order(order_id=order.pk, by="boss", reason="Too late")
     assert everything_unchanged(order) == before
 
 
@@ -463,7 +464,7 @@ def test_direct_to_shipment_with_direct_capture_ships_paid(store, warehouse):
     for line in order.lines.all():
         StockFactory(warehouse=warehouse, sku=line.sku)
 
-    placed = services.checkout_order(order_id=order.pk, by="storefront")
+    placed = backoffice.checkout_order(order_id=order.pk, by="storefront")
 
     shipment = placed.shipments.get()
     assert (placed.status, shipment.status, shipment.paid_manually) == (
@@ -493,7 +494,7 @@ def test_direct_to_shipment_keeps_a_declined_capture_good_to_go(store, warehouse
 
     monkeypatch.setattr(payment_services, "capture_payment", capture_with_decline)
 
-    placed = services.checkout_order(order_id=order.pk, by="storefront")
+    placed = backoffice.checkout_order(order_id=order.pk, by="storefront")
 
     assert placed.status == S.PROCESSING
     shipment = placed.shipments.get()
@@ -527,7 +528,7 @@ def test_direct_to_shipment_with_direct_capture_leaves_an_invoice_unpaid(store, 
     for line in order.lines.all():
         StockFactory(warehouse=warehouse, sku=line.sku)
 
-    placed = services.checkout_order(order_id=order.pk, by="storefront")
+    placed = backoffice.checkout_order(order_id=order.pk, by="storefront")
 
     # Nothing is captured through a provider for an invoice: staff mark it paid.
     assert placed.shipments.get().status == SS.GOOD_TO_GO

@@ -23,8 +23,9 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
+from backoffice import services as backoffice
+from core.errors import DomainError
 from orders import services
-from orders.errors import DomainError
 from orders.models import HoldKind, Order, OrderStatus
 from payments.models import Payment
 from shipments import services as shipping
@@ -223,7 +224,7 @@ class ShipmentMachine(RuleBasedStateMachine):
             return
         order = data.draw(st.sampled_from(self.open_orders()))
         self.attempt(
-            order, lambda: services.cancel_order(order_id=order.pk, by=BY, reason="Machine")
+            order, lambda: backoffice.cancel_order(order_id=order.pk, by=BY, reason="Machine")
         )
 
     # ------------------------------------------------------------ invariants

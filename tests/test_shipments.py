@@ -5,8 +5,9 @@ from decimal import Decimal
 import pytest
 from django.db import IntegrityError, models, transaction
 
+from backoffice import services as backoffice
+from core.errors import DomainError
 from orders import services
-from orders.errors import DomainError
 from orders.models import HoldKind, Order, OrderEvent, OrderStatus
 from shipments import services as shipping
 from shipments.models import Shipment, ShipmentLine, ShipmentStatus, Stock
@@ -357,7 +358,7 @@ def test_cancel_deletes_open_shipments_and_releases_their_stock(order, warehouse
     ShipmentFactory(order=order, quantities={b.pk: 1})
     events_before = OrderEvent.objects.filter(order=order).exclude(subject="payment").count()
 
-    services.cancel_order(order_id=order.pk, by="boss", reason="Customer asked")
+    backoffice.cancel_order(order_id=order.pk, by="boss", reason="Customer asked")
 
     assert Order.objects.get(pk=order.pk).status == S.CANCELLED
     assert not order.shipments.exists()
@@ -378,7 +379,7 @@ def test_cancel_deletes_open_shipments_and_releases_their_stock(order, warehouse
 def test_a_held_order_with_shipments_can_still_be_cancelled(order, warehouse):
     ShipmentFactory(order=order)
     held(order)
-    services.cancel_order(order_id=order.pk, by="boss", reason="Fraud")
+    backoffice.cancel_order(order_id=order.pk, by="boss", reason="Fraud")
     assert (Order.objects.get(pk=order.pk).status, stock(warehouse, "SKU-A").allocated) == (
         S.CANCELLED,
         0,
@@ -573,7 +574,7 @@ def test_direct_to_shipment_checkout_ships_every_line_good_to_go(store, warehous
         StockFactory(warehouse=WarehouseFactory(name="Backup", priority=9), sku=line.sku)
         StockFactory(warehouse=warehouse, sku=line.sku, on_hand=line.quantity)
 
-    placed = services.checkout_order(order_id=order.pk, by="storefront")
+    placed = backoffice.checkout_order(order_id=order.pk, by="storefront")
 
     assert placed.status == S.PROCESSING
     shipment = placed.shipments.get()
@@ -598,7 +599,7 @@ def test_direct_to_shipment_without_stock_waits_in_confirmed(store, warehouse):
     order = OrderFactory(lines=[LineDataFactory(sku="SKU-A", quantity=2)])
     StockFactory(warehouse=warehouse, sku="SKU-A", on_hand=1)
 
-    placed = services.checkout_order(order_id=order.pk, by="storefront")
+    placed = backoffice.checkout_order(order_id=order.pk, by="storefront")
 
     assert (placed.status, placed.shipments.exists()) == (S.CONFIRMED, False)
     assert stock(warehouse, "SKU-A").allocated == 0

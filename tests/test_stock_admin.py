@@ -2,9 +2,9 @@
 
 import pytest
 
-from orders.errors import DomainError
+from core.errors import DomainError
+from core.roles import BACKOFFICE_ADMIN
 from orders.models import OrderStatus
-from orders.roles import BACKOFFICE_ADMIN
 from shipments import services as shipping
 from shipments.models import Stock
 from tests.admin_support import role_user

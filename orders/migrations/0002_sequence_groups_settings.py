@@ -1,6 +1,6 @@
 from django.db import migrations
 
-from orders.roles import CUSTOMER_SERVICE, FINANCE, WAREHOUSE, grant_permissions
+from core.roles import CUSTOMER_SERVICE, FINANCE, WAREHOUSE, grant_permissions
 
 VIEW_ORDERS = ["orders.view_order", "orders.view_orderline", "orders.view_orderevent"]
 

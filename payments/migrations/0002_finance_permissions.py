@@ -1,6 +1,6 @@
 from django.db import migrations
 
-from orders.roles import FINANCE, grant_permissions
+from core.roles import FINANCE, grant_permissions
 
 VIEW_PAYMENTS = ["payments.view_payment", "payments.view_paymenttransaction"]
 

@@ -1,6 +1,6 @@
 from django.db import migrations
 
-from orders.roles import FINANCE, WAREHOUSE, grant_permissions
+from core.roles import FINANCE, WAREHOUSE, grant_permissions
 
 VIEW_SHIPMENTS = [
     "shipments.view_shipment",

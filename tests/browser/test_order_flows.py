@@ -2,8 +2,8 @@
 
 import pytest
 
+from core.roles import BACKOFFICE_ADMIN, CUSTOMER_SERVICE, FINANCE, WAREHOUSE
 from orders.models import DeletedOrder, Order, OrderStatus
-from orders.roles import BACKOFFICE_ADMIN, CUSTOMER_SERVICE, FINANCE, WAREHOUSE
 from tests.browser.conftest import PASSWORD, log_in
 from tests.factories import OrderFactory, UserFactory
 

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from orders import bulk
-from orders.filters import OrderFilterSet
-from orders.management.batch_command import BatchCommand
-from orders.management.filter_options import (
+from backoffice.filters import OrderFilterSet
+from backoffice.management.batch_command import BatchCommand
+from backoffice.management.filter_options import (
     add_filter_arguments,
     describe,
     filter_data,
     filtered,
 )
+from core.actors import process
+from orders import bulk
 from orders.models import Order
 
 
@@ -20,7 +21,7 @@ class Command(BatchCommand):
         "by the order filters. Each batch is one transaction; runs at the same time skip "
         "each other's orders, so none is archived twice."
     )
-    actor = "command:archive_orders"
+    actor = process("command", "archive_orders")
     days_setting = "archive_after_days"
     verb, past = "archive", "archived"
 
@@ -33,7 +34,7 @@ class Command(BatchCommand):
         old_enough = Order.objects.filter(completed_at__lt=cutoff)
         return filtered(OrderFilterSet, filter_data(options), old_enough)
 
-    def run(self, queryset, options, **batching):
+    def apply(self, queryset, options, **batching):
         return bulk.archive_orders(queryset=queryset, by=self.actor, **batching)
 
     def describe(self, options):

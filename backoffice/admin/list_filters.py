@@ -1,7 +1,5 @@
-"""What keeps the orders list fast at a million rows (DESIGN.md §9).
+"""The orders list's filters, built to stay fast at a million rows.
 
-- `EstimatedCountPaginator`: PostgreSQL's own estimates instead of COUNT(*)
-  over the table (unfiltered) or over a large part of it.
 - Sidebar filters that are fields of the one `OrderFilterSet`, with fixed
   options (no SELECT DISTINCT over the table).
 - `AdvancedOrderFilter`: the rest of the FilterSet as a form in the sidebar.
@@ -12,69 +10,15 @@
 from __future__ import annotations
 
 import calendar
-import json
 from datetime import date, timedelta
 
 from django.contrib import admin
-from django.core.paginator import Paginator
-from django.db import connections
 from django.http import QueryDict
 from django.utils import timezone
-from django.utils.functional import cached_property
 
-from orders.filters import OrderFilterSet
+from backoffice.filters import OrderFilterSet
 from orders.models import HoldKind, Order, OrderStatus
 from payments.models import PaymentStatus
-
-
-class EstimatedCountPaginator(Paginator):
-    """Counts with PostgreSQL's estimates where an exact count would be a scan.
-
-    Unfiltered, the count is `pg_class.reltuples`. Filtered (the default list
-    hides archived orders), the planner's row estimate is asked first and used
-    when it is large, since counting hundreds of thousands of rows exactly takes
-    seconds and a back-office user only needs "about 960,000"; small results are
-    counted exactly. A table that was never analyzed, or is small, is always
-    counted exactly, as is everything on SQLite.
-    """
-
-    estimate_above = 10_000
-
-    def __init__(self, *args, may_estimate: bool = True, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.may_estimate = may_estimate
-        self.estimated = False
-
-    @cached_property
-    def count(self) -> int:
-        estimate = self._estimate() if self.may_estimate else None
-        if estimate is not None and estimate >= self.estimate_above:
-            self.estimated = True
-            return estimate
-        return super().count
-
-    def _estimate(self) -> int | None:
-        queryset = self.object_list
-        connection = connections[queryset.db]
-        if connection.vendor != "postgresql":
-            return None
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT reltuples::bigint FROM pg_class WHERE oid = %s::regclass",
-                [queryset.model._meta.db_table],
-            )
-            row = cursor.fetchone()
-            # -1 (PostgreSQL 14+) or 0 means never analyzed; a small table is
-            # cheap to count.
-            if row is None or row[0] < self.estimate_above:
-                return None
-            if not queryset.query.where:
-                return row[0]
-            sql, params = queryset.order_by().query.sql_with_params()
-            cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
-            plan = cursor.fetchone()[0]
-        plan = json.loads(plan) if isinstance(plan, str) else plan
-        return int(plan[0]["Plan"]["Plan Rows"])
 
 
 def filterset_queryset(queryset, data: dict):

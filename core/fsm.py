@@ -10,16 +10,11 @@ transition. Services call these; nothing else changes a status.
 from __future__ import annotations
 
 from collections.abc import Callable
+from operator import attrgetter
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-
-from orders.errors import DomainError
-
-# Who acts: a user in the admin, or the name of a command or system process
-# (for example "command:archive_orders"), which runs with full rights because
-# whoever can start it already has shell access to the server.
-Actor = AbstractBaseUser | AnonymousUser | str
+from core.actors import Actor
+from core.errors import DomainError
 
 
 def refuses_with(sentence: str) -> Callable[[Callable[[Any], bool]], Callable[[Any], bool]]:
@@ -34,6 +29,23 @@ def refuses_with(sentence: str) -> Callable[[Callable[[Any], bool]], Callable[[A
         return condition
 
     return decorate
+
+
+def order_not_on_hold(*, through: str = "", until: str = "first") -> Callable[[Any], bool]:
+    """The one rule of hold, as a transition condition: a held order moves no step forward.
+
+    The order's own machine checks the order itself; the shipment's and the
+    payment's reach it `through` their `order` attribute. `until` finishes the
+    sentence: "Order 1042 is on hold: resume it before shipping."
+    """
+    order_of = attrgetter(through) if through else (lambda obj: obj)
+    subject = f"{{obj.{through}}}" if through else "{obj}"
+
+    @refuses_with(f"{subject} is on hold: resume it {until}.")
+    def order_is_not_on_hold(obj) -> bool:
+        return not order_of(obj).on_hold
+
+    return order_is_not_on_hold
 
 
 def _meta(method):

@@ -29,17 +29,20 @@ from django.db import models, transaction
 from django.db.models import Count, F
 from django.utils import timezone
 
-from orders import bulk, roles, services
-from orders.errors import DomainError
-from orders.models import DeletedOrder, HoldKind, Order, OrderStatus, StoreSettings
-from orders.money import compute_totals, quantize
+from backoffice import services as backoffice
+from core import roles
+from core.actors import process
+from core.errors import DomainError
+from core.money import compute_totals, quantize
+from orders import bulk, services
+from orders.models import DeletedOrder, HoldKind, Order, StoreSettings
 from payments.models import PaymentTransaction
 from shipments import services as shipment_services
 from shipments.models import Shipment, Stock, Warehouse
 
-S = OrderStatus
-STOREFRONT = "storefront"
-ARCHIVER = "command:archive_orders"
+# The shop checks out through its integration; the archive runs as the command would.
+STOREFRONT = process("integration", "storefront")
+ARCHIVER = process("command", "archive_orders")
 
 # username → (group, or None for the superuser). Passwords equal the username:
 # a demo on a developer's machine, never a production setup.
@@ -344,7 +347,7 @@ class Story:
 
 
 def _checkout(order: Order) -> Order:
-    return services.checkout_order(order_id=order.pk, by=STOREFRONT)
+    return backoffice.checkout_order(order_id=order.pk, by=STOREFRONT)
 
 
 def _confirm(order: Order, story: Story) -> Order:
@@ -406,7 +409,7 @@ def cancelled(order, story):
             _ship(order, story)
     _later(order, story, hours=(1, 48))
     reason = story.rng.choice(CANCEL_REASONS)
-    services.cancel_order(order_id=order.pk, by=story.staff.customer_service, reason=reason)
+    backoffice.cancel_order(order_id=order.pk, by=story.staff.customer_service, reason=reason)
 
 
 def processing(order, story):

@@ -5,8 +5,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from orders import demo
-from orders.errors import DomainError
+from backoffice import demo
+from core.errors import DomainError
 from orders.models import OrderStatus
 
 

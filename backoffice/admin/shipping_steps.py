@@ -8,16 +8,16 @@ same transitions the services run (`Order.start_processing`, and the shipment's
 
 from __future__ import annotations
 
-from django import forms
 from django.db.models import Count, IntegerField, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
 
-from orders.admin_steps import PartlyDone, Step
-from orders.errors import DomainError
-from orders.fsm import Actor, refusal
+from core.actors import Actor
+from core.admin.steps import PartlyDone, Step
+from core.errors import DomainError
+from core.fsm import refusal
 from orders.models import Order
 from shipments import services as shipping
-from shipments.models import Shipment, ShipmentStatus, Warehouse
+from shipments.models import Shipment, ShipmentStatus
 
 # Selectors ------------------------------------------------------------------
 
@@ -75,7 +75,7 @@ def shipments_step(*, name: str, status: str, transition: str, service, label: s
             return nothing_to_do(order)
         return refusal(getattr(shipments[0], transition), by=by)
 
-    def run(*, order_id: int, by: Actor) -> list[Shipment]:
+    def take_each(*, order_id: int, by: Actor) -> list[Shipment]:
         """Each shipment through its service, each in its own transaction."""
         shipments = Shipment.objects.filter(order_id=order_id, status=status).order_by("sequence")
         if not shipments:
@@ -99,7 +99,7 @@ def shipments_step(*, name: str, status: str, transition: str, service, label: s
     ).permission
     return Step(
         name,
-        run,
+        take_each,
         check=check,
         # The shipments section shows each shipment's own steps and blocks.
         explain_when_blocked=False,
@@ -128,75 +128,3 @@ SHIPPING_STEPS = [
         past="captured",
     ),
 ]
-
-
-# Split into shipments ----------------------------------------------------------
-
-
-class SplitForm(forms.Form):
-    """Per line of the order, the quantity to put in the new shipment.
-
-    Built from the order's own lines: a posted quantity for any other line id,
-    a negative one, or more than the line has left is a form error.
-    """
-
-    warehouse = forms.ModelChoiceField(queryset=Warehouse.objects.filter(is_active=True))
-
-    def __init__(self, *args, order: Order, lines, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.order = order
-        self.lines = list(lines)
-        for line in self.lines:
-            self.fields[f"qty_{line.pk}"] = forms.IntegerField(
-                min_value=0,
-                max_value=line.quantity_unshipped,
-                required=False,
-                label=line.sku,
-            )
-
-    def clean(self):
-        cleaned = super().clean()
-        known = {f"qty_{line.pk}" for line in self.lines}
-        foreign = sorted(key for key in self.data if key.startswith("qty_") and key not in known)
-        if foreign:
-            raise forms.ValidationError(
-                f"{', '.join(foreign)} is not a line of {self.order} that has units left to ship."
-            )
-        if not any(cleaned.get(f"qty_{line.pk}") for line in self.lines):
-            raise forms.ValidationError("Choose at least one unit to ship.")
-        return cleaned
-
-    def quantities(self) -> dict[int, int]:
-        return {
-            line.pk: self.cleaned_data[f"qty_{line.pk}"]
-            for line in self.lines
-            if self.cleaned_data.get(f"qty_{line.pk}")
-        }
-
-
-def split_rows(order: Order, warehouse: Warehouse, warehouses: list[Warehouse], form):
-    """The split page's table: per line ordered, cancelled, in shipments, unshipped,
-    available in each warehouse, and the quantity field (proposed for `warehouse`)."""
-    lines = list(order.lines_with_shipped())
-    skus = {line.sku for line in lines}
-    available = {w.pk: shipping.available_by_sku(warehouse=w, skus=skus) for w in warehouses}
-    proposal = {
-        p.line.pk: p.quantity
-        for p in shipping.propose_split(order=order, warehouse=warehouse).lines
-    }
-    rows = []
-    for line in lines:
-        field = form[f"qty_{line.pk}"] if f"qty_{line.pk}" in form.fields else None
-        rows.append(
-            {
-                "line": line,
-                "available": [available[w.pk].get(line.sku, 0) for w in warehouses],
-                "proposed": proposal.get(line.pk, 0),
-                "field": field,
-            }
-        )
-    return rows
-
-
-def shippable_lines(order: Order):
-    return [line for line in order.lines_with_shipped() if line.quantity_unshipped > 0]

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from backoffice.management.batch_command import BatchCommand
+from core.actors import process
 from orders import bulk
-from orders.management.batch_command import BatchCommand
 from orders.models import Order
 
 
@@ -12,7 +13,7 @@ class Command(BatchCommand):
         "Delete abandoned selections: orders still Incomplete (never checked out) created "
         "more than --days days ago, leaving a tombstone for each number."
     )
-    actor = "command:cleanup_selections"
+    actor = process("command", "cleanup_selections")
     days_setting = "cleanup_selections_after_days"
     verb, past, noun = "delete", "deleted", "selections"
 
@@ -20,7 +21,7 @@ class Command(BatchCommand):
         self.reason = f"Abandoned selection: created more than {self.days} days ago."
         return Order.objects.filter(created_at__lt=cutoff)
 
-    def run(self, queryset, options, **batching):
+    def apply(self, queryset, options, **batching):
         return bulk.delete_orders(
             queryset=queryset, method=Order.discard, by=self.actor, reason=self.reason, **batching
         )

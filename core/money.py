@@ -1,4 +1,5 @@
-"""The one place amounts are computed: line totals, discounts, tax, shipping, grand total.
+"""The one place amounts are computed: line totals, discounts, tax, shipping, grand total,
+and what each shipment charges.
 
 Money is Decimal, rounded half-up to the currency's decimal places. Partial
 amounts (a shipment's share of a line) are differences of cumulative amounts,
@@ -13,6 +14,9 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Protocol
 
 ZERO = Decimal("0")
+
+# Every money column: 12 digits before the point, cents after it.
+MONEY_FIELD = {"max_digits": 14, "decimal_places": 2, "default": Decimal("0.00")}
 
 # ISO 4217 minor units where they are not 2.
 CURRENCY_DECIMALS = {"JPY": 0, "KRW": 0, "ISK": 0, "CLP": 0, "BHD": 3, "KWD": 3, "JOD": 3}
@@ -96,3 +100,24 @@ def compute_totals(lines: Iterable[PricedLine], *, shipping: Decimal, currency: 
         shipping=shipping,
         grand_total=sum(line_totals, ZERO) + shipping,
     )
+
+
+def slice_charge(
+    line: PricedLine, *, units_charged: int, amount_charged: Decimal, quantity: int, currency: str
+) -> Decimal:
+    """What the next `quantity` units of a line charge, after `units_charged` units of it
+    were charged `amount_charged` by earlier shipments.
+
+    Units are charged as consecutive slices, so the shipments of a line add up to
+    the line's total to the cent. `amount_charged` is normally exactly the
+    cumulative amount of `units_charged`; when a shipment of the line was marked
+    unpaid out of turn the others are a cent off theirs, and this slice takes the
+    difference so the line's total stays exact.
+    """
+    drift = line_amount(line, units_charged, currency) - amount_charged
+    return line_amount_between(line, units_charged, units_charged + quantity, currency) + drift
+
+
+def shipping_charge(shipping_price: Decimal, *, already_charged: Decimal, currency: str) -> Decimal:
+    """The order's shipping cost still to charge: all of it on the first shipment paid."""
+    return quantize(shipping_price, currency) - already_charged

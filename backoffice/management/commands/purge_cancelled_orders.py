@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from django.core.management.base import CommandError
 
-from orders import bulk
-from orders.filters import OrderFilterSet
-from orders.management.batch_command import BatchCommand
-from orders.management.filter_options import (
+from backoffice.filters import OrderFilterSet
+from backoffice.management.batch_command import BatchCommand
+from backoffice.management.filter_options import (
     add_filter_arguments,
     describe,
     filter_data,
     filtered,
 )
+from core.actors import process
+from orders import bulk
 from orders.models import Order
 
 
@@ -22,7 +23,7 @@ class Command(BatchCommand):
         "everything under them, leaving a tombstone (number, who, when, why) for each. "
         "Irreversible: needs --yes, or --dry-run to see the count first."
     )
-    actor = "command:purge_cancelled_orders"
+    actor = process("command", "purge_cancelled_orders")
     days_setting = "purge_cancelled_after_days"
     verb, past = "delete", "deleted"
 
@@ -46,7 +47,7 @@ class Command(BatchCommand):
         old_enough = Order.objects.filter(cancelled_at__lt=cutoff)
         return filtered(OrderFilterSet, filter_data(options), old_enough)
 
-    def run(self, queryset, options, **batching):
+    def apply(self, queryset, options, **batching):
         return bulk.delete_orders(
             queryset=queryset,
             method=Order.delete_permanently,

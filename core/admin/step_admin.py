@@ -1,172 +1,22 @@
-"""The admin's one way of taking a step: on one object (a button) or many (an action).
-
-A `Step` names a service and the model transition whose rules it follows. The
-`StepsAdminMixin` turns a ModelAdmin's list of steps into bulk actions, order
-page buttons, intermediate pages (when the step needs input or a confirmation)
-and the messages afterwards. Every object runs through the service on its own,
-so each is its own transaction and a refusal of one does not stop the others;
-the service, not the button, decides: the page only offers what
-`orders.fsm.refusal()` says is possible now.
-"""
+"""ModelAdmin mixins that turn a list of `Step`s into bulk actions, buttons on the
+object's page, intermediate pages (when a step needs input or a confirmation) and
+the messages afterwards; and that show a service's refusal as a message."""
 
 from __future__ import annotations
-
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
-from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.utils import model_ngettext, quote, unquote
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import models
 from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
-from django.utils.text import capfirst
 
-from orders.errors import DomainError
-from orders.fsm import Actor, action_label, action_past, refusal
-
-# Beyond this a bulk step is refused as a whole: each object is its own
-# transaction, and a thousand of them is already minutes of locks and messages.
-MAX_OBJECTS_PER_STEP = 1000
-
-# The messages name at most this many objects one by one.
-MAX_MESSAGES = 25
-
-
-@dataclass(frozen=True)
-class Step:
-    """One thing staff do to an object, through one service.
-
-    `transition` is the model method whose label, permission and refusals the
-    step follows (defaults to `name`). `service` is called as
-    `service(<id_kwarg>=obj.pk, by=user, **form.cleaned_data)`.
-    """
-
-    name: str
-    service: Callable[..., Any]
-    transition: str = ""
-    form: type[forms.Form] | None = None
-    confirm: bool = False
-    danger: bool = False
-    deletes: bool = False
-    id_kwarg: str = "order_id"
-    # The attribute of the object that the service's id argument takes, e.g.
-    # "order_id" for payments, whose services are keyed by order.
-    id_attr: str = "pk"
-    # Turns the form's cleaned data into the service's arguments for one
-    # object (e.g. a blank refund amount means everything refundable).
-    params_for: Callable[[Any, dict], dict] | None = None
-    # Whether the order page says why the step is blocked when the state fits
-    # (off for toggles like hold/resume, whose other half is the button shown).
-    explain_when_blocked: bool = True
-    # Offer the bulk action only while the list is filtered like this, e.g.
-    # {"status": "6"} so "Delete permanently" is offered for cancelled orders only.
-    list_only_when: dict[str, str] = field(default_factory=dict)
-    # For a step that is not one transition of the listed model (e.g. an order's
-    # "Good-to-go", which marks its shipments): its own words, permission and
-    # check, which returns the refusal sentence or None.
-    label_text: str = ""
-    past_text: str = ""
-    permission_name: str = ""
-    check: Callable[[Any, Actor], str | None] | None = None
-
-    def method(self, obj: models.Model):
-        return getattr(obj, self.transition or self.name)
-
-    def function(self, model: type[models.Model]):
-        return getattr(model, self.transition or self.name)
-
-    def label(self, model: type[models.Model]) -> str:
-        return self.label_text or capfirst(action_label(self.function(model)))
-
-    def past(self, model: type[models.Model]) -> str:
-        return self.past_text or action_past(self.function(model))
-
-    def permission(self, model: type[models.Model]) -> str | None:
-        if self.check:
-            return self.permission_name or None
-        transitions = self.function(model)._django_fsm.transitions.values()
-        return next(iter(transitions)).permission
-
-    def refusal(self, obj: models.Model, *, by: Actor) -> str | None:
-        if self.check:
-            return self.check(obj, by)
-        return refusal(self.method(obj), by=by)
-
-    def state_fits(self, obj: models.Model) -> bool:
-        if self.check:
-            return True
-        meta = self.method(obj)._django_fsm
-        return meta.has_transition(meta.field.get_state(obj))
-
-    def needs_page(self) -> bool:
-        return bool(self.form or self.confirm)
-
-    def run(self, obj: models.Model, *, by: Actor, params: dict[str, Any]) -> Any:
-        if self.params_for:
-            params = self.params_for(obj, params)
-        return self.service(**{self.id_kwarg: getattr(obj, self.id_attr)}, by=by, **params)
-
-
-class PartlyDone(DomainError):
-    """A step over an object's parts (its shipments, say) that some took and some refused.
-
-    Each part runs in its own transaction, so what was done stays done; the
-    sentence names both.
-    """
-
-
-@dataclass
-class Outcome:
-    done: list[str] = field(default_factory=list)
-    partly: list[str] = field(default_factory=list)
-    skipped: list[str] = field(default_factory=list)
-
-
-def run_step(
-    step: Step,
-    objects: Iterable[models.Model],
-    *,
-    by: Actor,
-    params: dict,
-    name: Callable[[models.Model], str],
-) -> Outcome:
-    """Run the step's service once per object; refusals are collected, not raised."""
-    outcome = Outcome()
-    for obj in objects:
-        try:
-            step.run(obj, by=by, params=params)
-        except PartlyDone as error:
-            outcome.partly.append(str(error))
-        except DomainError as error:
-            outcome.skipped.append(str(error))
-        else:
-            outcome.done.append(name(obj))
-    return outcome
-
-
-def report(request, step: Step, model: type[models.Model], outcome: Outcome) -> None:
-    """Say per object what happened, and why any was skipped."""
-    opts = model._meta
-    if outcome.done:
-        count = len(outcome.done)
-        noun = opts.verbose_name if count == 1 else opts.verbose_name_plural
-        names = ", ".join(outcome.done[:MAX_MESSAGES])
-        more = f" and {count - MAX_MESSAGES} more" if count > MAX_MESSAGES else ""
-        messages.success(request, f"{count} {noun} {step.past(model)}: {names}{more}.")
-    for sentence in outcome.partly[:MAX_MESSAGES]:
-        messages.warning(request, f"Partly done: {sentence}")
-    for sentence in outcome.skipped[:MAX_MESSAGES]:
-        messages.warning(request, f"Skipped: {sentence}")
-    if len(outcome.skipped) > MAX_MESSAGES:
-        messages.warning(request, f"{len(outcome.skipped) - MAX_MESSAGES} more were skipped.")
-    if not (outcome.done or outcome.partly or outcome.skipped):
-        messages.warning(request, f"No {opts.verbose_name_plural} were selected.")
+from core.admin import steps
+from core.admin.steps import Outcome, Step, report, take_step
+from core.errors import DomainError
 
 
 class RefusalsAsMessagesMixin:
@@ -283,24 +133,25 @@ class StepsAdminMixin:
         return action
 
     def take_step_in_bulk(self, request, queryset, step: Step):
-        objects = list(queryset[: MAX_OBJECTS_PER_STEP + 1])
-        if len(objects) > MAX_OBJECTS_PER_STEP:
+        objects = list(queryset[: steps.MAX_OBJECTS_PER_STEP + 1])
+        if len(objects) > steps.MAX_OBJECTS_PER_STEP:
+            most = steps.MAX_OBJECTS_PER_STEP
             self.message_user(
                 request,
-                f"Select at most {MAX_OBJECTS_PER_STEP} {self.model._meta.verbose_name_plural} "
+                f"Select at most {most} {self.model._meta.verbose_name_plural} "
                 "for one action; nothing was changed.",
                 messages.ERROR,
             )
             return None
         if not step.needs_page():
-            outcome = run_step(
+            outcome = take_step(
                 step, objects, by=request.user, params={}, name=self.object_reference
             )
             report(request, step, self.model, outcome)
             return None
         form = self._step_form(step, request.POST if request.POST.get("post") else None, objects)
         if form.is_bound and form.is_valid():
-            outcome = run_step(
+            outcome = take_step(
                 step, objects, by=request.user, params=form.cleaned_data, name=self.object_reference
             )
             report(request, step, self.model, outcome)
@@ -368,7 +219,7 @@ class StepsAdminMixin:
             if form is None or form.is_valid():
                 params = form.cleaned_data if form else {}
                 try:
-                    step.run(obj, by=request.user, params=params)
+                    step.take(obj, by=request.user, params=params)
                 except DomainError as error:
                     self.message_user(request, str(error), messages.ERROR)
                     return HttpResponseRedirect(change_url)

@@ -45,7 +45,7 @@ class BatchCommand(BaseCommand):
     def select(self, cutoff: datetime, options: dict[str, Any]) -> QuerySet:
         raise NotImplementedError
 
-    def run(self, queryset: QuerySet, options: dict[str, Any], **batching: Any) -> int:
+    def apply(self, queryset: QuerySet, options: dict[str, Any], **batching: Any) -> int:
         raise NotImplementedError
 
     def describe(self, options: dict[str, Any]) -> str:
@@ -73,7 +73,7 @@ class BatchCommand(BaseCommand):
                 )
 
         try:
-            total = self.run(
+            total = self.apply(
                 queryset,
                 options,
                 batch_size=options["batch_size"],

@@ -1,0 +1,182 @@
+"""The split page: an order's unshipped lines, what each warehouse has, and the
+quantities for a new shipment (proposed, editable)."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.contrib.admin.utils import quote, unquote
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+
+from core.errors import DomainError
+from core.fsm import refusal
+from orders.models import Order
+from shipments import services as shipping
+from shipments.models import Warehouse
+
+
+class SplitForm(forms.Form):
+    """Per line of the order, the quantity to put in the new shipment.
+
+    Built from the order's own lines: a posted quantity for any other line id,
+    a negative one, or more than the line has left is a form error.
+    """
+
+    warehouse = forms.ModelChoiceField(queryset=Warehouse.objects.filter(is_active=True))
+
+    def __init__(self, *args, order: Order, lines, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.order = order
+        self.lines = list(lines)
+        for line in self.lines:
+            self.fields[f"qty_{line.pk}"] = forms.IntegerField(
+                min_value=0,
+                max_value=line.quantity_unshipped,
+                required=False,
+                label=line.sku,
+            )
+
+    def clean(self):
+        cleaned = super().clean()
+        known = {f"qty_{line.pk}" for line in self.lines}
+        foreign = sorted(key for key in self.data if key.startswith("qty_") and key not in known)
+        if foreign:
+            raise forms.ValidationError(
+                f"{', '.join(foreign)} is not a line of {self.order} that has units left to ship."
+            )
+        if not any(cleaned.get(f"qty_{line.pk}") for line in self.lines):
+            raise forms.ValidationError("Choose at least one unit to ship.")
+        return cleaned
+
+    def quantities(self) -> dict[int, int]:
+        return {
+            line.pk: self.cleaned_data[f"qty_{line.pk}"]
+            for line in self.lines
+            if self.cleaned_data.get(f"qty_{line.pk}")
+        }
+
+
+def split_rows(order: Order, warehouse: Warehouse, warehouses: list[Warehouse], form):
+    """The split page's table: per line ordered, cancelled, in shipments, unshipped,
+    available in each warehouse, and the quantity field (proposed for `warehouse`)."""
+    lines = list(order.lines_with_shipped())
+    skus = {line.sku for line in lines}
+    available = {w.pk: shipping.available_by_sku(warehouse=w, skus=skus) for w in warehouses}
+    proposal = {
+        p.line.pk: p.quantity
+        for p in shipping.propose_split(order=order, warehouse=warehouse).lines
+    }
+    rows = []
+    for line in lines:
+        field = form[f"qty_{line.pk}"] if f"qty_{line.pk}" in form.fields else None
+        rows.append(
+            {
+                "line": line,
+                "available": [available[w.pk].get(line.sku, 0) for w in warehouses],
+                "proposed": proposal.get(line.pk, 0),
+                "field": field,
+            }
+        )
+    return rows
+
+
+def shippable_lines(order: Order):
+    return [line for line in order.lines_with_shipped() if line.quantity_unshipped > 0]
+
+
+class SplitPageMixin:
+    """The split view of `OrderAdmin` and the button that leads to it."""
+
+    def get_urls(self):
+        return [
+            path(
+                "<path:object_id>/split/",
+                self.admin_site.admin_view(self.split_view),
+                name="orders_order_split",
+            ),
+            *super().get_urls(),
+        ]
+
+    def _split_button(self, order: Order) -> dict:
+        return {
+            "name": "split",
+            "label": "Split into shipments",
+            "url": reverse(
+                "admin:orders_order_split", args=[quote(order.pk)], current_app=self.admin_site.name
+            ),
+            "page": True,
+            "danger": False,
+        }
+
+    def split_view(self, request, object_id):
+        """Split into shipments: per line ordered, in shipments, unshipped, available
+        per warehouse, and the quantity for the new shipment (proposed, editable)."""
+        order = self.get_object(request, unquote(object_id))
+        if order is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        if not self.has_view_or_change_permission(request, order):
+            raise PermissionDenied
+        change_url = reverse(
+            "admin:orders_order_change", args=[quote(order.pk)], current_app=self.admin_site.name
+        )
+        sentence = refusal(order.start_processing, by=request.user)
+        if sentence:
+            self.message_user(request, sentence, messages.ERROR)
+            return HttpResponseRedirect(change_url)
+        warehouses = list(Warehouse.objects.filter(is_active=True))
+        if not warehouses:
+            self.message_user(request, "There is no active warehouse to ship from.", messages.ERROR)
+            return HttpResponseRedirect(change_url)
+        chosen = next(
+            (
+                w
+                for w in warehouses
+                if str(w.pk) == (request.POST.get("warehouse") or request.GET.get("warehouse"))
+            ),
+            warehouses[0],
+        )
+        lines = shippable_lines(order)
+        proposal = shipping.propose_split(order=order, warehouse=chosen)
+        initial = {"warehouse": chosen.pk} | {
+            f"qty_{p.line.pk}": p.quantity for p in proposal.lines
+        }
+        data = request.POST if request.method == "POST" else None
+        form = SplitForm(data, order=order, lines=lines, initial=initial)
+        if data is not None and form.is_valid():
+            try:
+                shipment = shipping.create_shipment(
+                    order_id=order.pk,
+                    warehouse_id=form.cleaned_data["warehouse"].pk,
+                    quantities=form.quantities(),
+                    by=request.user,
+                )
+            except DomainError as error:
+                form.add_error(None, str(error))
+            else:
+                units = ", ".join(
+                    f"{line.quantity} × {line.order_line.sku}"
+                    for line in shipment.lines.select_related("order_line")
+                )
+                self.message_user(
+                    request,
+                    f"Shipment {shipment.ref} created from {shipment.warehouse}: {units}.",
+                    messages.SUCCESS,
+                )
+                return HttpResponseRedirect(change_url)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Split {order} into shipments",
+            "subtitle": None,
+            "opts": self.opts,
+            "original": order,
+            "form": form,
+            "warehouses": warehouses,
+            "chosen": chosen,
+            "rows": split_rows(order, chosen, warehouses, form),
+            "media": self.media,
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, "admin/orders/order/split.html", context)

@@ -1,0 +1,12 @@
+"""Back-office services: what spans orders, payments and shipments.
+
+Each is a service like any app's (lock, transition, save, event, side effects),
+and calls the apps' services below it, never the other way round. Callers
+import from here.
+"""
+
+from backoffice.services.cancel import cancel_order
+from backoffice.services.checkout import DIRECT_CAPTURE, checkout_order
+from backoffice.services.line_edits import record_line_changes
+
+__all__ = ["DIRECT_CAPTURE", "cancel_order", "checkout_order", "record_line_changes"]

@@ -1,0 +1,52 @@
+"""Shipment services: the only way a shipment, the stock it holds and its order move.
+
+One module per reason to change: `lifecycle` (create, good-to-go, complete,
+delete), `paying` (what a shipment charges, captured or recorded by hand),
+`stock` (allocation and counts), `store_options` (Direct to Shipment at
+checkout); `common` holds the lock order they all follow. Callers import from
+here.
+"""
+
+from shipments.selectors import ProposedLine, SplitProposal, available_by_sku, propose_split
+from shipments.services.lifecycle import (
+    complete_shipment,
+    create_shipment,
+    create_shipment_under_lock,
+    delete_open_shipments,
+    delete_shipment,
+    expedite_order,
+    mark_good_to_go,
+    mark_not_good_to_go,
+)
+from shipments.services.paying import (
+    capture_shipment,
+    mark_shipment_paid,
+    mark_shipment_unpaid,
+    shipment_amounts,
+)
+from shipments.services.stock import receive_stock, remove_stock, set_stock_on_hand
+from shipments.services.store_options import DIRECT_TO_SHIPMENT, ship_at_checkout
+
+__all__ = [
+    "DIRECT_TO_SHIPMENT",
+    "ProposedLine",
+    "SplitProposal",
+    "available_by_sku",
+    "capture_shipment",
+    "complete_shipment",
+    "create_shipment",
+    "create_shipment_under_lock",
+    "delete_open_shipments",
+    "delete_shipment",
+    "expedite_order",
+    "mark_good_to_go",
+    "mark_not_good_to_go",
+    "mark_shipment_paid",
+    "mark_shipment_unpaid",
+    "propose_split",
+    "receive_stock",
+    "remove_stock",
+    "set_stock_on_hand",
+    "ship_at_checkout",
+    "shipment_amounts",
+]

@@ -1,0 +1,73 @@
+"""What every shipment service shares: the lock on a shipment and the event it writes.
+
+The lock order, for every service that touches shipments: the order row FIRST,
+then the shipment, then the stock rows in primary-key order (`stock.lock_stock`),
+then the payment (`payments.services`). Two writers on one order therefore
+queue on the order row, and two writers on overlapping stock take the rows in
+the same order, so they wait for each other instead of deadlocking.
+"""
+
+from __future__ import annotations
+
+from core.actors import Actor
+from core.errors import DomainError
+from core.fsm import run_transition
+from orders.events import record_event
+from orders.locks import lock_order
+from orders.models import Order, OrderEvent
+from shipments.models import Shipment
+
+SHIPMENT = OrderEvent.Subject.SHIPMENT
+
+
+def lock_shipment(shipment_id: int) -> tuple[Order, Shipment]:
+    """Lock the shipment's order, then the shipment; a clear error if it is gone."""
+    gone = DomainError(f"Shipment #{shipment_id} does not exist (it may have been deleted).")
+    try:
+        order_id = Shipment.objects.values_list("order_id", flat=True).get(pk=shipment_id)
+    except (Shipment.DoesNotExist, ValueError, TypeError):
+        raise gone from None
+    order = lock_order(order_id)
+    shipment = Shipment.objects.select_for_update().filter(pk=shipment_id, order=order).first()
+    if shipment is None:
+        raise gone
+    shipment.order = order
+    return order, shipment
+
+
+def record_shipment_event(
+    shipment: Shipment,
+    *,
+    by: Actor,
+    transition: str,
+    from_state,
+    message: str,
+    to_state=None,
+    **data,
+) -> None:
+    record_event(
+        order=shipment.order,
+        by=by,
+        subject=SHIPMENT,
+        subject_ref=shipment.ref,
+        transition=transition,
+        from_state=from_state,
+        to_state=shipment.status if to_state is None else to_state,
+        message=message,
+        data={"shipment_id": shipment.pk, **data},
+    )
+
+
+def move_order(order: Order, method, *, by: Actor, message: str, data: dict) -> None:
+    """Run an order transition the shipments drive, save it, and record it."""
+    from_status, to_status = run_transition(method, by=by)
+    order.save()
+    record_event(
+        order=order,
+        by=by,
+        transition=method.__name__,
+        from_state=from_status,
+        to_state=to_status,
+        message=message,
+        data=data,
+    )

@@ -1,0 +1,354 @@
+"""Shipment lifecycle: create (expedite, split), good-to-go, complete, delete.
+
+Every service takes the locks in the order `shipments.services.common` sets out,
+runs the model's transition (state, conditions, permission), saves, and writes
+one `OrderEvent` (subject "shipment", ref "1042-1") in the same transaction;
+when the step moves the order too, the order's transition writes its own event.
+Under the order lock the quantities already in shipments cannot change, which is
+what keeps a line from being shipped twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from core.actors import Actor, process
+from core.errors import DomainError
+from core.fsm import ensure_allowed, permission_refusal, run_transition
+from orders.events import record_event
+from orders.locks import lock_order
+from orders.models import Order, OrderEvent, OrderLine
+from payments.errors import unless_declined
+from shipments.models import Shipment, ShipmentLine, ShipmentStatus, Stock, Warehouse
+from shipments.selectors import propose_split
+from shipments.services.common import (
+    SHIPMENT,
+    lock_shipment,
+    move_order,
+    record_shipment_event,
+)
+from shipments.services.paying import pay_shipment
+from shipments.services.stock import (
+    active_warehouse,
+    allocate,
+    lock_stock,
+    release_stock,
+    units_by_sku,
+)
+
+# Deleting the shipments of an order being cancelled is part of the cancel,
+# under the cancel's permission.
+FOR_CANCEL = process("system", "cancel_order")
+
+
+def create_shipment(
+    *, order_id: int, warehouse_id: int, quantities: Mapping[int, int], by: Actor
+) -> Shipment:
+    """A shipment of `quantities` (order line id → units) from a warehouse; allocates stock.
+
+    The order's first shipment moves it from Confirmed to Processing.
+    """
+    with transaction.atomic():
+        order = lock_order(order_id)
+        return create_shipment_under_lock(
+            order=order, warehouse=active_warehouse(warehouse_id), quantities=quantities, by=by
+        )
+
+
+def expedite_order(*, order_id: int, by: Actor) -> Shipment:
+    """One shipment of everything available now, from the warehouse that can ship
+    the most of it (the first by priority on a tie).
+
+    The order is locked before anything is read, so its unshipped quantities
+    cannot change; the chosen warehouse's stock rows are locked before its
+    proposal is taken again, so the shipment holds what was proposed.
+    """
+    with transaction.atomic():
+        order = lock_order(order_id)
+        ensure_allowed(order.start_processing, by=by)
+        warehouse = _warehouse_shipping_most(order)
+        quantities = _proposal_under_lock(order, warehouse) if warehouse else {}
+        if not quantities:
+            raise DomainError(f"{order} has nothing available to ship in any warehouse.")
+        return create_shipment_under_lock(
+            order=order, warehouse=warehouse, quantities=quantities, by=by
+        )
+
+
+def _warehouse_shipping_most(order: Order) -> Warehouse | None:
+    """The active warehouse that can ship the most units of the order now, if any can."""
+    best, best_units = None, 0
+    for warehouse in Warehouse.objects.filter(is_active=True):
+        units = sum(propose_split(order=order, warehouse=warehouse).quantities.values())
+        if units > best_units:
+            best, best_units = warehouse, units
+    return best
+
+
+def _proposal_under_lock(order: Order, warehouse: Warehouse) -> dict[int, int]:
+    """The warehouse's proposal taken again with its stock rows locked (line id → units)."""
+    lock_stock(warehouse.pk, order.lines.values_list("sku", flat=True))
+    return propose_split(order=order, warehouse=warehouse).quantities
+
+
+def create_shipment_under_lock(
+    *, order: Order, warehouse: Warehouse, quantities: Mapping[int, int], by: Actor
+) -> Shipment:
+    """Create it under the order lock the caller holds."""
+    from_status = order.status
+    run_transition(order.start_processing, by=by)
+    wanted = _checked_quantities(order, quantities)
+    allocate(warehouse, wanted)
+
+    shipment = Shipment.objects.create(
+        order=order, sequence=_next_sequence(order), warehouse=warehouse
+    )
+    ShipmentLine.objects.bulk_create(
+        ShipmentLine(shipment=shipment, order_line=line, quantity=quantity)
+        for line, quantity in wanted.items()
+    )
+    units = ", ".join(f"{quantity} × {line.sku}" for line, quantity in wanted.items())
+    record_shipment_event(
+        shipment,
+        by=by,
+        transition="create",
+        from_state="",
+        message=f"Shipment {shipment.ref} created from {warehouse}: {units}.",
+        warehouse=warehouse.name,
+        lines={str(line.pk): quantity for line, quantity in wanted.items()},
+    )
+    if order.status != from_status:
+        order.save()
+        record_event(
+            order=order,
+            by=by,
+            transition="start_processing",
+            from_state=from_status,
+            to_state=order.status,
+            message=f"Processing: shipment {shipment.ref} created.",
+            data={"shipment": shipment.ref},
+        )
+    return shipment
+
+
+def _checked_quantities(order: Order, quantities: Mapping[int, int]) -> dict[OrderLine, int]:
+    """The positive quantities asked for, each within what its line has left to ship.
+
+    Runs under the order lock: no other shipment of this order can appear
+    between this check and the insert.
+    """
+    if not isinstance(quantities, Mapping):
+        raise DomainError("Give the quantity to ship for each line.")
+    lines = {line.pk: line for line in order.lines_with_shipped()}
+    wanted: dict[OrderLine, int] = {}
+    for line_id, quantity in quantities.items():
+        line = lines.get(line_id) if isinstance(line_id, int) else None
+        if line is None:
+            raise DomainError(f"Line #{line_id} is not a line of {order}.")
+        if isinstance(quantity, bool) or not isinstance(quantity, int):
+            raise DomainError(f"The quantity for {line.sku} must be a whole number.")
+        if quantity < 0:
+            raise DomainError(f"The quantity for {line.sku} cannot be negative.")
+        if quantity > line.quantity_unshipped:
+            raise DomainError(
+                f"Only {line.quantity_unshipped} of {line.sku} are left to ship in {order}, "
+                f"not {quantity}."
+            )
+        if quantity:
+            wanted[line] = quantity
+    if not wanted:
+        raise DomainError("Choose at least one unit to ship.")
+    return wanted
+
+
+def _next_sequence(order: Order) -> int:
+    # Numbers are never reused, even after a deletion, so "1042-2" in the event
+    # log, the payment ledger or an email always means one shipment. Each
+    # creation writes exactly one "create" event, under the order lock.
+    created = OrderEvent.objects.filter(order=order, subject=SHIPMENT, transition="create")
+    return created.count() + 1
+
+
+def _step(*, shipment_id: int, by: Actor, action: str, message: str) -> Shipment:
+    """Lock, transition, save, record: the body of every simple shipment step."""
+    _, shipment = lock_shipment(shipment_id)
+    from_state, _ = run_transition(getattr(shipment, action), by=by)
+    shipment.save()
+    record_shipment_event(
+        shipment,
+        by=by,
+        transition=action,
+        from_state=from_state,
+        message=message.format(ref=shipment.ref),
+    )
+    return shipment
+
+
+def mark_good_to_go(*, shipment_id: int, by: Actor) -> Shipment:
+    """Packed and ready to go."""
+    with transaction.atomic():
+        shipment = _step(
+            shipment_id=shipment_id,
+            by=by,
+            action="good_to_go",
+            message="Shipment {ref} is good-to-go.",
+        )
+    return shipment
+
+
+def mark_not_good_to_go(*, shipment_id: int, by: Actor) -> Shipment:
+    with transaction.atomic():
+        shipment = _step(
+            shipment_id=shipment_id,
+            by=by,
+            action="not_good_to_go",
+            message="Shipment {ref} is no longer good-to-go.",
+        )
+    return shipment
+
+
+def complete_shipment(
+    *,
+    shipment_id: int,
+    tracking_number: str,
+    carrier: str,
+    shipped_date: date | None = None,
+    by: Actor,
+) -> Shipment:
+    """Ship it: record tracking, consume its stock; capture first if it is not paid yet.
+
+    Completing the order's last open shipment completes the order when every
+    line is shipped or cancelled. A declined capture leaves it Good-to-go.
+    """
+    tracking_number, carrier = tracking_number.strip(), carrier.strip()
+    shipped_date = shipped_date or timezone.localdate()
+    if not tracking_number:
+        raise DomainError("Give the tracking number.")
+    if not carrier:
+        raise DomainError("Give the carrier.")
+    if shipped_date > timezone.localdate():
+        raise DomainError("The shipped date cannot be in the future.")
+    with transaction.atomic():
+        order, shipment = lock_shipment(shipment_id)
+        declined = None
+        if shipment.status == ShipmentStatus.GOOD_TO_GO:
+            # Know before the money moves that the completion is theirs to do.
+            sentence = permission_refusal(shipment.complete, by=by)
+            if sentence:
+                raise DomainError(sentence)
+            declined = unless_declined(lambda: pay_shipment(order, shipment, by=by, manually=False))
+        if not declined:
+            _complete(order, shipment, by=by, tracking=(tracking_number, carrier, shipped_date))
+    if declined:
+        raise declined
+    return shipment
+
+
+def _complete(order: Order, shipment: Shipment, *, by: Actor, tracking) -> None:
+    tracking_number, carrier, shipped_date = tracking
+    from_state, _ = run_transition(
+        shipment.complete,
+        by=by,
+        tracking_number=tracking_number,
+        carrier=carrier,
+        shipped_date=shipped_date,
+    )
+    release_stock(shipment, consume=True)
+    shipment.save()
+    record_shipment_event(
+        shipment,
+        by=by,
+        transition="complete",
+        from_state=from_state,
+        message=(
+            f"Shipment {shipment.ref} completed: shipped {shipped_date:%Y-%m-%d} "
+            f"with {carrier}, tracking {tracking_number}."
+        ),
+        tracking_number=tracking_number,
+        carrier=carrier,
+        shipped_date=shipped_date.isoformat(),
+    )
+    if order.is_fully_shipped():
+        move_order(
+            order,
+            order.complete,
+            by=by,
+            message=f"Completed: every line is shipped or cancelled ({shipment.ref} was last).",
+            data={"shipment": shipment.ref},
+        )
+
+
+def delete_shipment(*, shipment_id: int, by: Actor) -> Order:
+    """Remove an unpaid shipment and release its stock; its lines can be shipped again.
+
+    Deleting the order's last shipment moves it back to Confirmed. Allowed on a
+    held order: it undoes work rather than letting the order proceed.
+    """
+    with transaction.atomic():
+        order, shipment = lock_shipment(shipment_id)
+        from_state, _ = run_transition(shipment.delete_shipment, by=by)
+        ref = shipment.ref
+        release_stock(shipment)
+        record_shipment_event(
+            shipment,
+            by=by,
+            transition="delete",
+            from_state=from_state,
+            to_state="deleted",
+            message=f"Shipment {ref} deleted; its stock is released.",
+        )
+        shipment.delete()
+        if not order.shipments.exists():
+            move_order(
+                order,
+                order.return_to_confirmed,
+                by=by,
+                message=f"Back to Confirmed: its last shipment, {ref}, was deleted.",
+                data={"shipment": ref},
+            )
+    return order
+
+
+def delete_open_shipments(*, order: Order, by: Actor) -> list[str]:
+    """Delete the order's unpaid shipments and release their stock, for its cancellation.
+
+    The caller holds the order lock and has run the order's cancel transition,
+    whose permission covers this; each deleted shipment gets its own event.
+    """
+    shipments = list(order.shipments.open().select_for_update().order_by("pk"))
+    units = {shipment.pk: units_by_sku(shipment) for shipment in shipments}
+    # All the stock rows, of every warehouse, locked in one statement in primary-key
+    # order: locking them shipment by shipment would take them out of that order
+    # and deadlock against a shipment being created for the same SKUs.
+    held = Q(pk__in=[])
+    for shipment in shipments:
+        held |= Q(warehouse_id=shipment.warehouse_id, sku__in=list(units[shipment.pk]))
+    stock = {
+        (row.warehouse_id, row.sku): row
+        for row in Stock.objects.select_for_update().filter(held).order_by("pk")
+    }
+    refs = []
+    for shipment in shipments:
+        shipment.order = order
+        from_state, _ = run_transition(shipment.delete_shipment, by=FOR_CANCEL)
+        for sku, quantity in units[shipment.pk].items():
+            stock[shipment.warehouse_id, sku].allocated -= quantity
+        record_shipment_event(
+            shipment,
+            by=by,
+            transition="delete",
+            from_state=from_state,
+            to_state="deleted",
+            message=f"Shipment {shipment.ref} deleted with the order's cancellation; "
+            "its stock is released.",
+        )
+        refs.append(shipment.ref)
+        shipment.delete()
+    for row in stock.values():
+        row.save(update_fields=["allocated"])
+    return refs

@@ -1,0 +1,120 @@
+"""Stock services: allocating, releasing and counting units per warehouse and SKU.
+
+Stock rows are always locked in primary-key order (`lock_stock`), after the
+order and the shipment (see `shipments.services.common`), so `available` cannot
+change between a check and the allocation, and two shipments over the same SKUs
+wait for each other instead of deadlocking.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping
+
+from django.db import transaction
+
+from core.actors import Actor
+from core.errors import DomainError
+from orders.models import OrderLine
+from shipments.models import Shipment, Stock, Warehouse
+
+
+def lock_stock(warehouse_id: int, skus: Iterable[str]) -> dict[str, Stock]:
+    """The warehouse's stock rows for these SKUs, locked in primary-key order."""
+    rows = Stock.objects.select_for_update().filter(warehouse_id=warehouse_id, sku__in=list(skus))
+    return {row.sku: row for row in rows.order_by("pk")}
+
+
+def units_by_sku(shipment: Shipment) -> Counter[str]:
+    units: Counter[str] = Counter()
+    for sku, quantity in shipment.lines.values_list("order_line__sku", "quantity"):
+        units[sku] += quantity
+    return units
+
+
+def release_stock(shipment: Shipment, *, consume: bool = False) -> None:
+    """Give back (or, on completion, consume) what the shipment allocated."""
+    units = units_by_sku(shipment)
+    stock = lock_stock(shipment.warehouse_id, units)
+    for sku, quantity in units.items():
+        row = stock[sku]
+        row.allocated -= quantity
+        if consume:
+            row.on_hand -= quantity
+        row.save(update_fields=["allocated", "on_hand"])
+
+
+def allocate(warehouse: Warehouse, wanted: Mapping[OrderLine, int]) -> None:
+    units: Counter[str] = Counter()
+    for line, quantity in wanted.items():
+        units[line.sku] += quantity
+    stock = lock_stock(warehouse.pk, units)
+    for sku, quantity in units.items():
+        available = stock[sku].available if sku in stock else 0
+        if quantity > available:
+            raise DomainError(
+                f"{warehouse} has {available} of {sku} available, not the {quantity} asked for."
+            )
+    for sku, quantity in units.items():
+        row = stock[sku]
+        row.allocated += quantity
+        row.save(update_fields=["allocated"])
+
+
+def active_warehouse(warehouse_id: int) -> Warehouse:
+    try:
+        warehouse = Warehouse.objects.get(pk=warehouse_id)
+    except (Warehouse.DoesNotExist, ValueError, TypeError):
+        raise DomainError(f"Warehouse #{warehouse_id} does not exist.") from None
+    if not warehouse.is_active:
+        raise DomainError(f"Warehouse {warehouse} is not active.")
+    return warehouse
+
+
+def _lock_stock_row(stock_id: int) -> Stock:
+    try:
+        return Stock.objects.select_for_update().select_related("warehouse").get(pk=stock_id)
+    except (Stock.DoesNotExist, ValueError, TypeError):
+        raise DomainError("That stock row does not exist (it may have been deleted).") from None
+
+
+def _refuse_below_allocated(stock: Stock, on_hand: int) -> None:
+    if on_hand < stock.allocated:
+        raise DomainError(
+            f"{stock.sku} in {stock.warehouse} has {stock.allocated} units allocated to "
+            f"shipments: on hand cannot go below that."
+        )
+
+
+def set_stock_on_hand(*, stock_id: int, on_hand: int, by: Actor) -> Stock:
+    """A stock count: set what is on the shelf, never below what shipments hold."""
+    if isinstance(on_hand, bool) or not isinstance(on_hand, int) or on_hand < 0:
+        raise DomainError("On hand must be a whole number, zero or more.")
+    with transaction.atomic():
+        stock = _lock_stock_row(stock_id)
+        _refuse_below_allocated(stock, on_hand)
+        stock.on_hand = on_hand
+        # Only this column: `allocated` belongs to the shipment services.
+        stock.save(update_fields=["on_hand"])
+    return stock
+
+
+def remove_stock(*, stock_id: int, by: Actor) -> None:
+    """Forget a SKU in a warehouse; refused while shipments hold any of it."""
+    with transaction.atomic():
+        stock = _lock_stock_row(stock_id)
+        _refuse_below_allocated(stock, 0)
+        stock.delete()
+
+
+def receive_stock(*, warehouse_id: int, sku: str, quantity: int) -> Stock:
+    """Add `quantity` units of `sku` to a warehouse's stock (a delivery)."""
+    if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity <= 0:
+        raise DomainError("The quantity received must be a whole number above zero.")
+    warehouse = active_warehouse(warehouse_id)
+    with transaction.atomic():
+        Stock.objects.get_or_create(warehouse=warehouse, sku=sku)
+        row = lock_stock(warehouse.pk, [sku])[sku]
+        row.on_hand += quantity
+        row.save(update_fields=["on_hand"])
+    return row
