@@ -1,4 +1,14 @@
-"""Row locks shared by the services of every app (payments and shipments lock the order first)."""
+"""The order lock, where every service that changes an order's world begins.
+
+The one lock order, for every service of every app:
+
+    order → shipment → return → stock rows (by primary key) → payment
+
+Two writers on one order therefore queue on the order row before they touch
+anything under it, and two writers on overlapping stock take the rows in the
+same order, so they wait for each other instead of deadlocking. A service that
+locks out of this order is a bug, however rare the race that shows it.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Payment and its ledger (DESIGN.md §3).
+"""Payment and its ledger (docs/architecture.md, "Money").
 
 The payment's amounts move only through its transitions, and every provider
 call is a `PaymentTransaction` row, so the successful rows of the ledger always

@@ -1,7 +1,7 @@
 """Payment services: the only way a payment's state and amounts change.
 
-Each service locks the order row and then the payment row (always in that
-order, as the order services do, so they never deadlock each other), checks
+Each service locks the order row and then the payment row (`orders.locks`
+sets the order of locks for everyone), checks
 the transition (state, conditions, the actor's permission) and the amount,
 calls the provider, records the call as a `PaymentTransaction`, runs the
 transition, saves and writes an `OrderEvent` — in one transaction.
@@ -36,11 +36,17 @@ from core.actors import Actor, actor_name, actor_user
 from core.errors import DomainError
 from core.fsm import ensure_allowed, run_transition
 from core.money import quantize
-from orders.events import record_event
-from orders.locks import lock_order
-from orders.models import Order, OrderEvent
-from payments.errors import PaymentDeclined
+from orders.models import Order
 from payments.gateways import GatewayResult, gateway_for
+from payments.ledger import (
+    decline_error,
+    lock_payment,
+    parse_amount,
+    record_call,
+    record_payment_event,
+    show_amount,
+    transition_payment,
+)
 from payments.models import Payment, PaymentTransaction
 
 Kind = PaymentTransaction.Kind
@@ -60,127 +66,6 @@ def capture_for_shipment(*, order_id: int, shipment_ref: str) -> PaymentTransact
     """The capture (by provider or by hand) that paid a shipment, if it is paid."""
     return PaymentTransaction.objects.filter(payment__order_id=order_id).live_capture_of(
         shipment_ref
-    )
-
-
-# Helpers
-
-
-def _lock_payment(order_id: int) -> Payment:
-    """Lock the order, then its payment (the order services' lock order)."""
-    order = lock_order(order_id)
-    try:
-        payment = Payment.objects.select_for_update().get(order=order)
-    except Payment.DoesNotExist:
-        raise DomainError(f"{order} has no payment.") from None
-    payment.order = order
-    return payment
-
-
-def _money(amount: Decimal, payment: Payment, *, verb: str) -> Decimal:
-    try:
-        amount = quantize(Decimal(amount), payment.currency)
-    except (ArithmeticError, TypeError, ValueError):
-        raise DomainError(f"“{amount}” is not an amount of money.") from None
-    if amount <= 0:
-        raise DomainError(f"Give an amount above zero to {verb}.")
-    return amount
-
-
-def _show(amount: Decimal, currency: str) -> str:
-    return f"{amount} {currency}"
-
-
-def _record_call(
-    payment: Payment,
-    *,
-    kind: str,
-    amount: Decimal,
-    result: GatewayResult,
-    by: Actor,
-    shipment_ref: str = "",
-    reference: str = "",
-    manual: bool = False,
-) -> PaymentTransaction:
-    return PaymentTransaction.objects.create(
-        payment=payment,
-        kind=kind,
-        amount=amount,
-        outcome=Outcome.SUCCESS if result.approved else Outcome.FAILED,
-        manual=manual,
-        provider_reference=result.reference,
-        message=result.message[:500],
-        raw_response=result.raw,
-        shipment_ref=shipment_ref,
-        reference=reference,
-        user=actor_user(by),
-        actor=actor_name(by),
-    )
-
-
-def _declined(payment: Payment, *, operation: str, amount: Decimal, result: GatewayResult):
-    reason = result.message.strip().rstrip(".") or "no reason given"
-    return PaymentDeclined(
-        f"The payment provider declined to {operation} {_show(amount, payment.currency)} "
-        f"for {payment.order}: {reason}.",
-        operation=operation,
-        amount=amount,
-        provider_message=result.message,
-    )
-
-
-def _transition_payment(
-    payment: Payment,
-    method,
-    *,
-    by: Actor,
-    row: PaymentTransaction,
-    message: str,
-    **kwargs,
-) -> OrderEvent:
-    """Run the transition, save the payment and write its event."""
-    from_status, to_status = run_transition(method, by=by, **kwargs)
-    payment.save()
-    return _record_payment_event(
-        payment,
-        by=by,
-        row=row,
-        transition=f"payment_{method.__name__}",
-        from_status=from_status,
-        to_status=to_status,
-        message=message,
-    )
-
-
-def _record_payment_event(
-    payment: Payment,
-    *,
-    by: Actor,
-    row: PaymentTransaction,
-    transition: str,
-    from_status: str,
-    to_status: str,
-    message: str,
-) -> OrderEvent:
-    return record_event(
-        order=payment.order,
-        by=by,
-        transition=transition,
-        from_state=from_status,
-        to_state=to_status,
-        subject=OrderEvent.Subject.PAYMENT,
-        subject_ref=row.shipment_ref,
-        message=message,
-        data={
-            "transaction": row.pk,
-            "kind": row.kind,
-            "amount": str(row.amount),
-            "currency": payment.currency,
-            "shipment": row.shipment_ref,
-            "authorized": str(payment.authorized_amount),
-            "captured": str(payment.captured_amount),
-            "refunded": str(payment.refunded_amount),
-        },
     )
 
 
@@ -219,19 +104,19 @@ def authorize_payment(*, order: Order, by: Actor) -> Payment:
             payment.authorize, by=by, amount=amount, approved=result.approved
         )
         payment.save()
-        row = _record_call(payment, kind=Kind.AUTHORIZE, amount=amount, result=result, by=by)
+        row = record_call(payment, kind=Kind.AUTHORIZE, amount=amount, result=result, by=by)
         what = "Authorized" if result.approved else "Authorization declined for"
-        _record_payment_event(
+        record_payment_event(
             payment,
             by=by,
             row=row,
             transition="payment_authorize",
             from_status=from_status,
             to_status=to_status,
-            message=f"{what} {_show(amount, payment.currency)} ({payment.method}).",
+            message=f"{what} {show_amount(amount, payment.currency)} ({payment.method}).",
         )
     if not result.approved:
-        raise _declined(payment, operation="authorize", amount=amount, result=result)
+        raise decline_error(payment, operation="authorize", amount=amount, result=result)
     return payment
 
 
@@ -245,24 +130,24 @@ def _capture(
     manual: bool,
 ) -> PaymentTransaction:
     with transaction.atomic():
-        payment = _lock_payment(order_id)
+        payment = lock_payment(order_id)
         already = payment.transactions.live_capture_of(shipment_ref)
         if already:
             return already
         method = payment.record_manual if manual else payment.capture
         ensure_allowed(method, by=by)
-        amount = _money(amount, payment, verb="capture")
+        amount = parse_amount(amount, payment, verb="capture")
         if amount > payment.open_amount:
             raise DomainError(
-                f"{payment.order} has {_show(payment.open_amount, payment.currency)} "
-                f"authorized and not captured, less than {_show(amount, payment.currency)}."
+                f"{payment.order} has {show_amount(payment.open_amount, payment.currency)} "
+                f"authorized and not captured, less than {show_amount(amount, payment.currency)}."
             )
 
         if manual:
             result = GatewayResult(True, reference, "Payment recorded by hand.")
         else:
             result = gateway_for(payment.method).capture(payment, amount)
-        row = _record_call(
+        row = record_call(
             payment,
             kind=Kind.CAPTURE,
             amount=amount,
@@ -275,16 +160,16 @@ def _capture(
         if result.approved:
             shipment = f" for shipment {shipment_ref}" if shipment_ref else ""
             verb = "Marked as paid" if manual else "Captured"
-            _transition_payment(
+            transition_payment(
                 payment,
                 method,
                 by=by,
                 row=row,
-                message=f"{verb}: {_show(amount, payment.currency)}{shipment}.",
+                message=f"{verb}: {show_amount(amount, payment.currency)}{shipment}.",
                 amount=amount,
             )
     if not result.approved:
-        raise _declined(payment, operation="capture", amount=amount, result=result)
+        raise decline_error(payment, operation="capture", amount=amount, result=result)
     return row
 
 
@@ -340,7 +225,7 @@ def reverse_manual_payment(*, order_id: int, shipment_ref: str, by: Actor) -> Pa
     instead) and once the payment has refunds.
     """
     with transaction.atomic():
-        payment = _lock_payment(order_id)
+        payment = lock_payment(order_id)
         paid = payment.transactions.live_capture_of(shipment_ref)
         if paid is None:
             raise DomainError(f"Shipment {shipment_ref or '(none)'} has no payment to mark unpaid.")
@@ -364,12 +249,12 @@ def reverse_manual_payment(*, order_id: int, shipment_ref: str, by: Actor) -> Pa
             user=actor_user(by),
             actor=actor_name(by),
         )
-        _transition_payment(
+        transition_payment(
             payment,
             payment.reverse_manual,
             by=by,
             row=row,
-            message=f"Marked as unpaid: {_show(paid.amount, payment.currency)} "
+            message=f"Marked as unpaid: {show_amount(paid.amount, payment.currency)} "
             f"for shipment {shipment_ref}.",
             amount=paid.amount,
         )
@@ -386,29 +271,29 @@ def refund_payment(*, order_id: int, amount: Decimal, reason: str, by: Actor) ->
     if not reason:
         raise DomainError("Give a reason for the refund.")
     with transaction.atomic():
-        payment = _lock_payment(order_id)
+        payment = lock_payment(order_id)
         ensure_allowed(payment.refund, by=by)
-        amount = _money(amount, payment, verb="refund")
+        amount = parse_amount(amount, payment, verb="refund")
         if amount > payment.refundable_amount:
             raise DomainError(
-                f"{payment.order} has {_show(payment.refundable_amount, payment.currency)} "
-                f"captured and not refunded, less than {_show(amount, payment.currency)}."
+                f"{payment.order} has {show_amount(payment.refundable_amount, payment.currency)} "
+                f"captured and not refunded, less than {show_amount(amount, payment.currency)}."
             )
         result = gateway_for(payment.method).refund(payment, amount)
-        row = _record_call(
+        row = record_call(
             payment, kind=Kind.REFUND, amount=amount, result=result, by=by, reference=reason
         )
         if result.approved:
-            _transition_payment(
+            transition_payment(
                 payment,
                 payment.refund,
                 by=by,
                 row=row,
-                message=f"Refunded {_show(amount, payment.currency)}: {reason}",
+                message=f"Refunded {show_amount(amount, payment.currency)}: {reason}",
                 amount=amount,
             )
     if not result.approved:
-        raise _declined(payment, operation="refund", amount=amount, result=result)
+        raise decline_error(payment, operation="refund", amount=amount, result=result)
     return row
 
 
@@ -419,19 +304,19 @@ def void_payment(*, order_id: int, by: Actor) -> PaymentTransaction:
     `PaymentDeclined` after its own block (see the module docstring).
     """
     with transaction.atomic():
-        payment = _lock_payment(order_id)
+        payment = lock_payment(order_id)
         ensure_allowed(payment.void, by=by)
         amount = payment.open_amount
         result = gateway_for(payment.method).void(payment, amount)
-        row = _record_call(payment, kind=Kind.VOID, amount=amount, result=result, by=by)
+        row = record_call(payment, kind=Kind.VOID, amount=amount, result=result, by=by)
         if result.approved:
-            _transition_payment(
+            transition_payment(
                 payment,
                 payment.void,
                 by=by,
                 row=row,
-                message=f"Authorization of {_show(amount, payment.currency)} voided.",
+                message=f"Authorization of {show_amount(amount, payment.currency)} voided.",
             )
     if not result.approved:
-        raise _declined(payment, operation="void", amount=amount, result=result)
+        raise decline_error(payment, operation="void", amount=amount, result=result)
     return row

@@ -3,7 +3,7 @@
 One module per reason to change: `lifecycle` (create, good-to-go, complete,
 delete), `paying` (what a shipment charges, captured or recorded by hand),
 `stock` (allocation and counts), `store_options` (Direct to Shipment at
-checkout); `common` holds the lock order they all follow. Callers import from
+checkout); `common` holds the shipment lock and event they all use. Callers import from
 here.
 """
 

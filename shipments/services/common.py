@@ -1,10 +1,6 @@
 """What every shipment service shares: the lock on a shipment and the event it writes.
 
-The lock order, for every service that touches shipments: the order row FIRST,
-then the shipment, then the stock rows in primary-key order (`stock.lock_stock`),
-then the payment (`payments.services`). Two writers on one order therefore
-queue on the order row, and two writers on overlapping stock take the rows in
-the same order, so they wait for each other instead of deadlocking.
+Locks follow the one lock order written down in `orders.locks`.
 """
 
 from __future__ import annotations

@@ -1,9 +1,8 @@
 """Stock services: allocating, releasing and counting units per warehouse and SKU.
 
-Stock rows are always locked in primary-key order (`lock_stock`), after the
-order and the shipment (see `shipments.services.common`), so `available` cannot
-change between a check and the allocation, and two shipments over the same SKUs
-wait for each other instead of deadlocking.
+Stock rows are always locked in primary-key order (`lock_stock`), in the one
+lock order of `orders.locks`, so `available` cannot change between a check and
+the allocation.
 """
 
 from __future__ import annotations

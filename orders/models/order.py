@@ -1,10 +1,10 @@
+"""The order, its statuses and hold kinds, and the conditions of its transitions."""
+
 from __future__ import annotations
 
-from decimal import Decimal
+from typing import TYPE_CHECKING
 
-from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist
-from django.core.validators import MinValueValidator
 from django.db import connection, models
 from django.db.models import Q, Sum
 from django.db.models.functions import Coalesce
@@ -13,6 +13,9 @@ from django_fsm import RETURN_VALUE, FSMIntegerField, FSMModelMixin, transition
 
 from core.fsm import order_not_on_hold, refuses_with
 from core.money import MONEY_FIELD, Totals, compute_totals
+
+if TYPE_CHECKING:
+    from orders.models.line import OrderLine
 
 
 class OrderStatus(models.IntegerChoices):
@@ -386,136 +389,3 @@ class Order(FSMModelMixin, models.Model):
     )
     def discard(self) -> None:
         """Only the check: an abandoned selection goes; the service removes the row."""
-
-
-class OrderLine(models.Model):
-    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
-    sku = models.CharField("SKU", max_length=64, db_index=True)
-    product_name = models.CharField(max_length=200)
-    variant = models.CharField("variant / size", max_length=100, blank=True)
-    quantity = models.PositiveIntegerField(validators=[MinValueValidator(1)])
-    unit_price = models.DecimalField("unit price incl. tax", **MONEY_FIELD)
-    tax_percent = models.DecimalField(max_digits=5, decimal_places=2, default=Decimal("25.00"))
-    discount = models.DecimalField(
-        **MONEY_FIELD, help_text="Discount on the whole line, tax included."
-    )
-    quantity_cancelled = models.PositiveIntegerField(default=0)
-
-    class Meta:
-        ordering = ["id"]
-        constraints = [
-            models.CheckConstraint(condition=Q(quantity__gte=1), name="line_quantity_positive"),
-            models.CheckConstraint(
-                condition=Q(quantity_cancelled__lte=models.F("quantity")),
-                name="line_cancelled_within_quantity",
-            ),
-            models.CheckConstraint(condition=Q(unit_price__gte=0), name="line_price_not_negative"),
-            models.CheckConstraint(condition=Q(discount__gte=0), name="line_discount_not_negative"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.quantity} × {self.sku} {self.product_name}"
-
-    @property
-    def quantity_active(self) -> int:
-        return self.quantity - self.quantity_cancelled
-
-    @property
-    def quantity_unshipped(self) -> int:
-        """Active units in no shipment yet; needs `Order.lines_with_shipped()`'s annotation."""
-        return self.quantity_active - self.quantity_in_shipments
-
-
-class OrderEvent(models.Model):
-    """One transition of an order, a shipment or a payment, written in its transaction."""
-
-    class Subject(models.TextChoices):
-        ORDER = "order", "Order"
-        SHIPMENT = "shipment", "Shipment"
-        PAYMENT = "payment", "Payment"
-
-    # No index of its own: event_order_time_idx leads with the order, so it serves
-    # every lookup by order (the order page, cascading deletes); a second index
-    # would only slow the bulk paths' event inserts.
-    order = models.ForeignKey(
-        Order, on_delete=models.CASCADE, related_name="events", db_index=False
-    )
-    created_at = models.DateTimeField(default=timezone.now, db_index=True)
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
-    )
-    actor = models.CharField(max_length=150, help_text="The user's name, or the command/system.")
-    subject = models.CharField(max_length=16, choices=Subject.choices, default=Subject.ORDER)
-    subject_ref = models.CharField(max_length=64, blank=True)
-    transition = models.CharField(max_length=64)
-    from_state = models.CharField(max_length=32, blank=True)
-    to_state = models.CharField(max_length=32, blank=True)
-    message = models.TextField(blank=True)
-    data = models.JSONField(default=dict, blank=True)
-
-    class Meta:
-        ordering = ["created_at", "id"]
-        indexes = [models.Index(fields=["order", "created_at"], name="event_order_time_idx")]
-
-    def __str__(self) -> str:
-        return f"{self.order_id}: {self.transition} {self.from_state}→{self.to_state}"
-
-
-class DeletedOrder(models.Model):
-    """Tombstone of a permanently deleted order: no personal data, only the fact."""
-
-    order_number = models.PositiveBigIntegerField(db_index=True)
-    order_id = models.BigIntegerField()
-    deleted_at = models.DateTimeField(default=timezone.now)
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
-    )
-    actor = models.CharField(max_length=150)
-    reason = models.CharField(max_length=500, blank=True)
-
-    class Meta:
-        ordering = ["-deleted_at"]
-
-    def __str__(self) -> str:
-        return f"Deleted order {self.order_number}"
-
-
-class StoreSettings(models.Model):
-    """The store's options; a single row, edited in the admin."""
-
-    autoconfirm = models.BooleanField(
-        "Autoconfirm orders", default=False, help_text="Checkout goes straight to Confirmed."
-    )
-    direct_to_shipment = models.BooleanField(
-        default=False,
-        help_text="Checkout creates one good-to-go shipment holding every line.",
-    )
-    direct_capture = models.BooleanField(
-        default=False, help_text="The payment is captured at checkout."
-    )
-    archive_after_days = models.PositiveIntegerField(
-        default=30, help_text="archive_orders archives orders completed this many days ago."
-    )
-    purge_cancelled_after_days = models.PositiveIntegerField(
-        default=90, help_text="purge_cancelled_orders deletes orders cancelled this long ago."
-    )
-    cleanup_selections_after_days = models.PositiveIntegerField(
-        default=30, help_text="cleanup_selections deletes abandoned selections this old."
-    )
-
-    class Meta:
-        verbose_name = "store settings"
-        verbose_name_plural = "store settings"
-        constraints = [models.CheckConstraint(condition=Q(pk=1), name="store_settings_singleton")]
-
-    def __str__(self) -> str:
-        return "Store settings"
-
-    def save(self, *args, **kwargs):
-        self.pk = 1
-        super().save(*args, **kwargs)
-
-    @classmethod
-    def load(cls) -> StoreSettings:
-        settings_row, _ = cls.objects.get_or_create(pk=1)
-        return settings_row

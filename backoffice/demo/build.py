@@ -1,0 +1,182 @@
+"""Building the demo: users, warehouses, a plan of stories; and resetting it."""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.db import transaction
+from django.db.models import Count
+
+from backoffice.demo.catalog import ARCHIVER, DEMO_USERS, make_selection
+from backoffice.demo.stories import STORIES, Staff, Story, make_warehouses
+from backoffice.demo.timeshift import move_into_the_past
+from core.errors import DomainError
+from orders import bulk
+from orders.models import DeletedOrder, Order, StoreSettings
+from payments.models import PaymentTransaction
+from shipments.models import Shipment, Stock, Warehouse
+
+
+@dataclass
+class Demo:
+    """What was made, for the command's report."""
+
+    statuses: Counter = field(default_factory=Counter)
+    held: int = 0
+    shipments: int = 0
+    split_orders: int = 0
+    warehouses: int = 0
+    failed_payments: int = 0
+
+
+def demo_exists() -> bool:
+    return Order.objects.exists()
+
+
+def build_demo(*, orders: int, seed: int, progress: Callable[[str], None] = lambda _: None) -> Demo:
+    rng = random.Random(seed)
+    demo = Demo()
+    store = StoreSettings.load()
+    if store.autoconfirm or store.direct_to_shipment or store.direct_capture:
+        # The stories take each step by hand (confirm, ship, capture).
+        raise DomainError(
+            "The demo needs the default store options: turn off Autoconfirm, "
+            "Direct to Shipment and Direct Capture in the store settings first."
+        )
+    staff = make_users()
+    warehouses = make_warehouses(rng)
+    plan = _plan_stories(rng, orders)
+    archive_ids: list[int] = []
+    for index, (story_name, age_days) in enumerate(plan):
+        order = make_selection(
+            rng,
+            index,
+            failing_checkout=story_name == "declined",
+            by_card=story_name in CARD_ONLY,
+            min_lines=2 if story_name == "split" else 1,
+        )
+        STORIES[story_name](order, Story(rng, staff, age_days, warehouses))
+        move_into_the_past([order.pk], days=age_days)
+        if story_name == "archived":
+            archive_ids.append(order.pk)
+        if (index + 1) % 50 == 0:
+            progress(f"{index + 1} orders made.")
+    # Old completed orders go the way they would in production: the cron command.
+    bulk.archive_orders(queryset=Order.objects.filter(pk__in=archive_ids), by=ARCHIVER)
+    demo.statuses = Counter(Order.objects.values_list("status", flat=True))
+    demo.held = Order.objects.filter(on_hold=True).count()
+    demo.shipments = Shipment.objects.count()
+    demo.split_orders = Order.objects.annotate(n=Count("shipments")).filter(n__gt=1).count()
+    demo.warehouses = Warehouse.objects.count()
+    demo.failed_payments = PaymentTransaction.objects.filter(outcome="failed").count()
+    return demo
+
+
+def make_users() -> Staff:
+    User = get_user_model()
+    made = {}
+    for username, group in DEMO_USERS.items():
+        user, created = User.objects.get_or_create(
+            username=username,
+            defaults={"email": f"{username}@example.com", "is_staff": True},
+        )
+        if created:
+            user.is_superuser = group is None
+            user.set_password(username)
+            user.save()
+        if group:
+            user.groups.add(Group.objects.get(name=group))
+        made[username] = user
+    return Staff(
+        customer_service=made["customer-service"],
+        warehouse=made["warehouse"],
+        finance=made["finance"],
+    )
+
+
+def _plan_stories(rng: random.Random, count: int) -> list[tuple[str, float]]:
+    """(story, age in days) per order, oldest first, so numbers and dates agree.
+
+    Old orders are mostly done (archived, completed, cancelled), recent ones
+    still open; every story appears at least once whatever the count.
+    """
+    ages = sorted((rng.uniform(0, 100) for _ in range(count)), reverse=True)
+    plan = [(_story_for_age(rng, age), age) for age in ages]
+    for story, (low, high) in REQUIRED_AGE.items():
+        counts = Counter(name for name, _ in plan)
+        if counts[story]:
+            continue
+        spare = [i for i, (name, age) in enumerate(plan) if low <= age < high and counts[name] > 1]
+        if spare:
+            index = rng.choice(spare)
+            plan[index] = (story, plan[index][1])
+    return plan
+
+
+def _story_for_age(rng: random.Random, age: float) -> str:
+    bands = OLD if age >= 40 else MIDDLE if age >= 10 else RECENT
+    stories, weights = zip(*bands.items(), strict=True)
+    return rng.choices(stories, weights)[0]
+
+
+# Stories by age band, with weights.
+OLD = {"archived": 60, "completed": 15, "cancelled": 15, "abandoned": 10}
+
+
+MIDDLE = {
+    "completed": 45,
+    "processing": 15,
+    "cancelled": 10,
+    "confirmed": 10,
+    "abandoned": 10,
+    "split": 10,
+    "held": 5,
+}
+
+
+RECENT = {
+    "pending": 20,
+    "confirmed": 15,
+    "held": 25,
+    "processing": 15,
+    "split": 10,
+    "failed_capture": 5,
+    "declined": 5,
+    "abandoned": 10,
+    "cancelled": 5,
+}
+
+
+# Where a missing story may be put: (min age, max age) in days.
+REQUIRED_AGE = {
+    "archived": (31, 999),
+    "completed": (0, 999),
+    "cancelled": (0, 999),
+    "abandoned": (0, 999),
+    "pending": (0, 999),
+    "confirmed": (0, 999),
+    "held": (0, 999),
+    "processing": (0, 999),
+    "split": (0, 999),
+    "failed_capture": (0, 999),
+    "declined": (0, 999),
+}
+
+
+# Stories about the provider declining: the test gateway can, invoices never do.
+CARD_ONLY = {"declined", "failed_capture"}
+
+
+def reset_demo() -> None:
+    """Delete every order (and what hangs off it), the stock, warehouses and demo users."""
+    with transaction.atomic():
+        Order.objects.all().delete()
+        DeletedOrder.objects.all().delete()
+        Stock.objects.all().delete()
+        Warehouse.objects.all().delete()
+        get_user_model().objects.filter(username__in=DEMO_USERS).delete()

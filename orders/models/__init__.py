@@ -1,0 +1,18 @@
+"""The orders app's models; import them from here."""
+
+from orders.models.history import DeletedOrder, OrderEvent
+from orders.models.line import OrderLine
+from orders.models.order import OPEN_STATUSES, HoldKind, Order, OrderStatus, next_order_number
+from orders.models.store import StoreSettings
+
+__all__ = [
+    "OPEN_STATUSES",
+    "DeletedOrder",
+    "HoldKind",
+    "Order",
+    "OrderEvent",
+    "OrderLine",
+    "OrderStatus",
+    "StoreSettings",
+    "next_order_number",
+]

@@ -1,0 +1,50 @@
+"""An order line: what was ordered, at what price, and how much of it was cancelled."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+
+from core.money import MONEY_FIELD
+from orders.models.order import Order
+
+
+class OrderLine(models.Model):
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
+    sku = models.CharField("SKU", max_length=64, db_index=True)
+    product_name = models.CharField(max_length=200)
+    variant = models.CharField("variant / size", max_length=100, blank=True)
+    quantity = models.PositiveIntegerField(validators=[MinValueValidator(1)])
+    unit_price = models.DecimalField("unit price incl. tax", **MONEY_FIELD)
+    tax_percent = models.DecimalField(max_digits=5, decimal_places=2, default=Decimal("25.00"))
+    discount = models.DecimalField(
+        **MONEY_FIELD, help_text="Discount on the whole line, tax included."
+    )
+    quantity_cancelled = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gte=1), name="line_quantity_positive"),
+            models.CheckConstraint(
+                condition=Q(quantity_cancelled__lte=models.F("quantity")),
+                name="line_cancelled_within_quantity",
+            ),
+            models.CheckConstraint(condition=Q(unit_price__gte=0), name="line_price_not_negative"),
+            models.CheckConstraint(condition=Q(discount__gte=0), name="line_discount_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} × {self.sku} {self.product_name}"
+
+    @property
+    def quantity_active(self) -> int:
+        return self.quantity - self.quantity_cancelled
+
+    @property
+    def quantity_unshipped(self) -> int:
+        """Active units in no shipment yet; needs `Order.lines_with_shipped()`'s annotation."""
+        return self.quantity_active - self.quantity_in_shipments

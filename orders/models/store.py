@@ -1,0 +1,47 @@
+"""The store's options: one row, edited in the admin."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+
+
+class StoreSettings(models.Model):
+    """The store's options; a single row, edited in the admin."""
+
+    autoconfirm = models.BooleanField(
+        "Autoconfirm orders", default=False, help_text="Checkout goes straight to Confirmed."
+    )
+    direct_to_shipment = models.BooleanField(
+        default=False,
+        help_text="Checkout creates one good-to-go shipment holding every line.",
+    )
+    direct_capture = models.BooleanField(
+        default=False, help_text="The payment is captured at checkout."
+    )
+    archive_after_days = models.PositiveIntegerField(
+        default=30, help_text="archive_orders archives orders completed this many days ago."
+    )
+    purge_cancelled_after_days = models.PositiveIntegerField(
+        default=90, help_text="purge_cancelled_orders deletes orders cancelled this long ago."
+    )
+    cleanup_selections_after_days = models.PositiveIntegerField(
+        default=30, help_text="cleanup_selections deletes abandoned selections this old."
+    )
+
+    class Meta:
+        verbose_name = "store settings"
+        verbose_name_plural = "store settings"
+        constraints = [models.CheckConstraint(condition=Q(pk=1), name="store_settings_singleton")]
+
+    def __str__(self) -> str:
+        return "Store settings"
+
+    def save(self, *args, **kwargs):
+        self.pk = 1
+        super().save(*args, **kwargs)
+
+    @classmethod
+    def load(cls) -> StoreSettings:
+        settings_row, _ = cls.objects.get_or_create(pk=1)
+        return settings_row

@@ -1,0 +1,141 @@
+"""The payment services' shared steps: the lock, the ledger row of every provider
+call, and the payment's event.
+
+Locks follow the one lock order written down in `orders.locks`: the order row
+first, the payment row last.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from core.actors import Actor, actor_name, actor_user
+from core.errors import DomainError
+from core.fsm import run_transition
+from core.money import quantize
+from orders.events import record_event
+from orders.locks import lock_order
+from orders.models import OrderEvent
+from payments.errors import PaymentDeclined
+from payments.gateways import GatewayResult
+from payments.models import Payment, PaymentTransaction
+
+Outcome = PaymentTransaction.Outcome
+
+
+def lock_payment(order_id: int) -> Payment:
+    """Lock the order, then its payment (the order services' lock order)."""
+    order = lock_order(order_id)
+    try:
+        payment = Payment.objects.select_for_update().get(order=order)
+    except Payment.DoesNotExist:
+        raise DomainError(f"{order} has no payment.") from None
+    payment.order = order
+    return payment
+
+
+def parse_amount(amount: Decimal, payment: Payment, *, verb: str) -> Decimal:
+    try:
+        amount = quantize(Decimal(amount), payment.currency)
+    except (ArithmeticError, TypeError, ValueError):
+        raise DomainError(f"“{amount}” is not an amount of money.") from None
+    if amount <= 0:
+        raise DomainError(f"Give an amount above zero to {verb}.")
+    return amount
+
+
+def show_amount(amount: Decimal, currency: str) -> str:
+    return f"{amount} {currency}"
+
+
+def record_call(
+    payment: Payment,
+    *,
+    kind: str,
+    amount: Decimal,
+    result: GatewayResult,
+    by: Actor,
+    shipment_ref: str = "",
+    reference: str = "",
+    manual: bool = False,
+) -> PaymentTransaction:
+    return PaymentTransaction.objects.create(
+        payment=payment,
+        kind=kind,
+        amount=amount,
+        outcome=Outcome.SUCCESS if result.approved else Outcome.FAILED,
+        manual=manual,
+        provider_reference=result.reference,
+        message=result.message[:500],
+        raw_response=result.raw,
+        shipment_ref=shipment_ref,
+        reference=reference,
+        user=actor_user(by),
+        actor=actor_name(by),
+    )
+
+
+def decline_error(payment: Payment, *, operation: str, amount: Decimal, result: GatewayResult):
+    reason = result.message.strip().rstrip(".") or "no reason given"
+    return PaymentDeclined(
+        f"The payment provider declined to {operation} {show_amount(amount, payment.currency)} "
+        f"for {payment.order}: {reason}.",
+        operation=operation,
+        amount=amount,
+        provider_message=result.message,
+    )
+
+
+def transition_payment(
+    payment: Payment,
+    method,
+    *,
+    by: Actor,
+    row: PaymentTransaction,
+    message: str,
+    **kwargs,
+) -> OrderEvent:
+    """Run the transition, save the payment and write its event."""
+    from_status, to_status = run_transition(method, by=by, **kwargs)
+    payment.save()
+    return record_payment_event(
+        payment,
+        by=by,
+        row=row,
+        transition=f"payment_{method.__name__}",
+        from_status=from_status,
+        to_status=to_status,
+        message=message,
+    )
+
+
+def record_payment_event(
+    payment: Payment,
+    *,
+    by: Actor,
+    row: PaymentTransaction,
+    transition: str,
+    from_status: str,
+    to_status: str,
+    message: str,
+) -> OrderEvent:
+    return record_event(
+        order=payment.order,
+        by=by,
+        transition=transition,
+        from_state=from_status,
+        to_state=to_status,
+        subject=OrderEvent.Subject.PAYMENT,
+        subject_ref=row.shipment_ref,
+        message=message,
+        data={
+            "transaction": row.pk,
+            "kind": row.kind,
+            "amount": str(row.amount),
+            "currency": payment.currency,
+            "shipment": row.shipment_ref,
+            "authorized": str(payment.authorized_amount),
+            "captured": str(payment.captured_amount),
+            "refunded": str(payment.refunded_amount),
+        },
+    )
