@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
+from core.admin.read_only import ReadOnlyAdminMixin
 from orders.models import DeletedOrder, StoreSettings
 
 
@@ -31,16 +32,7 @@ class StoreSettingsAdmin(admin.ModelAdmin):
 
 
 @admin.register(DeletedOrder)
-class DeletedOrderAdmin(admin.ModelAdmin):
+class DeletedOrderAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["order_number", "deleted_at", "actor", "reason"]
     search_fields = ["=order_number"]
     show_full_result_count = False
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

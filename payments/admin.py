@@ -17,6 +17,7 @@ from django.utils.html import format_html
 
 from core.admin.badges import state_badge
 from core.admin.pagination import EstimatedCountPaginator
+from core.admin.read_only import ReadOnlyAdminMixin
 from core.admin.step_admin import ServiceWrittenAdmin
 from core.admin.steps import Step
 from core.money import format_money
@@ -96,7 +97,7 @@ PAYMENT_STEPS = [
 ]
 
 
-class PaymentTransactionInline(admin.TabularInline):
+class PaymentTransactionInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = PaymentTransaction
     verbose_name_plural = "ledger"
     extra = 0
@@ -115,12 +116,6 @@ class PaymentTransactionInline(admin.TabularInline):
         "actor",
     ]
     readonly_fields = fields
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Payment)

@@ -13,6 +13,7 @@ from django.utils.html import format_html
 
 from core.admin.badges import state_badge
 from core.admin.pagination import EstimatedCountPaginator
+from core.admin.read_only import ReadOnlyAdminMixin
 from core.admin.step_admin import RefusalsAsMessagesMixin, ServiceWrittenAdmin
 from core.admin.steps import Step
 from core.fsm import permission_refusal, refusal
@@ -121,7 +122,7 @@ SHIPMENT_STEPS = [
 ]
 
 
-class ShipmentLineInline(admin.TabularInline):
+class ShipmentLineInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = ShipmentLine
     extra = 0
     fields = ["sku", "product", "quantity", "amount"]
@@ -138,12 +139,6 @@ class ShipmentLineInline(admin.TabularInline):
     @admin.display(description="product")
     def product(self, line: ShipmentLine):
         return f"{line.order_line.product_name} {line.order_line.variant}".strip()
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Shipment)

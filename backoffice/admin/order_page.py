@@ -10,6 +10,7 @@ from django.db.models import Prefetch, prefetch_related_objects
 from django.urls import reverse
 
 from backoffice import services as backoffice_services
+from core.admin.read_only import ReadOnlyAdminMixin
 from core.fsm import is_allowed
 from core.money import format_money, line_amount
 from orders import services
@@ -78,7 +79,7 @@ class OrderLineInline(admin.TabularInline):
         return request.user.has_perm("orders.view_order")
 
 
-class OrderEventInline(admin.TabularInline):
+class OrderEventInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = OrderEvent
     verbose_name = "event"
     verbose_name_plural = "timeline"
@@ -101,15 +102,6 @@ class OrderEventInline(admin.TabularInline):
         before = labels.get(event.from_state, event.from_state)
         after = labels.get(event.to_state, event.to_state)
         return f"{before} → {after}" if before else after
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def has_view_permission(self, request, obj=None):
         return request.user.has_perm("orders.view_order")

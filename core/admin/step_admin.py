@@ -15,6 +15,7 @@ from django.urls import path, reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 
 from core.admin import steps
+from core.admin.read_only import ReadOnlyAdminMixin
 from core.admin.steps import Outcome, Step, report, take_step
 from core.errors import DomainError
 
@@ -300,7 +301,7 @@ class StepsAdminMixin:
         )
 
 
-class ServiceWrittenAdmin(StepsAdminMixin, admin.ModelAdmin):
+class ServiceWrittenAdmin(ReadOnlyAdminMixin, StepsAdminMixin, admin.ModelAdmin):
     """The admin of rows only services write (shipments, payments).
 
     Nothing is added, edited or deleted here; the change page shows the object
@@ -308,15 +309,6 @@ class ServiceWrittenAdmin(StepsAdminMixin, admin.ModelAdmin):
     """
 
     change_form_template = "admin/centra/change_form.html"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         obj = self.get_object(request, unquote(object_id))
