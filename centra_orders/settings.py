@@ -53,6 +53,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "centra_orders.logs.RequestIdMiddleware",
+    # Before the host check and the HTTPS redirect: see centra_orders/health.py.
+    "centra_orders.health.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -85,6 +87,9 @@ DATABASES = {
     "default": dj_database_url.config(
         default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
         conn_max_age=int(os.environ.get("CONN_MAX_AGE", "0")),
+        # A kept connection the database has dropped (restart, failover) is replaced
+        # at the start of the next request instead of failing it.
+        conn_health_checks=True,
     )
 }
 
