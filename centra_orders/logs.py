@@ -104,6 +104,8 @@ def logging_config(log_format: str, level: str) -> dict:
             # Django's defaults give "django" a console handler of its own (in DEBUG) on
             # top of the root's, which printed every line twice: leave it to the root.
             "django": {"handlers": [], "level": level, "propagate": True},
+            # Configuring "django" resets its children; runserver's request lines stay.
+            "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
         },
     }
 

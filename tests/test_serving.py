@@ -334,7 +334,10 @@ def test_each_line_is_logged_once_in_development():
     # the root's, every line came out twice.
     env = {key: value for key, value in os.environ.items() if key != "LOG_FORMAT"}
     env.update(DEBUG="true", LOG_LEVEL="WARNING")
-    code = "import logging; logging.getLogger('django.request').warning('just once')"
+    code = (
+        "import logging; logging.getLogger('django.request').warning('just once'); "
+        "logging.getLogger('django.server').info('runserver request line')"
+    )
     result = subprocess.run(
         [sys.executable, "manage.py", "shell", "-c", code],
         cwd=ROOT,
@@ -345,3 +348,4 @@ def test_each_line_is_logged_once_in_development():
     )
     assert result.stderr.count("just once") == 1
     assert " WARNING django.request [-] just once" in result.stderr
+    assert result.stderr.count("runserver request line") == 1
