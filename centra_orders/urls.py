@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.urls import path
 from django.views.generic import RedirectView
 
+# GET /healthz is answered by centra_orders.health.HealthCheckMiddleware, before the
+# host check and the HTTPS redirect, so it has no URL pattern here.
 urlpatterns = [
     path("", RedirectView.as_view(url="/admin/", permanent=False)),
     path("admin/", admin.site.urls),
