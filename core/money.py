@@ -17,6 +17,8 @@ ZERO = Decimal("0")
 
 # Every money column: 12 digits before the point, cents after it.
 MONEY_FIELD = {"max_digits": 14, "decimal_places": 2, "default": Decimal("0.00")}
+# The largest amount a money column holds; a total above it could not be stored.
+MAX_AMOUNT = Decimal("999999999999.99")
 
 # ISO 4217 minor units where they are not 2.
 CURRENCY_DECIMALS = {"JPY": 0, "KRW": 0, "ISK": 0, "CLP": 0, "BHD": 3, "KWD": 3, "JOD": 3}
@@ -37,6 +39,27 @@ def currency_places(currency: str) -> int:
 def quantize(amount: Decimal, currency: str) -> Decimal:
     exponent = Decimal(1).scaleb(-currency_places(currency))
     return Decimal(amount).quantize(exponent, rounding=ROUND_HALF_UP)
+
+
+def exact_amount(value: object, currency: str) -> Decimal:
+    """`value` as an amount of `currency`, refused (never rounded) when it is not one.
+
+    Staff typing 1.005 EUR mean something no card can be charged; saying so is
+    better than moving a cent they did not ask for. Raises `ValueError` with the
+    sentence to show.
+    """
+    try:
+        amount = Decimal(str(value).strip())
+    except (ArithmeticError, ValueError):
+        raise ValueError(f"“{value}” is not an amount of money.") from None
+    if not amount.is_finite():
+        raise ValueError(f"“{value}” is not an amount of money.")
+    if abs(amount) > MAX_AMOUNT:
+        raise ValueError(f"{value} {currency} is above the largest amount, {MAX_AMOUNT:,}.")
+    if amount != quantize(amount, currency):
+        places = currency_places(currency)
+        raise ValueError(f"{value} {currency} has more than {places} decimal places.")
+    return quantize(amount, currency)
 
 
 def format_money(amount: Decimal, currency: str) -> str:
@@ -115,9 +138,12 @@ def slice_charge(
     difference so the line's total stays exact.
     """
     drift = line_amount(line, units_charged, currency) - amount_charged
-    return line_amount_between(line, units_charged, units_charged + quantity, currency) + drift
+    slice_ = line_amount_between(line, units_charged, units_charged + quantity, currency)
+    # Quantized: `amount_charged` may come from a SQL SUM, which SQLite computes
+    # in floating point (187.90000000000000).
+    return quantize(slice_ + drift, currency)
 
 
 def shipping_charge(shipping_price: Decimal, *, already_charged: Decimal, currency: str) -> Decimal:
     """The order's shipping cost still to charge: all of it on the first shipment paid."""
-    return quantize(shipping_price, currency) - already_charged
+    return quantize(quantize(shipping_price, currency) - already_charged, currency)

@@ -24,7 +24,8 @@ from orders.events import record_event
 from orders.locks import lock_order
 from orders.models import DeletedOrder, HoldKind, Order, OrderLine, OrderStatus
 
-# Lines may be added, changed or removed until the order is being shipped.
+# Lines may be added, changed or removed until the order is being shipped (and
+# while nothing is shipped or captured: `backoffice.services.line_edit_refusal`).
 LINE_EDIT_STATUSES = (OrderStatus.INCOMPLETE, OrderStatus.PENDING, OrderStatus.CONFIRMED)
 # Addresses, notes and the like stay editable, on hold or not, until the order is closed.
 DETAILS_EDIT_STATUSES = (*LINE_EDIT_STATUSES, OrderStatus.PROCESSING)
@@ -158,11 +159,6 @@ def _delete_order(*, order_id: int, by: Actor, action: str, reason: str) -> Dele
         )
         order.delete()
     return tombstone
-
-
-def lines_editable(order: Order) -> bool:
-    """Whether staff may still edit the order's lines (on hold or not)."""
-    return order.status in LINE_EDIT_STATUSES
 
 
 def details_editable(order: Order) -> bool:

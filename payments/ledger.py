@@ -12,7 +12,7 @@ from decimal import Decimal
 from core.actors import Actor, actor_name, actor_user
 from core.errors import DomainError
 from core.fsm import run_transition
-from core.money import quantize
+from core.money import exact_amount
 from orders.events import record_event
 from orders.locks import lock_order
 from orders.models import OrderEvent
@@ -36,9 +36,9 @@ def lock_payment(order_id: int) -> Payment:
 
 def parse_amount(amount: Decimal, payment: Payment, *, verb: str) -> Decimal:
     try:
-        amount = quantize(Decimal(amount), payment.currency)
-    except (ArithmeticError, TypeError, ValueError):
-        raise DomainError(f"“{amount}” is not an amount of money.") from None
+        amount = exact_amount(amount, payment.currency)
+    except ValueError as error:
+        raise DomainError(str(error)) from None
     if amount <= 0:
         raise DomainError(f"Give an amount above zero to {verb}.")
     return amount

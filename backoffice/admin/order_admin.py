@@ -28,7 +28,12 @@ from backoffice.admin.list_filters import (
     StatusFilter,
 )
 from backoffice.admin.order_list import OrderListMixin
-from backoffice.admin.order_page import OrderEventInline, OrderLineInline, OrderPageMixin
+from backoffice.admin.order_page import (
+    OrderEventInline,
+    OrderLineInline,
+    OrderPageForm,
+    OrderPageMixin,
+)
 from backoffice.admin.shipping_steps import SHIPPING_STEPS
 from backoffice.admin.split_page import SplitPageMixin
 from core.admin.step_admin import RefusalsAsMessagesMixin, StepsAdminMixin
@@ -82,6 +87,7 @@ class OrderAdmin(
     admin.ModelAdmin,
 ):
     steps = ORDER_STEPS
+    form = OrderPageForm
 
     list_display = [
         "number",
@@ -140,7 +146,7 @@ class OrderAdmin(
     fieldsets = [
         (
             None,
-            {"fields": [("number", "status_badge", "hold"), "totals"]},
+            {"fields": [("number", "status_badge", "hold"), "totals", "loaded_version"]},
         ),
         ("Customer", {"fields": ["customer_name", "customer_email"]}),
         (

@@ -4,29 +4,70 @@ their steps, and the timeline."""
 from __future__ import annotations
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin.utils import quote, unquote
 from django.db.models import Prefetch, prefetch_related_objects
+from django.http import HttpResponseRedirect
 from django.urls import reverse
 
-from backoffice import services as backoffice_services
+from backoffice.services import LineEdits, edit_order, line_edit_refusal
+from backoffice.services.line_edits import LINE_FIELDS, stale_page_refusal
 from core.admin.read_only import ReadOnlyAdminMixin
+from core.errors import DomainError
 from core.fsm import is_allowed
 from core.money import format_money, line_amount
-from orders import services
 from orders.models import Order, OrderEvent, OrderLine, OrderStatus
 from payments.models import Payment, PaymentTransaction
 from shipments.admin import shipment_badge
 from shipments.models import Shipment
 
 
+def lines_editable_by(request, order: Order | None) -> bool:
+    """Whether this user may edit the order's lines now: whoever may change the
+    order, while `line_edit_refusal` has nothing to say."""
+    if order is None or not request.user.has_perm("orders.change_order"):
+        return False
+    # Asked for add, change and delete of every inline form: once per page.
+    if not hasattr(order, "line_edit_refusal"):
+        order.line_edit_refusal = line_edit_refusal(order)
+    return order.line_edit_refusal is None
+
+
+class OrderPageForm(forms.ModelForm):
+    """The order's details, and which version of the order the page shows."""
+
+    loaded_version = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["loaded_version"].initial = self.instance.version
+
+
 class OrderLineFormSet(forms.BaseInlineFormSet):
     def clean(self):
         super().clean()
-        if self.has_changed() and not services.lines_editable(self.instance):
-            raise forms.ValidationError(
-                f"{self.instance} is {self.instance.state_label}: its lines can no longer change."
-            )
+        sentence = self.has_changed() and line_edit_refusal(self.instance)
+        if sentence:
+            raise forms.ValidationError(sentence)
+
+    def edits(self) -> LineEdits:
+        """What the valid formset asks to change, for `edit_order` (it never saves itself)."""
+        deleted = set(self.deleted_forms)
+        added, changed, removed = [], {}, []
+        for form in self.forms:
+            pk = form.instance.pk
+            if form in deleted:
+                if pk:
+                    removed.append(pk)
+            elif pk is None and form.has_changed():
+                added.append({name: form.cleaned_data[name] for name in LINE_FIELDS})
+            elif form.has_changed():
+                changed[pk] = {
+                    name: form.cleaned_data[name]
+                    for name in form.changed_data
+                    if name in LINE_FIELDS
+                }
+        return LineEdits(added=tuple(added), changed=changed, removed=tuple(removed))
 
 
 class OrderLineInline(admin.TabularInline):
@@ -44,7 +85,8 @@ class OrderLineInline(admin.TabularInline):
         "discount",
         "line_total",
     ]
-    readonly_fields = ["line_total"]
+    # Cancelled units move only by cancelling products, never by typing.
+    readonly_fields = ["quantity_cancelled", "line_total"]
 
     @admin.display(description="line total")
     def line_total(self, line: OrderLine):
@@ -60,11 +102,7 @@ class OrderLineInline(admin.TabularInline):
     # Lines are part of the order's details: whoever may change the order may
     # change its lines, while its status allows.
     def _may_edit(self, request, obj) -> bool:
-        return (
-            obj is not None
-            and request.user.has_perm("orders.change_order")
-            and services.lines_editable(obj)
-        )
+        return lines_editable_by(request, obj)
 
     def has_add_permission(self, request, obj=None):
         return self._may_edit(request, obj)
@@ -210,26 +248,45 @@ class OrderPageMixin:
         }
 
     def save_model(self, request, obj, form, change):
-        if not change:
-            super().save_model(request, obj, form, change)
-            return
-        # Through the service: it locks the row and writes only what was edited,
-        # never the status or hold another user may have changed meanwhile.
-        changes = {field: form.cleaned_data[field] for field in form.changed_data}
-        services.update_order_details(order_id=obj.pk, by=request.user, changes=changes)
+        # Nothing is written here: `save_related` hands the details and the lines
+        # to one service call, which checks the page's version under the lock.
+        pass
 
     def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)
-        changes = [
-            change_text
-            for formset in formsets
-            if isinstance(formset, OrderLineFormSet)
-            for change_text in _line_changes(formset)
-        ]
-        if changes:
-            backoffice_services.record_line_changes(
-                order_id=form.instance.pk, by=request.user, changes=changes
+        order = form.instance
+        loaded_version = form.cleaned_data.get("loaded_version", "")
+        lines = next((fs for fs in formsets if isinstance(fs, OrderLineFormSet)), None)
+        may_edit_lines = lines_editable_by(request, order)
+        if not may_edit_lines and _posts_line_values(request.POST):
+            # Values typed into lines that are read-only by now: say so, never
+            # drop them in silence.
+            raise DomainError(
+                stale_page_refusal(order, loaded_version)
+                or line_edit_refusal(order)
+                or f"You may not change the lines of {order}."
             )
+        details = {name: form.cleaned_data[name] for name in form.changed_data}
+        details.pop("loaded_version", None)
+        edits = lines.edits() if lines is not None and may_edit_lines else None
+        edit_order(
+            order_id=order.pk,
+            loaded_version=loaded_version,
+            details=details,
+            lines=edits or LineEdits(),
+            by=request.user,
+        )
+        request.centra_order_changed = bool(details or edits)
+
+    def construct_change_message(self, request, form, formsets, add=False):
+        # The formsets never save (the service does), so Django's log entry names
+        # the details only; the order's timeline has the lines' event.
+        return super().construct_change_message(request, form, [], add)
+
+    def response_change(self, request, obj):
+        if not getattr(request, "centra_order_changed", True):
+            self.message_user(request, f"Nothing was changed in {obj}.", messages.INFO)
+            return HttpResponseRedirect(request.path)
+        return super().response_change(request, obj)
 
     def step_page_context(self, request, step, objects):
         if not step.deletes or not objects:
@@ -241,8 +298,7 @@ class OrderPageMixin:
         return {"deletable_objects": deletable, "model_count": dict(model_count).items()}
 
 
-def _line_changes(formset) -> list[str]:
-    changes = [f"added {line}" for line in formset.new_objects]
-    changes += [f"changed {line} ({', '.join(fields)})" for line, fields in formset.changed_objects]
-    changes += [f"removed {line}" for line in formset.deleted_objects]
-    return changes
+def _posts_line_values(data) -> bool:
+    """Whether a POST carries values typed into order lines (not only the empty
+    management form a read-only inline renders)."""
+    return any(key.startswith("lines-") and key.rsplit("-", 1)[-1] in LINE_FIELDS for key in data)

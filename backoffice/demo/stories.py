@@ -5,7 +5,6 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.utils import timezone
@@ -271,7 +270,7 @@ def _ship_through(shipment: Shipment, order: Order, story: Story) -> None:
         shipment_id=shipment.pk,
         tracking_number=f"{prefix}{story.rng.randint(10**9, 10**10 - 1)}",
         carrier=carrier,
-        # The history is moved back by the order's age afterwards; the date goes with it.
-        shipped_date=(timezone.now() - timedelta(days=story.age_days)).date(),
+        # Shipped today; the history's move into the past takes the date along.
+        shipped_date=timezone.localdate(),
         by=story.staff.warehouse,
     )

@@ -8,8 +8,10 @@ from functools import cache
 from django.apps import apps
 from django.db import models
 from django.db.models import F
+from django.utils import timezone
 
 from orders.models import Order
+from shipments.models import Shipment
 
 
 def move_into_the_past(order_ids: list[int], *, days: float) -> None:
@@ -27,6 +29,15 @@ def move_into_the_past(order_ids: list[int], *, days: float) -> None:
             model.objects.filter(**{f"{path}__in": order_ids}).update(
                 **{name: F(name) - delta for name in stamps}
             )
+    _ship_on_the_day_of_completion(order_ids)
+
+
+def _ship_on_the_day_of_completion(order_ids: list[int]) -> None:
+    """Shipped dates are dates, not timestamps: after the move, each completed
+    shipment was shipped on the (local) day it was completed."""
+    completed = Shipment.objects.filter(order__in=order_ids, completed_at__isnull=False)
+    for pk, completed_at in completed.values_list("pk", "completed_at"):
+        Shipment.objects.filter(pk=pk).update(shipped_date=timezone.localdate(completed_at))
 
 
 @cache

@@ -7,6 +7,13 @@ import from here.
 
 from backoffice.services.cancel import cancel_order
 from backoffice.services.checkout import DIRECT_CAPTURE, checkout_order
-from backoffice.services.line_edits import record_line_changes
+from backoffice.services.line_edits import LineEdits, edit_order, line_edit_refusal
 
-__all__ = ["DIRECT_CAPTURE", "cancel_order", "checkout_order", "record_line_changes"]
+__all__ = [
+    "DIRECT_CAPTURE",
+    "LineEdits",
+    "cancel_order",
+    "checkout_order",
+    "edit_order",
+    "line_edit_refusal",
+]

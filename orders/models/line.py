@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.core.validators import MinValueValidator
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
@@ -19,7 +20,12 @@ class OrderLine(models.Model):
     variant = models.CharField("variant / size", max_length=100, blank=True)
     quantity = models.PositiveIntegerField(validators=[MinValueValidator(1)])
     unit_price = models.DecimalField("unit price incl. tax", **MONEY_FIELD)
-    tax_percent = models.DecimalField(max_digits=5, decimal_places=2, default=Decimal("25.00"))
+    tax_percent = models.DecimalField(
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("25.00"),
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+    )
     discount = models.DecimalField(
         **MONEY_FIELD, help_text="Discount on the whole line, tax included."
     )
@@ -35,10 +41,28 @@ class OrderLine(models.Model):
             ),
             models.CheckConstraint(condition=Q(unit_price__gte=0), name="line_price_not_negative"),
             models.CheckConstraint(condition=Q(discount__gte=0), name="line_discount_not_negative"),
+            models.CheckConstraint(
+                condition=Q(discount__lte=models.F("unit_price") * models.F("quantity")),
+                name="line_discount_within_price",
+            ),
+            models.CheckConstraint(
+                condition=Q(tax_percent__gte=0, tax_percent__lte=100),
+                name="line_tax_percent_0_to_100",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.quantity} × {self.sku} {self.product_name}"
+
+    def clean(self) -> None:
+        # The database refuses it too (line_discount_within_price); this says it
+        # beside the field.
+        if None not in (self.discount, self.unit_price, self.quantity) and (
+            self.discount > self.unit_price * self.quantity
+        ):
+            raise ValidationError(
+                {"discount": "The discount cannot be more than the line's price × quantity."}
+            )
 
     @property
     def quantity_active(self) -> int:

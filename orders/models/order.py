@@ -190,6 +190,10 @@ class Order(FSMModelMixin, models.Model):
         ]
         constraints = [
             models.CheckConstraint(
+                condition=Q(grand_total__gte=0, shipping_price__gte=0),
+                name="order_amounts_not_negative",
+            ),
+            models.CheckConstraint(
                 condition=Q(on_hold=False) | Q(status__in=OPEN_STATUSES),
                 name="order_hold_only_when_open",
             ),
@@ -208,6 +212,11 @@ class Order(FSMModelMixin, models.Model):
     @property
     def state_label(self) -> str:
         return self.get_status_display()
+
+    @property
+    def version(self) -> str:
+        """Which state of the order a page shows: any save of the order changes it."""
+        return self.updated_at.isoformat() if self.updated_at else ""
 
     def totals(self) -> Totals:
         return compute_totals(

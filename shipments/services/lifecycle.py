@@ -235,6 +235,11 @@ def complete_shipment(
         raise DomainError("The shipped date cannot be in the future.")
     with transaction.atomic():
         order, shipment = lock_shipment(shipment_id)
+        placed = timezone.localdate(order.placed_at) if order.placed_at else None
+        if placed and shipped_date < placed:
+            raise DomainError(
+                f"The shipped date cannot be before {order} was placed ({placed:%Y-%m-%d})."
+            )
         declined = None
         if shipment.status == ShipmentStatus.GOOD_TO_GO:
             # Know before the money moves that the completion is theirs to do.

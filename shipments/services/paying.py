@@ -15,7 +15,7 @@ from django.db.models import Sum
 
 from core.actors import Actor
 from core.fsm import run_transition
-from core.money import ZERO, shipping_charge, slice_charge
+from core.money import ZERO, quantize, shipping_charge, slice_charge
 from orders.models import Order
 from payments import services as payments
 from payments.errors import unless_declined
@@ -72,7 +72,8 @@ def _captured_for_no_shipment(order: Order) -> Decimal:
     accounted = Shipment.objects.filter(order=order, status__in=PAID_STATUSES).aggregate(
         total=Sum("amount")
     )["total"]
-    return max(ZERO, captured - (accounted or ZERO))
+    # Quantized: SQLite sums decimals in floating point.
+    return max(ZERO, quantize(captured - (accounted or ZERO), order.currency))
 
 
 def pay_shipment(
