@@ -7,6 +7,7 @@ comes from the state machine (`core.fsm`), never from the template.
 - `list_filters`: the sidebar, all fields of the one `OrderFilterSet`
 - `order_page`: details, lines, shipments, payment, timeline
 - `comments`: comments on the timeline, the list's comment marker
+- `export_admin`: CSV export of the selection or of everything the list matches
 - `split_page`: split into shipments
 - `flow_page`: the state machines drawn
 - `shipping_steps`: the steps that ship (expedite, good-to-go, capture)
@@ -18,6 +19,7 @@ from django.contrib import admin
 
 from backoffice import services as backoffice_services
 from backoffice.admin.comments import CommentTimelineInline, OrderCommentsMixin
+from backoffice.admin.export_admin import OrderExportMixin
 from backoffice.admin.flow_page import FlowPageMixin
 from backoffice.admin.forms import CancelForm, HoldForm, PurgeForm
 from backoffice.admin.list_filters import (
@@ -77,6 +79,7 @@ ORDER_STEPS = [
 class OrderAdmin(
     RefusalsAsMessagesMixin,
     OrderCommentsMixin,
+    OrderExportMixin,
     OrderListMixin,
     OrderPageMixin,
     SplitPageMixin,
