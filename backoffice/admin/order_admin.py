@@ -8,6 +8,7 @@ comes from the state machine (`core.fsm`), never from the template.
 - `order_page`: details, lines, shipments, payment, timeline
 - `comments`: comments on the timeline, the list's comment marker
 - `export_admin`: CSV export of the selection or of everything the list matches
+- `documents_admin`: links to the shipments' packing lists and pro-formas
 - `split_page`: split into shipments
 - `flow_page`: the state machines drawn
 - `shipping_steps`: the steps that ship (expedite, good-to-go, capture)
@@ -19,6 +20,7 @@ from django.contrib import admin
 
 from backoffice import services as backoffice_services
 from backoffice.admin.comments import CommentTimelineInline, OrderCommentsMixin
+from backoffice.admin.documents_admin import OrderDocumentLinksMixin
 from backoffice.admin.export_admin import OrderExportMixin
 from backoffice.admin.flow_page import FlowPageMixin
 from backoffice.admin.forms import CancelForm, HoldForm, PurgeForm
@@ -80,6 +82,7 @@ class OrderAdmin(
     RefusalsAsMessagesMixin,
     OrderCommentsMixin,
     OrderExportMixin,
+    OrderDocumentLinksMixin,
     OrderListMixin,
     OrderPageMixin,
     SplitPageMixin,
