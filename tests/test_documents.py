@@ -45,7 +45,7 @@ def two_shipment_order():
 
 
 def test_pro_formas_use_the_shipments_amounts_and_add_up_to_the_grand_total():
-    order, first, second = two_shipment_order()
+    order, first, _second = two_shipment_order()
     assert order.grand_total == Decimal("144.80")
     one, two = documents.documents(documents.shipments_for(order_id=order.pk), priced=True)
     assert (one.total, two.total) == ("64.80 EUR", "80.00 EUR")
