@@ -64,6 +64,7 @@ def test_columns_show_customer_total_status_badge_and_hold_reason(cs_client):
         "hold",
         "shipments",
         "payment",
+        "comments",
     ]
     assert order.number in listed(cs_client)
     assert '<span class="centra-badge centra-payment-authorized">Authorized</span>' in html

@@ -16,7 +16,7 @@ from django.contrib import admin
 from django.http import QueryDict
 from django.utils import timezone
 
-from backoffice.filters import OrderFilterSet
+from backoffice.filters import OrderFilterSet, unless_status_asked
 from orders.models import HoldKind, Order, OrderStatus
 from payments.models import PaymentStatus
 
@@ -48,7 +48,7 @@ class StatusFilter(FilterSetListFilter):
 
     def queryset(self, request, queryset):
         if self.value() is None:
-            return queryset.exclude(status=OrderStatus.ARCHIVED)
+            return unless_status_asked({}, queryset)
         return super().queryset(request, queryset)
 
     def choices(self, changelist):

@@ -6,6 +6,9 @@ comes from the state machine (`core.fsm`), never from the template.
 - `order_list`: columns, search, paginator, drill-down
 - `list_filters`: the sidebar, all fields of the one `OrderFilterSet`
 - `order_page`: details, lines, shipments, payment, timeline
+- `comments`: comments on the timeline, the list's comment marker
+- `export_admin`: CSV export of the selection or of everything the list matches
+- `documents_admin`: links to the shipments' packing lists and pro-formas
 - `split_page`: split into shipments
 - `flow_page`: the state machines drawn
 - `shipping_steps`: the steps that ship (expedite, good-to-go, capture)
@@ -16,6 +19,9 @@ from __future__ import annotations
 from django.contrib import admin
 
 from backoffice import services as backoffice_services
+from backoffice.admin.comments import CommentTimelineInline, OrderCommentsMixin
+from backoffice.admin.documents_admin import OrderDocumentLinksMixin
+from backoffice.admin.export_admin import OrderExportMixin
 from backoffice.admin.flow_page import FlowPageMixin
 from backoffice.admin.forms import CancelForm, HoldForm, PurgeForm
 from backoffice.admin.list_filters import (
@@ -28,12 +34,7 @@ from backoffice.admin.list_filters import (
     StatusFilter,
 )
 from backoffice.admin.order_list import OrderListMixin
-from backoffice.admin.order_page import (
-    OrderEventInline,
-    OrderLineInline,
-    OrderPageForm,
-    OrderPageMixin,
-)
+from backoffice.admin.order_page import OrderLineInline, OrderPageForm, OrderPageMixin
 from backoffice.admin.shipping_steps import SHIPPING_STEPS
 from backoffice.admin.split_page import SplitPageMixin
 from core.admin.step_admin import RefusalsAsMessagesMixin, StepsAdminMixin
@@ -79,6 +80,9 @@ ORDER_STEPS = [
 @admin.register(Order)
 class OrderAdmin(
     RefusalsAsMessagesMixin,
+    OrderCommentsMixin,
+    OrderExportMixin,
+    OrderDocumentLinksMixin,
     OrderListMixin,
     OrderPageMixin,
     SplitPageMixin,
@@ -100,6 +104,7 @@ class OrderAdmin(
         "hold",
         "shipping",
         "payment_state",
+        "comment_marker",
     ]
     # The payment is one-to-one: joined, never a query per row.
     list_select_related = ["payment"]
@@ -121,7 +126,7 @@ class OrderAdmin(
         "Exact order number or email, a SKU, or part of the customer's name. "
         "Archived orders are searched only under the Archived filter."
     )
-    inlines = [OrderLineInline, OrderEventInline]
+    inlines = [OrderLineInline, CommentTimelineInline]
     readonly_fields = [
         "number",
         "status_badge",

@@ -174,6 +174,7 @@ class Order(FSMModelMixin, models.Model):
             ("archive_order", "Can archive orders"),
             ("reactivate_order", "Can reactivate archived orders"),
             ("purge_order", "Can permanently delete cancelled orders"),
+            ("export_order", "Can export orders to CSV"),
         ]
         indexes = [
             models.Index(fields=["status", "-number"], name="order_status_number_idx"),

@@ -1,0 +1,188 @@
+"""Comments on the order page's timeline, and the comment marker of the orders list.
+
+The box to write one sits under the timeline; the timeline shows each comment
+with the transitions, and an "Edit" link on the viewer's own. Every POST goes
+through `orders.comments`, which checks the permission and the author again.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.utils import quote, unquote
+from django.core.exceptions import PermissionDenied
+from django.db.models import BooleanField, ExpressionWrapper, Q
+from django.http import HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
+from django.views.decorators.http import require_POST
+
+from backoffice.admin.order_page import OrderEventInline
+from core.errors import DomainError
+from orders import comments
+from orders.models import Order, OrderEvent
+
+COMMENT_FORM_ID = "centra-comment-form"
+
+
+class CommentForm(forms.Form):
+    text = forms.CharField(
+        label="Comment",
+        max_length=comments.MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 80}),
+    )
+
+
+class CommentTimelineInline(OrderEventInline):
+    """The timeline, with "Edit" on the comments the viewer wrote."""
+
+    fields = [*OrderEventInline.fields, "comment_tools"]
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        mine = Q(subject=OrderEvent.Subject.COMMENT, transition=comments.COMMENT)
+        mine &= Q(user_id=request.user.pk) if request.user.is_authenticated else Q(pk=None)
+        written_by_viewer = ExpressionWrapper(mine, output_field=BooleanField())
+        return super().get_queryset(request).annotate(written_by_viewer=written_by_viewer)
+
+    @admin.display(description="what")
+    def what(self, event: OrderEvent):
+        if event.subject != OrderEvent.Subject.COMMENT:
+            return super().what(event)
+        edited = " (edited)" if event.data.get("edited_at") else ""
+        return {comments.EDIT: "comment edited", comments.DELETE: "comment deleted"}.get(
+            event.transition, f"comment{edited}"
+        )
+
+    @admin.display(description="")
+    def comment_tools(self, event: OrderEvent):
+        if not getattr(event, "written_by_viewer", False):
+            return ""
+        url = reverse("admin:orders_order_comment", args=[quote(event.order_id), event.pk])
+        return format_html('<a href="{}" class="centra-comment-edit">Edit</a>', url)
+
+
+class OrderCommentsMixin:
+    """`OrderAdmin`'s comment views, the box under the timeline, and the list's marker."""
+
+    def get_urls(self):
+        return [
+            path(
+                "<path:object_id>/comments/add/",
+                self.admin_site.admin_view(require_POST(self.add_comment_view)),
+                name="orders_order_add_comment",
+            ),
+            path(
+                "<path:object_id>/comments/<int:comment_id>/",
+                self.admin_site.admin_view(self.comment_view),
+                name="orders_order_comment",
+            ),
+            *super().get_urls(),
+        ]
+
+    def get_queryset(self, request):
+        return comments.with_comment_count(super().get_queryset(request))
+
+    @admin.display(description="comments")
+    def comment_marker(self, order: Order):
+        count = getattr(order, "comment_count", 0)
+        if not count:
+            return ""
+        noun = "comment" if count == 1 else "comments"
+        return format_html(
+            '<span class="centra-comments" title="{} {}">{}</span>', count, noun, count
+        )
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = {**(extra_context or {}), **self.comment_context(request, object_id)}
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def comment_context(self, request, object_id: str) -> dict:
+        """The box under the timeline, for whoever may comment (no query of its own)."""
+        if not comments.may_comment(request.user):
+            return {}
+        form = CommentForm(auto_id="id_comment_%s")
+        # The box sits inside the order's form (under the timeline) and forms do
+        # not nest: its field belongs to a form of its own, outside (`form=`).
+        form.fields["text"].widget.attrs["form"] = COMMENT_FORM_ID
+        return {
+            "comment_form": form,
+            "comment_form_id": COMMENT_FORM_ID,
+            "comment_add_url": reverse(
+                "admin:orders_order_add_comment",
+                args=[object_id],
+                current_app=self.admin_site.name,
+            ),
+        }
+
+    def add_comment_view(self, request, object_id):
+        order = self._commented_order(request, object_id)
+        form = CommentForm(request.POST)
+        if form.is_valid():
+            try:
+                comments.add_comment(
+                    order_id=order.pk, by=request.user, text=form.cleaned_data["text"]
+                )
+            except DomainError as refusal:
+                self.message_user(request, str(refusal), messages.ERROR)
+            else:
+                self.message_user(request, f"Comment added to {order}.", messages.SUCCESS)
+        else:
+            self.message_user(request, _form_problem(form), messages.ERROR)
+        return HttpResponseRedirect(self._order_url(order) + "#comments")
+
+    def comment_view(self, request, object_id, comment_id):
+        """Edit or delete one's own comment (GET shows the form)."""
+        order = self._commented_order(request, object_id)
+        comment = OrderEvent.objects.filter(
+            pk=comment_id, order=order, subject=OrderEvent.Subject.COMMENT
+        ).first()
+        if comment is None or not comments.is_author(comment, request.user):
+            self.message_user(request, "You can only edit your own comments.", messages.ERROR)
+            return HttpResponseRedirect(self._order_url(order))
+        form = CommentForm(request.POST or None, initial={"text": comment.message})
+        if request.method == "POST" and ("_delete" in request.POST or form.is_valid()):
+            try:
+                if "_delete" in request.POST:
+                    comments.delete_comment(comment_id=comment.pk, by=request.user)
+                    done = "Comment deleted."
+                else:
+                    text = form.cleaned_data["text"]
+                    comments.edit_comment(comment_id=comment.pk, by=request.user, text=text)
+                    done = "Comment saved."
+            except DomainError as refusal:
+                self.message_user(request, str(refusal), messages.ERROR)
+            else:
+                self.message_user(request, done, messages.SUCCESS)
+            return HttpResponseRedirect(self._order_url(order) + "#comments")
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Your comment on {order}",
+            "subtitle": None,
+            "opts": self.opts,
+            "original": order,
+            "comment": comment,
+            "form": form,
+            "media": self.media,
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, "admin/orders/order/comment_edit.html", context)
+
+    def _commented_order(self, request, object_id) -> Order:
+        order = self.get_object(request, unquote(object_id))
+        if order is None or not self.has_view_permission(request, order):
+            raise PermissionDenied
+        return order
+
+    def _order_url(self, order: Order) -> str:
+        return reverse(
+            "admin:orders_order_change", args=[quote(order.pk)], current_app=self.admin_site.name
+        )
+
+
+def _form_problem(form: forms.Form) -> str:
+    errors = form.errors.get("text") or ["The comment was not understood."]
+    if any("required" in str(error) for error in errors):
+        return "Write something in the comment first."
+    return str(errors[0])
