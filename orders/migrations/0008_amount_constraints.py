@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('orders', '0005_event_order_index_dropped'),
+        ('orders', '0007_export_permission'),
     ]
 
     operations = [
