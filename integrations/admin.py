@@ -26,6 +26,12 @@ RECENT_FAILURES = 10
 
 
 class IntegrationForm(forms.ModelForm):
+    endpoint_url = forms.URLField(
+        label="Endpoint URL",
+        assume_scheme="https",
+        required=False,
+        help_text="Where webhooks are POSTed (webhook kind).",
+    )
     event_types = forms.MultipleChoiceField(
         choices=[(t, t) for t in ALL_EVENT_TYPES],
         widget=forms.CheckboxSelectMultiple,

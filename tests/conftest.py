@@ -37,3 +37,14 @@ def outbox_subscriptions(settings):
     subscriptions.assume_none()
     yield
     subscriptions.forget()
+
+
+@pytest.fixture
+def receiver():
+    """A webhook receiver on 127.0.0.1 (a free port), verifying signatures."""
+    from tests.integration_support import start_receiver
+
+    receiver, server = start_receiver("test-signing-secret")
+    yield receiver
+    server.shutdown()
+    server.server_close()

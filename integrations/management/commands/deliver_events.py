@@ -33,9 +33,21 @@ class Command(BaseCommand):
 
     def handle(self, *args, once: bool, batch_size: int, idle_sleep: float, **options):
         stop = threading.Event()
+        previous = {}
         if threading.current_thread() is threading.main_thread():
             for signum in (signal.SIGTERM, signal.SIGINT):
-                signal.signal(signum, lambda *_: stop.set())
+                previous[signum] = signal.signal(signum, lambda *_: stop.set())
+        try:
+            total = self._run(stop, once=once, batch_size=batch_size, idle_sleep=idle_sleep)
+        finally:
+            for signum, handler in previous.items():
+                signal.signal(signum, handler)
+        self.stdout.write(
+            f"Delivered {total.delivered}, retrying {total.retrying}, "
+            f"failed {total.failed} (of {total.claimed} claimed)."
+        )
+
+    def _run(self, stop: threading.Event, *, once: bool, batch_size: int, idle_sleep: float):
         total = PassReport()
         passes = 0
         while not stop.is_set():
@@ -47,7 +59,4 @@ class Command(BaseCommand):
             if not report.claimed:
                 close_old_connections()
                 stop.wait(idle_sleep)
-        self.stdout.write(
-            f"Delivered {total.delivered}, retrying {total.retrying}, "
-            f"failed {total.failed} (of {total.claimed} claimed)."
-        )
+        return total
