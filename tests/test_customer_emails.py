@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 from django.core import mail as outbox_mail
 
+from core.roles import CUSTOMER_SERVICE, WAREHOUSE
 from integrations import delivery, mail
 from orders import services
 from orders.models import OrderEvent, OrderStatus
@@ -14,7 +15,6 @@ from outbox.models import OutboxMessage
 from payments.models import PaymentTransaction
 from tests.admin_support import role_user
 from tests.factories import FACTORY, OrderFactory, PaymentTransactionFactory
-from core.roles import CUSTOMER_SERVICE, WAREHOUSE
 
 S = OrderStatus
 pytestmark = pytest.mark.django_db
