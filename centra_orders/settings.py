@@ -153,3 +153,52 @@ PAYMENT_GATEWAYS = {
     "invoice": "payments.gateways.ManualGateway",
     "bank_transfer": "payments.gateways.ManualGateway",
 }
+
+# --- Integrations: outbox, webhooks, Order API, customer e-mails (issue 13) ---------------
+# Kept in one block so it merges cleanly with other settings work.
+
+INSTALLED_APPS += ["rest_framework", "drf_spectacular", "drf_spectacular_sidecar"]
+# The outbox stands below orders; integrations (delivery, API, mails) on top.
+INSTALLED_APPS.insert(INSTALLED_APPS.index("orders"), "outbox")
+INSTALLED_APPS += ["integrations"]
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["integrations.api.auth.IntegrationTokenAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["integrations.api.auth.IsIntegration"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "UNAUTHENTICATED_USER": None,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Centra Orders API",
+    "DESCRIPTION": "Orders, shipments and the event queue, for integrations (Bearer token).",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}
+
+# A new or changed subscription reaches other processes within this many seconds.
+OUTBOX_SUBSCRIPTION_TTL = float(os.environ.get("OUTBOX_SUBSCRIPTION_TTL", "30"))
+WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("WEBHOOK_TIMEOUT_SECONDS", "10"))
+WEBHOOK_MAX_ATTEMPTS = int(os.environ.get("WEBHOOK_MAX_ATTEMPTS", "8"))
+# Backoff before attempt n+1: base × 2^(n-1), capped, with jitter (integrations.retry).
+WEBHOOK_BACKOFF_BASE_SECONDS = float(os.environ.get("WEBHOOK_BACKOFF_BASE_SECONDS", "30"))
+WEBHOOK_BACKOFF_MAX_SECONDS = float(os.environ.get("WEBHOOK_BACKOFF_MAX_SECONDS", "21600"))
+
+# Customer e-mails: printed to the console unless EMAIL_HOST is set.
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
+EMAIL_BACKEND = os.environ.get(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.console.EmailBackend",
+)
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "587"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "20"))
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "orders@example.com")
+# --- end of integrations --------------------------------------------------------------------

@@ -9,6 +9,8 @@ the payment ledger read the same whoever wrote them:
 - `integration:<name>`       an external system, through the API or a queue
 
 Strings skip the permission checks (see `core.fsm.permission_refusal`); users never do.
+An integration is the one process with limits: it acts with its staff group's
+permissions (`process("integration", name, permissions=...)`), checked like a user's.
 """
 
 from __future__ import annotations
@@ -20,16 +22,40 @@ Actor = AbstractBaseUser | AnonymousUser | str
 PROCESS_KINDS = ("command", "store", "system", "integration")
 
 
-def process(kind: str, name: str) -> str:
-    """The actor string of a process, e.g. `process("command", "archive_orders")`."""
+class Process(str):
+    """A process's name; with `permissions`, a process that may do only those.
+
+    Still a `str`, so it is written on events and ledger rows exactly like any
+    process; `has_perm` lets the state machines check it as they check a user.
+    """
+
+    permissions: frozenset[str] | None = None
+
+    def has_perm(self, perm: str, obj=None) -> bool:
+        return self.permissions is None or perm in self.permissions
+
+
+def process(kind: str, name: str, *, permissions: frozenset[str] | None = None) -> str:
+    """The actor string of a process, e.g. `process("command", "archive_orders")`.
+
+    `permissions` ("app_label.codename") limit it to what a staff group may do.
+    """
     if kind not in PROCESS_KINDS:
         raise ValueError(f"{kind!r} is not a kind of process: use one of {PROCESS_KINDS}.")
-    return f"{kind}:{name}"
+    actor = Process(f"{kind}:{name}")
+    if permissions is not None:
+        actor.permissions = frozenset(permissions)
+    return actor
+
+
+def has_full_rights(by: Actor) -> bool:
+    """A process without limits skips the permission checks; users and integrations do not."""
+    return isinstance(by, str) and getattr(by, "permissions", None) is None
 
 
 def actor_name(by: Actor) -> str:
     """How the actor is written on events, ledger rows and tombstones."""
-    return by if isinstance(by, str) else (by.get_username() or "anonymous")
+    return str(by) if isinstance(by, str) else (by.get_username() or "anonymous")
 
 
 def actor_user(by: Actor):

@@ -11,3 +11,10 @@ class DomainError(Exception):
 
     def __str__(self) -> str:
         return self.message
+
+
+class NotPermitted(DomainError):
+    """A refusal because the actor lacks the permission, not because of the state.
+
+    Still a `DomainError` with one sentence; an API answers it with 403 rather than 409.
+    """

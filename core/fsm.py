@@ -13,8 +13,8 @@ from collections.abc import Callable
 from operator import attrgetter
 from typing import Any
 
-from core.actors import Actor
-from core.errors import DomainError
+from core.actors import Actor, has_full_rights
+from core.errors import DomainError, NotPermitted
 
 
 def refuses_with(sentence: str) -> Callable[[Callable[[Any], bool]], Callable[[Any], bool]]:
@@ -75,6 +75,11 @@ def action_past(method) -> str:
 
 def refusal(method, *, by: Actor) -> str | None:
     """Why `by` cannot take this transition on this object now, or None if they can."""
+    return state_refusal(method) or permission_refusal(method, by=by)
+
+
+def state_refusal(method) -> str | None:
+    """Why the object's state or a condition forbids this transition now, whoever asks."""
     obj = method.__self__
     transition = transition_of(method)
     if transition is None:
@@ -82,7 +87,7 @@ def refusal(method, *, by: Actor) -> str | None:
     for condition in transition.conditions:
         if not condition(obj):
             return condition.refusal.format(obj=obj)
-    return permission_refusal(method, by=by)
+    return None
 
 
 def permission_refusal(method, *, by: Actor) -> str | None:
@@ -92,7 +97,7 @@ def permission_refusal(method, *, by: Actor) -> str | None:
     database (a capture before completing, say) whether the later one is theirs.
     """
     transition = next(iter(_meta(method).transitions.values()))
-    if not isinstance(by, str) and not transition.has_perm(method.__self__, by):
+    if not has_full_rights(by) and not transition.has_perm(method.__self__, by):
         plural = method.__self__._meta.verbose_name_plural
         return f"You do not have permission to {action_label(method)} {plural}."
     return None
@@ -103,10 +108,19 @@ def is_allowed(method, *, by: Actor) -> bool:
 
 
 def ensure_allowed(method, *, by: Actor) -> None:
-    """Raise the refusal sentence as a `DomainError`, for checks made before I/O."""
-    sentence = refusal(method, by=by)
+    """Raise the refusal sentence as a `DomainError` (`NotPermitted` when it is the
+    actor's permission that is missing), for checks made before I/O."""
+    sentence = state_refusal(method)
     if sentence:
         raise DomainError(sentence)
+    ensure_permitted(method, by=by)
+
+
+def ensure_permitted(method, *, by: Actor) -> None:
+    """Raise `NotPermitted` if `by` may not take this transition whatever the state."""
+    sentence = permission_refusal(method, by=by)
+    if sentence:
+        raise NotPermitted(sentence)
 
 
 def run_transition(method, *, by: Actor, **kwargs) -> tuple[Any, Any]:

@@ -20,7 +20,7 @@ from django.db import transaction
 from core.actors import Actor, actor_name, actor_user
 from core.errors import DomainError
 from core.fsm import run_transition
-from orders.events import record_event
+from orders.events import publish_order_deleted, record_event
 from orders.locks import lock_order
 from orders.models import DeletedOrder, HoldKind, Order, OrderLine, OrderStatus
 
@@ -157,6 +157,7 @@ def _delete_order(*, order_id: int, by: Actor, action: str, reason: str) -> Dele
             actor=actor_name(by),
             reason=reason.strip(),
         )
+        publish_order_deleted(order, transition=action)
         order.delete()
     return tombstone
 

@@ -24,3 +24,27 @@ def store(db):
 def fast_password_hasher(settings):
     # Every UserFactory hashes a password; the default PBKDF2 costs ~0.3 s each.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def outbox_subscriptions(settings):
+    """Each test starts knowing that no integration subscribes (its database has
+    none until it makes one, which forgets this), so no query budget pays for
+    reading the subscriptions, and none leaks from an earlier test."""
+    from outbox import subscriptions
+
+    settings.OUTBOX_SUBSCRIPTION_TTL = None  # only saving an integration forgets them
+    subscriptions.assume_none()
+    yield
+    subscriptions.forget()
+
+
+@pytest.fixture
+def receiver():
+    """A webhook receiver on 127.0.0.1 (a free port), verifying signatures."""
+    from tests.integration_support import start_receiver
+
+    receiver, server = start_receiver("test-signing-secret")
+    yield receiver
+    server.shutdown()
+    server.server_close()

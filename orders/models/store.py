@@ -28,6 +28,21 @@ class StoreSettings(models.Model):
     cleanup_selections_after_days = models.PositiveIntegerField(
         default=30, help_text="cleanup_selections deletes abandoned selections this old."
     )
+    # One switch per customer e-mail (integrations.mail), read when it is sent.
+    mail_order_confirmation = models.BooleanField(
+        "e-mail order confirmations", default=True, help_text="When an order is confirmed."
+    )
+    mail_shipping_confirmation = models.BooleanField(
+        "e-mail shipping confirmations",
+        default=True,
+        help_text="When a shipment is completed, with carrier and tracking number.",
+    )
+    mail_cancellation = models.BooleanField(
+        "e-mail cancellations", default=True, help_text="When an order is cancelled."
+    )
+    mail_refund = models.BooleanField(
+        "e-mail refunds", default=True, help_text="When money is refunded."
+    )
 
     class Meta:
         verbose_name = "store settings"

@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from core.actors import Actor, process
 from core.errors import DomainError
-from core.fsm import ensure_allowed, permission_refusal, run_transition
+from core.fsm import ensure_allowed, ensure_permitted, run_transition
 from orders.events import record_event
 from orders.locks import lock_order
 from orders.models import Order, OrderEvent, OrderLine
@@ -243,9 +243,7 @@ def complete_shipment(
         declined = None
         if shipment.status == ShipmentStatus.GOOD_TO_GO:
             # Know before the money moves that the completion is theirs to do.
-            sentence = permission_refusal(shipment.complete, by=by)
-            if sentence:
-                raise DomainError(sentence)
+            ensure_permitted(shipment.complete, by=by)
             declined = unless_declined(lambda: pay_shipment(order, shipment, by=by, manually=False))
         if not declined:
             _complete(order, shipment, by=by, tracking=(tracking_number, carrier, shipped_date))

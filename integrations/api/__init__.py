@@ -1,0 +1,1 @@
+"""The REST API for integrations: orders, shipments and the event queue (DRF)."""

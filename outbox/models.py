@@ -1,0 +1,148 @@
+"""Integrations (who is told) and outbox messages (what each of them is owed)."""
+
+from __future__ import annotations
+
+import secrets
+
+from django.contrib.auth.models import Group
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+
+def new_signing_secret() -> str:
+    return secrets.token_urlsafe(32)
+
+
+class Integration(models.Model):
+    """An external system: a webhook receiver or a client of the pull queue and the API."""
+
+    class Kind(models.TextChoices):
+        WEBHOOK = "webhook", "Webhook"
+        QUEUE = "queue", "Pull queue"
+
+    name = models.SlugField(max_length=64, unique=True, help_text="Acts as integration:<name>.")
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.WEBHOOK)
+    endpoint_url = models.URLField(
+        "endpoint URL", blank=True, help_text="Where webhooks are POSTed (webhook kind)."
+    )
+    signing_secret = models.CharField(
+        max_length=100,
+        default=new_signing_secret,
+        help_text="Webhooks are signed with HMAC-SHA256 of this secret.",
+    )
+    event_types = models.JSONField(default=list, blank=True, help_text="Subscribed event types.")
+    show_archived = models.BooleanField(
+        "archived orders visible", default=False, help_text="The Order API lists archived orders."
+    )
+    show_on_hold = models.BooleanField(
+        "held orders visible", default=True, help_text="The Order API lists orders on hold."
+    )
+    group = models.ForeignKey(
+        Group,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        help_text="The staff group whose permissions it acts with; none: read only.",
+    )
+    # The token is shown once; only its first characters (to find the row) and a
+    # hash (to check it) are kept.
+    token_prefix = models.CharField(max_length=16, blank=True, db_index=True, editable=False)
+    token_hash = models.CharField(max_length=64, blank=True, editable=False)
+    is_active = models.BooleanField("active", default=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def channel(self) -> str:
+        return OutboxMessage.Channel.QUEUE if self.kind == self.Kind.QUEUE else self.kind
+
+
+class OutboxMessageQuerySet(models.QuerySet):
+    def undelivered(self) -> OutboxMessageQuerySet:
+        return self.filter(delivered_at__isnull=True, failed_at__isnull=True)
+
+    def due(self, now) -> OutboxMessageQuerySet:
+        """What the delivery worker sends now: pushed (not queued), not done, time come."""
+        return (
+            self.undelivered()
+            .exclude(channel=OutboxMessage.Channel.QUEUE)
+            .filter(next_attempt_at__lte=now)
+        )
+
+
+class OutboxMessage(models.Model):
+    """One event owed to one integration (or to the customer, by e-mail).
+
+    Written by `outbox.publish` in the transaction of the change; delivered
+    later by the worker (webhooks, e-mails) or read and confirmed by the
+    integration (pull queue). Delivery is a fact with a date, not a state
+    machine: undelivered until `delivered_at`, given up at `failed_at`.
+    """
+
+    class Channel(models.TextChoices):
+        WEBHOOK = "webhook", "Webhook"
+        QUEUE = "queue", "Pull queue"
+        EMAIL = "email", "Customer e-mail"
+
+    event_id = models.UUIDField(help_text="The event's stable id; receivers deduplicate on it.")
+    event_type = models.CharField(max_length=40)
+    channel = models.CharField(max_length=16, choices=Channel.choices)
+    integration = models.ForeignKey(
+        Integration, null=True, blank=True, on_delete=models.PROTECT, related_name="messages"
+    )
+    # No foreign keys to the order or its event: "order.deleted" outlives both.
+    order_id = models.BigIntegerField()
+    order_number = models.PositiveBigIntegerField()
+    subject_ref = models.CharField(max_length=64, blank=True)
+    order_event_id = models.BigIntegerField(null=True, blank=True)
+    occurred_at = models.DateTimeField()
+    data = models.JSONField(default=dict, blank=True)
+
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    failed_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    note = models.CharField(max_length=200, blank=True, help_text="Why nothing was sent.")
+
+    objects = OutboxMessageQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [
+            # The worker's claim: only rows still owed, oldest due first.
+            models.Index(
+                fields=["next_attempt_at", "id"],
+                condition=Q(delivered_at__isnull=True, failed_at__isnull=True)
+                & ~Q(channel="queue"),
+                name="outbox_due_idx",
+            ),
+            # GET /api/v1/events: an integration's unconfirmed events, oldest first.
+            models.Index(
+                fields=["integration", "id"],
+                condition=Q(delivered_at__isnull=True, channel="queue"),
+                name="outbox_queue_idx",
+            ),
+            models.Index(fields=["order_id", "id"], name="outbox_order_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["event_id", "integration"],
+                condition=Q(integration__isnull=False),
+                name="outbox_once_per_integration",
+            ),
+            models.UniqueConstraint(
+                fields=["event_id"],
+                condition=Q(channel="email"),
+                name="outbox_one_mail_per_event",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event_type} {self.order_number} → {self.integration or self.channel}"
