@@ -54,7 +54,8 @@ PAYMENTS_URL = "/admin/payments/payment/"
 # Prices and discounts in whole and half units: totals never end in .13, which
 # the test gateway declines, so each step's outcome is the admin's to decide.
 prices = st.sampled_from([Decimal("10.00"), Decimal("19.50"), Decimal("49.00"), Decimal("129.50")])
-discounts = st.sampled_from(["0.00", "0.50", "1.00", "7.50", "5000.00"])
+# Mostly discounts a line can take; now and then one above its price (a form error).
+discounts = st.sampled_from(["0.00", "0.00", "0.50", "1.00", "7.50", "5000.00"])
 lines = st.lists(
     st.builds(
         lambda price, quantity: LineDataFactory(unit_price=price, quantity=quantity),
@@ -241,6 +242,9 @@ def test_order_money_state_machine():
             max_examples=20,
             stateful_step_count=12,
             deadline=None,
+            # The same examples on every run: the coverage asserted below may not
+            # depend on luck.
+            derandomize=True,
             suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
         ),
     )
