@@ -15,6 +15,7 @@ from django.urls import path, reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 
 from core.admin import steps
+from core.admin.changelist import CheckedChangeListMixin
 from core.admin.read_only import ReadOnlyAdminMixin
 from core.admin.steps import Outcome, Step, report, take_step
 from core.errors import DomainError
@@ -301,7 +302,9 @@ class StepsAdminMixin:
         )
 
 
-class ServiceWrittenAdmin(ReadOnlyAdminMixin, StepsAdminMixin, admin.ModelAdmin):
+class ServiceWrittenAdmin(
+    CheckedChangeListMixin, ReadOnlyAdminMixin, StepsAdminMixin, admin.ModelAdmin
+):
     """The admin of rows only services write (shipments, payments).
 
     Nothing is added, edited or deleted here; the change page shows the object
