@@ -183,8 +183,15 @@ class StepsAdminMixin:
 
     def step_buttons(self, request, obj, *, back_to: str = "") -> tuple[list[dict], list[str]]:
         """The steps this user may take on `obj` now, and why the others they
-        could take in principle are blocked (state fits, but e.g. it is on hold)."""
+        could take in principle are blocked (state fits, but e.g. it is on hold).
+
+        None where `step_view` would refuse the user: a button must open its page
+        (another admin's page shows these buttons too, e.g. the order page shows
+        the payment's to users who may not view payments).
+        """
         available, blocked = [], []
+        if not self.has_view_or_change_permission(request, obj):
+            return available, blocked
         for step in self.steps:
             if not self.user_may_take(request, step):
                 continue
