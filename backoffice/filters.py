@@ -6,8 +6,12 @@ EXISTS on an indexed column, so none of them scans the orders table.
 """
 
 import django_filters
+from django import forms
+from django.core.validators import MaxValueValidator
 from django.db.models import Exists, OuterRef
 
+from core.admin.changelist import MAX_BIGINT
+from core.money import MONEY_FIELD
 from orders.models import HoldKind, Order, OrderLine, OrderStatus
 from payments.models import PaymentStatus
 
@@ -20,8 +24,31 @@ def unless_status_asked(data: dict, queryset):
     return queryset.exclude(status=OrderStatus.ARCHIVED)
 
 
+class MoneyRangeField(django_filters.fields.RangeField):
+    """Two amounts a money column can hold: a typed 1e200000 is a form error, not
+    a numeric overflow in the database."""
+
+    def __init__(self, fields=None, *args, **kwargs):
+        digits = {"max_digits": MONEY_FIELD["max_digits"], "decimal_places": None}
+        fields = (forms.DecimalField(**digits), forms.DecimalField(**digits))
+        super().__init__(fields, *args, **kwargs)
+
+
+class MoneyRangeFilter(django_filters.RangeFilter):
+    field_class = MoneyRangeField
+
+
+class OrderNumberFilter(django_filters.NumberFilter):
+    """A whole number within the column's range (a decimal would be truncated)."""
+
+    field_class = forms.IntegerField
+
+    def get_max_validator(self):
+        return MaxValueValidator(MAX_BIGINT)
+
+
 class OrderFilterSet(django_filters.FilterSet):
-    number = django_filters.NumberFilter(label="Order number")
+    number = OrderNumberFilter(label="Order number", min_value=1)
     # No joins, so no duplicates: without distinct=False django-filter adds a
     # SELECT DISTINCT over every column, which sorts the whole match at scale.
     status = django_filters.MultipleChoiceFilter(choices=OrderStatus.choices, distinct=False)
@@ -34,7 +61,7 @@ class OrderFilterSet(django_filters.FilterSet):
     market = django_filters.CharFilter()
     country = django_filters.CharFilter(method="filter_country", label="Shipping country")
     currency = django_filters.CharFilter(method="filter_currency")
-    grand_total = django_filters.RangeFilter(label="Grand total between")
+    grand_total = MoneyRangeFilter(label="Grand total between")
     payment = django_filters.ChoiceFilter(
         field_name="payment__status",
         choices=PaymentStatus.choices,

@@ -1,11 +1,21 @@
 from django.contrib import admin
+from django.shortcuts import redirect
+from django.templatetags.static import static
 from django.urls import include, path
 from django.views.generic import RedirectView
 
 # GET /healthz is answered by centra_orders.health.HealthCheckMiddleware, before the
 # host check and the HTTPS redirect, so it has no URL pattern here.
+
+
+def favicon(request):
+    # Browsers ask for /favicon.ico on every site; answer rather than log a 404.
+    return redirect(static("centra/favicon.svg"), permanent=True)
+
+
 urlpatterns = [
     path("", RedirectView.as_view(url="/admin/", permanent=False)),
+    path("favicon.ico", favicon),
     path("admin/", admin.site.urls),
     path("api/", include("integrations.api.urls")),
 ]

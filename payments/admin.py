@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from core.admin.badges import state_badge
+from core.admin.changelist import ChoiceListFilter, UnreadableParameter, exact_number
 from core.admin.pagination import EstimatedCountPaginator
 from core.admin.read_only import ReadOnlyAdminMixin
 from core.admin.step_admin import ServiceWrittenAdmin
@@ -37,7 +38,11 @@ class ProviderFilter(admin.SimpleListFilter):
         return [(name, name) for name in sorted(names)]
 
     def queryset(self, request, queryset):
-        return queryset.filter(provider=self.value()) if self.value() else queryset
+        if self.value() is None:
+            return queryset
+        if self.value() not in dict(self.lookup_choices):
+            raise UnreadableParameter(f"“{self.value()}” is not a configured payment provider.")
+        return queryset.filter(provider=self.value())
 
 
 def payment_badge(payment: Payment):
@@ -130,7 +135,7 @@ class PaymentAdmin(ServiceWrittenAdmin):
         "refunded",
         "created_at",
     ]
-    list_filter = ["status", ProviderFilter]
+    list_filter = [("status", ChoiceListFilter), ProviderFilter]
     list_select_related = ["order"]
     sortable_by = ["order_number"]
     search_fields = ["provider_reference"]  # shows the box; get_search_results does the work
@@ -182,8 +187,9 @@ class PaymentAdmin(ServiceWrittenAdmin):
         if not term:
             return queryset, False
         matches = Q(provider_reference=term)
-        if term.isdigit():
-            matches |= Q(order__number=int(term))
+        number = exact_number(term)
+        if number is not None:
+            matches |= Q(order__number=number)
         return queryset.filter(matches), False
 
     @admin.display(description="authorized")

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from core.admin.badges import state_badge
+from core.admin.changelist import CheckedChangeListMixin, ChoiceListFilter, exact_number
 from core.admin.pagination import EstimatedCountPaginator
 from core.admin.read_only import ReadOnlyAdminMixin
 from core.admin.step_admin import RefusalsAsMessagesMixin, ServiceWrittenAdmin
@@ -159,7 +160,7 @@ class ShipmentAdmin(ServiceWrittenAdmin):
     ]
     list_display_links = ["number"]
     list_select_related = ["order", "warehouse"]
-    list_filter = ["status", "warehouse"]
+    list_filter = [("status", ChoiceListFilter), "warehouse"]
     sortable_by = ["created_at"]
     search_fields = ["=tracking_number", "=order__number"]
     search_help_text = "Exact tracking number or order number."
@@ -205,8 +206,9 @@ class ShipmentAdmin(ServiceWrittenAdmin):
         if not term:
             return queryset, False
         matches = Q(tracking_number=term)
-        if term.isdigit():
-            order_ids = Order.objects.filter(number=int(term)).values_list("pk", flat=True)
+        number = exact_number(term)
+        if number is not None:
+            order_ids = Order.objects.filter(number=number).values_list("pk", flat=True)
             matches |= Q(order_id__in=list(order_ids))
         return queryset.filter(matches), False
 
@@ -232,12 +234,12 @@ class ShipmentAdmin(ServiceWrittenAdmin):
 
 
 @admin.register(Warehouse)
-class WarehouseAdmin(admin.ModelAdmin):
+class WarehouseAdmin(CheckedChangeListMixin, admin.ModelAdmin):
     list_display = ["name", "priority", "is_active"]
 
 
 @admin.register(Stock)
-class StockAdmin(RefusalsAsMessagesMixin, admin.ModelAdmin):
+class StockAdmin(CheckedChangeListMixin, RefusalsAsMessagesMixin, admin.ModelAdmin):
     list_display = ["sku", "warehouse", "on_hand", "allocated", "available"]
     list_select_related = ["warehouse"]
     list_filter = ["warehouse"]

@@ -365,5 +365,5 @@ def test_cleanup_dry_run_changes_nothing_and_defaults_to_settings():
 )
 def test_commands_reject_nonsense_numbers(command):
     confirm = {"yes": True} if command == "purge_cancelled_orders" else {}
-    with pytest.raises(CommandError, match="--batch-size 1 or more"):
+    with pytest.raises(CommandError, match="--batch-size must be between 1 and 100000"):
         run(command, days=30, batch_size=0, **confirm)

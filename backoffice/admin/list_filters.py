@@ -17,13 +17,27 @@ from django.http import QueryDict
 from django.utils import timezone
 
 from backoffice.filters import OrderFilterSet, unless_status_asked
+from core.admin.changelist import UnreadableParameter
 from orders.models import HoldKind, Order, OrderStatus
 from payments.models import PaymentStatus
 
 
 def filterset_queryset(queryset, data: dict):
-    """The one FilterSet applied to `data` (valid fields only)."""
-    return OrderFilterSet(data, queryset=queryset).qs
+    """The one FilterSet applied to `data`; a value it cannot read is refused.
+
+    django-filter would skip an invalid field and filter by the others, so
+    `?status=abc` would list every status, archived orders too.
+    """
+    filterset = OrderFilterSet(data, queryset=queryset)
+    if not filterset.is_valid():
+        raise UnreadableParameter(unreadable_sentence(filterset.form))
+    return filterset.qs
+
+
+def unreadable_sentence(form) -> str:
+    name, errors = next(iter(form.errors.items()))
+    label = form.fields[name].label or name.replace("_", " ")
+    return f"The orders could not be filtered by {label.lower()}: {' '.join(errors)}"
 
 
 class FilterSetListFilter(admin.SimpleListFilter):
@@ -32,6 +46,12 @@ class FilterSetListFilter(admin.SimpleListFilter):
     def queryset(self, request, queryset):
         if self.value() is None:
             return queryset
+        if self.value() not in {str(value) for value, _ in self.lookup_choices}:
+            # The FilterSet would read e.g. on_hold=maybe as "either".
+            raise UnreadableParameter(
+                f"The orders could not be filtered by {self.title}: "
+                f"“{self.value()}” is not one of its choices."
+            )
         data = QueryDict(mutable=True)
         data.setlist(self.parameter_name, [self.value()])
         return filterset_queryset(queryset, data)

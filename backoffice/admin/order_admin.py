@@ -37,6 +37,7 @@ from backoffice.admin.order_list import OrderListMixin
 from backoffice.admin.order_page import OrderLineInline, OrderPageForm, OrderPageMixin
 from backoffice.admin.shipping_steps import SHIPPING_STEPS
 from backoffice.admin.split_page import SplitPageMixin
+from core.admin.changelist import CheckedChangeListMixin
 from core.admin.step_admin import RefusalsAsMessagesMixin, StepsAdminMixin
 from core.admin.steps import Step
 from orders import services
@@ -79,6 +80,7 @@ ORDER_STEPS = [
 
 @admin.register(Order)
 class OrderAdmin(
+    CheckedChangeListMixin,
     RefusalsAsMessagesMixin,
     OrderCommentsMixin,
     OrderExportMixin,

@@ -12,6 +12,7 @@ from django.utils.timezone import localtime
 from backoffice.admin.list_filters import placed_drilldown
 from backoffice.admin.shipping_steps import order_ids_by_reference, with_shipment_progress
 from core.admin.badges import state_badge
+from core.admin.changelist import exact_number
 from core.admin.pagination import EstimatedCountPaginator
 from core.money import format_money
 from orders.models import Order
@@ -119,8 +120,9 @@ class OrderListMixin:
         if not term:
             return queryset, False
         matches = Q(pk__in=self.order_ids_by_reference(term))
-        if term.isdigit():
-            matches |= Q(number=int(term))
+        number = exact_number(term)
+        if number is not None:
+            matches |= Q(number=number)
         elif "@" in term:
             matches |= Q(customer_email=term.lower())
         else:

@@ -17,6 +17,20 @@ from django.utils import timezone
 from orders import bulk
 from orders.models import StoreSettings
 
+# Older than a hundred years is everything; beyond that the cutoff date overflows.
+MAX_DAYS = 36_500
+# A batch is one transaction holding its rows' locks: keep it short.
+MAX_BATCH_SIZE = 100_000
+MAX_LIMIT = 1_000_000_000
+
+
+def check_range(option: str, value: int, low: int, high: int, why: str = "") -> None:
+    """A CommandError (one line, exit code 1) for an option outside [low, high]."""
+    if not low <= value <= high:
+        raise CommandError(
+            f"{option} must be between {low} and {high}{f' ({why})' if why else ''}; got {value}."
+        )
+
 
 class BatchCommand(BaseCommand):
     actor: str  # e.g. "command:archive_orders", the events' and tombstones' author
@@ -52,12 +66,13 @@ class BatchCommand(BaseCommand):
         return ""
 
     def handle(self, *args, **options):
+        self.check_options(options)
         days = options["days"]
         if days is None:
             days = getattr(StoreSettings.load(), self.days_setting)
+            days_option = f"--days (the store settings' {self.days_setting})"
+            check_range(days_option, days, 0, MAX_DAYS, "a hundred years")
         self.days = days
-        if days < 0 or options["batch_size"] < 1 or (options["limit"] or 0) < 0:
-            raise CommandError("--days and --limit must be 0 or more, --batch-size 1 or more.")
         cutoff = timezone.now() - timedelta(days=days)
         queryset = self.select(cutoff, options)
         dry_run = options["dry_run"]
@@ -92,6 +107,14 @@ class BatchCommand(BaseCommand):
             f"(before {cutoff:%Y-%m-%d %H:%M} UTC{'; ' + details if details else ''})."
             + (" Dry run: nothing was changed." if dry_run else "")
         )
+
+    def check_options(self, options: dict[str, Any]) -> None:
+        # Checked here, not by argparse types: call_command(days=…) skips those.
+        if options["days"] is not None:
+            check_range("--days", options["days"], 0, MAX_DAYS, "a hundred years")
+        check_range("--batch-size", options["batch_size"], 1, MAX_BATCH_SIZE)
+        if options["limit"] is not None:
+            check_range("--limit", options["limit"], 0, MAX_LIMIT)
 
     def _did(self, dry_run: bool) -> str:
         return f"Would {self.verb}" if dry_run else self.past.capitalize()

@@ -15,6 +15,7 @@ from django.urls import path, reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 
 from core.admin import steps
+from core.admin.changelist import CheckedChangeListMixin
 from core.admin.read_only import ReadOnlyAdminMixin
 from core.admin.steps import Outcome, Step, report, take_step
 from core.errors import DomainError
@@ -182,8 +183,15 @@ class StepsAdminMixin:
 
     def step_buttons(self, request, obj, *, back_to: str = "") -> tuple[list[dict], list[str]]:
         """The steps this user may take on `obj` now, and why the others they
-        could take in principle are blocked (state fits, but e.g. it is on hold)."""
+        could take in principle are blocked (state fits, but e.g. it is on hold).
+
+        None where `step_view` would refuse the user: a button must open its page
+        (another admin's page shows these buttons too, e.g. the order page shows
+        the payment's to users who may not view payments).
+        """
         available, blocked = [], []
+        if not self.has_view_or_change_permission(request, obj):
+            return available, blocked
         for step in self.steps:
             if not self.user_may_take(request, step):
                 continue
@@ -301,7 +309,9 @@ class StepsAdminMixin:
         )
 
 
-class ServiceWrittenAdmin(ReadOnlyAdminMixin, StepsAdminMixin, admin.ModelAdmin):
+class ServiceWrittenAdmin(
+    CheckedChangeListMixin, ReadOnlyAdminMixin, StepsAdminMixin, admin.ModelAdmin
+):
     """The admin of rows only services write (shipments, payments).
 
     Nothing is added, edited or deleted here; the change page shows the object

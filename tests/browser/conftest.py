@@ -24,6 +24,15 @@ CHROMIUM_ARGS = [
 ]
 PASSWORD = "correct-horse-battery"
 
+# Runs in every document before its own scripts: a blocked script, style or image
+# fires `securitypolicyviolation`, which is reported to the test through the console.
+REPORT_CSP_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  console.error(`CSP violation: ${event.violatedDirective} blocked ${event.blockedURI || "inline"}`
+    + ` at ${event.sourceFile || document.location.pathname}:${event.lineNumber}`);
+});
+"""
+
 
 # Function-scoped on purpose: Playwright's sync API switches the thread's
 # context, and the database fixtures (which restore the default groups after
@@ -49,11 +58,21 @@ def browser():
         connections.close_all()
 
 
+def console_line(page, message) -> str:
+    source = message.location.get("url") or page.url
+    return f"console {message.type} on {page.url} ({source}): {message.text}"
+
+
 @pytest.fixture
 def new_page(browser, live_server, request):
     """Open a fresh browser context (its own cookies) as someone; screenshots go to
-    test-artifacts/<test name>/NN-<what>.png."""
+    test-artifacts/<test name>/NN-<what>.png.
+
+    Every console message (a CSP violation is reported as one, and Chromium logs
+    its own refusals there too) and every uncaught page error fails the test.
+    """
     contexts = []
+    problems: list[str] = []
     folder = ARTIFACTS / re.sub(r"[^\w.-]+", "_", request.node.name)
     folder.mkdir(parents=True, exist_ok=True)
     counter = {"n": 0}
@@ -63,13 +82,17 @@ def new_page(browser, live_server, request):
             base_url=live_server.url, viewport={"width": 1440, "height": 1000}
         )
         contexts.append(context)
+        context.add_init_script(REPORT_CSP_VIOLATIONS)
         page = context.new_page()
         page.set_default_timeout(15_000)
+        page.on("console", lambda m: problems.append(console_line(page, m)))
+        page.on("pageerror", lambda error: problems.append(f"page error at {page.url}: {error}"))
 
         def shot(what: str) -> Path:
             counter["n"] += 1
             path = folder / f"{counter['n']:02d}-{what}.png"
             page.screenshot(path=str(path), full_page=True)
+            assert not problems, "\n".join(problems)
             return path
 
         page.shot = shot
@@ -78,6 +101,8 @@ def new_page(browser, live_server, request):
     yield open_page
     for context in contexts:
         context.close()
+    if problems:
+        pytest.fail("The browser reported:\n" + "\n".join(problems))
 
 
 def log_in(page, username: str) -> None:

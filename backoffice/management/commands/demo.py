@@ -6,8 +6,12 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from backoffice import demo
+from backoffice.management.batch_command import check_range
 from core.errors import DomainError
 from orders.models import OrderStatus
+
+# The demo makes each order through the services, about 0.1 s apiece.
+MAX_ORDERS = 10_000
 
 
 class Command(BaseCommand):
@@ -27,8 +31,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options):
-        if options["orders"] < 1:
-            raise CommandError("--orders must be 1 or more.")
+        check_range("--orders", options["orders"], 1, MAX_ORDERS)
         if options["reset"]:
             if not settings.DEBUG:
                 raise CommandError("--reset deletes every order: it only runs with DEBUG on.")
