@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from django.contrib import admin
 
+from core.admin.changelist import CheckedChangeListMixin
 from core.admin.read_only import ReadOnlyAdminMixin
 from orders.models import DeletedOrder, StoreSettings
 
 
 @admin.register(StoreSettings)
-class StoreSettingsAdmin(admin.ModelAdmin):
+class StoreSettingsAdmin(CheckedChangeListMixin, admin.ModelAdmin):
     list_display = [
         "__str__",
         "autoconfirm",
@@ -32,7 +33,7 @@ class StoreSettingsAdmin(admin.ModelAdmin):
 
 
 @admin.register(DeletedOrder)
-class DeletedOrderAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class DeletedOrderAdmin(CheckedChangeListMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["order_number", "deleted_at", "actor", "reason"]
     search_fields = ["=order_number"]
     show_full_result_count = False

@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 import pytest
+from django.conf import settings
 
 from backoffice import documents
 from core.roles import CUSTOMER_SERVICE, FINANCE, WAREHOUSE
@@ -72,7 +73,11 @@ def test_the_order_page_links_print_every_shipment_of_the_order(client):
     packing = client.get(f"{SHIPMENTS_URL}print/packing-lists/?order={order.pk}")
     html = packing.content.decode()
     assert html.count('class="document"') == 2
-    assert "@page { size: A4" in html and "break-after: page" in html
+    # The print rules live in a static file (the Content-Security-Policy allows
+    # no inline style).
+    assert "centra/documents.css" in html
+    css = (settings.BASE_DIR / "static" / "centra" / "documents.css").read_text()
+    assert "@page { size: A4" in css and "break-after: page" in css
     for text in ("TEE-M", "T-shirt", "JEANS-32", first.ref, second.ref, order.shipping_street):
         assert text in html
     assert "EUR" not in html and "29.90" not in html  # no prices on a packing list
