@@ -22,7 +22,7 @@ from core.errors import DomainError
 from core.fsm import run_transition
 from orders.events import publish_order_deleted, record_event
 from orders.locks import lock_order
-from orders.models import DeletedOrder, HoldKind, Order, OrderLine, OrderStatus
+from orders.models import ADDRESS_FIELDS, DeletedOrder, HoldKind, Order, OrderLine, OrderStatus
 
 # Lines may be added, changed or removed until the order is being shipped (and
 # while nothing is shipped or captured: `backoffice.services.line_edit_refusal`).
@@ -34,11 +34,7 @@ DETAIL_FIELDS = frozenset(
     {
         "customer_name",
         "customer_email",
-        *(
-            f"{kind}_{part}"
-            for kind in ("billing", "shipping")
-            for part in ("name", "street", "city", "zipcode", "country")
-        ),
+        *ADDRESS_FIELDS,
         "shipping_method",
         "notes",
         "gift_message",

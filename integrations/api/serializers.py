@@ -6,7 +6,7 @@ from django.core.exceptions import ObjectDoesNotExist
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from orders.models import Order, OrderLine
+from orders.models import ADDRESS_FIELDS, Order, OrderLine
 from shipments.models import Shipment, ShipmentLine
 
 
@@ -88,11 +88,7 @@ class OrderSerializer(serializers.ModelSerializer):
             "language",
             "customer_name",
             "customer_email",
-            *(
-                f"{kind}_{part}"
-                for kind in ("billing", "shipping")
-                for part in ("name", "street", "city", "zipcode", "country")
-            ),
+            *ADDRESS_FIELDS,
             "shipping_method",
             "shipping_price",
             "grand_total",

@@ -2,10 +2,18 @@
 
 from orders.models.history import DeletedOrder, OrderEvent
 from orders.models.line import OrderLine
-from orders.models.order import OPEN_STATUSES, HoldKind, Order, OrderStatus, next_order_number
+from orders.models.order import (
+    ADDRESS_FIELDS,
+    OPEN_STATUSES,
+    HoldKind,
+    Order,
+    OrderStatus,
+    next_order_number,
+)
 from orders.models.store import StoreSettings
 
 __all__ = [
+    "ADDRESS_FIELDS",
     "OPEN_STATUSES",
     "DeletedOrder",
     "HoldKind",

@@ -32,6 +32,13 @@ class OrderStatus(models.IntegerChoices):
 
 OPEN_STATUSES = [OrderStatus.PENDING, OrderStatus.CONFIRMED, OrderStatus.PROCESSING]
 
+# The billing and shipping addresses' columns, in the order forms and APIs show them.
+ADDRESS_FIELDS = tuple(
+    f"{kind}_{part}"
+    for kind in ("billing", "shipping")
+    for part in ("name", "street", "city", "zipcode", "country")
+)
+
 
 class HoldKind(models.TextChoices):
     MANUAL = "manual", "Manual"
