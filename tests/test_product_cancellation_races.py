@@ -52,6 +52,16 @@ def restore(order_id, quantities):
     )
 
 
+def ship(order_id, warehouse_id, quantities):
+    return lambda: shipping.create_shipment(
+        order_id=order_id, warehouse_id=warehouse_id, quantities=quantities, by="racer"
+    )
+
+
+def capture(shipment_id):
+    return lambda: shipping.capture_shipment(shipment_id=shipment_id, by="racer")
+
+
 def in_shipments(line):
     return ShipmentLine.objects.filter(order_line=line).aggregate(n=Sum("quantity"))["n"] or 0
 
@@ -65,9 +75,7 @@ def test_cancel_products_against_a_shipment_of_the_same_line():
 
         results = race(
             cancel(order.pk, {b.pk: 2}),
-            lambda: shipping.create_shipment(
-                order_id=order.pk, warehouse_id=warehouse.pk, quantities={b.pk: 2}, by="racer"
-            ),
+            ship(order.pk, warehouse.pk, {b.pk: 2}),
         )
 
         assert sum(isinstance(r, DomainError) for r in results) == 1, results
@@ -88,7 +96,7 @@ def test_cancel_products_against_a_capture():
 
         results = race(
             cancel(order.pk, {b.pk: 2}),
-            lambda: shipping.capture_shipment(shipment_id=shipment.pk, by="racer"),
+            capture(shipment.pk),
         )
 
         assert not [r for r in results if isinstance(r, Exception)], results

@@ -29,6 +29,7 @@ from payments.services import refund_payment, release_when_settled, void_payment
 # The refund and release a cancellation makes are part of it, under its permission;
 # the user who cancelled is on the order's event.
 FOR_CANCEL_PRODUCTS = process("system", "cancel_products")
+PAST = {"cancel": "cancelled", "restore": "restored"}
 
 
 def cancel_products(
@@ -164,7 +165,7 @@ def _checked_units(
             raise DomainError(f"The quantity of {line.sku} to {what} cannot be negative.")
         if quantity > room(line):
             raise DomainError(
-                f"Only {room(line)} of {line.sku} can be {what}d in {order}, not {quantity}."
+                f"Only {room(line)} of {line.sku} can be {PAST[what]} in {order}, not {quantity}."
             )
         if quantity:
             wanted[line] = quantity
