@@ -34,6 +34,7 @@ from backoffice.admin.order_page import (
     OrderPageForm,
     OrderPageMixin,
 )
+from backoffice.admin.product_steps import PRODUCT_STEPS
 from backoffice.admin.shipping_steps import SHIPPING_STEPS
 from backoffice.admin.split_page import SplitPageMixin
 from core.admin.step_admin import RefusalsAsMessagesMixin, StepsAdminMixin
@@ -54,7 +55,9 @@ ORDER_STEPS = [
     Step("hold", services.hold_order, form=HoldForm, explain_when_blocked=False),
     Step("resume", services.resume_order, explain_when_blocked=False),
     *SHIPPING_STEPS,
+    *PRODUCT_STEPS[:3],
     Step("cancel", backoffice_services.cancel_order, form=CancelForm, danger=True),
+    PRODUCT_STEPS[3],
     Step("archive", services.archive_order),
     Step("reactivate", services.reactivate_order),
     Step(

@@ -93,6 +93,30 @@ def _settle(order, wanted, grand_total, every_unit_gone, reason, refunded, *, by
     release_when_settled(order)
 
 
+def cancel_unshipped_products(*, order_id: int, reason: str, by: Actor) -> Order:
+    """Cancel every unit of the order that is in no shipment (the bulk action's step).
+
+    The units are read under the order lock, so a shipment created meanwhile is
+    never cancelled from under it.
+    """
+    with transaction.atomic():
+        order = lock_order(order_id)
+        quantities = {
+            line.pk: line.quantity_unshipped
+            for line in order.lines_with_shipped()
+            if line.quantity_unshipped
+        }
+        if not quantities:
+            ensure_allowed(order.cancel_products, by=by)
+            raise DomainError(f"{order} has no unshipped products to cancel.")
+        declined = unless_declined(
+            lambda: cancel_products(order_id=order.pk, quantities=quantities, reason=reason, by=by)
+        )
+    if declined:
+        raise declined
+    return Order.objects.get(pk=order_id)
+
+
 def restore_products(
     *, order_id: int, quantities: Mapping[int, int], reason: str, by: Actor
 ) -> Order:
