@@ -152,7 +152,7 @@ def restore_products(
             transition="restore_products",
             from_state=from_status,
             to_state=to_status,
-            message=f"Products restored: {described}. Reason: {reason} "
+            message=f"Products restored: {described}. Reason: {_sentence(reason)} "
             f"New total {format_money(order.grand_total, order.currency)}.",
             data=_event_data(wanted, reason, order, previous, refunded=ZERO),
         )
@@ -164,6 +164,11 @@ def _required(text: str, sentence: str) -> str:
     if not text:
         raise DomainError(sentence)
     return text
+
+
+def _sentence(text: str) -> str:
+    """Staff's reason as a sentence in the timeline, whether or not they ended it."""
+    return text if text.endswith((".", "!", "?")) else f"{text}."
 
 
 def _checked_units(
@@ -252,7 +257,7 @@ def _refuse_above_authorization(order: Order) -> None:
 def _cancel_message(
     order: Order, described: str, reason: str, refunded: Decimal, to_status: int
 ) -> str:
-    message = f"Products cancelled: {described}. Reason: {reason}"
+    message = f"Products cancelled: {described}. Reason: {_sentence(reason)}"
     if refunded:
         message += f" Refunded {format_money(refunded, order.currency)}."
     if to_status == OrderStatus.CANCELLED:
