@@ -14,16 +14,17 @@ from collections.abc import Callable, Mapping
 from decimal import Decimal
 
 from django.db import transaction
+from django.db.models import Sum
 
 from core.actors import Actor, process
 from core.errors import DomainError
 from core.fsm import ensure_allowed, run_transition
-from core.money import ZERO, compute_totals, format_money
+from core.money import ZERO, compute_totals, format_money, quantize
 from orders.events import record_event
 from orders.locks import lock_order
 from orders.models import Order, OrderLine, OrderStatus
 from payments.errors import PaymentDeclined, unless_declined
-from payments.models import Payment, PaymentStatus
+from payments.models import Payment, PaymentStatus, PaymentTransaction
 from payments.services import refund_payment, release_when_settled, void_payment
 
 # The refund and release a cancellation makes are part of it, under its permission;
@@ -211,11 +212,29 @@ def _payment(order: Order) -> Payment | None:
     return Payment.objects.filter(order=order).first()
 
 
+def _refunded_for_cancellations(payment: Payment) -> Decimal:
+    """What earlier product cancellations refunded (their refunds are this step's)."""
+    rows = payment.transactions.filter(
+        kind=PaymentTransaction.Kind.REFUND,
+        outcome=PaymentTransaction.Outcome.SUCCESS,
+        actor=FOR_CANCEL_PRODUCTS,
+    )
+    return quantize(rows.aggregate(total=Sum("amount"))["total"] or ZERO, payment.currency)
+
+
 def _refund_above(order: Order, *, owed: Decimal, why: str) -> tuple[Decimal, object]:
-    """Refund what was captured and kept above `owed`; (amount refunded, decline or None)."""
+    """Refund what was captured for units now cancelled; (amount refunded, decline or None).
+
+    Captured money covers what the order owes; above that it paid for cancelled
+    units. Refunds made for other reasons (goodwill, a return) are the customer's
+    on top and are not counted, but nothing beyond what is kept can be refunded.
+    """
     payment = _payment(order)
-    kept = payment.captured_amount - payment.refunded_amount if payment else ZERO
-    refund = max(ZERO, kept - owed)
+    if payment is None:
+        return ZERO, None
+    paid_for_order = payment.captured_amount - _refunded_for_cancellations(payment)
+    kept = payment.captured_amount - payment.refunded_amount
+    refund = min(kept, max(ZERO, paid_for_order - owed))
     if not refund:
         return ZERO, None
     declined = unless_declined(
@@ -243,9 +262,13 @@ def _void_authorization(order: Order):
 
 
 def _refuse_above_authorization(order: Order) -> None:
+    """Money refunded for cancelled units or released is gone: a total above what
+    is still captured for the order plus what is still open needs a new authorization."""
     payment = _payment(order)
     available = (
-        payment.captured_amount - payment.refunded_amount + payment.open_amount if payment else ZERO
+        payment.captured_amount - _refunded_for_cancellations(payment) + payment.open_amount
+        if payment
+        else ZERO
     )
     if order.grand_total > available:
         more = format_money(order.grand_total - available, order.currency)
