@@ -164,3 +164,15 @@ def test_the_list_shows_cancelled_units_beside_the_shipments(client):
         order_id=order.pk, quantities={order.lines.get(sku="B").pk: 1}, reason="x", by=FACTORY
     )
     assert "1 of 1 shipped, 1 cancelled" in client.get(ORDERS_URL + "?status=4").content.decode()
+
+
+def test_the_flow_page_draws_the_new_steps(client):
+    client.force_login(role_user(CUSTOMER_SERVICE))
+    response = client.get(f"{ORDERS_URL}flow/")
+    assert response.status_code == 200
+    order_diagram = response.context["diagrams"][0]
+    edges = {edge.name: edge for edge in order_diagram.edges}
+    assert "restore — needs orders.restore_order" in edges["restore"].title
+    assert "cancel_products" in edges
+    loops = {label for node in order_diagram.nodes for label in node.loops}
+    assert "restore products" in loops

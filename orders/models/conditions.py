@@ -74,3 +74,8 @@ def has_nothing_captured(order: Order) -> bool:
 @refuses_with("{obj} has no products left to order.")
 def has_active_units(order: Order) -> bool:
     return any(line.quantity_active > 0 for line in order.lines.all())
+
+
+@refuses_with("{obj} had money captured, so it cannot be restored: place a new order instead.")
+def had_nothing_captured(order: Order) -> bool:
+    return has_nothing_captured(order)

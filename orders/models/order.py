@@ -12,6 +12,7 @@ from django_fsm import RETURN_VALUE, FSMIntegerField, FSMModelMixin, transition
 
 from core.money import MONEY_FIELD, Totals, compute_totals
 from orders.models.conditions import (
+    had_nothing_captured,
     has_active_units,
     has_billing_address,
     has_lines,
@@ -312,7 +313,7 @@ class Order(FSMModelMixin, models.Model):
         field=status,
         source=OrderStatus.CANCELLED,
         target=OrderStatus.PENDING,
-        conditions=[has_nothing_captured, has_active_units],
+        conditions=[had_nothing_captured, has_active_units],
         permission="orders.restore_order",
         custom={"label": "restore", "past": "restored"},
     )
