@@ -98,8 +98,10 @@ def permission_refusal(method, *, by: Actor) -> str | None:
     """
     transition = next(iter(_meta(method).transitions.values()))
     if not has_full_rights(by) and not transition.has_perm(method.__self__, by):
+        # "cancel products of orders": a label that has its own object says whose.
         plural = method.__self__._meta.verbose_name_plural
-        return f"You do not have permission to {action_label(method)} {plural}."
+        whose = _custom(method).get("of", plural)
+        return f"You do not have permission to {action_label(method)} {whose}."
     return None
 
 

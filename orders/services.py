@@ -17,7 +17,7 @@ from typing import Any
 
 from django.db import transaction
 
-from core.actors import Actor, actor_name, actor_user
+from core.actors import Actor, actor_name, actor_user, process
 from core.errors import DomainError
 from core.fsm import run_transition
 from orders.events import publish_order_deleted, record_event
@@ -110,10 +110,29 @@ def hold_order(*, order_id: int, by: Actor, kind: str, reason: str) -> Order:
     )
 
 
+# Completing an order that was fully shipped while held is part of resuming it.
+FOR_RESUME = process("system", "resume_order")
+
+
 def resume_order(*, order_id: int, by: Actor) -> Order:
-    return _transition_order(
-        order_id=order_id, by=by, action="resume", message="Resumed.", data={"on_hold": False}
-    )
+    """Off hold, where it was; a Processing order with every line shipped or
+    cancelled (products cancelled while it was held) completes, with its own event."""
+    with transaction.atomic():
+        order = _transition_order(
+            order_id=order_id, by=by, action="resume", message="Resumed.", data={"on_hold": False}
+        )
+        if order.status == OrderStatus.PROCESSING and order.is_fully_shipped():
+            from_status, to_status = run_transition(order.complete, by=FOR_RESUME)
+            order.save()
+            record_event(
+                order=order,
+                by=by,
+                transition="complete",
+                from_state=from_status,
+                to_state=to_status,
+                message="Completed on resuming: every line is shipped or cancelled.",
+            )
+    return order
 
 
 # Shared with the bulk path (orders/bulk.py), whose events must read the same.

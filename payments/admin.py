@@ -99,6 +99,13 @@ PAYMENT_STEPS = [
         explain_when_blocked=False,
     ),
     Step("void", services.void_payment, confirm=True, danger=True, id_attr="order_id"),
+    Step(
+        "release",
+        services.release_remaining_authorization,
+        confirm=True,
+        id_attr="order_id",
+        explain_when_blocked=False,
+    ),
 ]
 
 
@@ -133,6 +140,7 @@ class PaymentAdmin(ServiceWrittenAdmin):
         "authorized",
         "captured",
         "refunded",
+        "released",
         "created_at",
     ]
     list_filter = [("status", ChoiceListFilter), ProviderFilter]
@@ -154,6 +162,7 @@ class PaymentAdmin(ServiceWrittenAdmin):
         "authorized_amount",
         "captured_amount",
         "refunded_amount",
+        "released_amount",
         "created_at",
     ]
     fields = readonly_fields
@@ -203,3 +212,7 @@ class PaymentAdmin(ServiceWrittenAdmin):
     @admin.display(description="refunded")
     def refunded(self, payment: Payment):
         return format_money(payment.refunded_amount, payment.currency)
+
+    @admin.display(description="released")
+    def released(self, payment: Payment):
+        return format_money(payment.released_amount, payment.currency)

@@ -137,5 +137,6 @@ def record_payment_event(
             "authorized": str(payment.authorized_amount),
             "captured": str(payment.captured_amount),
             "refunded": str(payment.refunded_amount),
+            "released": str(payment.released_amount),
         },
     )

@@ -48,13 +48,22 @@ REFUNDABLE = [
 ]
 
 
-def status_for(*, authorized: Decimal, captured: Decimal, refunded: Decimal) -> str:
-    """The status the amounts of a live (authorized) payment stand for."""
+def status_for(
+    *, authorized: Decimal, captured: Decimal, refunded: Decimal, released: Decimal = ZERO
+) -> str:
+    """The status the amounts of a live (authorized) payment stand for.
+
+    What was released is no longer open, so a payment captured up to what is
+    left of its authorization is Captured, and one with all of it released and
+    nothing captured is Voided.
+    """
     if not captured:
-        return PaymentStatus.AUTHORIZED
+        return PaymentStatus.VOIDED if released >= authorized else PaymentStatus.AUTHORIZED
     if not refunded:
         return (
-            PaymentStatus.CAPTURED if captured == authorized else PaymentStatus.PARTIALLY_CAPTURED
+            PaymentStatus.CAPTURED
+            if captured == authorized - released
+            else PaymentStatus.PARTIALLY_CAPTURED
         )
     return PaymentStatus.REFUNDED if refunded == captured else PaymentStatus.PARTIALLY_REFUNDED
 
@@ -70,6 +79,23 @@ order_is_not_on_hold = order_not_on_hold(through="order", until="before capturin
 @refuses_with("{obj} has nothing captured left to refund.")
 def has_refundable_amount(payment: Payment) -> bool:
     return payment.refundable_amount > 0
+
+
+@refuses_with("{obj} has no authorization left to release.")
+def has_authorization_to_release(payment: Payment) -> bool:
+    return payment.open_amount > 0
+
+
+@refuses_with("{obj.order} still has products to ship or shipments to pay.")
+def has_nothing_left_to_capture(payment: Payment) -> bool:
+    return payment.order.has_nothing_left_to_capture()
+
+
+@refuses_with(
+    "Part of the authorization of {obj.order} was released: refund instead of marking unpaid."
+)
+def has_nothing_released(payment: Payment) -> bool:
+    return not payment.released_amount
 
 
 def may_void(payment: Payment, user) -> bool:
@@ -90,6 +116,9 @@ class Payment(FSMModelMixin, models.Model):
     authorized_amount = models.DecimalField(**MONEY_FIELD)
     captured_amount = models.DecimalField(**MONEY_FIELD)
     refunded_amount = models.DecimalField(**MONEY_FIELD)
+    # Given back to the customer's card without capture: a void, or the release of
+    # what is left once the order needs no more.
+    released_amount = models.DecimalField(**MONEY_FIELD)
     test_decline = models.CharField(
         max_length=64,
         blank=True,
@@ -110,16 +139,20 @@ class Payment(FSMModelMixin, models.Model):
             ("refund_payment", "Can refund payments"),
             ("void_payment", "Can void payment authorizations"),
             ("record_manual_payment", "Can mark payments as paid or unpaid by hand"),
+            ("release_authorization", "Can release the remaining authorization of payments"),
         ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(
-                    authorized_amount__gte=0, captured_amount__gte=0, refunded_amount__gte=0
+                    authorized_amount__gte=0,
+                    captured_amount__gte=0,
+                    refunded_amount__gte=0,
+                    released_amount__gte=0,
                 ),
                 name="payment_amounts_not_negative",
             ),
             models.CheckConstraint(
-                condition=Q(captured_amount__lte=F("authorized_amount")),
+                condition=Q(captured_amount__lte=F("authorized_amount") - F("released_amount")),
                 name="payment_captured_within_authorized",
             ),
             models.CheckConstraint(
@@ -140,7 +173,7 @@ class Payment(FSMModelMixin, models.Model):
         """What is authorized and not yet captured (nothing once voided or failed)."""
         if self.status in (PaymentStatus.NEW, PaymentStatus.VOIDED, PaymentStatus.FAILED):
             return ZERO
-        return self.authorized_amount - self.captured_amount
+        return self.authorized_amount - self.captured_amount - self.released_amount
 
     @property
     def refundable_amount(self) -> Decimal:
@@ -151,6 +184,7 @@ class Payment(FSMModelMixin, models.Model):
             authorized=self.authorized_amount,
             captured=self.captured_amount,
             refunded=self.refunded_amount,
+            released=self.released_amount,
         )
 
     # Transitions change state (status and amounts) only: no save, no I/O.
@@ -206,6 +240,7 @@ class Payment(FSMModelMixin, models.Model):
         field=status,
         source=[PaymentStatus.PARTIALLY_CAPTURED, PaymentStatus.CAPTURED],
         target=RETURN_VALUE(PaymentStatus.AUTHORIZED, PaymentStatus.PARTIALLY_CAPTURED),
+        conditions=[has_nothing_released],
         permission="payments.record_manual_payment",
         custom={"label": "mark as unpaid", "past": "marked as unpaid"},
     )
@@ -234,6 +269,46 @@ class Payment(FSMModelMixin, models.Model):
     )
     def void(self) -> None:
         """Releases the whole authorization; the amounts stay as the history of it."""
+        self.released_amount += self.open_amount
+
+    @transition(
+        field=status,
+        source=CAPTURABLE,
+        target=RETURN_VALUE(
+            PaymentStatus.VOIDED,
+            PaymentStatus.CAPTURED,
+            PaymentStatus.PARTIALLY_REFUNDED,
+            PaymentStatus.REFUNDED,
+        ),
+        conditions=[has_authorization_to_release, has_nothing_left_to_capture],
+        permission="payments.release_authorization",
+        custom={
+            "label": "release remaining authorization",
+            "past": "released",
+            "of": "of payments",
+        },
+    )
+    def release(self) -> str:
+        """Give back what is authorized and will never be captured."""
+        self.released_amount += self.open_amount
+        return self._status_now()
+
+    @transition(
+        field=status,
+        source=PaymentStatus.VOIDED,
+        target=RETURN_VALUE(PaymentStatus.AUTHORIZED, PaymentStatus.VOIDED),
+        custom={"label": "authorize again", "past": "authorized again"},
+    )
+    def reauthorize(self, *, amount: Decimal, approved: bool) -> str:
+        """The provider's answer to a new authorization for a restored order.
+
+        Added to what was authorized before (all of it released), so the ledger's
+        authorizations still add up to `authorized_amount`. No permission of its
+        own: restoring the order, which asks for it, checks the actor's.
+        """
+        if approved:
+            self.authorized_amount += amount
+        return self._status_now()
 
 
 class PaymentTransactionQuerySet(models.QuerySet):

@@ -318,8 +318,10 @@ def test_every_step_has_its_input_described():
     from backoffice.admin.order_admin import ORDER_STEPS
 
     shipping = {"expedite", "good_to_go", "capture"}  # tests/test_admin_shipping.py
-    assert {s.name for s in ORDER_STEPS} == set(ADMIN_STEPS) | shipping | {"discard"}
-    assert {s.name for s in ORDER_STEPS if s.form} == set(STEP_INPUT) | {"discard"}
+    # tests/test_admin_product_steps.py
+    products = {"cancel_products", "restore_products", "cancel_unshipped_products", "restore"}
+    assert {s.name for s in ORDER_STEPS} == set(ADMIN_STEPS) | shipping | products | {"discard"}
+    assert {s.name for s in ORDER_STEPS if s.form} == set(STEP_INPUT) | products | {"discard"}
 
 
 @pytest.mark.django_db

@@ -2,13 +2,17 @@
 endpoints, with Direct Capture on and off.
 
 A hypothesis rule-based state machine edits lines (quantities, discounts,
-deletions), splits, marks good-to-go, captures, completes, cancels and refunds,
-as a Back-office admin posting the admin's own forms. After every step:
+deletions), splits, marks good-to-go, captures, completes, cancels, refunds,
+cancels and restores products and releases the rest of the authorization, as a
+Back-office admin posting the admin's own forms. After every step:
 
 - captured ≤ authorized, refunded ≤ captured, the total is never negative and is
   the one totals function's total of the lines, captured − refunded ≤ total;
-- a completed order's capture equals the value of what shipped plus shipping,
-  to the cent;
+- a completed order's capture, less what cancelling products refunded, equals
+  the value of what shipped plus shipping, to the cent, and nothing of its
+  authorization is left open;
+- no cancelled unit was ever in a shipment; cancelling moves no stock;
+- the successful ledger rows add up to authorized, captured, refunded, released;
 - the step did what its message says (and wrote its event), or it changed
   nothing (a form error, a refusal, "nothing was changed").
 
@@ -44,7 +48,7 @@ from payments.models import Payment
 from shipments.models import Shipment, ShipmentLine, ShipmentStatus
 from tests.admin_support import role_user
 from tests.factories import LineDataFactory, OrderFactory, WarehouseFactory, stock_for
-from tests.helpers import payment_snapshot, snapshot
+from tests.helpers import payment_snapshot, snapshot, stock_snapshot
 from tests.test_admin_order_page import change_form_data, page_url
 
 ORDERS_URL = "/admin/orders/order/"
@@ -68,6 +72,13 @@ lines = st.lists(
 
 # Which (step, outcome) pairs the run exercised, so it cannot pass vacuously.
 SEEN: Counter = Counter()
+
+
+def refunded_for_cancellations(payment: Payment) -> Decimal:
+    rows = payment.transactions.filter(
+        kind="refund", outcome="success", actor="system:cancel_products"
+    )
+    return sum(rows.values_list("amount", flat=True), ZERO)
 
 
 def messages_with_levels(response) -> list[tuple[int, str]]:
@@ -198,6 +209,40 @@ class OrderMoneyMachine(RuleBasedStateMachine):
         url = f"{PAYMENTS_URL}{payment.pk}/step/refund/"
         self.post("refund", url, {"amount": amount, "reason": "Goodwill"})
 
+    # Cancelling and restoring products, releasing the rest ------------------------
+
+    @precondition(lambda self: self.steps >= 3)
+    @rule(data=st.data())
+    def cancel_products(self, data):
+        order = self.order
+        # Up to one more than each line has left: the page refuses that, changing nothing.
+        quantities = {
+            f"line_{line.pk}": data.draw(st.integers(0, line.quantity_unshipped + 1))
+            for line in order.lines_with_shipped()
+        }
+        stock = stock_snapshot()
+        url = f"{ORDERS_URL}{order.pk}/step/cancel_products/"
+        self.post("cancel_products", url, {**quantities, "reason": "Out of stock"})
+        # Unshipped units hold no stock: cancelling them moves none.
+        assert stock_snapshot() == stock
+
+    @precondition(lambda self: self.order.lines.filter(quantity_cancelled__gt=0).exists())
+    @rule(data=st.data())
+    def restore_products(self, data):
+        order = self.order
+        quantities = {
+            f"line_{line.pk}": data.draw(st.integers(0, line.quantity_cancelled))
+            for line in order.lines.all()
+        }
+        url = f"{ORDERS_URL}{order.pk}/step/restore_products/"
+        self.post("restore_products", url, {**quantities, "reason": "Back in stock"})
+
+    # Mostly when there is something to release (an automatic release usually did).
+    @precondition(lambda self: self.payment() is not None and self.payment().open_amount)
+    @rule()
+    def release(self):
+        self.post("release", f"{PAYMENTS_URL}{self.payment().pk}/step/release/", {})
+
     # After every step -------------------------------------------------------------
 
     @invariant()
@@ -230,7 +275,37 @@ class OrderMoneyMachine(RuleBasedStateMachine):
             (line_amount(line, shipped[line.pk], order.currency) for line in order.lines.all()),
             ZERO,
         )
-        assert self.payment().captured_amount == value + order.shipping_price
+        payment = self.payment()
+        # Refunds for cancelled products give back what was captured for them up
+        # front; goodwill refunds are on top (unless they left nothing to refund).
+        kept_for_order = payment.captured_amount - refunded_for_cancellations(payment)
+        if payment.refunded_amount < payment.captured_amount:
+            assert kept_for_order == value + order.shipping_price
+        else:
+            assert kept_for_order >= value + order.shipping_price
+        # A completed order needs no more money: the rest of the authorization is released.
+        assert payment.open_amount == 0
+
+    @invariant()
+    def cancelled_units_were_never_shipped(self):
+        for line in self.order.lines_with_shipped():
+            assert 0 <= line.quantity_cancelled <= line.quantity - line.quantity_in_shipments
+
+    @invariant()
+    def successful_ledger_rows_add_up_to_the_amounts(self):
+        payment = self.payment()
+        if payment is None:
+            return
+        rows = payment.transactions.filter(outcome="success")
+
+        def total(kind):
+            return sum(rows.filter(kind=kind).values_list("amount", flat=True), ZERO)
+
+        assert total("authorize") == payment.authorized_amount
+        assert total("capture") - total("reversal") == payment.captured_amount
+        assert total("refund") == payment.refunded_amount
+        assert total("void") == payment.released_amount
+        assert payment.captured_amount <= payment.authorized_amount - payment.released_amount
 
 
 @pytest.mark.django_db
@@ -240,7 +315,7 @@ def test_order_money_state_machine():
         OrderMoneyMachine,
         settings=settings(
             max_examples=20,
-            stateful_step_count=12,
+            stateful_step_count=18,
             deadline=None,
             # The same examples on every run: the coverage asserted below may not
             # depend on luck.
@@ -249,6 +324,6 @@ def test_order_money_state_machine():
         ),
     )
     print("steps taken:", dict(SEEN))
-    for step in ("edit_lines", "split", "capture", "complete", "refund"):
+    for step in ("edit_lines", "split", "capture", "complete", "refund", "cancel_products"):
         assert SEEN[f"{step}:done"], f"no {step} was ever taken"
     assert SEEN["edit_lines:refused"] and SEEN["refund:refused"]

@@ -116,6 +116,31 @@ def test_transition_table(action, status, held, boss):
         )
 
 
+def test_the_product_steps_have_their_own_table():
+    """Cancel / restore products, release the authorization and restore order need
+    an order prepared per step and their money checked too: their rows of this
+    table (step × status × hold × role) are in tests/test_product_cancellation_table.py."""
+    from tests.test_product_cancellation_table import ALLOWED as PRODUCT_STEPS
+
+    assert set(PRODUCT_STEPS) == {
+        "cancel_products",
+        "restore_products",
+        "release_authorization",
+        "restore_order",
+    }
+    assert PRODUCT_STEPS["restore_order"] == {
+        (S.CANCELLED, False): (
+            S.PENDING,
+            False,
+            0,
+            *PRODUCT_STEPS["restore_order"][S.CANCELLED, False][3:],
+        )
+    }
+    assert {key for key in PRODUCT_STEPS["cancel_products"]} == {
+        (s, held) for s in OPEN for held in (False, True)
+    }
+
+
 @pytest.mark.django_db
 @pytest.mark.parametrize("status", [S.INCOMPLETE, S.COMPLETED, S.ARCHIVED, S.CANCELLED])
 def test_database_refuses_hold_outside_open_statuses(status):

@@ -35,6 +35,7 @@ from backoffice.admin.list_filters import (
 )
 from backoffice.admin.order_list import OrderListMixin
 from backoffice.admin.order_page import OrderLineInline, OrderPageForm, OrderPageMixin
+from backoffice.admin.product_steps import PRODUCT_STEPS
 from backoffice.admin.shipping_steps import SHIPPING_STEPS
 from backoffice.admin.split_page import SplitPageMixin
 from core.admin.changelist import CheckedChangeListMixin
@@ -56,7 +57,9 @@ ORDER_STEPS = [
     Step("hold", services.hold_order, form=HoldForm, explain_when_blocked=False),
     Step("resume", services.resume_order, explain_when_blocked=False),
     *SHIPPING_STEPS,
+    *PRODUCT_STEPS[:3],
     Step("cancel", backoffice_services.cancel_order, form=CancelForm, danger=True),
+    PRODUCT_STEPS[3],
     Step("archive", services.archive_order),
     Step("reactivate", services.reactivate_order),
     Step(

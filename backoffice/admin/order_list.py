@@ -72,9 +72,11 @@ class OrderListMixin:
     @admin.display(description="shipments")
     def shipping(self, order: Order):
         total = getattr(order, "shipments_total", 0)
-        if not total:
-            return ""
-        return f"{order.shipments_completed} of {total} shipped"
+        cancelled = getattr(order, "units_cancelled", 0)
+        parts = [f"{order.shipments_completed} of {total} shipped"] if total else []
+        if cancelled:
+            parts.append(f"{cancelled} cancelled")
+        return ", ".join(parts)
 
     @admin.display(description="payment")
     def payment_state(self, order: Order):

@@ -235,6 +235,7 @@ class OrderPageMixin:
                 "authorized": format_money(payment.authorized_amount, currency),
                 "captured": format_money(payment.captured_amount, currency),
                 "refunded": format_money(payment.refunded_amount, currency),
+                "released": format_money(payment.released_amount, currency),
             },
             "payment_step_buttons": available,
             "payment_url": reverse(

@@ -8,14 +8,14 @@ same transitions the services run (`Order.start_processing`, and the shipment's
 
 from __future__ import annotations
 
-from django.db.models import Count, IntegerField, OuterRef, Subquery, Value
+from django.db.models import Count, IntegerField, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
 from core.actors import Actor
 from core.admin.steps import PartlyDone, Step
 from core.errors import DomainError
 from core.fsm import refusal
-from orders.models import Order
+from orders.models import Order, OrderLine
 from shipments import services as shipping
 from shipments.models import Shipment, ShipmentStatus
 
@@ -23,8 +23,9 @@ from shipments.models import Shipment, ShipmentStatus
 
 
 def with_shipment_progress(queryset):
-    """Annotate `shipments_total` and `shipments_completed`: two correlated
-    subqueries on the shipments' order index, evaluated only for the rows shown."""
+    """Annotate `shipments_total`, `shipments_completed` and `units_cancelled`:
+    correlated subqueries on the shipments' and lines' order indexes, evaluated
+    only for the rows shown."""
 
     def count(**filters):
         shipments = (
@@ -36,16 +37,22 @@ def with_shipment_progress(queryset):
         )
         return Coalesce(Subquery(shipments, output_field=IntegerField()), Value(0))
 
+    cancelled = (
+        OrderLine.objects.filter(order=OuterRef("pk"))
+        .order_by()
+        .values("order")
+        .annotate(n=Sum("quantity_cancelled"))
+        .values("n")
+    )
     return queryset.annotate(
         shipments_total=count(),
         shipments_completed=count(status=ShipmentStatus.COMPLETED),
+        units_cancelled=Coalesce(Subquery(cancelled, output_field=IntegerField()), Value(0)),
     )
 
 
 def order_ids_by_reference(term: str) -> list[int]:
     """Orders with a line of this SKU or a shipment with this tracking number (exact)."""
-    from orders.models import OrderLine
-
     by_sku = OrderLine.objects.filter(sku=term).order_by().values_list("order_id", flat=True)
     by_tracking = (
         Shipment.objects.filter(tracking_number=term).order_by().values_list("order_id", flat=True)

@@ -2,14 +2,8 @@
 
 from orders.models.history import DeletedOrder, OrderEvent
 from orders.models.line import OrderLine
-from orders.models.order import (
-    ADDRESS_FIELDS,
-    OPEN_STATUSES,
-    HoldKind,
-    Order,
-    OrderStatus,
-    next_order_number,
-)
+from orders.models.numbers import next_order_number
+from orders.models.order import ADDRESS_FIELDS, OPEN_STATUSES, HoldKind, Order, OrderStatus
 from orders.models.store import StoreSettings
 
 __all__ = [

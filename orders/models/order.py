@@ -4,15 +4,28 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from django.core.exceptions import ObjectDoesNotExist
-from django.db import connection, models
+from django.db import models
 from django.db.models import Q, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django_fsm import RETURN_VALUE, FSMIntegerField, FSMModelMixin, transition
 
-from core.fsm import order_not_on_hold, refuses_with
 from core.money import MONEY_FIELD, Totals, compute_totals
+from orders.models.conditions import (
+    had_nothing_captured,
+    has_active_units,
+    has_billing_address,
+    has_lines,
+    has_no_paid_shipments,
+    has_no_shipments,
+    has_nothing_captured,
+    has_something_to_ship,
+    is_not_already_held,
+    is_not_on_hold,
+    is_not_on_hold_for_shipping,
+    is_on_hold,
+)
+from orders.models.numbers import next_order_number
 
 if TYPE_CHECKING:
     from orders.models.line import OrderLine
@@ -45,78 +58,6 @@ class HoldKind(models.TextChoices):
     PAYMENT_MISMATCH = "payment_mismatch", "Payment mismatch"
     FRAUD_CHECK = "fraud_check", "Fraud check"
     WAITING_FOR_PAYMENT = "waiting_for_payment", "Waiting for payment"
-
-
-is_not_on_hold = order_not_on_hold()
-is_not_on_hold_for_shipping = order_not_on_hold(until="before shipping")
-
-
-@refuses_with("{obj} is already on hold.")
-def is_not_already_held(order: Order) -> bool:
-    return not order.on_hold
-
-
-@refuses_with("{obj} is not on hold.")
-def is_on_hold(order: Order) -> bool:
-    return order.on_hold
-
-
-# The shipment conditions reach the shipments app only through its reverse
-# relations (`order.shipments`, `line.shipment_lines`), so orders never imports it.
-
-
-@refuses_with("{obj} has nothing left to ship.")
-def has_something_to_ship(order: Order) -> bool:
-    return any(line.quantity_unshipped > 0 for line in order.lines_with_shipped())
-
-
-@refuses_with("{obj} still has shipments.")
-def has_no_shipments(order: Order) -> bool:
-    return not order.shipments.exists()
-
-
-@refuses_with("{obj} still has lines or shipments to complete.")
-def is_fully_shipped(order: Order) -> bool:
-    return order.is_fully_shipped()
-
-
-@refuses_with("{obj} has paid shipments: refund them through a return instead.")
-def has_no_paid_shipments(order: Order) -> bool:
-    return not order.shipments.paid().exists()
-
-
-@refuses_with("{obj} has no lines to order.")
-def has_lines(order: Order) -> bool:
-    return order.lines.exists()
-
-
-@refuses_with("{obj} has no billing address.")
-def has_billing_address(order: Order) -> bool:
-    return bool(order.billing_street and order.billing_city and order.billing_country)
-
-
-@refuses_with("{obj} has captured payments: refund them through a return instead of cancelling.")
-def has_nothing_captured(order: Order) -> bool:
-    # Read through the reverse accessor: orders never imports the payments app.
-    try:
-        payment = order.payment
-    except ObjectDoesNotExist:
-        return True
-    return not payment.captured_amount
-
-
-def next_order_number() -> int:
-    """The next human order number.
-
-    PostgreSQL hands them out from a sequence (no lock, no hot row); SQLite, the
-    local default, serializes writers anyway, so MAX + 1 is safe there.
-    """
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("SELECT nextval('orders_order_number_seq')")
-        else:
-            cursor.execute("SELECT COALESCE(MAX(number), 1000) + 1 FROM orders_order")
-        return cursor.fetchone()[0]
 
 
 class Order(FSMModelMixin, models.Model):
@@ -182,6 +123,9 @@ class Order(FSMModelMixin, models.Model):
             ("reactivate_order", "Can reactivate archived orders"),
             ("purge_order", "Can permanently delete cancelled orders"),
             ("export_order", "Can export orders to CSV"),
+            ("cancel_products", "Can cancel products of orders"),
+            ("restore_products", "Can restore cancelled products of orders"),
+            ("restore_order", "Can restore cancelled orders"),
         ]
         indexes = [
             models.Index(fields=["status", "-number"], name="order_status_number_idx"),
@@ -245,6 +189,12 @@ class Order(FSMModelMixin, models.Model):
     def is_fully_shipped(self) -> bool:
         """Every shipment completed and every line shipped or cancelled."""
         if self.shipments.exclude_completed().exists():
+            return False
+        return all(line.quantity_unshipped == 0 for line in self.lines_with_shipped())
+
+    def has_nothing_left_to_capture(self) -> bool:
+        """Every unit shipped or cancelled, and every shipment paid: the money is settled."""
+        if self.shipments.open().exists():
             return False
         return all(line.quantity_unshipped == 0 for line in self.lines_with_shipped())
 
@@ -328,6 +278,57 @@ class Order(FSMModelMixin, models.Model):
         self.on_hold = False
         self.cancel_reason = reason
         self.cancelled_at = timezone.now()
+
+    @transition(
+        field=status,
+        source=OPEN_STATUSES,
+        target=RETURN_VALUE(
+            OrderStatus.PENDING,
+            OrderStatus.CONFIRMED,
+            OrderStatus.PROCESSING,
+            OrderStatus.COMPLETED,
+            OrderStatus.CANCELLED,
+        ),
+        permission="orders.cancel_products",
+        custom={"label": "cancel products", "past": "changed", "of": "of orders"},
+    )
+    def cancel_products(self, *, outcome: int, reason: str) -> int:
+        """Where the order stands once its lines have the cancelled units the service set.
+
+        Allowed on hold: it shrinks the order rather than moving it on. The
+        service works the outcome out (every unit cancelled: Cancelled; the last
+        open units of a fully shipped, unheld order: Completed).
+        """
+        if outcome == OrderStatus.CANCELLED:
+            self.on_hold = False
+            self.cancel_reason = reason
+            self.cancelled_at = timezone.now()
+        elif outcome == OrderStatus.COMPLETED:
+            self.completed_at = timezone.now()
+        return outcome
+
+    @transition(
+        field=status,
+        source=OPEN_STATUSES,
+        target=None,
+        permission="orders.restore_products",
+        custom={"label": "restore products", "past": "changed", "of": "of orders"},
+    )
+    def restore_products(self) -> None:
+        """Only the check: the service puts the units back on the lines."""
+
+    @transition(
+        field=status,
+        source=OrderStatus.CANCELLED,
+        target=OrderStatus.PENDING,
+        conditions=[had_nothing_captured, has_active_units],
+        permission="orders.restore_order",
+        custom={"label": "restore", "past": "restored"},
+    )
+    def restore(self) -> None:
+        self.confirmed_at = None
+        self.cancelled_at = None
+        self.cancel_reason = ""
 
     # The shipments drive these three; the shipments services call them, under
     # the shipments app's permissions, inside the shipment's own transaction.

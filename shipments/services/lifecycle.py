@@ -23,6 +23,7 @@ from core.fsm import ensure_allowed, ensure_permitted, run_transition
 from orders.events import record_event
 from orders.locks import lock_order
 from orders.models import Order, OrderEvent, OrderLine
+from payments import services as payments
 from payments.errors import unless_declined
 from shipments.models import Shipment, ShipmentLine, ShipmentStatus, Stock, Warehouse
 from shipments.selectors import propose_split
@@ -284,6 +285,9 @@ def _complete(order: Order, shipment: Shipment, *, by: Actor, tracking) -> None:
             message=f"Completed: every line is shipped or cancelled ({shipment.ref} was last).",
             data={"shipment": shipment.ref},
         )
+        # What was authorized and never captured (cancelled products, a rounding
+        # cent) goes back now; a decline keeps its ledger row and the completion.
+        payments.release_when_settled(order)
 
 
 def delete_shipment(*, shipment_id: int, by: Actor) -> Order:

@@ -1,0 +1,130 @@
+"""The order steps that shrink or restore an order: cancel products, restore
+products (a quantity per line on the step's page), cancel every unshipped unit of
+many orders at once, and restore a cancelled order."""
+
+from __future__ import annotations
+
+from django import forms
+from django.db.models import Q, Sum
+from django.db.models.functions import Coalesce
+
+from backoffice import services as backoffice
+from core.actors import Actor
+from core.admin.steps import Step
+from core.fsm import refusal
+from orders.models import Order
+from shipments.models import ShipmentStatus
+
+
+def _reason_field() -> forms.CharField:
+    return forms.CharField(
+        max_length=500, widget=forms.Textarea(attrs={"rows": 3, "cols": 60}), strip=True
+    )
+
+
+def lines_with_progress(order: Order):
+    """The order's lines with `units_shipped` (completed shipments) and `units_open`
+    (shipments not completed) annotated; `quantity_unshipped` works on them too."""
+    completed = Q(shipment_lines__shipment__status=ShipmentStatus.COMPLETED)
+    return order.lines_with_shipped().annotate(
+        units_shipped=Coalesce(Sum("shipment_lines__quantity", filter=completed), 0),
+        units_open=Coalesce(Sum("shipment_lines__quantity", filter=~completed), 0),
+    )
+
+
+class ProductQuantitiesForm(forms.Form):
+    """A whole number per line, up to what the step may take of it, and one reason."""
+
+    per_object = True
+    room_of = staticmethod(lambda line: line.quantity_unshipped)
+    room_name = "cancellable"
+
+    def __init__(self, *args, objects=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        for order in objects:
+            for line in lines_with_progress(order):
+                room = self.room_of(line)
+                self.fields[f"line_{line.pk}"] = forms.IntegerField(
+                    min_value=0,
+                    max_value=room,
+                    initial=0,
+                    disabled=not room,
+                    required=False,
+                    label=f"{line.sku} {line.product_name} {line.variant}".strip(),
+                    help_text=(
+                        f"Ordered {line.quantity} · shipped {line.units_shipped} · "
+                        f"in open shipments {line.units_open} · "
+                        f"cancelled {line.quantity_cancelled} · {self.room_name} {room}"
+                    ),
+                    widget=forms.NumberInput(attrs={"size": 4, "style": "width: 5em"}),
+                )
+        self.fields["reason"] = _reason_field()
+
+
+class RestoreProductsForm(ProductQuantitiesForm):
+    room_of = staticmethod(lambda line: line.quantity_cancelled)
+    room_name = "restorable"
+
+
+class ReasonForm(forms.Form):
+    reason = _reason_field()
+
+
+def quantities_params(order: Order, data: dict) -> dict:
+    quantities = {
+        int(name.removeprefix("line_")): units
+        for name, units in data.items()
+        if name.startswith("line_") and units
+    }
+    return {"quantities": quantities, "reason": data["reason"]}
+
+
+def cancel_refusal(order: Order, by: Actor) -> str | None:
+    sentence = refusal(order.cancel_products, by=by)
+    if sentence is None and not any(line.quantity_unshipped for line in order.lines_with_shipped()):
+        return f"{order} has no unshipped products to cancel."
+    return sentence
+
+
+def restore_refusal(order: Order, by: Actor) -> str | None:
+    sentence = refusal(order.restore_products, by=by)
+    if sentence is None and not order.lines.filter(quantity_cancelled__gt=0).exists():
+        return f"{order} has no cancelled products to restore."
+    return sentence
+
+
+PRODUCT_STEPS = [
+    Step(
+        "cancel_products",
+        backoffice.cancel_products,
+        form=ProductQuantitiesForm,
+        params_for=quantities_params,
+        check=cancel_refusal,
+        explain_when_blocked=False,
+        label_text="Cancel products",
+        past_text="reduced",
+        permission_name="orders.cancel_products",
+    ),
+    Step(
+        "restore_products",
+        backoffice.restore_products,
+        form=RestoreProductsForm,
+        params_for=quantities_params,
+        check=restore_refusal,
+        explain_when_blocked=False,
+        label_text="Restore products",
+        past_text="changed",
+        permission_name="orders.restore_products",
+    ),
+    Step(
+        "cancel_unshipped_products",
+        backoffice.cancel_unshipped_products,
+        form=ReasonForm,
+        check=cancel_refusal,
+        explain_when_blocked=False,
+        label_text="Cancel unshipped products",
+        past_text="reduced",
+        permission_name="orders.cancel_products",
+    ),
+    Step("restore", backoffice.restore_order, form=ReasonForm, label_text="Restore order"),
+]

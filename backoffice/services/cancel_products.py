@@ -1,0 +1,315 @@
+"""Cancel products and restore them: how an order shrinks (and grows back) once its
+lines are read-only, with the money settled in the same step.
+
+Money rules (docs/architecture.md, "Money rules for cancelling products"):
+what the order still owes is its new grand total (nothing at all once every unit
+is cancelled); what was captured and not refunded above that is refunded through
+the provider in the same step; money only authorized is not touched until the
+order needs no more, and then the rest of the authorization is released.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import Sum
+
+from core.actors import Actor, process
+from core.errors import DomainError
+from core.fsm import ensure_allowed, run_transition
+from core.money import ZERO, compute_totals, format_money, quantize
+from orders.events import record_event
+from orders.locks import lock_order
+from orders.models import Order, OrderLine, OrderStatus
+from payments.errors import PaymentDeclined, unless_declined
+from payments.models import Payment, PaymentStatus, PaymentTransaction
+from payments.services import refund_payment, release_when_settled, void_payment
+
+# The refund and release a cancellation makes are part of it, under its permission;
+# the user who cancelled is on the order's event.
+FOR_CANCEL_PRODUCTS = process("system", "cancel_products")
+PAST = {"cancel": "cancelled", "restore": "restored"}
+
+
+def cancel_products(
+    *, order_id: int, quantities: Mapping[int, int], reason: str, by: Actor
+) -> Order:
+    """Cancel unshipped units (order line id → units) of an open order, on hold or not.
+
+    Only units in no shipment can be cancelled: they hold no stock, so no
+    allocation changes. Money captured above the new total is refunded in the
+    same step (a decline refuses the step, nothing changed but the failed ledger
+    row). Cancelling every unit cancels the order and voids what is left;
+    cancelling the last open units of an order whose shipments are all completed
+    completes it (unless it is on hold: resuming completes it), and the rest of
+    the authorization is released.
+    """
+    reason = _required(reason, "Give a reason for cancelling the products.")
+    with transaction.atomic():
+        order = lock_order(order_id)
+        ensure_allowed(order.cancel_products, by=by)
+        lines = list(order.lines_with_shipped())
+        wanted = _checked_units(
+            order, lines, quantities, room=lambda line: line.quantity_unshipped, what="cancel"
+        )
+        # In memory until the provider has said yes: a decline leaves the lines alone.
+        for line, units in wanted.items():
+            line.quantity_cancelled += units
+        totals = compute_totals(lines, shipping=order.shipping_price, currency=order.currency)
+        every_unit_gone = not any(line.quantity_active for line in lines)
+        owed = ZERO if every_unit_gone else totals.grand_total
+        described = _described(wanted)
+        refunded, declined = _refund_above(order, owed=owed, why=f"Cancelled products: {described}")
+        if not declined and every_unit_gone and not refunded:
+            declined = _void_authorization(order)
+        if not declined:
+            _settle(order, wanted, totals.grand_total, every_unit_gone, reason, refunded, by=by)
+    if declined:
+        raise _not_done(order, "its products were not cancelled", declined)
+    return order
+
+
+def _settle(order, wanted, grand_total, every_unit_gone, reason, refunded, *, by) -> None:
+    """Save the cancelled units and the order's new state, record it, release the rest."""
+    OrderLine.objects.bulk_update(list(wanted), ["quantity_cancelled"])
+    previous, order.grand_total = order.grand_total, grand_total
+    outcome = _outcome(order, every_unit_gone=every_unit_gone)
+    from_status, to_status = run_transition(
+        order.cancel_products, by=by, outcome=outcome, reason=reason
+    )
+    order.save()
+    record_event(
+        order=order,
+        by=by,
+        transition="cancel_products",
+        from_state=from_status,
+        to_state=to_status,
+        message=_cancel_message(order, _described(wanted), reason, refunded, to_status),
+        data=_event_data(wanted, reason, order, previous, refunded=refunded),
+    )
+    # Nothing left to capture: what is still authorized goes back (automatic path,
+    # so a decline keeps its ledger row and the cancellation stands).
+    release_when_settled(order)
+
+
+def cancel_unshipped_products(*, order_id: int, reason: str, by: Actor) -> Order:
+    """Cancel every unit of the order that is in no shipment (the bulk action's step).
+
+    The units are read under the order lock, so a shipment created meanwhile is
+    never cancelled from under it.
+    """
+    with transaction.atomic():
+        order = lock_order(order_id)
+        quantities = {
+            line.pk: line.quantity_unshipped
+            for line in order.lines_with_shipped()
+            if line.quantity_unshipped
+        }
+        if not quantities:
+            ensure_allowed(order.cancel_products, by=by)
+            raise DomainError(f"{order} has no unshipped products to cancel.")
+        declined = unless_declined(
+            lambda: cancel_products(order_id=order.pk, quantities=quantities, reason=reason, by=by)
+        )
+    if declined:
+        raise declined
+    return Order.objects.get(pk=order_id)
+
+
+def restore_products(
+    *, order_id: int, quantities: Mapping[int, int], reason: str, by: Actor
+) -> Order:
+    """Put cancelled units (order line id → units) back on an open order's lines.
+
+    Up to what was cancelled, and only while the authorization still open covers
+    the new total: money refunded or released is not asked for again
+    (re-authorizing is not built), so a larger total is refused.
+    """
+    reason = _required(reason, "Give a reason for restoring the products.")
+    with transaction.atomic():
+        order = lock_order(order_id)
+        ensure_allowed(order.restore_products, by=by)
+        wanted = _checked_units(
+            order,
+            list(order.lines_with_shipped()),
+            quantities,
+            room=lambda line: line.quantity_cancelled,
+            what="restore",
+        )
+        for line, units in wanted.items():
+            line.quantity_cancelled -= units
+            line.save(update_fields=["quantity_cancelled"])
+        previous = order.grand_total
+        order.recalculate_totals()
+        _refuse_above_authorization(order)
+        from_status, to_status = run_transition(order.restore_products, by=by)
+        order.save()
+        described = _described(wanted)
+        record_event(
+            order=order,
+            by=by,
+            transition="restore_products",
+            from_state=from_status,
+            to_state=to_status,
+            message=f"Products restored: {described}. Reason: {_sentence(reason)} "
+            f"New total {format_money(order.grand_total, order.currency)}.",
+            data=_event_data(wanted, reason, order, previous, refunded=ZERO),
+        )
+    return order
+
+
+def _required(text: str, sentence: str) -> str:
+    text = (text or "").strip()
+    if not text:
+        raise DomainError(sentence)
+    return text
+
+
+def _sentence(text: str) -> str:
+    """Staff's reason as a sentence in the timeline, whether or not they ended it."""
+    return text if text.endswith((".", "!", "?")) else f"{text}."
+
+
+def _checked_units(
+    order: Order,
+    lines: list[OrderLine],
+    quantities: Mapping[int, int],
+    *,
+    room: Callable[[OrderLine], int],
+    what: str,
+) -> dict[OrderLine, int]:
+    """The positive quantities asked for, each within `room` of its line (under the lock)."""
+    if not isinstance(quantities, Mapping):
+        raise DomainError(f"Give the quantity to {what} for each line.")
+    by_id = {line.pk: line for line in lines}
+    wanted: dict[OrderLine, int] = {}
+    for line_id, quantity in quantities.items():
+        line = by_id.get(line_id) if isinstance(line_id, int) else None
+        if line is None:
+            raise DomainError(f"Line #{line_id} is not a line of {order}.")
+        if isinstance(quantity, bool) or not isinstance(quantity, int):
+            raise DomainError(f"The quantity of {line.sku} to {what} must be a whole number.")
+        if quantity < 0:
+            raise DomainError(f"The quantity of {line.sku} to {what} cannot be negative.")
+        if quantity > room(line):
+            raise DomainError(
+                f"Only {room(line)} of {line.sku} can be {PAST[what]} in {order}, not {quantity}."
+            )
+        if quantity:
+            wanted[line] = quantity
+    if not wanted:
+        raise DomainError(f"Choose at least one unit to {what}.")
+    return wanted
+
+
+def _described(wanted: Mapping[OrderLine, int]) -> str:
+    return ", ".join(f"{units} × {line.sku}" for line, units in wanted.items())
+
+
+def _payment(order: Order) -> Payment | None:
+    return Payment.objects.filter(order=order).first()
+
+
+def _refunded_for_cancellations(payment: Payment) -> Decimal:
+    """What earlier product cancellations refunded (their refunds are this step's)."""
+    rows = payment.transactions.filter(
+        kind=PaymentTransaction.Kind.REFUND,
+        outcome=PaymentTransaction.Outcome.SUCCESS,
+        actor=FOR_CANCEL_PRODUCTS,
+    )
+    return quantize(rows.aggregate(total=Sum("amount"))["total"] or ZERO, payment.currency)
+
+
+def _refund_above(order: Order, *, owed: Decimal, why: str) -> tuple[Decimal, object]:
+    """Refund what was captured for units now cancelled; (amount refunded, decline or None).
+
+    Captured money covers what the order owes; above that it paid for cancelled
+    units. Refunds made for other reasons (goodwill, a return) are the customer's
+    on top and are not counted, but nothing beyond what is kept can be refunded.
+    """
+    payment = _payment(order)
+    if payment is None:
+        return ZERO, None
+    paid_for_order = payment.captured_amount - _refunded_for_cancellations(payment)
+    kept = payment.captured_amount - payment.refunded_amount
+    refund = min(kept, max(ZERO, paid_for_order - owed))
+    if not refund:
+        return ZERO, None
+    declined = unless_declined(
+        lambda: refund_payment(order_id=order.pk, amount=refund, reason=why, by=FOR_CANCEL_PRODUCTS)
+    )
+    return (ZERO, declined) if declined else (refund, None)
+
+
+def _outcome(order: Order, *, every_unit_gone: bool) -> int:
+    if every_unit_gone:
+        return OrderStatus.CANCELLED
+    # A held order does not move on (the rule of hold): resuming completes it.
+    if order.status == OrderStatus.PROCESSING and not order.on_hold and order.is_fully_shipped():
+        return OrderStatus.COMPLETED
+    return order.status
+
+
+def _void_authorization(order: Order):
+    """Every unit cancelled and nothing captured: the authorization is voided, as
+    cancelling the order does, and a decline refuses the step."""
+    payment = _payment(order)
+    if payment is None or payment.status != PaymentStatus.AUTHORIZED:
+        return None
+    return unless_declined(lambda: void_payment(order_id=order.pk, by=FOR_CANCEL_PRODUCTS))
+
+
+def _refuse_above_authorization(order: Order) -> None:
+    """Money refunded for cancelled units or released is gone: a total above what
+    is still captured for the order plus what is still open needs a new authorization."""
+    payment = _payment(order)
+    available = (
+        payment.captured_amount - _refunded_for_cancellations(payment) + payment.open_amount
+        if payment
+        else ZERO
+    )
+    if order.grand_total > available:
+        more = format_money(order.grand_total - available, order.currency)
+        raise DomainError(
+            f"{order} needs a new authorization for {more} more: restore fewer products."
+        )
+
+
+def _cancel_message(
+    order: Order, described: str, reason: str, refunded: Decimal, to_status: int
+) -> str:
+    message = f"Products cancelled: {described}. Reason: {_sentence(reason)}"
+    if refunded:
+        message += f" Refunded {format_money(refunded, order.currency)}."
+    if to_status == OrderStatus.CANCELLED:
+        return message + " Every product is cancelled, so the order is cancelled."
+    message += f" New total {format_money(order.grand_total, order.currency)}."
+    if to_status == OrderStatus.COMPLETED:
+        message += " Every line is shipped or cancelled, so the order is completed."
+    elif order.on_hold and order.is_fully_shipped():
+        message += " Every line is shipped or cancelled: resuming the order completes it."
+    return message
+
+
+def _event_data(
+    wanted: Mapping[OrderLine, int], reason: str, order: Order, previous: Decimal, *, refunded
+) -> dict:
+    return {
+        "lines": {str(line.pk): units for line, units in wanted.items()},
+        "reason": reason,
+        "refunded": str(refunded),
+        "grand_total": str(order.grand_total),
+        "previous_grand_total": str(previous),
+    }
+
+
+def _not_done(order: Order, what: str, declined: PaymentDeclined) -> PaymentDeclined:
+    why = str(declined)
+    return PaymentDeclined(
+        f"{order}: {what}: {why[:1].lower()}{why[1:]}",
+        operation=declined.operation,
+        amount=declined.amount,
+        provider_message=declined.provider_message,
+    )

@@ -1,0 +1,57 @@
+"""Restore order: a cancelled order back to Pending, with a fresh authorization."""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+from core.actors import Actor, process
+from core.errors import DomainError
+from core.fsm import run_transition
+from core.money import format_money
+from orders.events import record_event
+from orders.locks import lock_order
+from orders.models import Order
+from payments.errors import PaymentDeclined, unless_declined
+from payments.services import reauthorize_payment
+
+# The new authorization is part of the restore, under its permission.
+FOR_RESTORE = process("system", "restore_order")
+
+
+def restore_order(*, order_id: int, reason: str, by: Actor) -> Order:
+    """Cancelled → Pending, when nothing was ever captured and products are left.
+
+    The grand total is authorized again through the provider; when it declines,
+    the order stays Cancelled, the failed authorization stays in the ledger, and
+    the sentence says why.
+    """
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError("Give a reason for restoring the order.")
+    with transaction.atomic():
+        order = lock_order(order_id)
+        from_status, to_status = run_transition(order.restore, by=by)
+        declined = unless_declined(
+            lambda: reauthorize_payment(order_id=order.pk, amount=order.grand_total, by=FOR_RESTORE)
+        )
+        if not declined:
+            order.save()
+            record_event(
+                order=order,
+                by=by,
+                transition="restore",
+                from_state=from_status,
+                to_state=to_status,
+                message=f"Restored: {reason} Authorized "
+                f"{format_money(order.grand_total, order.currency)} again.",
+                data={"reason": reason, "authorized": str(order.grand_total)},
+            )
+    if declined:
+        why = str(declined)
+        raise PaymentDeclined(
+            f"{order} was not restored: {why[:1].lower()}{why[1:]}",
+            operation=declined.operation,
+            amount=declined.amount,
+            provider_message=declined.provider_message,
+        )
+    return order

@@ -1,0 +1,81 @@
+"""The conditions of the order's transitions, each with the sentence it refuses with.
+
+The shipment and payment conditions reach those apps only through their reverse
+relations (`order.shipments`, `line.shipment_lines`, `order.payment`), so orders
+never imports them.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.core.exceptions import ObjectDoesNotExist
+
+from core.fsm import order_not_on_hold, refuses_with
+
+if TYPE_CHECKING:
+    from orders.models.order import Order
+
+
+is_not_on_hold = order_not_on_hold()
+is_not_on_hold_for_shipping = order_not_on_hold(until="before shipping")
+
+
+@refuses_with("{obj} is already on hold.")
+def is_not_already_held(order: Order) -> bool:
+    return not order.on_hold
+
+
+@refuses_with("{obj} is not on hold.")
+def is_on_hold(order: Order) -> bool:
+    return order.on_hold
+
+
+@refuses_with("{obj} has nothing left to ship.")
+def has_something_to_ship(order: Order) -> bool:
+    return any(line.quantity_unshipped > 0 for line in order.lines_with_shipped())
+
+
+@refuses_with("{obj} still has shipments.")
+def has_no_shipments(order: Order) -> bool:
+    return not order.shipments.exists()
+
+
+@refuses_with("{obj} still has lines or shipments to complete.")
+def is_fully_shipped(order: Order) -> bool:
+    return order.is_fully_shipped()
+
+
+@refuses_with("{obj} has paid shipments: refund them through a return instead.")
+def has_no_paid_shipments(order: Order) -> bool:
+    return not order.shipments.paid().exists()
+
+
+@refuses_with("{obj} has no lines to order.")
+def has_lines(order: Order) -> bool:
+    return order.lines.exists()
+
+
+@refuses_with("{obj} has no billing address.")
+def has_billing_address(order: Order) -> bool:
+    return bool(order.billing_street and order.billing_city and order.billing_country)
+
+
+@refuses_with("{obj} has captured payments: refund them through a return instead of cancelling.")
+def has_nothing_captured(order: Order) -> bool:
+    # Read through the reverse accessor: orders never imports the payments app.
+    try:
+        payment = order.payment
+    except ObjectDoesNotExist:
+        return True
+    return not payment.captured_amount
+
+
+@refuses_with("{obj} has no products left to order.")
+def has_active_units(order: Order) -> bool:
+    return any(line.quantity_active > 0 for line in order.lines.all())
+
+
+@refuses_with("{obj} had money captured, so it cannot be restored: place a new order instead.")
+def had_nothing_captured(order: Order) -> bool:
+    return has_nothing_captured(order)
