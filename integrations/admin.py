@@ -13,6 +13,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
+from core.admin.changelist import CheckedChangeListMixin
 from core.admin.read_only import ReadOnlyAdminMixin
 from core.errors import DomainError
 from integrations import mail
@@ -61,7 +62,7 @@ class IntegrationForm(forms.ModelForm):
 
 
 @admin.register(Integration)
-class IntegrationAdmin(admin.ModelAdmin):
+class IntegrationAdmin(CheckedChangeListMixin, admin.ModelAdmin):
     form = IntegrationForm
     list_display = ["name", "kind", "is_active", "subscriptions", "pending", "failed", "has_token"]
     list_filter = ["kind", "is_active"]
@@ -178,7 +179,7 @@ class DeliveryStateFilter(admin.SimpleListFilter):
 
 
 @admin.register(OutboxMessage)
-class OutboxMessageAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class OutboxMessageAdmin(CheckedChangeListMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = [
         "id",
         "event_type",
