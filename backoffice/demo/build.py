@@ -14,7 +14,7 @@ from django.db.models import Count
 
 from backoffice.demo.catalog import ARCHIVER, DEMO_USERS, make_selection
 from backoffice.demo.stories import STORIES, Staff, Story, make_warehouses
-from backoffice.demo.timeshift import move_into_the_past
+from backoffice.demo.timeshift import move_into_the_past, ship_on_the_day_of_completion
 from core.errors import DomainError
 from orders import bulk
 from orders.models import DeletedOrder, Order, StoreSettings
@@ -48,25 +48,31 @@ def build_demo(*, orders: int, seed: int, progress: Callable[[str], None] = lamb
             "The demo needs the default store options: turn off Autoconfirm, "
             "Direct to Shipment and Direct Capture in the store settings first."
         )
+    progress("Users, groups and warehouses…")
     staff = make_users()
     warehouses = make_warehouses(rng)
     plan = _plan_stories(rng, orders)
     archive_ids: list[int] = []
     for index, (story_name, age_days) in enumerate(plan):
-        order = make_selection(
-            rng,
-            index,
-            failing_checkout=story_name == "declined",
-            by_card=story_name in CARD_ONLY,
-            min_lines=2 if story_name == "split" else 1,
-        )
-        STORIES[story_name](order, Story(rng, staff, age_days, warehouses))
-        move_into_the_past([order.pk], days=age_days)
+        # One transaction per order's story: its services nest as savepoints, so
+        # SQLite writes the order once instead of once per step (3× faster).
+        with transaction.atomic():
+            order = make_selection(
+                rng,
+                index,
+                failing_checkout=story_name == "declined",
+                by_card=story_name in CARD_ONLY,
+                min_lines=2 if story_name == "split" else 1,
+            )
+            STORIES[story_name](order, Story(rng, staff, age_days, warehouses))
+            move_into_the_past([order.pk], days=age_days)
+            ship_on_the_day_of_completion([order.pk])
         if story_name == "archived":
             archive_ids.append(order.pk)
-        if (index + 1) % 50 == 0:
-            progress(f"{index + 1} orders made.")
+        if (index + 1) % 50 == 0 or index + 1 == len(plan):
+            progress(f"{index + 1} of {len(plan)} orders made.")
     # Old completed orders go the way they would in production: the cron command.
+    progress("Archiving the old completed orders…")
     bulk.archive_orders(queryset=Order.objects.filter(pk__in=archive_ids), by=ARCHIVER)
     demo.statuses = Counter(Order.objects.values_list("status", flat=True))
     demo.held = Order.objects.filter(on_hold=True).count()

@@ -29,10 +29,9 @@ def move_into_the_past(order_ids: list[int], *, days: float) -> None:
             model.objects.filter(**{f"{path}__in": order_ids}).update(
                 **{name: F(name) - delta for name in stamps}
             )
-    _ship_on_the_day_of_completion(order_ids)
 
 
-def _ship_on_the_day_of_completion(order_ids: list[int]) -> None:
+def ship_on_the_day_of_completion(order_ids: list[int]) -> None:
     """Shipped dates are dates, not timestamps: after the move, each completed
     shipment was shipped on the (local) day it was completed."""
     completed = Shipment.objects.filter(order__in=order_ids, completed_at__isnull=False)

@@ -47,7 +47,7 @@ class Command(BaseCommand):
                 orders=options["orders"],
                 seed=options["seed"],
                 progress=lambda line: (
-                    self.stdout.write(line) if options["verbosity"] >= 2 else None
+                    self.stdout.write(line) if options["verbosity"] >= 1 else None
                 ),
             )
         except DomainError as error:
