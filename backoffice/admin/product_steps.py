@@ -56,7 +56,7 @@ class ProductQuantitiesForm(forms.Form):
                         f"in open shipments {line.units_open} · "
                         f"cancelled {line.quantity_cancelled} · {self.room_name} {room}"
                     ),
-                    widget=forms.NumberInput(attrs={"size": 4, "style": "width: 5em"}),
+                    widget=forms.NumberInput(attrs={"class": "centra-quantity"}),
                 )
         self.fields["reason"] = _reason_field()
 
