@@ -50,24 +50,11 @@ from payments.ledger import (
 )
 from payments.models import Payment, PaymentTransaction
 
+# Callers read the selectors beside the services.
+from payments.selectors import capture_for_shipment, open_authorization  # noqa: F401
+
 Kind = PaymentTransaction.Kind
 Outcome = PaymentTransaction.Outcome
-
-
-# Selectors
-
-
-def open_authorization(order: Order) -> Decimal:
-    """What is authorized for the order and not captured yet (0 without a live payment)."""
-    payment = Payment.objects.filter(order=order).first()
-    return payment.open_amount if payment else Decimal("0.00")
-
-
-def capture_for_shipment(*, order_id: int, shipment_ref: str) -> PaymentTransaction | None:
-    """The capture (by provider or by hand) that paid a shipment, if it is paid."""
-    return PaymentTransaction.objects.filter(payment__order_id=order_id).live_capture_of(
-        shipment_ref
-    )
 
 
 # Services
@@ -107,18 +94,27 @@ def authorize_payment(*, order: Order, by: Actor) -> Payment:
         payment.save()
         row = record_call(payment, kind=Kind.AUTHORIZE, amount=amount, result=result, by=by)
         what = "Authorized" if result.approved else "Authorization declined for"
-        record_payment_event(
-            payment,
-            by=by,
-            row=row,
-            transition="payment_authorize",
-            from_status=from_status,
-            to_status=to_status,
-            message=f"{what} {show_amount(amount, payment.currency)} ({payment.method}).",
+        change = (from_status, to_status)
+        _record_authorization(
+            payment, by=by, row=row, transition="payment_authorize", what=what, change=change
         )
     if not result.approved:
         raise decline_error(payment, operation="authorize", amount=amount, result=result)
     return payment
+
+
+def _record_authorization(payment: Payment, *, by: Actor, row, transition: str, what: str, change):
+    """The event of an authorization, first or again, approved or declined."""
+    from_status, to_status = change
+    record_payment_event(
+        payment,
+        by=by,
+        row=row,
+        transition=transition,
+        from_status=from_status,
+        to_status=to_status,
+        message=f"{what} {show_amount(row.amount, payment.currency)} ({payment.method}).",
+    )
 
 
 def _capture(
@@ -391,14 +387,9 @@ def reauthorize_payment(*, order_id: int, amount: Decimal, by: Actor) -> Payment
             payment.provider_reference = result.reference
         payment.save()
         what = "Authorized again" if result.approved else "New authorization declined for"
-        record_payment_event(
-            payment,
-            by=by,
-            row=row,
-            transition="payment_reauthorize",
-            from_status=from_status,
-            to_status=to_status,
-            message=f"{what} {show_amount(amount, payment.currency)} ({payment.method}).",
+        change = (from_status, to_status)
+        _record_authorization(
+            payment, by=by, row=row, transition="payment_reauthorize", what=what, change=change
         )
     if not result.approved:
         raise decline_error(payment, operation="authorize", amount=amount, result=result)

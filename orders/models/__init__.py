@@ -1,9 +1,10 @@
 """The orders app's models; import them from here."""
 
+from orders.models.choices import ADDRESS_FIELDS, OPEN_STATUSES, HoldKind, OrderStatus
 from orders.models.history import DeletedOrder, OrderEvent
 from orders.models.line import OrderLine
 from orders.models.numbers import next_order_number
-from orders.models.order import ADDRESS_FIELDS, OPEN_STATUSES, HoldKind, Order, OrderStatus
+from orders.models.order import Order
 from orders.models.store import StoreSettings
 
 __all__ = [

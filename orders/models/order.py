@@ -1,4 +1,4 @@
-"""The order, its statuses and hold kinds, and the conditions of its transitions."""
+"""The order and its transitions; its statuses are in `choices`, its conditions in `conditions`."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from django.utils import timezone
 from django_fsm import RETURN_VALUE, FSMIntegerField, FSMModelMixin, transition
 
 from core.money import MONEY_FIELD, Totals, compute_totals
+from orders.models.choices import OPEN_STATUSES, HoldKind, OrderStatus
 from orders.models.conditions import (
     had_nothing_captured,
     has_active_units,
@@ -29,35 +30,6 @@ from orders.models.numbers import next_order_number
 
 if TYPE_CHECKING:
     from orders.models.line import OrderLine
-
-
-class OrderStatus(models.IntegerChoices):
-    """Centra's order statuses, with Centra's numbers."""
-
-    INCOMPLETE = 0, "Incomplete"
-    PENDING = 1, "Pending"
-    CONFIRMED = 2, "Confirmed"
-    PROCESSING = 3, "Processing"
-    COMPLETED = 4, "Completed"
-    ARCHIVED = 5, "Archived"
-    CANCELLED = 6, "Cancelled"
-
-
-OPEN_STATUSES = [OrderStatus.PENDING, OrderStatus.CONFIRMED, OrderStatus.PROCESSING]
-
-# The billing and shipping addresses' columns, in the order forms and APIs show them.
-ADDRESS_FIELDS = tuple(
-    f"{kind}_{part}"
-    for kind in ("billing", "shipping")
-    for part in ("name", "street", "city", "zipcode", "country")
-)
-
-
-class HoldKind(models.TextChoices):
-    MANUAL = "manual", "Manual"
-    PAYMENT_MISMATCH = "payment_mismatch", "Payment mismatch"
-    FRAUD_CHECK = "fraud_check", "Fraud check"
-    WAITING_FOR_PAYMENT = "waiting_for_payment", "Waiting for payment"
 
 
 class Order(FSMModelMixin, models.Model):
