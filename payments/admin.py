@@ -15,12 +15,14 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.html import format_html
 
+from core.actors import has_full_rights
 from core.admin.badges import state_badge
 from core.admin.changelist import ChoiceListFilter, UnreadableParameter, exact_number
 from core.admin.pagination import EstimatedCountPaginator
 from core.admin.read_only import ReadOnlyAdminMixin
 from core.admin.step_admin import ServiceWrittenAdmin
 from core.admin.steps import Step
+from core.fsm import state_refusal
 from core.money import format_money
 from payments import services
 from payments.gateways import gateway_for
@@ -45,20 +47,64 @@ class ProviderFilter(admin.SimpleListFilter):
         return queryset.filter(provider=self.value())
 
 
+# Money given back on top of what returns refund: Back-office admin only.
+GOODWILL_PERMISSION = "payments.goodwill_refund"
+
+
 def payment_badge(payment: Payment):
     return state_badge(payment, css_prefix="payment")
 
 
-class RefundForm(forms.Form):
+class GoodwillRefundForm(forms.Form):
+    """A goodwill refund: an amount staff choose, never "everything" by default.
+
+    Goods coming back are refunded through their return; this is money given
+    back on top (a late delivery, a gesture), so the amount is always typed.
+    """
+
+    per_object = True
+
     amount = forms.DecimalField(
         min_value=Decimal("0.01"),
+        # One more place than any currency has, so "1.005" reaches the service
+        # and is refused with its sentence rather than silently rounded.
         decimal_places=3,
-        required=False,
-        help_text="Leave empty to refund everything captured and not yet refunded.",
+        error_messages={"required": "Enter the amount to refund."},
     )
     reason = forms.CharField(
         max_length=200, widget=forms.Textarea(attrs={"rows": 2, "cols": 60}), strip=True
     )
+
+    def __init__(self, *args, objects=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["amount"].help_text = " ".join(
+            refundable_sentence(payment) for payment in objects
+        )
+
+
+def refundable_sentence(payment: Payment) -> str:
+    currency = payment.currency
+    return (
+        f"{payment.order}: captured {format_money(payment.captured_amount, currency)}, "
+        f"refundable {format_money(payment.refundable_amount, currency)}."
+    )
+
+
+def goodwill_confirmation(payment: Payment, data: dict) -> str:
+    amount = format_money(data["amount"], payment.currency)
+    return f"Refund {amount} to the customer of {payment.order} as goodwill: {data['reason']}"
+
+
+def goodwill_refusal(payment: Payment, by) -> str | None:
+    return state_refusal(payment.refund) or permission_sentence(
+        by, GOODWILL_PERMISSION, "make goodwill refunds"
+    )
+
+
+def permission_sentence(by, permission: str, what: str) -> str | None:
+    if has_full_rights(by) or by.has_perm(permission):
+        return None
+    return f"You do not have permission to {what}."
 
 
 class ManualPaymentForm(forms.Form):
@@ -73,22 +119,24 @@ class ManualPaymentForm(forms.Form):
     )
 
 
-def refund_params(payment: Payment, data: dict) -> dict:
-    return {"amount": data["amount"] or payment.refundable_amount, "reason": data["reason"]}
-
-
 def manual_payment_params(payment: Payment, data: dict) -> dict:
     return {"amount": data["amount"] or payment.open_amount, "reference": data["reference"]}
 
 
 PAYMENT_STEPS = [
     Step(
-        "refund",
+        "goodwill_refund",
         services.refund_payment,
-        form=RefundForm,
+        form=GoodwillRefundForm,
         danger=True,
         id_attr="order_id",
-        params_for=refund_params,
+        check=goodwill_refusal,
+        label_text="Goodwill refund",
+        past_text="refunded",
+        permission_name=GOODWILL_PERMISSION,
+        confirm_with=goodwill_confirmation,
+        done_detail=lambda payment, row: format_money(row.amount, payment.currency),
+        in_bulk=False,
     ),
     Step(
         "record_manual",

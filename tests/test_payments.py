@@ -503,8 +503,7 @@ def test_cancel_after_capture_is_refused_with_the_refund_sentence(finance, manua
     with pytest.raises(DomainError) as refused:
         backoffice.cancel_order(order_id=order.pk, by="system", reason="Too late")
     assert str(refused.value) == (
-        f"Order {order.number} has captured payments: "
-        "refund them through a return instead of cancelling."
+        f"Order {order.number} has captured payments, so it cannot be cancelled."
     )
     assert payment_snapshot(order.pk) == before
     assert [kind for kind, _, _ in ledger(order)] == ["authorize", "capture"]

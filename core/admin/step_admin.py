@@ -17,7 +17,7 @@ from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from core.admin import steps
 from core.admin.changelist import CheckedChangeListMixin
 from core.admin.read_only import ReadOnlyAdminMixin
-from core.admin.steps import Outcome, Step, report, take_step
+from core.admin.steps import Outcome, Step, done_name, needs_confirming, report, take_step
 from core.errors import DomainError
 
 
@@ -78,7 +78,11 @@ class StepsAdminMixin:
         # through a step (and a service) or not at all.
         actions.pop("delete_selected", None)
         for step in self.steps:
-            if self.user_may_take(request, step) and self.step_offered_in_list(request, step):
+            if (
+                step.in_bulk
+                and self.user_may_take(request, step)
+                and self.step_offered_in_list(request, step)
+            ):
                 actions[step.name] = (self._bulk_action(step), step.name, step.label(self.model))
         return actions
 
@@ -152,6 +156,10 @@ class StepsAdminMixin:
             report(request, step, self.model, outcome)
             return None
         form = self._step_form(step, request.POST if request.POST.get("post") else None, objects)
+        if form.is_bound and form.is_valid() and needs_confirming(step, request.POST):
+            return self.render_step_page(
+                request, step, objects, form, bulk=True, confirming="_change" not in request.POST
+            )
         if form.is_bound and form.is_valid():
             outcome = take_step(
                 step, objects, by=request.user, params=form.cleaned_data, name=self.object_reference
@@ -225,14 +233,19 @@ class StepsAdminMixin:
         )
         if request.method == "POST":
             form = self._step_form(step, request.POST, [obj]) if step.needs_page() else None
+            if form is not None and form.is_valid() and needs_confirming(step, request.POST):
+                return self.render_step_page(
+                    request, step, [obj], form, bulk=False, confirming="_change" not in request.POST
+                )
             if form is None or form.is_valid():
                 params = form.cleaned_data if form else {}
                 try:
-                    step.take(obj, by=request.user, params=params)
+                    result = step.take(obj, by=request.user, params=params)
                 except DomainError as error:
                     self.message_user(request, str(error), messages.ERROR)
                     return HttpResponseRedirect(change_url)
-                report(request, step, self.model, Outcome(done=[self.object_reference(obj)]))
+                done = done_name(step, obj, result, self.object_reference(obj))
+                report(request, step, self.model, Outcome(done=[done]))
                 if step.deletes and not self._back_url(request):
                     return HttpResponseRedirect(
                         reverse(
@@ -270,11 +283,16 @@ class StepsAdminMixin:
         """Extra context for the intermediate page; admins add what the step deletes."""
         return {}
 
-    def render_step_page(self, request, step: Step, objects: list, form, *, bulk: bool):
+    def render_step_page(
+        self, request, step: Step, objects: list, form, *, bulk: bool, confirming: bool = False
+    ):
         takes, skips = [], []
         for obj in objects:
             sentence = step.refusal(obj, by=request.user)
             (skips if sentence else takes).append((obj, sentence))
+        confirmations = (
+            [step.confirm_with(obj, form.cleaned_data) for obj, _ in takes] if confirming else []
+        )
         opts = self.model._meta
         label = step.label(self.model)
         context = {
@@ -290,6 +308,7 @@ class StepsAdminMixin:
             "form": form,
             "takes": takes,
             "skips": skips,
+            "confirmations": confirmations,
             "bulk": bulk,
             "objects": objects,
             "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,

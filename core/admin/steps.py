@@ -68,6 +68,15 @@ class Step:
     past_text: str = ""
     permission_name: str = ""
     check: Callable[[Any, Actor], str | None] | None = None
+    # What the step did to one object, beside its name in the message, from the
+    # service's result: "1042-R1, 45.00 EUR" says how much was refunded.
+    done_detail: Callable[[Any, Any], str] | None = None
+    # A step that moves money asks again with the figure before it is taken:
+    # the sentence shown once the form is valid ("Refund 45.00 EUR to …?").
+    confirm_with: Callable[[Any, dict], str] | None = None
+    # Offered as a bulk action on the list (off for a step whose input is one
+    # object's own figures, like a goodwill refund's amount).
+    in_bulk: bool = True
 
     def method(self, obj: models.Model):
         return getattr(obj, self.transition or self.name)
@@ -134,14 +143,26 @@ def take_step(
     outcome = Outcome()
     for obj in objects:
         try:
-            step.take(obj, by=by, params=params)
+            result = step.take(obj, by=by, params=params)
         except PartlyDone as error:
             outcome.partly.append(str(error))
         except DomainError as error:
             outcome.skipped.append(str(error))
         else:
-            outcome.done.append(name(obj))
+            outcome.done.append(done_name(step, obj, result, name(obj)))
     return outcome
+
+
+def done_name(step: Step, obj: models.Model, result: Any, name: str) -> str:
+    """How the message names an object the step was taken on, with what it did."""
+    detail = step.done_detail(obj, result) if step.done_detail else ""
+    return f"{name}, {detail}" if detail else name
+
+
+def needs_confirming(step: Step, data) -> bool:
+    """Whether a valid form is shown once more with its figures before the step is
+    taken (a refund); "Change" goes back to the form, "Yes" takes it."""
+    return bool(step.confirm_with) and ("_confirmed" not in data or "_change" in data)
 
 
 def report(request, step: Step, model: type[models.Model], outcome: Outcome) -> None:
@@ -150,7 +171,9 @@ def report(request, step: Step, model: type[models.Model], outcome: Outcome) -> 
     if outcome.done:
         count = len(outcome.done)
         noun = opts.verbose_name if count == 1 else opts.verbose_name_plural
-        names = ", ".join(outcome.done[:MAX_MESSAGES])
+        names = ("; " if any(", " in done for done in outcome.done) else ", ").join(
+            outcome.done[:MAX_MESSAGES]
+        )
         more = f" and {count - MAX_MESSAGES} more" if count > MAX_MESSAGES else ""
         messages.success(request, f"{count} {noun} {step.past(model)}: {names}{more}.")
     for sentence in outcome.partly[:MAX_MESSAGES]:

@@ -46,7 +46,7 @@ def is_fully_shipped(order: Order) -> bool:
     return order.is_fully_shipped()
 
 
-@refuses_with("{obj} has paid shipments: refund them through a return instead.")
+@refuses_with("{obj} has paid shipments, so it cannot be cancelled.")
 def has_no_paid_shipments(order: Order) -> bool:
     return not order.shipments.paid().exists()
 
@@ -61,7 +61,7 @@ def has_billing_address(order: Order) -> bool:
     return bool(order.billing_street and order.billing_city and order.billing_country)
 
 
-@refuses_with("{obj} has captured payments: refund them through a return instead of cancelling.")
+@refuses_with("{obj} has captured payments, so it cannot be cancelled.")
 def has_nothing_captured(order: Order) -> bool:
     # Read through the reverse accessor: orders never imports the payments app.
     try:
