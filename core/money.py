@@ -147,3 +147,34 @@ def slice_charge(
 def shipping_charge(shipping_price: Decimal, *, already_charged: Decimal, currency: str) -> Decimal:
     """The order's shipping cost still to charge: all of it on the first shipment paid."""
     return quantize(quantize(shipping_price, currency) - already_charged, currency)
+
+
+def returned_slice(
+    *,
+    charged: Decimal,
+    shipped: int,
+    returned_before: int,
+    quantity: int,
+    currency: str,
+    amount_returned_before: Decimal | None = None,
+) -> Decimal:
+    """What returning units returned_before+1 .. returned_before+quantity of a shipment
+    line gives back, when its `shipped` units were charged `charged`.
+
+    The difference of cumulative shares, like `slice_charge`, so the returns of a
+    line in any split add up to `charged` exactly once every unit is back. With
+    `amount_returned_before` (what the earlier returns of the line gave back), a
+    cent those are off their cumulative share (a return deleted out of turn) is
+    taken up by this slice, so the total stays exact.
+    """
+    if shipped <= 0 or quantity <= 0:
+        return quantize(ZERO, currency)
+
+    def share(units: int) -> Decimal:
+        return quantize(charged * units / shipped, currency)
+
+    slice_ = share(returned_before + quantity) - share(returned_before)
+    if amount_returned_before is not None:
+        slice_ += share(returned_before) - amount_returned_before
+    # Quantized: `amount_returned_before` may come from a SQL SUM (SQLite: floats).
+    return quantize(slice_, currency)

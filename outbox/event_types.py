@@ -27,6 +27,9 @@ EVENT_TYPES: dict[tuple[str, str], str] = {
     ("payment", "payment_record_manual"): "payment.captured",
     ("payment", "payment_refund"): "payment.refunded",
     ("payment", "payment_void"): "payment.voided",
+    ("return", "create"): "return.created",
+    ("return", "refund"): "return.refunded",
+    ("return", "complete"): "return.completed",
 }
 
 ALL_EVENT_TYPES: list[str] = sorted(set(EVENT_TYPES.values()))

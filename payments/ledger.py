@@ -58,6 +58,7 @@ def record_call(
     shipment_ref: str = "",
     reference: str = "",
     manual: bool = False,
+    return_ref: str = "",
 ) -> PaymentTransaction:
     return PaymentTransaction.objects.create(
         payment=payment,
@@ -70,6 +71,7 @@ def record_call(
         raw_response=result.raw,
         shipment_ref=shipment_ref,
         reference=reference,
+        return_ref=return_ref,
         user=actor_user(by),
         actor=actor_name(by),
     )
@@ -126,7 +128,7 @@ def record_payment_event(
         from_state=from_status,
         to_state=to_status,
         subject=OrderEvent.Subject.PAYMENT,
-        subject_ref=row.shipment_ref,
+        subject_ref=row.shipment_ref or row.return_ref,
         message=message,
         data={
             "transaction": row.pk,
@@ -134,6 +136,7 @@ def record_payment_event(
             "amount": str(row.amount),
             "currency": payment.currency,
             "shipment": row.shipment_ref,
+            "return": row.return_ref,
             "authorized": str(payment.authorized_amount),
             "captured": str(payment.captured_amount),
             "refunded": str(payment.refunded_amount),

@@ -98,6 +98,23 @@ def has_nothing_released(payment: Payment) -> bool:
     return not payment.released_amount
 
 
+# Who may refund depends on what the refund is for, and is decided here only:
+# the money of a return goes back with the return's own permission (Finance),
+# any other refund from the payment is a goodwill refund (Back-office admin).
+GOODWILL_REFUND = "payments.goodwill_refund"
+RETURN_REFUND = "returns.refund_return"
+
+
+def refund_permission(*, return_ref: str) -> str:
+    """The permission a refund needs: a return's (with its number), or a goodwill one."""
+    return RETURN_REFUND if return_ref else GOODWILL_REFUND
+
+
+def may_refund(payment: Payment, user) -> bool:
+    """The refund transition's permission, for the refund `refund_payment` is making."""
+    return user.has_perm(refund_permission(return_ref=payment.refunding_return))
+
+
 def may_void(payment: Payment, user) -> bool:
     """Voiding releases the money held for an order that will not ship, so whoever
     may cancel the order may release its authorization."""
@@ -127,6 +144,10 @@ class Payment(FSMModelMixin, models.Model):
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
+    # Not a column: the return a refund being made is for ("1042-R1"), set by
+    # `refund_payment` on the locked row for the one call; empty for a goodwill refund.
+    refunding_return: str = ""
+
     class Meta:
         ordering = ["-id"]
         # The orders list's payment filter joins on the one-to-one and filters here.
@@ -136,7 +157,7 @@ class Payment(FSMModelMixin, models.Model):
         ]
         permissions = [
             ("capture_payment", "Can capture payments"),
-            ("refund_payment", "Can refund payments"),
+            ("goodwill_refund", "Can make goodwill refunds"),
             ("void_payment", "Can void payment authorizations"),
             ("record_manual_payment", "Can mark payments as paid or unpaid by hand"),
             ("release_authorization", "Can release the remaining authorization of payments"),
@@ -253,7 +274,7 @@ class Payment(FSMModelMixin, models.Model):
         source=REFUNDABLE,
         target=RETURN_VALUE(PaymentStatus.PARTIALLY_REFUNDED, PaymentStatus.REFUNDED),
         conditions=[has_refundable_amount],
-        permission="payments.refund_payment",
+        permission=may_refund,
         custom={"label": "refund", "past": "refunded"},
     )
     def refund(self, *, amount: Decimal) -> str:
@@ -312,6 +333,16 @@ class Payment(FSMModelMixin, models.Model):
 
 
 class PaymentTransactionQuerySet(models.QuerySet):
+    def refund_of(self, return_ref: str) -> PaymentTransaction | None:
+        """The successful refund made for a return, if any (at most one: a constraint)."""
+        if not return_ref:
+            return None
+        return self.filter(
+            kind=PaymentTransaction.Kind.REFUND,
+            outcome=PaymentTransaction.Outcome.SUCCESS,
+            return_ref=return_ref,
+        ).first()
+
     def live_capture_of(self, shipment_ref: str) -> PaymentTransaction | None:
         """The capture (by provider or by hand) that pays a shipment now, if any.
 
@@ -359,6 +390,9 @@ class PaymentTransaction(models.Model):
     reference = models.CharField(
         max_length=200, blank=True, help_text="Staff's reference: bank transfer id, refund reason."
     )
+    return_ref = models.CharField(
+        max_length=32, blank=True, help_text="The return a refund was for, e.g. 1042-R1."
+    )
     reverses = models.OneToOneField(
         "self", null=True, blank=True, on_delete=models.CASCADE, related_name="reversed_by"
     )
@@ -384,6 +418,11 @@ class PaymentTransaction(models.Model):
                 condition=Q(kind="capture", outcome="success", reversed_at__isnull=True)
                 & ~Q(shipment_ref=""),
                 name="payment_tx_one_capture_per_shipment",
+            ),
+            models.UniqueConstraint(
+                fields=["payment", "return_ref"],
+                condition=Q(kind="refund", outcome="success") & ~Q(return_ref=""),
+                name="payment_tx_one_refund_per_return",
             ),
         ]
 

@@ -258,17 +258,28 @@ def reverse_manual_payment(*, order_id: int, shipment_ref: str, by: Actor) -> Pa
     return row
 
 
-def refund_payment(*, order_id: int, amount: Decimal, reason: str, by: Actor) -> PaymentTransaction:
+def refund_payment(
+    *, order_id: int, amount: Decimal, reason: str, by: Actor, return_ref: str = ""
+) -> PaymentTransaction:
     """Refund part or all of what was captured, with a reason.
 
-    On a decline, raises `PaymentDeclined` after its own block (see the module
-    docstring for callers inside their own transaction).
+    Without `return_ref` it is a goodwill refund; with it ("1042-R1") it is the
+    money of that return, idempotent per return like a capture per shipment:
+    the return's refund made already is returned and nothing more is refunded (a
+    partial unique constraint holds this in the database too). Which permission
+    each needs is `payments.models.refund_permission`. On a decline, raises
+    `PaymentDeclined` after its own block (see the module docstring for callers
+    inside their own transaction).
     """
     reason = reason.strip()
     if not reason:
         raise DomainError("Give a reason for the refund.")
     with transaction.atomic():
         payment = lock_payment(order_id)
+        already = payment.transactions.refund_of(return_ref)
+        if already:
+            return already
+        payment.refunding_return = return_ref
         ensure_allowed(payment.refund, by=by)
         amount = parse_amount(amount, payment, verb="refund")
         if amount > payment.refundable_amount:
@@ -278,7 +289,13 @@ def refund_payment(*, order_id: int, amount: Decimal, reason: str, by: Actor) ->
             )
         result = gateway_for(payment.method).refund(payment, amount)
         row = record_call(
-            payment, kind=Kind.REFUND, amount=amount, result=result, by=by, reference=reason
+            payment,
+            kind=Kind.REFUND,
+            amount=amount,
+            result=result,
+            by=by,
+            reference=reason,
+            return_ref=return_ref,
         )
         if result.approved:
             transition_payment(

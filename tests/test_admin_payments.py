@@ -1,4 +1,8 @@
-"""Payments in the admin: list, refund / mark as paid / void by role, tampering, ledger."""
+"""Payments in the admin: list, refund / mark as paid / void by role, tampering, ledger.
+
+The refund here is the free-amount goodwill refund: the Back-office admin's alone
+(`payments.goodwill_refund`); Finance refunds the money of returns through returns.
+"""
 
 from decimal import Decimal
 
@@ -78,7 +82,7 @@ def test_refund_by_role_and_state(client, role, state):
         assert (page.status_code, bulk.status_code) == (403, 403)
         assert payment_snapshot(payment.order_id) == before
         return
-    allowed = user.has_perm("payments.refund_payment") and state in REFUNDABLE
+    allowed = user.has_perm("payments.goodwill_refund") and state in REFUNDABLE
     payment.refresh_from_db()
     if allowed:
         assert payment.refunded_amount == before["amounts"][2] + Decimal("20.00")
@@ -100,7 +104,7 @@ def test_refund_by_role_and_state(client, role, state):
     ],
 )
 def test_refund_form_refuses_bad_amounts(client, amount, error):
-    client.force_login(role_user(FINANCE))
+    client.force_login(role_user(BACKOFFICE_ADMIN))
     payment = payment_in(P.CAPTURED)
     before = payment_snapshot(payment.order_id)
     response = client.post(
@@ -113,7 +117,7 @@ def test_refund_form_refuses_bad_amounts(client, amount, error):
 
 @pytest.mark.django_db
 def test_refund_above_what_was_captured_is_refused_with_a_sentence(client):
-    client.force_login(role_user(FINANCE))
+    client.force_login(role_user(BACKOFFICE_ADMIN))
     payment = payment_in(P.PARTIALLY_CAPTURED)
     before = payment_snapshot(payment.order_id)
     response = client.post(
@@ -128,7 +132,7 @@ def test_refund_above_what_was_captured_is_refused_with_a_sentence(client):
 
 @pytest.mark.django_db
 def test_refund_without_amount_refunds_everything_left_in_bulk(client):
-    client.force_login(role_user(FINANCE))
+    client.force_login(role_user(BACKOFFICE_ADMIN))
     payments = [payment_in(P.CAPTURED), payment_in(P.PARTIALLY_REFUNDED)]
     response = client.post(
         PAYMENTS_URL,
@@ -183,7 +187,7 @@ def test_void_needs_a_confirmation_page_and_the_right(client, role, allowed):
 @pytest.mark.django_db
 def test_refund_post_without_csrf_token_is_refused(client):
     csrf_client = Client(enforce_csrf_checks=True)
-    csrf_client.force_login(role_user(FINANCE))
+    csrf_client.force_login(role_user(BACKOFFICE_ADMIN))
     payment = payment_in(P.CAPTURED)
     before = payment_snapshot(payment.order_id)
     response = csrf_client.post(
@@ -195,7 +199,7 @@ def test_refund_post_without_csrf_token_is_refused(client):
 
 @pytest.mark.django_db
 def test_payment_list_and_page_show_the_ledger(client, django_assert_max_num_queries):
-    client.force_login(role_user(FINANCE))
+    client.force_login(role_user(BACKOFFICE_ADMIN))
     payment = payment_in(P.PARTIALLY_REFUNDED)
     for _ in range(5):
         payment_in(P.CAPTURED)
@@ -211,20 +215,22 @@ def test_payment_list_and_page_show_the_ledger(client, django_assert_max_num_que
 
 @pytest.mark.django_db
 def test_order_page_shows_payment_ledger_and_payment_steps(client):
-    client.force_login(role_user(FINANCE))
+    client.force_login(role_user(BACKOFFICE_ADMIN))
     payment = payment_in(P.CAPTURED)
     response = client.get(f"/admin/orders/order/{payment.order_id}/change/")
     html = response.content.decode()
     assert [row.kind for row in response.context["ledger"]] == ["authorize", "capture"]
     assert 'data-step="payment-refund"' in html
-    client.force_login(role_user(CUSTOMER_SERVICE))
-    html = client.get(f"/admin/orders/order/{payment.order_id}/change/").content.decode()
-    assert 'data-step="payment-refund"' not in html
+    # Finance refunds through returns: the free-amount (goodwill) refund is not theirs.
+    for role in (CUSTOMER_SERVICE, FINANCE):
+        client.force_login(role_user(role))
+        html = client.get(f"/admin/orders/order/{payment.order_id}/change/").content.decode()
+        assert 'data-step="payment-refund"' not in html
 
 
 @pytest.mark.django_db
 def test_a_payment_step_started_on_the_order_page_returns_there_and_only_there(client):
-    client.force_login(role_user(FINANCE))
+    client.force_login(role_user(BACKOFFICE_ADMIN))
     payment = payment_in(P.CAPTURED)
     order_url = f"/admin/orders/order/{payment.order_id}/change/"
     step_url = f"{PAYMENTS_URL}{payment.pk}/step/refund/"

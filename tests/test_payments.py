@@ -10,7 +10,7 @@ from django.db.models import F
 
 from backoffice import services as backoffice
 from backoffice.services import checkout
-from core.errors import DomainError
+from core.errors import DomainError, NotPermitted
 from core.roles import BACKOFFICE_ADMIN, FINANCE
 from orders import services
 from orders.models import Order, OrderEvent, OrderStatus
@@ -49,6 +49,11 @@ def ledger(order: Order) -> list[tuple[str, str, Decimal]]:
 @pytest.fixture
 def finance(db):
     return UserFactory(username="finn", groups=[FINANCE])
+
+
+@pytest.fixture
+def backoffice_admin(db):
+    return UserFactory(username="ada", groups=[BACKOFFICE_ADMIN])
 
 
 # Checkout
@@ -244,7 +249,7 @@ def test_capture_refused_on_hold_and_without_permission():
     assert payment_snapshot(order.pk) == before
     services.resume_order(order_id=order.pk, by="system")
     before = payment_snapshot(order.pk)
-    clerk = UserFactory(perms=["orders.cancel_order", "payments.refund_payment"])
+    clerk = UserFactory(perms=["orders.cancel_order", "payments.goodwill_refund"])
     with pytest.raises(DomainError, match=r"^You do not have permission to capture payments\.$"):
         pay.capture_payment(order_id=order.pk, amount=Decimal("10"), by=clerk)
     assert payment_snapshot(order.pk) == before
@@ -413,11 +418,12 @@ def test_a_gateway_capture_cannot_be_marked_unpaid(finance):
 
 
 @pytest.mark.django_db
-def test_marking_unpaid_is_refused_once_refunds_began(finance):
+def test_marking_unpaid_is_refused_once_refunds_began(finance, backoffice_admin):
     order = order_of("100.00", status=S.CONFIRMED)
     ref = f"{order.number}-1"
     pay.record_manual_payment(order_id=order.pk, amount=Decimal("50"), by=finance, shipment_ref=ref)
-    pay.refund_payment(order_id=order.pk, amount=Decimal("5"), reason="Damaged", by=finance)
+    goodwill = {"amount": Decimal("5"), "reason": "Damaged", "by": backoffice_admin}
+    pay.refund_payment(order_id=order.pk, **goodwill)
     before = payment_snapshot(order.pk)
     with pytest.raises(
         DomainError, match="is Partially refunded, so it cannot be marked as unpaid"
@@ -430,15 +436,18 @@ def test_marking_unpaid_is_refused_once_refunds_began(finance):
 
 
 @pytest.mark.django_db
-def test_refund_partially_then_fully(finance):
+def test_refund_partially_then_fully(finance, backoffice_admin):
+    # A goodwill refund (no return): the Back-office admin's.
     order = order_of("100.00", status=S.CONFIRMED)
     pay.capture_payment(order_id=order.pk, amount=Decimal("100"), by=finance)
     row = pay.refund_payment(
-        order_id=order.pk, amount=Decimal("30"), reason="Too small", by=finance
+        order_id=order.pk, amount=Decimal("30"), reason="Too small", by=backoffice_admin
     )
-    assert (row.kind, row.reference) == ("refund", "Too small")
+    assert (row.kind, row.reference, row.return_ref) == ("refund", "Too small", "")
     assert payment_of(order).status == P.PARTIALLY_REFUNDED
-    pay.refund_payment(order_id=order.pk, amount=Decimal("70"), reason="Returned", by=finance)
+    pay.refund_payment(
+        order_id=order.pk, amount=Decimal("70"), reason="Returned", by=backoffice_admin
+    )
     payment = payment_of(order)
     assert (payment.status, payment.refunded_amount) == (P.REFUNDED, Decimal("100.00"))
 
@@ -451,12 +460,14 @@ def test_refund_partially_then_fully(finance):
         ("10", "  ", r"^Give a reason for the refund\.$"),
     ],
 )
-def test_refund_refusals_change_nothing(finance, amount, reason, sentence):
+def test_refund_refusals_change_nothing(finance, backoffice_admin, amount, reason, sentence):
     order = order_of("100.00", status=S.CONFIRMED)
     pay.capture_payment(order_id=order.pk, amount=Decimal("40"), by=finance)
     before = payment_snapshot(order.pk)
     with pytest.raises(DomainError, match=sentence):
-        pay.refund_payment(order_id=order.pk, amount=Decimal(amount), reason=reason, by=finance)
+        pay.refund_payment(
+            order_id=order.pk, amount=Decimal(amount), reason=reason, by=backoffice_admin
+        )
     assert payment_snapshot(order.pk) == before
 
 
@@ -469,6 +480,34 @@ def test_refund_needs_the_refund_permission(finance):
     with pytest.raises(DomainError, match=r"^You do not have permission to refund payments\.$"):
         pay.refund_payment(order_id=order.pk, amount=Decimal("1"), reason="x", by=clerk)
     assert payment_snapshot(order.pk) == before
+
+
+@pytest.mark.django_db
+def test_a_goodwill_refund_is_not_finances_but_a_returns_refund_is(finance):
+    """One rule (`payments.models.refund_permission`): a refund with a return's number
+    needs `returns.refund_return` (Finance), one without is a goodwill refund
+    (`payments.goodwill_refund`, Back-office admin only)."""
+    order = order_of("100.00", status=S.CONFIRMED)
+    pay.capture_payment(order_id=order.pk, amount=Decimal("40"), by=finance)
+    before = payment_snapshot(order.pk)
+    with pytest.raises(NotPermitted, match=r"^You do not have permission to refund payments\.$"):
+        pay.refund_payment(order_id=order.pk, amount=Decimal("1"), reason="x", by=finance)
+    assert payment_snapshot(order.pk) == before
+    goodwill_only = UserFactory(perms=["payments.goodwill_refund"])
+    with pytest.raises(NotPermitted):
+        pay.refund_payment(
+            order_id=order.pk, amount=Decimal("1"), reason="x", by=goodwill_only,
+            return_ref=f"{order.number}-R1",
+        )  # fmt: skip
+    assert payment_snapshot(order.pk) == before
+    row = pay.refund_payment(
+        order_id=order.pk, amount=Decimal("1"), reason="x", by=finance,
+        return_ref=f"{order.number}-R1",
+    )  # fmt: skip
+    assert (row.return_ref, payment_of(order).refunded_amount) == (
+        f"{order.number}-R1",
+        Decimal("1.00"),
+    )
 
 
 # Cancel and void
@@ -598,13 +637,14 @@ def test_groups_get_the_payment_permissions():
             .values_list("codename", flat=True)
         )
 
-    assert {"capture_payment", "refund_payment", "record_manual_payment"} <= perms(FINANCE)
-    assert "void_payment" not in perms(FINANCE)
-    assert {"capture_payment", "refund_payment", "record_manual_payment", "void_payment"} <= perms(
+    assert {"capture_payment", "record_manual_payment"} <= perms(FINANCE)
+    assert not {"void_payment", "goodwill_refund", "refund_payment"} & perms(FINANCE)
+    assert {"capture_payment", "goodwill_refund", "record_manual_payment", "void_payment"} <= perms(
         BACKOFFICE_ADMIN
     )
     finn = UserFactory(groups=[FINANCE])
-    assert finn.has_perms(["payments.capture_payment", "payments.refund_payment"])
+    assert finn.has_perms(["payments.capture_payment", "returns.refund_return"])
+    assert not finn.has_perm("payments.goodwill_refund")
 
 
 def test_payments_never_imports_shipments():

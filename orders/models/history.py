@@ -10,13 +10,14 @@ from orders.models.order import Order
 
 
 class OrderEvent(models.Model):
-    """One transition of an order, a shipment or a payment, written in its transaction;
+    """One transition of an order, a shipment, a payment or a return, written in its transaction;
     or a staff comment (subject "comment", see `orders.comments`), which changes nothing."""
 
     class Subject(models.TextChoices):
         ORDER = "order", "Order"
         SHIPMENT = "shipment", "Shipment"
         PAYMENT = "payment", "Payment"
+        RETURN = "return", "Return"
         COMMENT = "comment", "Comment"
 
     # No index of its own: event_order_time_idx leads with the order, so it serves

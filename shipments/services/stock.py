@@ -117,3 +117,39 @@ def receive_stock(*, warehouse_id: int, sku: str, quantity: int) -> Stock:
         row.on_hand += quantity
         row.save(update_fields=["on_hand"])
     return row
+
+
+def put_back(warehouse_id: int, units: Mapping[str, int]) -> None:
+    """Returned goods back on the shelf: on hand + units per SKU, rows made if missing.
+
+    For a caller holding the order lock in its transaction (a return completed);
+    the rows are locked in primary-key order like every other stock change.
+    """
+    for sku in units:
+        Stock.objects.get_or_create(warehouse_id=warehouse_id, sku=sku)
+    stock = lock_stock(warehouse_id, units)
+    for sku, quantity in units.items():
+        row = stock[sku]
+        row.on_hand += quantity
+        row.save(update_fields=["on_hand"])
+
+
+def take_back(warehouse_id: int, units: Mapping[str, int]) -> None:
+    """Undo `put_back`: refused, changing nothing, where shipments hold what would go.
+
+    For a caller holding the order lock in its transaction (a return uncompleted).
+    """
+    stock = lock_stock(warehouse_id, units)
+    for sku, quantity in units.items():
+        row = stock.get(sku)
+        if row is None or row.on_hand - quantity < row.allocated:
+            on_hand, allocated = (row.on_hand, row.allocated) if row else (0, 0)
+            warehouse = row.warehouse if row else Warehouse.objects.get(pk=warehouse_id)
+            raise DomainError(
+                f"{sku} in {warehouse} has {on_hand} on hand and {allocated} allocated to "
+                f"shipments: taking {quantity} back out would leave too few."
+            )
+    for sku, quantity in units.items():
+        row = stock[sku]
+        row.on_hand -= quantity
+        row.save(update_fields=["on_hand"])

@@ -1,0 +1,272 @@
+"""A return: units of a completed shipment coming back, and the money going back.
+
+Centra's return flow: a return is made from a completed shipment's lines; the
+goods go back into stock (or are removed as not saleable) when it is completed,
+and the customer's money goes back through the payment provider when it is
+refunded. A refund cannot be undone. The order's status never changes.
+
+    Pending ──refund──▶ Refunded ──complete──▶ Completed
+       ▲ │                                         │
+       │ └──────────────complete──────────────────▶│
+       └────────uncomplete (never after a refund)──┘
+
+The transitions change state only: no save, no stock, no money. `returns.services`
+runs them under the locks and does the rest.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+from django_fsm import FSMField, FSMModelMixin, transition
+
+from core.fsm import refuses_with
+from core.money import MONEY_FIELD
+from orders.models import Order
+from shipments.models import Shipment, ShipmentLine, Warehouse
+
+
+class ReturnStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    REFUNDED = "refunded", "Refunded"
+    COMPLETED = "completed", "Completed"
+
+
+class StockAction(models.TextChoices):
+    BACK_TO_ORIGIN = "back_to_origin", "Back to the shipment's warehouse"
+    TO_WAREHOUSE = "to_warehouse", "Into another warehouse"
+    REMOVE = "remove", "Remove from stock (not saleable)"
+
+
+class ReturnReason(models.TextChoices):
+    WRONG_SIZE = "wrong_size", "Wrong size"
+    DAMAGED = "damaged", "Damaged"
+    NOT_AS_DESCRIBED = "not_as_described", "Not as described"
+    CHANGED_MIND = "changed_mind", "Changed mind"
+    OTHER = "other", "Other"
+
+
+@refuses_with("Return {obj.number} was refunded; a refund cannot be undone.")
+def was_not_refunded(return_: Return) -> bool:
+    return return_.refunded_at is None
+
+
+class Return(FSMModelMixin, models.Model):
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="returns")
+    shipment = models.ForeignKey(Shipment, on_delete=models.PROTECT, related_name="returns")
+    sequence = models.PositiveIntegerField(
+        editable=False, help_text="Numbered per order: 1042-R1, 1042-R2."
+    )
+    status = FSMField(
+        max_length=16,
+        choices=ReturnStatus.choices,
+        default=ReturnStatus.PENDING,
+        protected=True,
+    )
+    stock_action = models.CharField(max_length=16, choices=StockAction.choices)
+    warehouse = models.ForeignKey(
+        Warehouse,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="returns",
+        help_text="Where the goods go back into stock; empty when they are removed.",
+    )
+
+    # Money, in the order's currency (docs/architecture.md, "Money for returns").
+    refund_shipping = models.BooleanField(default=False)
+    shipping_amount = models.DecimalField(
+        **MONEY_FIELD, help_text="The shipping the shipment charged, refunded with this return."
+    )
+    handling_cost = models.DecimalField(**MONEY_FIELD, help_text="Added to the refund.")
+    return_fee = models.DecimalField(**MONEY_FIELD, help_text="Deducted from the refund.")
+    voucher_value = models.DecimalField(
+        **MONEY_FIELD,
+        help_text="Given back as a store voucher instead of money: deducted from the refund.",
+    )
+    lines_amount = models.DecimalField(**MONEY_FIELD, help_text="What the returned units cost.")
+    refund_amount = models.DecimalField(
+        **MONEY_FIELD,
+        help_text="What the payment refunds: the suggested refund until it is refunded.",
+    )
+
+    reason = models.CharField(max_length=32, choices=ReturnReason.choices, blank=True)
+    comment = models.TextField(blank=True)
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_by_name = models.CharField(
+        max_length=150, help_text="The user's name, or the command/system."
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    refunded_at = models.DateTimeField(null=True, blank=True, editable=False)
+    completed_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["order", "sequence"]
+        permissions = [
+            ("create_return", "Can create returns"),
+            ("delete_return", "Can delete returns that are not refunded"),
+            ("complete_return", "Can complete returns (receive the goods)"),
+            ("uncomplete_return", "Can uncomplete returns that are not refunded"),
+            ("refund_return", "Can refund returns through the payment provider"),
+        ]
+        # Django's own "delete_return" would clash with the step's: returns are
+        # created and deleted through the services only, so "view" is the one default.
+        default_permissions = ["view"]
+        constraints = [
+            models.UniqueConstraint(fields=["order", "sequence"], name="return_number_unique"),
+            models.CheckConstraint(
+                condition=Q(
+                    shipping_amount__gte=0,
+                    handling_cost__gte=0,
+                    return_fee__gte=0,
+                    voucher_value__gte=0,
+                    lines_amount__gte=0,
+                    refund_amount__gte=0,
+                ),
+                name="return_amounts_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    refund_amount__lte=F("lines_amount") + F("shipping_amount") + F("handling_cost")
+                ),
+                name="return_refund_within_value",
+            ),
+            models.CheckConstraint(
+                condition=Q(refund_shipping=True) | Q(shipping_amount=0),
+                name="return_shipping_only_when_refunded",
+            ),
+            models.UniqueConstraint(
+                fields=["shipment"],
+                condition=Q(refund_shipping=True),
+                name="return_one_shipping_refund_per_shipment",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Return {self.number}"
+
+    @property
+    def number(self) -> str:
+        """The number staff know it by, e.g. "1042-R1"."""
+        return f"{self.order.number}-R{self.sequence}"
+
+    @property
+    def state_label(self) -> str:
+        return self.get_status_display()
+
+    @property
+    def currency(self) -> str:
+        return self.order.currency
+
+    @property
+    def suggested_refund(self) -> Decimal:
+        """What the payment would refund: the value, less the fee and the voucher."""
+        return (
+            self.lines_amount
+            + self.shipping_amount
+            + self.handling_cost
+            - self.return_fee
+            - self.voucher_value
+        )
+
+    @property
+    def moves_stock(self) -> bool:
+        return self.stock_action != StockAction.REMOVE
+
+    def is_deletable(self) -> bool:
+        """Only a pending return (never refunded) may be deleted; see `delete_return`."""
+        return self.status == ReturnStatus.PENDING
+
+    # Transitions change state only: no save, no I/O. returns.services calls them.
+
+    @transition(
+        field=status,
+        source=ReturnStatus.PENDING,
+        target=ReturnStatus.PENDING,
+        permission="returns.create_return",
+        custom={"label": "create", "past": "created"},
+    )
+    def create(self) -> None:
+        """Only the check, on the unsaved return: the service writes it."""
+
+    @transition(
+        field=status,
+        source=[ReturnStatus.PENDING, ReturnStatus.REFUNDED],
+        target=ReturnStatus.COMPLETED,
+        permission="returns.complete_return",
+        custom={"label": "complete", "past": "completed"},
+    )
+    def complete(self) -> None:
+        self.completed_at = timezone.now()
+
+    @transition(
+        field=status,
+        source=ReturnStatus.COMPLETED,
+        target=ReturnStatus.PENDING,
+        conditions=[was_not_refunded],
+        permission="returns.uncomplete_return",
+        custom={"label": "uncomplete", "past": "uncompleted"},
+    )
+    def uncomplete(self) -> None:
+        self.completed_at = None
+
+    @transition(
+        field=status,
+        source=ReturnStatus.PENDING,
+        target=ReturnStatus.REFUNDED,
+        permission="returns.refund_return",
+        custom={"label": "refund", "past": "refunded"},
+    )
+    def refund(self, *, amount: Decimal) -> None:
+        self.refund_amount = amount
+        self.refunded_at = timezone.now()
+
+    @transition(
+        field=status,
+        source=ReturnStatus.PENDING,
+        target=None,
+        permission="returns.delete_return",
+        custom={"label": "delete", "past": "deleted"},
+    )
+    def delete_return(self) -> None:
+        """Only the check: the service removes the row (its event stays on the order)."""
+
+
+class ReturnLine(models.Model):
+    # Not "return" (a Python keyword) nor "return_" (Django refuses a trailing underscore).
+    order_return = models.ForeignKey(Return, on_delete=models.CASCADE, related_name="lines")
+    shipment_line = models.ForeignKey(
+        ShipmentLine, on_delete=models.PROTECT, related_name="return_lines"
+    )
+    quantity = models.PositiveIntegerField()
+    amount = models.DecimalField(
+        **MONEY_FIELD, help_text="This line's share of what the shipment line was charged."
+    )
+
+    class Meta:
+        ordering = ["order_return", "shipment_line"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["order_return", "shipment_line"], name="return_line_once_per_return"
+            ),
+            models.CheckConstraint(
+                condition=Q(quantity__gte=1), name="return_line_quantity_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(amount__gte=0), name="return_line_amount_not_negative"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} × {self.shipment_line.order_line.sku}"

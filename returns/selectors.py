@@ -1,0 +1,35 @@
+"""Reading returns without changing them."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet, Sum, Value
+from django.db.models.functions import Coalesce
+
+from orders.models import Order
+from returns.models import Return
+from shipments.models import Shipment, ShipmentLine
+
+
+def returnable_quantities(shipment: Shipment) -> dict[int, int]:
+    """Shipment line id → units that can still be returned (shipped − returned), one query.
+
+    Deleted returns are gone, so they give their units back; every other return
+    (pending, refunded, completed) holds its units.
+    """
+    rows = (
+        ShipmentLine.objects.filter(shipment=shipment)
+        .annotate(returned=Coalesce(Sum("return_lines__quantity"), Value(0)))
+        .values_list("pk", "quantity", "returned")
+    )
+    return {pk: quantity - returned for pk, quantity, returned in rows}
+
+
+def returns_of_order(order: Order) -> QuerySet[Return]:
+    """The order's returns in number order, each with its lines, their SKUs and its
+    shipment and warehouse, in a fixed number of queries."""
+    return (
+        Return.objects.filter(order=order)
+        .select_related("order", "shipment__order", "warehouse")
+        .prefetch_related("lines__shipment_line__order_line")
+        .order_by("sequence")
+    )

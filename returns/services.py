@@ -1,0 +1,290 @@
+"""Return services: create, complete, uncomplete, refund, delete.
+
+Every service starts with the order lock and takes the rest in the one lock
+order of `orders.locks` (order → shipment → return → stock rows → payment),
+runs the return's transition (state, conditions, permission), saves, and
+writes one `OrderEvent` (subject "return", ref "1042-R1") in the same
+transaction. The money goes back through `payments.services.refund_payment`,
+the one place that talks to the provider.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import Max
+
+from core.actors import Actor, actor_name, actor_user
+from core.errors import DomainError
+from core.fsm import ensure_allowed, run_transition
+from core.money import ZERO, exact_amount, format_money, quantize
+from orders.events import record_event
+from orders.locks import lock_order
+from orders.models import Order, OrderEvent
+from payments.errors import unless_declined
+from payments.models import Payment
+from payments.services import refund_payment
+from returns import checks
+from returns.models import Return, ReturnLine
+from shipments.services.common import lock_shipment
+from shipments.services.stock import put_back, take_back
+
+RETURN = OrderEvent.Subject.RETURN
+
+
+def lock_return(return_id: int) -> Return:
+    """Lock the return's order, then the return; a clear error if it is gone."""
+    gone = DomainError(f"Return #{return_id} does not exist (it may have been deleted).")
+    try:
+        order_id = Return.objects.values_list("order_id", flat=True).get(pk=return_id)
+    except (Return.DoesNotExist, ValueError, TypeError):
+        raise gone from None
+    order = lock_order(order_id)
+    return_ = Return.objects.select_for_update().filter(pk=return_id, order=order).first()
+    if return_ is None:
+        raise gone
+    return_.order = order
+    return return_
+
+
+def record_return_event(
+    return_: Return, *, by: Actor, transition: str, from_state, message: str, to_state=None
+) -> None:
+    record_event(
+        order=return_.order,
+        by=by,
+        subject=RETURN,
+        subject_ref=return_.number,
+        transition=transition,
+        from_state=from_state,
+        to_state=return_.status if to_state is None else to_state,
+        message=message,
+        data={
+            "return_id": return_.pk,
+            "refund_amount": str(return_.refund_amount),
+            "currency": return_.currency,
+        },
+    )
+
+
+def _next_sequence(order: Order) -> int:
+    # Under the order lock. A deleted return's number comes back only when it
+    # was the last one, and a deleted return was never refunded, so a number in
+    # the payment ledger always means one return.
+    highest = Return.objects.filter(order=order).aggregate(highest=Max("sequence"))["highest"]
+    return (highest or 0) + 1
+
+
+def create_return(
+    *,
+    shipment_id: int,
+    quantities: Mapping[int, int],
+    stock_action: str,
+    warehouse_id: int | None = None,
+    refund_shipping: bool = False,
+    handling_cost: Decimal = ZERO,
+    return_fee: Decimal = ZERO,
+    voucher_value: Decimal = ZERO,
+    reason: str = "",
+    comment: str = "",
+    by: Actor,
+) -> Return:
+    """A pending return of `quantities` (shipment line id → units) of a completed shipment.
+
+    Nothing moves yet: the goods go back into stock when it is completed, the
+    money when it is refunded. Its amounts are fixed now: each line's share of
+    what was charged, and the shipment's shipping when `refund_shipping`.
+    """
+    with transaction.atomic():
+        order, shipment = lock_shipment(shipment_id)
+        return_ = Return(order=order, shipment=shipment, sequence=_next_sequence(order))
+        ensure_allowed(return_.create, by=by)
+        checks.refuse_unless_returnable(order, shipment)
+        returned = checks.returned_so_far(shipment)
+        wanted = checks.checked_quantities(shipment, quantities, returned)
+        amounts = checks.line_amounts(wanted, returned, order.currency)
+        return_.stock_action = stock_action
+        return_.warehouse = checks.checked_warehouse(shipment, stock_action, warehouse_id)
+        return_.refund_shipping = bool(refund_shipping)
+        if return_.refund_shipping:
+            return_.shipping_amount = checks.shipping_to_refund(shipment)
+        money = {"handling_cost": handling_cost, "return_fee": return_fee}
+        money["voucher_value"] = voucher_value
+        for field, value in money.items():
+            what = field.replace("_", " ")
+            setattr(
+                return_, field, checks.checked_amount(value, what=what, currency=order.currency)
+            )
+        return_.lines_amount = quantize(sum(amounts.values(), ZERO), order.currency)
+        checks.refuse_negative_refund(return_)
+        return_.refund_amount = return_.suggested_refund
+        return_.reason = checks.checked_reason(reason)
+        return_.comment = (comment or "").strip()
+        return_.created_by, return_.created_by_name = actor_user(by), actor_name(by)
+        return_.save()
+        ReturnLine.objects.bulk_create(
+            ReturnLine(order_return=return_, shipment_line=line, quantity=q, amount=amounts[line])
+            for line, q in wanted.items()
+        )
+        units = ", ".join(f"{q} × {line.order_line.sku}" for line, q in wanted.items())
+        suggested = format_money(return_.refund_amount, order.currency)
+        record_return_event(
+            return_,
+            by=by,
+            transition="create",
+            from_state="",
+            message=f"Return {return_.number} created from shipment {shipment.ref}: {units}; "
+            f"suggested refund {suggested}.",
+        )
+    return return_
+
+
+def _units_by_sku(return_: Return) -> Counter[str]:
+    units: Counter[str] = Counter()
+    for sku, quantity in return_.lines.values_list("shipment_line__order_line__sku", "quantity"):
+        units[sku] += quantity
+    return units
+
+
+def _where(return_: Return) -> str:
+    return f"into {return_.warehouse}" if return_.moves_stock else "removed (not saleable)"
+
+
+def complete_return(*, return_id: int, by: Actor) -> Return:
+    """The goods are in: back on the shelf of the return's warehouse, or removed.
+
+    Completes a pending return (exchange, resend: no money) or a refunded one.
+    """
+    with transaction.atomic():
+        return_ = lock_return(return_id)
+        from_state, _ = run_transition(return_.complete, by=by)
+        units = _units_by_sku(return_)
+        if return_.moves_stock:
+            put_back(return_.warehouse_id, units)
+        return_.save()
+        what = ", ".join(f"{q} × {sku}" for sku, q in units.items())
+        record_return_event(
+            return_,
+            by=by,
+            transition="complete",
+            from_state=from_state,
+            message=f"Return {return_.number} completed: {what} {_where(return_)}.",
+        )
+    return return_
+
+
+def uncomplete_return(*, return_id: int, by: Actor) -> Return:
+    """Undo a completion made by mistake: the goods received come off the shelf again.
+
+    Never after a refund (a refund cannot be undone), and refused where
+    shipments hold the units that would go.
+    """
+    with transaction.atomic():
+        return_ = lock_return(return_id)
+        from_state, _ = run_transition(return_.uncomplete, by=by)
+        if return_.moves_stock:
+            take_back(return_.warehouse_id, _units_by_sku(return_))
+        return_.save()
+        undone = "its goods taken back out of stock" if return_.moves_stock else "nothing moved"
+        record_return_event(
+            return_,
+            by=by,
+            transition="uncomplete",
+            from_state=from_state,
+            message=f"Return {return_.number} uncompleted: {undone}.",
+        )
+    return return_
+
+
+def _refund_amount(return_: Return, amount: Decimal | None) -> Decimal:
+    """The amount to refund: the suggested one, or less, and above zero."""
+    currency = return_.currency
+    suggested = quantize(return_.suggested_refund, currency)
+    if amount is None:
+        amount = suggested
+    else:
+        try:
+            amount = exact_amount(amount, currency)
+        except ValueError as error:
+            raise DomainError(str(error)) from None
+    if amount <= 0:
+        raise DomainError(f"Give an amount above zero to refund for return {return_.number}.")
+    if amount > suggested:
+        raise DomainError(
+            f"{format_money(amount, currency)} is more than return {return_.number}'s "
+            f"suggested refund of {format_money(suggested, currency)}."
+        )
+    return amount
+
+
+def _refuse_above_refundable(return_: Return, amount: Decimal) -> None:
+    payment = Payment.objects.filter(order=return_.order).first()
+    if payment is None:
+        raise DomainError(f"{return_.order} has no payment to refund from.")
+    if amount > payment.refundable_amount:
+        currency = return_.currency
+        raise DomainError(
+            f"Return {return_.number} would refund {format_money(amount, currency)}, but "
+            f"{return_.order} has only {format_money(payment.refundable_amount, currency)} "
+            "captured and not refunded."
+        )
+
+
+def refund_return(*, return_id: int, amount: Decimal | None = None, by: Actor) -> Return:
+    """Give the return's money back through the payment provider: Pending → Refunded.
+
+    `amount` None is the suggested refund; staff may refund less, never more.
+    The payment's refund carries the return's number, so it is made once per
+    return. A declined refund leaves the return Pending (the failed row stays in
+    the payment's ledger) and raises the provider's sentence.
+    """
+    with transaction.atomic():
+        return_ = lock_return(return_id)
+        ensure_allowed(return_.refund, by=by)
+        amount = _refund_amount(return_, amount)
+        _refuse_above_refundable(return_, amount)
+        declined = unless_declined(
+            lambda: refund_payment(
+                order_id=return_.order_id,
+                amount=amount,
+                reason=f"Return {return_.number}",
+                by=by,
+                return_ref=return_.number,
+            )
+        )
+        if not declined:
+            from_state, _ = run_transition(return_.refund, by=by, amount=amount)
+            return_.save()
+            record_return_event(
+                return_,
+                by=by,
+                transition="refund",
+                from_state=from_state,
+                message=f"Return {return_.number} refunded: "
+                f"{format_money(amount, return_.currency)}.",
+            )
+    if declined:
+        raise declined
+    return return_
+
+
+def delete_return(*, return_id: int, by: Actor) -> None:
+    """Remove a pending return (never refunded); its units can be returned again.
+
+    The event stays on the order's timeline.
+    """
+    with transaction.atomic():
+        return_ = lock_return(return_id)
+        from_state, _ = run_transition(return_.delete_return, by=by)
+        record_return_event(
+            return_,
+            by=by,
+            transition="delete",
+            from_state=from_state,
+            to_state="deleted",
+            message=f"Return {return_.number} deleted; nothing was refunded or received.",
+        )
+        return_.delete()
