@@ -14,6 +14,13 @@ from core.admin.changelist import MAX_BIGINT
 from core.money import MONEY_FIELD
 from orders.models import HoldKind, Order, OrderLine, OrderStatus
 from payments.models import PaymentStatus
+from returns.models import Return, ReturnStatus
+
+RETURNS_CHOICES = [
+    ("none", "No returns"),
+    ("pending", "A return pending"),
+    ("refunded", "A return refunded"),
+]
 
 
 def unless_status_asked(data: dict, queryset):
@@ -70,6 +77,9 @@ class OrderFilterSet(django_filters.FilterSet):
     )
     email = django_filters.CharFilter(method="filter_email", label="Customer email")
     sku = django_filters.CharFilter(method="filter_sku", label="SKU")
+    returns = django_filters.ChoiceFilter(
+        choices=RETURNS_CHOICES, method="filter_returns", label="Returns"
+    )
 
     class Meta:
         model = Order
@@ -92,3 +102,12 @@ class OrderFilterSet(django_filters.FilterSet):
     def filter_sku(self, queryset, name, value):
         lines = OrderLine.objects.filter(order=OuterRef("pk"), sku=value.strip())
         return queryset.filter(Exists(lines))
+
+    def filter_returns(self, queryset, name, value):
+        # EXISTS on the returns' order index: no join, no duplicates.
+        returns = Return.objects.filter(order=OuterRef("pk"))
+        if value == "none":
+            return queryset.filter(~Exists(returns))
+        if value == "pending":
+            return queryset.filter(Exists(returns.filter(status=ReturnStatus.PENDING)))
+        return queryset.filter(Exists(returns.filter(refunded_at__isnull=False)))

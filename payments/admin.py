@@ -26,7 +26,7 @@ from core.fsm import state_refusal
 from core.money import format_money
 from payments import services
 from payments.gateways import gateway_for
-from payments.models import Payment, PaymentTransaction
+from payments.models import GOODWILL_REFUND, Payment, PaymentTransaction
 
 
 class ProviderFilter(admin.SimpleListFilter):
@@ -45,10 +45,6 @@ class ProviderFilter(admin.SimpleListFilter):
         if self.value() not in dict(self.lookup_choices):
             raise UnreadableParameter(f"“{self.value()}” is not a configured payment provider.")
         return queryset.filter(provider=self.value())
-
-
-# Money given back on top of what returns refund: Back-office admin only.
-GOODWILL_PERMISSION = "payments.goodwill_refund"
 
 
 def payment_badge(payment: Payment):
@@ -92,12 +88,13 @@ def refundable_sentence(payment: Payment) -> str:
 
 def goodwill_confirmation(payment: Payment, data: dict) -> str:
     amount = format_money(data["amount"], payment.currency)
-    return f"Refund {amount} to the customer of {payment.order} as goodwill: {data['reason']}"
+    reason = data["reason"]
+    return f"Refund {amount} to the customer of {payment.order} as goodwill (reason: {reason})?"
 
 
 def goodwill_refusal(payment: Payment, by) -> str | None:
     return state_refusal(payment.refund) or permission_sentence(
-        by, GOODWILL_PERMISSION, "make goodwill refunds"
+        by, GOODWILL_REFUND, "make goodwill refunds"
     )
 
 
@@ -125,7 +122,7 @@ def manual_payment_params(payment: Payment, data: dict) -> dict:
 
 PAYMENT_STEPS = [
     Step(
-        "goodwill_refund",
+        "refund",
         services.refund_payment,
         form=GoodwillRefundForm,
         danger=True,
@@ -133,7 +130,7 @@ PAYMENT_STEPS = [
         check=goodwill_refusal,
         label_text="Goodwill refund",
         past_text="refunded",
-        permission_name=GOODWILL_PERMISSION,
+        permission_name=GOODWILL_REFUND,
         confirm_with=goodwill_confirmation,
         done_detail=lambda payment, row: format_money(row.amount, payment.currency),
         in_bulk=False,

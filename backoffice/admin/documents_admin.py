@@ -21,6 +21,7 @@ from django.urls import path, reverse
 from django.utils.http import urlencode
 
 from backoffice import documents
+from backoffice.admin.return_steps import CREATE_RETURN
 from shipments.admin import ShipmentAdmin
 from shipments.models import Shipment
 
@@ -103,7 +104,17 @@ class ShipmentDocumentsMixin:
 
 
 class PrintableShipmentAdmin(ShipmentDocumentsMixin, ShipmentAdmin):
-    """The shipments admin, with the print actions and view of the back office."""
+    """The shipments admin, with the print actions and view of the back office, and
+    "Create return…" on completed shipments (the returns app stands above shipments)."""
+
+    steps = [*ShipmentAdmin.steps, CREATE_RETURN]
+
+    def may_open_step(self, request, obj, step) -> bool:
+        # Customer service takes returns from the order page without seeing the
+        # shipments list: a return is made of what the order shows was shipped.
+        if step is CREATE_RETURN and request.user.has_perm("orders.view_order"):
+            return True
+        return super().may_open_step(request, obj, step)
 
 
 class OrderDocumentLinksMixin:

@@ -1,5 +1,5 @@
-"""The order flow page: the order's and the shipment's state machines, drawn from
-their `@transition` definitions, so the picture cannot drift from the code."""
+"""The order flow page: the order's, the shipment's and the return's state machines,
+drawn from their `@transition` definitions, so the picture cannot drift from the code."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from django.urls import path
 
 from core.admin.flow_diagram import build_diagram
 from orders.models import Order, OrderStatus
+from returns.models import Return, ReturnStatus
 from shipments.models import Shipment, ShipmentStatus
 
 # Where each status box sits on the flow page; the boxes and arrows themselves
@@ -29,6 +30,12 @@ SHIPMENT_FLOW_POSITIONS = {
     ShipmentStatus.GOOD_TO_GO: (1, 0),
     ShipmentStatus.PAID: (2, 0),
     ShipmentStatus.COMPLETED: (3, 0),
+}
+
+RETURN_FLOW_POSITIONS = {
+    ReturnStatus.PENDING: (0, 0),
+    ReturnStatus.REFUNDED: (1, 0),
+    ReturnStatus.COMPLETED: (2, 0),
 }
 
 
@@ -73,7 +80,11 @@ class FlowPageMixin:
             "subtitle": None,
             "opts": self.opts,
             "original": order,
-            "diagrams": [diagram, shipment_diagram],
+            "diagrams": [
+                diagram,
+                shipment_diagram,
+                build_diagram(Return, positions=RETURN_FLOW_POSITIONS, title="Return"),
+            ],
             "media": self.media,
         }
         request.current_app = self.admin_site.name

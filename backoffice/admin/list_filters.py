@@ -16,7 +16,7 @@ from django.contrib import admin
 from django.http import QueryDict
 from django.utils import timezone
 
-from backoffice.filters import OrderFilterSet, unless_status_asked
+from backoffice.filters import RETURNS_CHOICES, OrderFilterSet, unless_status_asked
 from core.admin.changelist import UnreadableParameter
 from orders.models import HoldKind, Order, OrderStatus
 from payments.models import PaymentStatus
@@ -137,7 +137,15 @@ class PaymentFilter(FilterSetListFilter):
         return [(v, label) for v, label in PaymentStatus.choices if v != PaymentStatus.NEW]
 
 
-SIDEBAR_PARAMETERS = {"status", "on_hold", "hold_kind", "market", "country", "payment"}
+class ReturnsFilter(FilterSetListFilter):
+    title = "returns"
+    parameter_name = "returns"
+
+    def lookups(self, request, model_admin):
+        return RETURNS_CHOICES
+
+
+SIDEBAR_PARAMETERS = {"status", "on_hold", "hold_kind", "market", "country", "payment", "returns"}
 
 
 class AdvancedOrderFilter(admin.ListFilter):

@@ -31,6 +31,7 @@ from backoffice.admin.list_filters import (
     HoldKindFilter,
     MarketFilter,
     PaymentFilter,
+    ReturnsFilter,
     StatusFilter,
 )
 from backoffice.admin.order_list import OrderListMixin
@@ -124,6 +125,7 @@ class OrderAdmin(
         MarketFilter,
         CountryFilter,
         PaymentFilter,
+        ReturnsFilter,
         AdvancedOrderFilter,
     ]
     search_fields = ["number"]  # shows the box; get_search_results does the work

@@ -10,6 +10,7 @@ from django.utils.html import format_html
 from django.utils.timezone import localtime
 
 from backoffice.admin.list_filters import placed_drilldown
+from backoffice.admin.returns_section import with_returns
 from backoffice.admin.shipping_steps import order_ids_by_reference, with_shipment_progress
 from core.admin.badges import state_badge
 from core.admin.changelist import exact_number
@@ -76,7 +77,20 @@ class OrderListMixin:
         parts = [f"{order.shipments_completed} of {total} shipped"] if total else []
         if cancelled:
             parts.append(f"{cancelled} cancelled")
-        return ", ".join(parts)
+        text = ", ".join(parts)
+        returns = getattr(order, "returns_total", 0)
+        if not returns:
+            return text
+        pending = order.returns_pending
+        marker = f"{returns} return{'s' if returns > 1 else ''}"
+        title = f"{pending} pending" if pending else "none pending"
+        return format_html(
+            '{}<br><span class="centra-return-marker" title="{}">↩ {}{}</span>',
+            text,
+            title,
+            marker,
+            f", {pending} pending" if pending else "",
+        )
 
     @admin.display(description="payment")
     def payment_state(self, order: Order):
@@ -135,7 +149,7 @@ class OrderListMixin:
         return order_ids_by_reference(term)
 
     def get_queryset(self, request):
-        return with_shipment_progress(super().get_queryset(request))
+        return with_returns(with_shipment_progress(super().get_queryset(request)))
 
     def changelist_view(self, request, extra_context=None):
         extra_context = {

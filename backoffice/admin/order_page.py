@@ -10,6 +10,7 @@ from django.db.models import Prefetch, prefetch_related_objects
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 
+from backoffice.admin.returns_section import returns_rows, with_return_instruction
 from backoffice.services import LineEdits, edit_order, line_edit_refusal
 from backoffice.services.line_edits import LINE_FIELDS, stale_page_refusal
 from core.admin.read_only import ReadOnlyAdminMixin
@@ -168,16 +169,25 @@ class OrderPageMixin:
             available, blocked = self.step_buttons(request, order)
             if is_allowed(order.start_processing, by=request.user):
                 available.append(self._split_button(order))
+            shipments_part = self.shipments_context(request, order, shipments)
+            back_to = reverse(
+                "admin:orders_order_change",
+                args=[quote(order.pk)],
+                current_app=self.admin_site.name,
+            )
             extra_context.update(
                 step_buttons=available,
-                blocked_steps=blocked,
+                blocked_steps=with_return_instruction(
+                    order, blocked, shipments_part["shipment_rows"]
+                ),
+                return_rows=returns_rows(self.admin_site, request, order, back_to=back_to),
                 flow_url=reverse(
                     "admin:orders_order_flow_of",
                     args=[quote(order.pk)],
                     current_app=self.admin_site.name,
                 ),
                 **self.payment_context(request, order),
-                **self.shipments_context(request, order, shipments),
+                **shipments_part,
             )
         return super().change_view(request, object_id, form_url, extra_context)
 

@@ -198,10 +198,8 @@ class StepsAdminMixin:
         the payment's to users who may not view payments).
         """
         available, blocked = [], []
-        if not self.has_view_or_change_permission(request, obj):
-            return available, blocked
         for step in self.steps:
-            if not self.user_may_take(request, step):
+            if not self.may_open_step(request, obj, step) or not self.user_may_take(request, step):
                 continue
             sentence = step.refusal(obj, by=request.user)
             if sentence is None:
@@ -219,12 +217,17 @@ class StepsAdminMixin:
                 blocked.append(sentence)
         return available, blocked
 
+    def may_open_step(self, request, obj, step: Step) -> bool:
+        """Whether this user may open the step's page of `obj` at all (the step's
+        own permission and state are asked separately): whoever may see the object."""
+        return self.has_view_or_change_permission(request, obj)
+
     def step_view(self, request, object_id, step_name):
         step = self.get_step(step_name)
         obj = self.get_object(request, unquote(object_id))
         if obj is None:
             return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
-        if not self.has_view_or_change_permission(request, obj):
+        if not self.may_open_step(request, obj, step):
             raise PermissionDenied
         change_url = self._back_url(request) or reverse(
             f"admin:{self.opts.app_label}_{self.opts.model_name}_change",

@@ -1,0 +1,248 @@
+"""The "Create return…" step of a completed shipment: a quantity per shipped line,
+where the goods go, and the money, then the suggested refund to confirm.
+
+It stands on the shipments admin of the back office (`documents_admin`), so the
+shipments list, a shipment's page and the order page's shipments section all
+offer it. The figures come from the returns domain's own checks and arithmetic
+(`returns.checks`, `Return.suggested_refund`); this page only reads and shows them.
+"""
+
+from __future__ import annotations
+
+from django import forms
+
+from core.actors import Actor
+from core.admin.steps import Step
+from core.errors import DomainError
+from core.fsm import refusal
+from core.money import ZERO, format_money, quantize
+from returns import checks
+from returns import services as returns
+from returns.models import Return, ReturnReason, StockAction
+from returns.selectors import returnable_quantities
+from shipments.models import Shipment, Warehouse
+
+MONEY_FIELDS = ("handling_cost", "return_fee", "voucher_value")
+
+
+def _money_field(label: str, help_text: str) -> forms.DecimalField:
+    return forms.DecimalField(
+        label=label,
+        min_value=ZERO,
+        # One more place than any currency has: "1.005" is refused with the
+        # domain's sentence, never rounded.
+        decimal_places=3,
+        required=False,
+        initial=ZERO,
+        help_text=help_text,
+        widget=forms.NumberInput(attrs={"class": "centra-amount", "step": "0.01"}),
+    )
+
+
+class CreateReturnForm(forms.Form):
+    """One completed shipment's return: a quantity per line up to what is still
+    returnable, and the rest of the return. A posted line of another shipment, or
+    any figure the domain refuses, is one sentence and nothing is written."""
+
+    per_object = True
+
+    stock_action = forms.ChoiceField(
+        choices=StockAction.choices,
+        initial=StockAction.BACK_TO_ORIGIN,
+        widget=forms.RadioSelect,
+        label="Returned goods",
+    )
+    warehouse = forms.ModelChoiceField(
+        queryset=Warehouse.objects.filter(is_active=True),
+        required=False,
+        label="Other warehouse",
+        help_text="Only for “Into another warehouse”.",
+    )
+    refund_shipping = forms.BooleanField(required=False)
+    handling_cost = _money_field("Handling cost", "Added to the refund.")
+    return_fee = _money_field("Return fee", "Deducted from the refund.")
+    voucher_value = _money_field(
+        "Voucher value", "Given back as a store voucher instead of money: deducted."
+    )
+    reason = forms.ChoiceField(
+        choices=[("", "—"), *ReturnReason.choices], required=False, label="Reason"
+    )
+    comment = forms.CharField(
+        required=False, widget=forms.Textarea(attrs={"rows": 2, "cols": 60}), strip=True
+    )
+
+    def __init__(self, *args, objects=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.shipment: Shipment = objects[0]
+        self.rows = shipment_rows(self.shipment)
+        for row in self.rows:
+            self.fields[f"qty_{row['line'].pk}"] = forms.IntegerField(
+                min_value=0,
+                max_value=row["returnable"],
+                initial=0,
+                required=False,
+                disabled=not row["returnable"],
+                label=f"Return now: {row['line'].order_line.sku}",
+                widget=forms.NumberInput(attrs={"class": "centra-quantity"}),
+            )
+            row["field_name"] = f"qty_{row['line'].pk}"
+            row["field"] = self[row["field_name"]]
+        currency = self.shipment.order.currency
+        shipping = format_money(self.shipment.shipping_amount, currency)
+        self.fields["refund_shipping"].label = f"Refund the shipping ({shipping})"
+        claimed = self.shipment.returns.filter(refund_shipping=True).first()
+        if claimed is not None:
+            claimed.order = self.shipment.order
+            self.fields["refund_shipping"].disabled = True
+            self.fields["refund_shipping"].help_text = f"Refunded by return {claimed.number}."
+        elif not self.shipment.shipping_amount:
+            self.fields["refund_shipping"].disabled = True
+            self.fields["refund_shipping"].help_text = "This shipment charged no shipping."
+        self.fields["warehouse"].initial = self.shipment.warehouse_id
+        self.preview: Return | None = None
+
+    def quantities(self) -> dict[int, int]:
+        return {
+            row["line"].pk: self.cleaned_data[row["field_name"]]
+            for row in self.rows
+            if self.cleaned_data.get(row["field_name"])
+        }
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.errors:
+            return cleaned
+        known = {row["field_name"] for row in self.rows}
+        foreign = sorted(key for key in self.data if key.startswith("qty_") and key not in known)
+        if foreign:
+            raise forms.ValidationError(
+                f"{', '.join(foreign)} is not a line of shipment {self.shipment.ref}."
+            )
+        for name in MONEY_FIELDS:
+            if cleaned.get(name) is None:
+                cleaned[name] = ZERO
+        try:
+            self.preview = preview(self.shipment, self.quantities(), cleaned)
+        except DomainError as error:
+            raise forms.ValidationError(str(error)) from None
+        return cleaned
+
+
+def shipment_rows(shipment: Shipment) -> list[dict]:
+    """Per shipped line: shipped, already returned and still returnable (one query
+    for the returned units, one for the lines)."""
+    returnable = returnable_quantities(shipment)
+    rows = []
+    for line in shipment.lines.select_related("order_line").order_by("pk"):
+        left = returnable.get(line.pk, line.quantity)
+        rows.append({"line": line, "returned": line.quantity - left, "returnable": left})
+    return rows
+
+
+def preview(shipment: Shipment, quantities: dict[int, int], data: dict) -> Return:
+    """The return `create_return` would make, unsaved: the domain's own checks and
+    amounts, so the suggested refund shown is the one it will store."""
+    order = shipment.order
+    returned = checks.returned_so_far(shipment)
+    wanted = checks.checked_quantities(shipment, quantities, returned)
+    amounts = checks.line_amounts(wanted, returned, order.currency)
+    warehouse_id = data["warehouse"].pk if data.get("warehouse") else None
+    draft = Return(order=order, shipment=shipment, stock_action=data["stock_action"])
+    draft.warehouse = checks.checked_warehouse(shipment, data["stock_action"], warehouse_id)
+    draft.refund_shipping = bool(data.get("refund_shipping"))
+    draft.shipping_amount = checks.shipping_to_refund(shipment) if draft.refund_shipping else ZERO
+    for name in MONEY_FIELDS:
+        what = name.replace("_", " ")
+        setattr(draft, name, checks.checked_amount(data[name], what=what, currency=order.currency))
+    draft.lines_amount = quantize(sum(amounts.values(), ZERO), order.currency)
+    checks.refuse_negative_refund(draft)
+    draft.preview_lines = [(line, quantity, amounts[line]) for line, quantity in wanted.items()]
+    return draft
+
+
+def create_params(shipment: Shipment, data: dict) -> dict:
+    warehouse = data.get("warehouse")
+    quantities = {
+        int(name.removeprefix("qty_")): units
+        for name, units in data.items()
+        if name.startswith("qty_") and units
+    }
+    return {
+        "quantities": quantities,
+        "stock_action": data["stock_action"],
+        "warehouse_id": warehouse.pk
+        if warehouse and data["stock_action"] == StockAction.TO_WAREHOUSE
+        else None,
+        "refund_shipping": data["refund_shipping"],
+        "handling_cost": data["handling_cost"] or ZERO,
+        "return_fee": data["return_fee"] or ZERO,
+        "voucher_value": data["voucher_value"] or ZERO,
+        "reason": data["reason"],
+        "comment": data["comment"],
+    }
+
+
+def create_confirmation(shipment: Shipment, data: dict) -> str:
+    """The sentence to confirm, from the same preview the form's check made."""
+    params = create_params(shipment, data)
+    draft = preview(shipment, params["quantities"], data)
+    currency = shipment.order.currency
+    units = ", ".join(
+        f"{quantity} × {line.order_line.sku} ({format_money(amount, currency)})"
+        for line, quantity, amount in draft.preview_lines
+    )
+    where = f"back into {draft.warehouse}" if draft.warehouse else "removed from stock"
+    deducted = [
+        f"{label} {format_money(amount, currency)}"
+        for label, amount in (
+            ("+ shipping", draft.shipping_amount),
+            ("+ handling", draft.handling_cost),
+            ("− return fee", draft.return_fee),
+            ("− voucher", draft.voucher_value),
+        )
+        if amount
+    ]
+    money = " ".join(deducted)
+    return (
+        f"Return {units} of shipment {shipment.ref}, {where}; suggested refund "
+        f"{format_money(draft.suggested_refund, currency)}"
+        f"{f' ({money})' if money else ''}. Nothing is refunded or received until those steps."
+    )
+
+
+def create_refusal(shipment: Shipment, by: Actor) -> str | None:
+    """Offered on a completed shipment of an order not cancelled, with units left to
+    return, to whoever may create returns (the return's own transition says who)."""
+    draft = Return(order=shipment.order, shipment=shipment)
+    sentence = refusal(draft.create, by=by)
+    if sentence:
+        return sentence
+    try:
+        checks.refuse_unless_returnable(shipment.order, shipment)
+    except DomainError as error:
+        return str(error)
+    if not any(units > 0 for units in returnable_quantities(shipment).values()):
+        return f"Every unit of shipment {shipment.ref} is returned already."
+    return None
+
+
+def created(shipment: Shipment, return_: Return) -> str:
+    amount = format_money(return_.refund_amount, shipment.order.currency)
+    return f"return {return_.number} created with a suggested refund of {amount}"
+
+
+CREATE_RETURN = Step(
+    "create_return",
+    returns.create_return,
+    form=CreateReturnForm,
+    id_kwarg="shipment_id",
+    params_for=create_params,
+    check=create_refusal,
+    explain_when_blocked=False,
+    label_text="Create return",
+    past_text="returned",
+    permission_name="returns.create_return",
+    confirm_with=create_confirmation,
+    done_detail=created,
+    in_bulk=False,
+)

@@ -1,0 +1,109 @@
+"""The order page's returns: each return with its lines, amounts and the steps this
+user may take on it; and the way out of a refused cancel ("refund them through a
+return"), worded as an instruction only to whoever can follow it."""
+
+from __future__ import annotations
+
+from django.contrib.admin.utils import quote
+from django.db.models import Count, IntegerField, OuterRef, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
+
+from core.money import format_money
+from orders.models import Order
+from orders.models.conditions import has_no_paid_shipments, has_nothing_captured
+from returns.admin import breakdown, return_badge
+from returns.models import Return, ReturnStatus
+from returns.selectors import returns_of_order
+
+
+def with_returns(queryset):
+    """Annotate `returns_total` and `returns_pending`: correlated subqueries on the
+    returns' order index, evaluated only for the rows shown."""
+
+    def count(**filters):
+        returns = (
+            Return.objects.filter(order=OuterRef("pk"), **filters)
+            .order_by()
+            .values("order")
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
+        return Coalesce(Subquery(returns, output_field=IntegerField()), Value(0))
+
+    return queryset.annotate(
+        returns_total=count(), returns_pending=count(status=ReturnStatus.PENDING)
+    )
+
+
+def returns_rows(admin_site, request, order: Order, *, back_to: str) -> list[dict]:
+    """The order's returns with the steps this user may take on each now."""
+    return_admin = admin_site.get_model_admin(Return)
+    if not return_admin.has_view_permission(request):
+        return []
+    rows = []
+    for return_ in returns_of_order(order):
+        return_.order = order
+        available, _blocked = return_admin.step_buttons(request, return_, back_to=back_to)
+        for button in available:
+            # Links: this section sits inside the order's form, and forms do not nest.
+            button["page"] = True
+        currency = order.currency
+        rows.append(
+            {
+                "return": return_,
+                "badge": return_badge(return_),
+                "lines": ", ".join(
+                    f"{line.quantity} × {line.shipment_line.order_line.sku} "
+                    f"({format_money(line.amount, currency)})"
+                    for line in return_.lines.all()
+                ),
+                "amounts": breakdown(return_),
+                "goods": goods(return_),
+                "refund": format_money(return_.refund_amount, currency),
+                "refunded": return_.refunded_at is not None,
+                "buttons": available,
+                "url": reverse(
+                    "admin:returns_return_change",
+                    args=[quote(return_.pk)],
+                    current_app=admin_site.name,
+                ),
+            }
+        )
+    return rows
+
+
+def goods(return_: Return) -> str:
+    """Where the goods go, and whether they are in."""
+    where = f"into {return_.warehouse}" if return_.warehouse else "removed (not saleable)"
+    received = "received" if return_.completed_at else "not received yet"
+    return f"{where[:1].upper()}{where[1:]} · {received}"
+
+
+def with_return_instruction(order: Order, blocked: list, shipment_rows: list[dict]) -> list:
+    """The cancel refusal after a capture, followed, for whoever may create a return
+    of one of the order's shipments now, by the way to do it (a link to each)."""
+    create_links = [
+        (button["url"], row["shipment"].ref)
+        for row in shipment_rows
+        for button in row["buttons"]
+        if button["name"] == "create_return"
+    ]
+    refusals = {
+        condition.refusal.format(obj=order)
+        for condition in (has_nothing_captured, has_no_paid_shipments)
+    }
+    if not create_links:
+        return blocked
+    links = format_html_join(
+        " · ",
+        '<a href="{}" data-step="instruction-create_return">Create return… on shipment {}</a>',
+        create_links,
+    )
+    return [
+        format_html("{} Refund them through a return instead: {}.", sentence, links)
+        if sentence in refusals
+        else sentence
+        for sentence in blocked
+    ]

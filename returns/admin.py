@@ -1,0 +1,240 @@
+"""Returns in the back office: the list, a return's page, and its steps (refund,
+complete, uncomplete, delete), one at a time or in bulk. Every change goes
+through `returns.services`; a return is created from its shipment (the back
+office's "Create return…", `backoffice.admin.return_steps`)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django import forms
+from django.contrib import admin
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.html import format_html
+
+from core.admin.badges import state_badge
+from core.admin.changelist import ChoiceListFilter, exact_number
+from core.admin.pagination import EstimatedCountPaginator
+from core.admin.read_only import ReadOnlyAdminMixin
+from core.admin.step_admin import ServiceWrittenAdmin
+from core.admin.steps import Step
+from core.money import format_money, quantize
+from orders.models import Order
+from returns import services
+from returns.models import Return, ReturnLine
+
+
+def return_badge(return_: Return):
+    return state_badge(return_, css_prefix="return")
+
+
+def money(return_: Return, amount: Decimal) -> str:
+    return format_money(amount, return_.currency)
+
+
+def suggested(return_: Return) -> Decimal:
+    return quantize(return_.suggested_refund, return_.currency)
+
+
+class RefundReturnForm(forms.Form):
+    """The amount to refund per return: the suggested refund, or less."""
+
+    per_object = True
+
+    def __init__(self, *args, objects=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        for return_ in objects:
+            most = suggested(return_)
+            self.fields[f"amount_{return_.pk}"] = forms.DecimalField(
+                label=f"Refund for {return_.number} ({return_.currency})",
+                initial=most,
+                min_value=Decimal("0.01"),
+                max_value=most,
+                # One more place than any currency has: "1.005" reaches the
+                # service and is refused with its sentence, never rounded.
+                decimal_places=3,
+                error_messages={"required": f"Enter the amount to refund for {return_.number}."},
+                help_text=f"Suggested {money(return_, most)}: {breakdown(return_)}. "
+                "You may refund less, never more; a refund cannot be undone.",
+            )
+
+
+def breakdown(return_: Return) -> str:
+    """How the suggested refund is made up, in one line."""
+    parts = [f"lines {money(return_, return_.lines_amount)}"]
+    for label, amount, sign in (
+        ("shipping", return_.shipping_amount, "+"),
+        ("handling", return_.handling_cost, "+"),
+        ("return fee", return_.return_fee, "−"),
+        ("voucher", return_.voucher_value, "−"),
+    ):
+        if amount:
+            parts.append(f"{sign} {label} {money(return_, amount)}")
+    return " ".join(parts)
+
+
+def refund_params(return_: Return, data: dict) -> dict:
+    return {"amount": data.get(f"amount_{return_.pk}")}
+
+
+def refund_confirmation(return_: Return, data: dict) -> str:
+    amount = data.get(f"amount_{return_.pk}")
+    return (
+        f"Refund {money(return_, amount)} for return {return_.number} to the customer of "
+        f"{return_.order} (suggested {money(return_, suggested(return_))})? "
+        "A refund cannot be undone."
+    )
+
+
+RETURN_STEPS = [
+    Step(
+        "refund",
+        services.refund_return,
+        form=RefundReturnForm,
+        danger=True,
+        id_kwarg="return_id",
+        params_for=refund_params,
+        confirm_with=refund_confirmation,
+        done_detail=lambda return_, done: money(done, done.refund_amount),
+    ),
+    Step("complete", services.complete_return, id_kwarg="return_id"),
+    Step(
+        "uncomplete",
+        services.uncomplete_return,
+        confirm=True,
+        id_kwarg="return_id",
+        explain_when_blocked=False,
+    ),
+    Step(
+        "delete_return",
+        services.delete_return,
+        confirm=True,
+        danger=True,
+        deletes=True,
+        id_kwarg="return_id",
+        explain_when_blocked=False,
+    ),
+]
+
+
+class ReturnLineInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = ReturnLine
+    extra = 0
+    can_delete = False
+    fields = ["sku", "product", "quantity", "amount_display"]
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("shipment_line__order_line", "order_return__order")
+        )
+
+    @admin.display(description="SKU")
+    def sku(self, line: ReturnLine):
+        return line.shipment_line.order_line.sku
+
+    @admin.display(description="product")
+    def product(self, line: ReturnLine):
+        order_line = line.shipment_line.order_line
+        return f"{order_line.product_name} {order_line.variant}".strip()
+
+    @admin.display(description="amount")
+    def amount_display(self, line: ReturnLine):
+        return money(line.order_return, line.amount)
+
+
+@admin.register(Return)
+class ReturnAdmin(ServiceWrittenAdmin):
+    """Returns are created from their shipment, never added here."""
+
+    steps = RETURN_STEPS
+    list_display = [
+        "number",
+        "order_link",
+        "shipment_ref",
+        "status_badge",
+        "stock_action",
+        "refund",
+        "created_at",
+    ]
+    list_display_links = ["number"]
+    list_select_related = ["order", "shipment__order"]
+    list_filter = [("status", ChoiceListFilter), ("stock_action", ChoiceListFilter), "created_at"]
+    sortable_by = ["created_at"]
+    search_fields = ["order__number"]  # shows the box; get_search_results does the work
+    search_help_text = "Exact order number."
+    show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER
+    paginator = EstimatedCountPaginator
+    ordering = ["-id"]
+    inlines = [ReturnLineInline]
+    readonly_fields = [
+        "number",
+        "order_link",
+        "shipment_ref",
+        "status_badge",
+        "stock_action",
+        "warehouse",
+        "reason",
+        "comment",
+        "amounts",
+        "refund",
+        "created_by_name",
+        "created_at",
+        "refunded_at",
+        "completed_at",
+    ]
+    fields = readonly_fields
+
+    class Media:
+        css = {"all": ["centra/admin.css"]}
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("order", "shipment__order", "warehouse")
+
+    def get_search_results(self, request, queryset, search_term):
+        # The order number, resolved to the order's id first: an indexed equality.
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        number = exact_number(term.split("-R")[0])
+        if number is None:
+            return queryset.none(), False
+        order_ids = list(Order.objects.filter(number=number).values_list("pk", flat=True))
+        matches = Q(order_id__in=order_ids)
+        return queryset.filter(matches), False
+
+    @admin.display(description="return")
+    def number(self, return_: Return):
+        return return_.number
+
+    @admin.display(description="order")
+    def order_link(self, return_: Return):
+        url = reverse("admin:orders_order_change", args=[return_.order_id])
+        return format_html('<a href="{}">{}</a>', url, return_.order.number)
+
+    @admin.display(description="shipment")
+    def shipment_ref(self, return_: Return):
+        url = reverse("admin:shipments_shipment_change", args=[return_.shipment_id])
+        return format_html('<a href="{}">{}</a>', url, return_.shipment.ref)
+
+    @admin.display(description="status")
+    def status_badge(self, return_: Return):
+        return return_badge(return_)
+
+    @admin.display(description="refund")
+    def refund(self, return_: Return):
+        amount = money(return_, return_.refund_amount)
+        label = "refunded" if return_.refunded_at else "suggested"
+        return format_html(
+            '<span class="centra-money">{}</span> <span class="centra-muted">{}</span>',
+            amount,
+            label,
+        )
+
+    @admin.display(description="amounts")
+    def amounts(self, return_: Return):
+        return breakdown(return_)
