@@ -70,9 +70,10 @@ def test_refund_by_role_and_state(client, role, state):
     client.force_login(user)
     payment = payment_in(state)
     before = payment_snapshot(payment.order_id)
-    data = {"amount": "10.00", "reason": "Damaged in transit"}
+    data = {"amount": "10.00", "reason": "Damaged in transit", "_confirmed": "yes"}
 
     page = client.post(f"{PAYMENTS_URL}{payment.pk}/step/refund/", data)
+    # One payment's own figures: a goodwill refund is never offered in bulk.
     bulk = client.post(
         PAYMENTS_URL, {"action": "refund", "_selected_action": [payment.pk], "post": "yes", **data}
     )
@@ -84,10 +85,14 @@ def test_refund_by_role_and_state(client, role, state):
         return
     allowed = user.has_perm("payments.goodwill_refund") and state in REFUNDABLE
     payment.refresh_from_db()
+    assert messages_of(bulk) == [
+        "Goodwill refund is not offered for these payments."
+        if user.has_perm("payments.goodwill_refund")
+        else "You do not have permission to goodwill refund payments."
+    ]
     if allowed:
-        assert payment.refunded_amount == before["amounts"][2] + Decimal("20.00")
-        assert messages_of(page) == [f"1 payment refunded: {payment.order.number}."]
-        assert messages_of(bulk) == [f"1 payment refunded: {payment.order.number}."]
+        assert payment.refunded_amount == before["amounts"][2] + Decimal("10.00")
+        assert messages_of(page) == [f"1 payment refunded: {payment.order.number}, 10.00 EUR."]
     else:
         assert payment_snapshot(payment.order_id) == before
         assert len(messages_of(page)) == 1 and messages_of(page)[0].endswith(".")
@@ -101,6 +106,7 @@ def test_refund_by_role_and_state(client, role, state):
         ("-5", "Ensure this value is greater than or equal to 0.01."),
         ("0", "Ensure this value is greater than or equal to 0.01."),
         ("lots", "Enter a number."),
+        ("", "Enter the amount to refund."),
     ],
 )
 def test_refund_form_refuses_bad_amounts(client, amount, error):
@@ -121,7 +127,8 @@ def test_refund_above_what_was_captured_is_refused_with_a_sentence(client):
     payment = payment_in(P.PARTIALLY_CAPTURED)
     before = payment_snapshot(payment.order_id)
     response = client.post(
-        f"{PAYMENTS_URL}{payment.pk}/step/refund/", {"amount": "40.01", "reason": "x"}
+        f"{PAYMENTS_URL}{payment.pk}/step/refund/",
+        {"amount": "40.01", "reason": "x", "_confirmed": "yes"},
     )
     assert messages_of(response) == [
         f"Order {payment.order.number} has 40.00 EUR captured and not refunded, "
@@ -131,23 +138,30 @@ def test_refund_above_what_was_captured_is_refused_with_a_sentence(client):
 
 
 @pytest.mark.django_db
-def test_refund_without_amount_refunds_everything_left_in_bulk(client):
+def test_goodwill_refund_shows_the_figures_confirms_the_amount_and_says_it(client):
     client.force_login(role_user(BACKOFFICE_ADMIN))
-    payments = [payment_in(P.CAPTURED), payment_in(P.PARTIALLY_REFUNDED)]
-    response = client.post(
-        PAYMENTS_URL,
-        {
-            "action": "refund",
-            "_selected_action": [p.pk for p in payments],
-            "post": "yes",
-            "amount": "",
-            "reason": "Order returned",
-        },
+    payment = payment_in(P.PARTIALLY_REFUNDED)
+    url = f"{PAYMENTS_URL}{payment.pk}/step/refund/"
+    number = payment.order.number
+    form = client.get(url)
+    assert form.context["step_label"] == "Goodwill refund"
+    assert form.context["form"].fields["amount"].help_text == (
+        f"Order {number}: captured 100.00 EUR, refundable 70.00 EUR."
     )
-    assert messages_of(response)[0].startswith("2 payments refunded:")
-    for payment in payments:
-        payment.refresh_from_db()
-        assert (payment.status, payment.refunded_amount) == (P.REFUNDED, Decimal("100.00"))
+    before = payment_snapshot(payment.order_id)
+    data = {"amount": "12.50", "reason": "Late delivery"}
+    confirm = client.post(url, data)
+    assert confirm.context["confirmations"] == [
+        f"Refund 12.50 EUR to the customer of Order {number} as goodwill (reason: Late delivery)?"
+    ]
+    assert 'value="Yes, goodwill refund"' in confirm.content.decode()
+    changed = client.post(url, {**data, "_confirmed": "yes", "_change": "No, change it"})
+    assert changed.context["confirmations"] == [] and changed.context["form"].is_bound
+    assert payment_snapshot(payment.order_id) == before
+    done = client.post(url, {**data, "_confirmed": "yes"})
+    assert messages_of(done) == [f"1 payment refunded: {number}, 12.50 EUR."]
+    payment.refresh_from_db()
+    assert payment.refunded_amount == Decimal("42.50")
 
 
 @pytest.mark.django_db
@@ -191,7 +205,8 @@ def test_refund_post_without_csrf_token_is_refused(client):
     payment = payment_in(P.CAPTURED)
     before = payment_snapshot(payment.order_id)
     response = csrf_client.post(
-        f"{PAYMENTS_URL}{payment.pk}/step/refund/", {"amount": "1", "reason": "x"}
+        f"{PAYMENTS_URL}{payment.pk}/step/refund/",
+        {"amount": "1", "reason": "x", "_confirmed": "yes"},
     )
     assert response.status_code == 403
     assert payment_snapshot(payment.order_id) == before
@@ -238,7 +253,7 @@ def test_a_payment_step_started_on_the_order_page_returns_there_and_only_there(c
     assert f'href="{step_url}?next=%2Fadmin%2Forders%2Forder%2F{payment.order_id}%2Fchange%2F"' in (
         html
     )
-    data = {"amount": "1.00", "reason": "Goodwill"}
+    data = {"amount": "1.00", "reason": "Goodwill", "_confirmed": "yes"}
     back = client.post(f"{step_url}?next={order_url}", data)
     assert back["Location"] == order_url
     elsewhere = client.post(f"{step_url}?next=https://evil.example.com/", data)

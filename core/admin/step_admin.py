@@ -237,6 +237,10 @@ class StepsAdminMixin:
         if request.method == "POST":
             form = self._step_form(step, request.POST, [obj]) if step.needs_page() else None
             if form is not None and form.is_valid() and needs_confirming(step, request.POST):
+                sentence = step.refusal(obj, by=request.user)
+                if sentence:
+                    self.message_user(request, sentence, messages.ERROR)
+                    return HttpResponseRedirect(change_url)
                 return self.render_step_page(
                     request, step, [obj], form, bulk=False, confirming="_change" not in request.POST
                 )

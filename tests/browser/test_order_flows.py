@@ -101,7 +101,11 @@ def test_admin_makes_a_goodwill_refund_from_the_order_page(new_page):
     page.fill("#id_reason", "Late delivery")
     page.shot("goodwill-refund-form")
     page.click("input[name=_take_step]")
-    assert f"1 payment refunded: {order.number}." in messages_text(page)
+    confirmation = page.locator(".centra-confirmation").inner_text()
+    assert "Refund 10.00 EUR to the customer of" in confirmation
+    page.shot("goodwill-refund-confirmation")
+    page.click("input[name=_take_step]")
+    assert f"1 payment refunded: {order.number}, 10.00 EUR." in messages_text(page)
     assert page.url.endswith(f"/admin/orders/order/{order.pk}/change/")
     page.shot("goodwill-order-after-refund")
     assert Payment.objects.get(order=order).refunded_amount == Decimal("10.00")
