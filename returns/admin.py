@@ -11,7 +11,9 @@ from django import forms
 from django.contrib import admin
 from django.db.models import Q
 from django.urls import reverse
+from django.utils.formats import date_format
 from django.utils.html import format_html
+from django.utils.timezone import localtime
 
 from core.admin.badges import state_badge
 from core.admin.changelist import ChoiceListFilter, exact_number
@@ -156,16 +158,16 @@ class ReturnAdmin(ServiceWrittenAdmin):
         "order_link",
         "shipment_ref",
         "status_badge",
-        "stock_action",
+        "goods",
         "refund",
-        "created_at",
+        "created",
     ]
     list_display_links = ["number"]
-    list_select_related = ["order", "shipment__order"]
+    list_select_related = ["order", "shipment__order", "warehouse"]
     list_filter = [("status", ChoiceListFilter), ("stock_action", ChoiceListFilter), "created_at"]
     sortable_by = ["created_at"]
     search_fields = ["order__number"]  # shows the box; get_search_results does the work
-    search_help_text = "Exact order number."
+    search_help_text = "Exact order number or return number (1042-R1)."
     show_full_result_count = False
     show_facets = admin.ShowFacets.NEVER
     paginator = EstimatedCountPaginator
@@ -182,7 +184,7 @@ class ReturnAdmin(ServiceWrittenAdmin):
         "comment",
         "amounts",
         "refund",
-        "created_by_name",
+        "created_by",
         "created_at",
         "refunded_at",
         "completed_at",
@@ -200,16 +202,38 @@ class ReturnAdmin(ServiceWrittenAdmin):
         term = search_term.strip()
         if not term:
             return queryset, False
-        number = exact_number(term.split("-R")[0])
-        if number is None:
+        order_part, _, sequence_part = term.upper().partition("-R")
+        number = exact_number(order_part)
+        sequence = exact_number(sequence_part) if sequence_part else None
+        if number is None or (sequence_part and sequence is None):
             return queryset.none(), False
         order_ids = list(Order.objects.filter(number=number).values_list("pk", flat=True))
         matches = Q(order_id__in=order_ids)
+        if sequence is not None:
+            matches &= Q(sequence=sequence)
         return queryset.filter(matches), False
 
     @admin.display(description="return")
     def number(self, return_: Return):
-        return return_.number
+        return format_html('<span class="centra-nowrap">{}</span>', return_.number)
+
+    @admin.display(description="goods")
+    def goods(self, return_: Return):
+        if return_.warehouse is None:
+            return "Removed (not saleable)"
+        return f"Into {return_.warehouse}"
+
+    @admin.display(description="created", ordering="created_at")
+    def created(self, return_: Return):
+        return format_html(
+            '{}<br><span class="centra-muted">{}</span>',
+            date_format(localtime(return_.created_at), "j M Y H:i"),
+            return_.created_by_name,
+        )
+
+    @admin.display(description="created by")
+    def created_by(self, return_: Return):
+        return return_.created_by_name
 
     @admin.display(description="order")
     def order_link(self, return_: Return):

@@ -116,6 +116,12 @@ class PrintableShipmentAdmin(ShipmentDocumentsMixin, ShipmentAdmin):
             return True
         return super().may_open_step(request, obj, step)
 
+    def step_page_context(self, request, step, objects):
+        context = super().step_page_context(request, step, objects)
+        if step is CREATE_RETURN and objects:
+            context["title"] = f"Create return of shipment {objects[0].ref}"
+        return context
+
 
 class OrderDocumentLinksMixin:
     """`OrderAdmin`: links to the documents of all the order's shipments (no query)."""
