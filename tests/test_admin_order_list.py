@@ -138,6 +138,7 @@ def test_sidebar_filters_and_the_advanced_panel_use_the_filterset(cs_client):
         "market",
         "shipping country",
         "payment",
+        "returns",
         "advanced filters",
     ]
     markets = [c["display"] for c in sidebar[3].choices(cs_client.get(ORDERS_URL).context["cl"])]

@@ -292,7 +292,7 @@ def test_flow_page_is_drawn_from_the_transitions_and_highlights_the_order(client
     order = OrderFactory(status=S.PROCESSING, on_hold=True)
     response = client.get(f"{ORDERS_URL}{order.pk}/flow/")
     assert response.status_code == 200
-    diagram, shipment_diagram = response.context["diagrams"]
+    diagram, shipment_diagram, _return_diagram = response.context["diagrams"]
     assert {e.name for e in shipment_diagram.edges} >= {"good_to_go", "capture", "complete"}
     assert [node.value for node in diagram.nodes if node.current] == [S.PROCESSING]
     assert {node.value for node in diagram.nodes} == set(S.values)

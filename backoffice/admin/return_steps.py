@@ -89,7 +89,9 @@ class CreateReturnForm(forms.Form):
             row["field"] = self[row["field_name"]]
         currency = self.shipment.order.currency
         shipping = format_money(self.shipment.shipping_amount, currency)
-        self.fields["refund_shipping"].label = f"Refund the shipping ({shipping})"
+        refund_shipping = self.fields["refund_shipping"]
+        refund_shipping.label = "Refund shipping"
+        refund_shipping.help_text = f"The {shipping} this shipment charged, refunded once."
         claimed = self.shipment.returns.filter(refund_shipping=True).first()
         if claimed is not None:
             claimed.order = self.shipment.order
