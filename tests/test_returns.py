@@ -481,3 +481,17 @@ def test_reading_returns_takes_a_fixed_number_of_queries(django_assert_num_queri
         found = list(returns_of_order(order))
         assert [len(r.lines.all()) for r in found] == [1, 1, 1]
         assert {line.shipment_line.order_line.sku for r in found for line in r.lines.all()} == {"A"}
+
+
+def test_the_worked_example_of_docs_architecture_to_the_cent():
+    order = completed_order()
+    first = make_return(order, a=1)
+    second = make_return(
+        order, a=2, b=1, refund_shipping=True, handling_cost="2.50", return_fee="4.00",
+        voucher_value="3.00",
+    )  # fmt: skip
+    assert (first.lines_amount, first.refund_amount) == (D("9.67"), D("9.67"))
+    assert (second.lines_amount, second.refund_amount) == (D("39.33"), D("39.83"))
+    for return_ in (first, second):
+        returns.refund_return(return_id=return_.pk, by=FACTORY)
+    assert Payment.objects.get(order=order).refunded_amount == D("49.50")
