@@ -76,6 +76,9 @@ class GoodwillRefundForm(forms.Form):
         self.fields["amount"].help_text = " ".join(
             refundable_sentence(payment) for payment in objects
         )
+        currencies = {payment.currency for payment in objects}
+        if len(currencies) == 1:
+            self.fields["amount"].label = f"Amount ({currencies.pop()})"
 
 
 def refundable_sentence(payment: Payment) -> str:
@@ -214,6 +217,12 @@ class PaymentAdmin(ServiceWrittenAdmin):
 
     class Media:
         css = {"all": ["centra/admin.css"]}
+
+    def step_page_context(self, request, step, objects):
+        context = super().step_page_context(request, step, objects)
+        if step.name == "refund" and len(objects) == 1:
+            context["title"] = f"Goodwill refund to the customer of {objects[0].order}"
+        return context
 
     def object_reference(self, payment: Payment) -> str:
         return str(payment.order.number)

@@ -24,7 +24,7 @@ from core.admin.steps import Step
 from core.money import format_money, quantize
 from orders.models import Order
 from returns import services
-from returns.models import Return, ReturnLine
+from returns.models import Return, ReturnLine, ReturnStatus
 
 
 def return_badge(return_: Return):
@@ -47,6 +47,8 @@ class RefundReturnForm(forms.Form):
     def __init__(self, *args, objects=(), **kwargs):
         super().__init__(*args, **kwargs)
         for return_ in objects:
+            if return_.status != ReturnStatus.PENDING:
+                continue  # listed as skipped on the page: nothing to type for it
             most = suggested(return_)
             self.fields[f"amount_{return_.pk}"] = forms.DecimalField(
                 label=f"Refund for {return_.number} ({return_.currency})",
