@@ -41,7 +41,7 @@ ROOT = Path(__file__).resolve().parent.parent
 ORDER_ROWS = """
 WITH base AS (
     SELECT g, g::float8 / %(n)s AS p, (g * 7919 + g / 7) %% 1000 AS r
-    FROM generate_series(1, %(n)s) AS g
+    FROM generate_series(1::bigint, %(n)s) AS g
 ), classed AS (
     SELECT g, p, r,
         CASE

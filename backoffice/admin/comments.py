@@ -81,8 +81,8 @@ class OrderCommentsMixin:
             *super().get_urls(),
         ]
 
-    def get_queryset(self, request):
-        return comments.with_comment_count(super().get_queryset(request))
+    def annotate_page(self, request, queryset):
+        return comments.with_comment_count(super().annotate_page(request, queryset))
 
     @admin.display(description="comments")
     def comment_marker(self, order: Order):

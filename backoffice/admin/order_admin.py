@@ -111,8 +111,9 @@ class OrderAdmin(
         "payment_state",
         "comment_marker",
     ]
-    # The payment is one-to-one: joined, never a query per row.
-    list_select_related = ["payment"]
+    # The payment is one-to-one: joined for the page's rows only (`page_rows`),
+    # never a query per row, and never for the rows OFFSET skips.
+    list_select_related = False
     sortable_by = ["number", "placed"]
     list_per_page = 50
     show_full_result_count = False
