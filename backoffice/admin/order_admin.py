@@ -19,7 +19,7 @@ from __future__ import annotations
 from django.contrib import admin
 
 from backoffice import services as backoffice_services
-from backoffice.admin.comments import CommentTimelineInline, OrderCommentsMixin
+from backoffice.admin.comments import OrderCommentsMixin
 from backoffice.admin.documents_admin import OrderDocumentLinksMixin
 from backoffice.admin.export_admin import OrderExportMixin
 from backoffice.admin.flow_page import FlowPageMixin
@@ -132,7 +132,8 @@ class OrderAdmin(
         "Exact order number or email, a SKU, or part of the customer's name. "
         "Archived orders are searched only under the Archived filter."
     )
-    inlines = [OrderLineInline, CommentTimelineInline]
+    # The timeline and read-only lines are text tables (backoffice/admin/timeline.py).
+    inlines = [OrderLineInline]
     readonly_fields = [
         "number",
         "status_badge",
