@@ -7,12 +7,13 @@ from decimal import Decimal
 import pytest
 from django.conf import settings
 from django.db import connection
+from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from core.roles import CUSTOMER_SERVICE, FINANCE
-from orders.models import Order, OrderLine, OrderStatus
-from tests.admin_support import ORDERS_URL, role_user
+from orders.models import Order, OrderEvent, OrderLine, OrderStatus
+from tests.admin_support import ORDERS_URL, messages_of, role_user
 from tests.factories import OrderFactory
 
 S = OrderStatus
@@ -138,3 +139,54 @@ def test_postgres_connections_run_without_jit():
     with connection.cursor() as cursor:
         cursor.execute("SHOW jit")
         assert cursor.fetchone()[0] == "off"
+
+
+def select_all_matching(client, step: str, query: str, **extra):
+    """Post the list's action as "Select all N matching" does: the page's
+    checkboxes and select_across=1."""
+    page = client.get(ORDERS_URL + query).context["cl"].result_list
+    data = {"action": step, "index": 0, "select_across": 1}
+    data["_selected_action"] = [o.pk for o in page]
+    return client.post(ORDERS_URL + query, data | extra)
+
+
+@pytest.mark.django_db
+def test_a_step_with_a_form_takes_a_selection_of_every_matching_order(client):
+    orders = many_orders_with_sku(80, "TEE-HOLD")
+    client.force_login(role_user(CUSTOMER_SERVICE))
+    query = "?q=TEE-HOLD"
+
+    page = select_all_matching(client, "hold", query)
+    html = page.content.decode()
+    assert page.status_code == 200 and page.context["select_across"]
+    # The page posts back the list's own checkboxes, not a field per order.
+    assert html.count('name="_selected_action"') == 50
+    assert 'name="select_across" value="1"' in html
+
+    # As many fields as a page of the list, however many orders match.
+    with override_settings(DATA_UPLOAD_MAX_NUMBER_FIELDS=60):
+        select_all_matching(
+            client, "hold", query, post="yes", kind="fraud_check", reason="Card check"
+        )
+    assert Order.objects.filter(pk__in=[o.pk for o in orders], on_hold=True).count() == 80
+
+
+@pytest.mark.django_db
+def test_confirming_a_thousand_orders_takes_the_bulk_path_not_five_queries_each(
+    client, django_assert_max_num_queries
+):
+    orders = many_orders_with_sku(1_000, "TEE-CONFIRM")
+    held = orders[0]
+    Order.objects.filter(pk=held.pk).update(on_hold=True, hold_kind="manual", hold_reason="x")
+    client.force_login(role_user(CUSTOMER_SERVICE))
+    client.get(ORDERS_URL)  # warm the per-process caches
+
+    with django_assert_max_num_queries(40):
+        response = select_all_matching(client, "confirm", "?q=TEE-CONFIRM")
+    assert response.status_code == 302
+    confirmed = Order.objects.filter(pk__in=[o.pk for o in orders], status=S.CONFIRMED)
+    assert confirmed.count() == 999
+    assert OrderEvent.objects.filter(transition="confirm", order__in=orders).count() == 999
+    said = messages_of(response)
+    assert said[0].startswith("999 orders confirmed: ")
+    assert said[1] == f"Skipped: Order {held.number} is on hold: resume it first."

@@ -41,7 +41,7 @@ from backoffice.admin.split_page import SplitPageMixin
 from core.admin.changelist import CheckedChangeListMixin
 from core.admin.step_admin import RefusalsAsMessagesMixin, StepsAdminMixin
 from core.admin.steps import Step
-from orders import services
+from orders import bulk, services
 from orders.models import Order, OrderStatus
 
 admin.site.site_header = "Centra Orders"
@@ -52,7 +52,7 @@ admin.site.enable_nav_sidebar = False
 
 
 ORDER_STEPS = [
-    Step("confirm", services.confirm_order),
+    Step("confirm", services.confirm_order, bulk=bulk.confirm_orders),
     Step("unconfirm", services.unconfirm_order),
     Step("hold", services.hold_order, form=HoldForm, explain_when_blocked=False),
     Step("resume", services.resume_order, explain_when_blocked=False),

@@ -68,6 +68,10 @@ class Step:
     past_text: str = ""
     permission_name: str = ""
     check: Callable[[Any, Actor], str | None] | None = None
+    # The step's bulk path for many objects at once, derived from the same
+    # transition (e.g. `orders.bulk.confirm_orders`): called as
+    # `bulk(ids=[...], by=user)`, it returns the ids it took.
+    bulk: Callable[..., set[Any]] | None = None
 
     def method(self, obj: models.Model):
         return getattr(obj, self.transition or self.name)
@@ -141,6 +145,36 @@ def take_step(
             outcome.skipped.append(str(error))
         else:
             outcome.done.append(name(obj))
+    return outcome
+
+
+def take_step_at_once(
+    step: Step,
+    objects: Iterable[models.Model],
+    *,
+    by: Actor,
+    name: Callable[[models.Model], str],
+) -> Outcome:
+    """Take the step on many objects through its bulk path: a few statements
+    instead of a transaction per object.
+
+    The same check as one by one decides which objects are skipped and why; the
+    bulk path applies the transition's guard again on the locked rows, so an
+    object that changed meanwhile is left as it is, and said so.
+    """
+    outcome, takes = Outcome(), []
+    for obj in objects:
+        sentence = step.refusal(obj, by=by)
+        if sentence:
+            outcome.skipped.append(sentence)
+        else:
+            takes.append(obj)
+    done = step.bulk(ids=[obj.pk for obj in takes], by=by) if takes else set()
+    for obj in takes:
+        if obj.pk in done:
+            outcome.done.append(name(obj))
+        else:
+            outcome.skipped.append(f"{obj} changed while the step ran; it was left as it is.")
     return outcome
 
 
