@@ -34,12 +34,21 @@ def setup() -> None:
     )
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "centra_orders.settings")
     sys.path.insert(0, str(ROOT))
+    import warnings
+
+    # The drill-down's dates are the admin's own naive dates, as in the browser.
+    warnings.filterwarnings("ignore", message="DateTimeField")
+
     import django
 
+    warnings.filterwarnings("ignore", message="No directory at")
     django.setup()
     from django.conf import settings
 
     settings.ROOT_URLCONF = "bench.stock_admin"
+    # DEBUG off, without running collectstatic first: plain static URLs.
+    plain = "django.contrib.staticfiles.storage.StaticFilesStorage"
+    settings.STORAGES = {**settings.STORAGES, "staticfiles": {"BACKEND": plain}}
 
 
 def facts() -> dict:
@@ -51,8 +60,8 @@ def facts() -> dict:
     from shipments.models import Shipment
 
     newest = Order.objects.order_by("-number").first()
-    completed = Order.objects.filter(status=4).order_by("-number").first()
     big = Order.objects.get(customer_email="big.order@example.com")
+    completed = Order.objects.filter(status=4).exclude(pk=big.pk).order_by("-number").first()
     rare = OrderLine.objects.filter(order=completed).exclude(sku__startswith="BEST").first()
     tracking = Shipment.objects.exclude(tracking_number="").order_by("-id").first()
     payment = Payment.objects.order_by("-id").first()
@@ -149,6 +158,7 @@ def orders_pages(f: dict) -> list[tuple[str, str, str | None]]:
             f"{o}{big}/change/",
             f"{s}{big}/change/",
         ),
+        ("order page (big), all 200 events", f"{o}{big}/change/?timeline=all", None),
     ]
     return pages
 
@@ -197,13 +207,20 @@ def other_pages(f: dict) -> list[tuple[str, str, str | None]]:
     ]
 
 
-def measure(client, url: str, repeat: int) -> dict:
+def measure(client, url: str, repeat: int, slow_seconds: float = 0) -> dict:
+    """Median of `repeat` requests after a warm-up; a page slower than
+    `slow_seconds` (when given) is timed by its warm-up request alone."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
+    started = time.perf_counter()
     response = client.get(url)
+    first = (time.perf_counter() - started) * 1000
     if response.status_code != 200:
         return {"error": f"HTTP {response.status_code}"}
+    if slow_seconds and first > slow_seconds * 1000:
+        kb, load = len(response.content) / 1024, os.getloadavg()[0]
+        return {"median": first, "min": first, "max": first, "queries": "—", "kb": kb, "load": load}
     times = []
     for _ in range(repeat):
         started = time.perf_counter()
@@ -226,6 +243,13 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--stock-repeat", type=int, default=3, help="0: skip stock admin")
     parser.add_argument("--only", help="run the pages whose label contains this")
+    parser.add_argument("--start-at", help="skip the pages before the one with this label")
+    parser.add_argument(
+        "--stock-slow-seconds",
+        type=float,
+        default=10,
+        help="a stock page slower than this is timed once (its warm-up request)",
+    )
     args = parser.parse_args()
     setup()
     from django.contrib.auth import get_user_model
@@ -242,6 +266,8 @@ def main() -> None:
     pages = orders_pages(f) + other_pages(f)
     if args.only:
         pages = [p for p in pages if args.only in p[0]]
+    if args.start_at:
+        pages = pages[[p[0] for p in pages].index(args.start_at) :]
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM orders_order")
         orders = cursor.fetchone()[0]
@@ -255,7 +281,11 @@ def main() -> None:
         if "error" in m:
             print(f"| {label} | {m['error']} | | | | | | |", flush=True)
             continue
-        s = measure(client, stock, args.stock_repeat) if stock and args.stock_repeat else None
+        s = (
+            measure(client, stock, args.stock_repeat, args.stock_slow_seconds)
+            if stock and args.stock_repeat
+            else None
+        )
         stock_cells = (
             "| | "
             if s is None

@@ -20,17 +20,18 @@ def order_indexes() -> dict[str, str]:
 
 @pytest.mark.postgres
 @pytest.mark.django_db
-def test_postgres_every_index_on_the_status_is_partial_and_leaves_archived_orders_out():
+def test_postgres_archived_orders_are_left_out_of_the_status_indexes_but_one():
     indexes = order_indexes()
     on_status = {name: d for name, d in indexes.items() if "(status" in d or "status =" in d}
     assert set(on_status) == {
         "order_unfinished_number_idx",
-        "order_completed_at_idx",
+        "order_status_completed_idx",
         "order_cancelled_at_idx",
     }
-    for name, definition in on_status.items():
-        assert " WHERE " in definition, name
-        assert f"{S.ARCHIVED}" not in definition.split(" WHERE ")[1], name
+    for name in ("order_unfinished_number_idx", "order_cancelled_at_idx"):
+        condition = on_status[name].split(" WHERE ")[1]
+        assert str(S.ARCHIVED) not in condition and str(S.COMPLETED) not in condition, name
+    # Twelve in all, nine of which an archived order is written into (were 13 and 12).
     assert len(indexes) == 12
 
 
@@ -40,7 +41,7 @@ def test_postgres_status_filters_and_the_commands_selections_use_the_partial_ind
     now = timezone.now()
     queries = {
         "order_unfinished_number_idx": Order.objects.filter(status=S.CANCELLED).order_by("-number"),
-        "order_completed_at_idx": Order.objects.filter(
+        "order_status_completed_idx": Order.objects.filter(
             status=S.COMPLETED, completed_at__lt=now
         ).order_by(),
         "order_cancelled_at_idx": Order.objects.filter(
