@@ -13,19 +13,28 @@ from collections.abc import Callable
 from operator import attrgetter
 from typing import Any
 
+from django.db.models import Q
+
 from core.actors import Actor, has_full_rights
 from core.errors import DomainError, NotPermitted
 
 
-def refuses_with(sentence: str) -> Callable[[Callable[[Any], bool]], Callable[[Any], bool]]:
+def refuses_with(
+    sentence: str, *, where: Q | None = None
+) -> Callable[[Callable[[Any], bool]], Callable[[Any], bool]]:
     """Attach the refusal sentence to a transition condition.
 
     `sentence` is formatted with `obj` (the model instance), e.g.
     "{obj} is on hold: resume it first.".
+
+    `where`, if given, is the same condition as a filter on the model's rows: it
+    lets a bulk path (orders/bulk.py) apply the condition in its WHERE clause.
     """
 
     def decorate(condition: Callable[[Any], bool]) -> Callable[[Any], bool]:
         condition.refusal = sentence
+        if where is not None:
+            condition.where = where
         return condition
 
     return decorate
@@ -41,7 +50,9 @@ def order_not_on_hold(*, through: str = "", until: str = "first") -> Callable[[A
     order_of = attrgetter(through) if through else (lambda obj: obj)
     subject = f"{{obj.{through}}}" if through else "{obj}"
 
-    @refuses_with(f"{subject} is on hold: resume it {until}.")
+    on_hold = f"{through}__on_hold" if through else "on_hold"
+
+    @refuses_with(f"{subject} is on hold: resume it {until}.", where=Q(**{on_hold: False}))
     def order_is_not_on_hold(obj) -> bool:
         return not order_of(obj).on_hold
 

@@ -9,8 +9,9 @@ stands for, and leaves exactly the rows and events the per-order service would
 - What the transition writes is found by running the transition method on an
   unsaved probe order (transitions change state only, no I/O, so this is safe)
   and setting exactly the fields it changed.
-- Conditions cannot become a WHERE clause, so a transition that has any makes
-  the bulk path refuse to run rather than skip them. Permissions are checked
+- A condition becomes part of the WHERE clause when it says how
+  (`refuses_with(..., where=Q(...))`, e.g. "not on hold"); a transition with
+  any other condition makes the bulk path refuse to run rather than skip it. Permissions are checked
   once for the acting user; a command or system actor has full rights.
 
 Every batch is one transaction that claims its rows with
@@ -23,7 +24,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from datetime import datetime
+from functools import reduce
+from operator import and_
 from typing import Any
 
 from django.core.exceptions import EmptyResultSet, ImproperlyConfigured
@@ -36,8 +40,8 @@ from core.errors import DomainError
 from core.fsm import ensure_permitted
 from orders.bulk_outbox import outbox_ctes
 from orders.events import bulk_targets, publish_for_orders
-from orders.models import DeletedOrder, Order, OrderEvent
-from orders.services import ARCHIVE_MESSAGE
+from orders.models import DeletedOrder, Order, OrderEvent, OrderStatus
+from orders.services import ARCHIVE_MESSAGE, CONFIRM_MESSAGE
 
 DEFAULT_BATCH_SIZE = 2000
 
@@ -50,12 +54,15 @@ class Guard:
     source: Any
     target: Any
     permission: str | None
+    # The transition's conditions as a filter (empty when it has none).
+    where: models.Q = dataclass_field(default_factory=models.Q)
 
 
 def guard_of(method) -> Guard:
     """The guard of a model transition such as `Order.archive`, for a bulk path.
 
-    Refuses (ImproperlyConfigured) what a WHERE clause cannot express exactly: conditions,
+    Refuses (ImproperlyConfigured) what a WHERE clause cannot express exactly: conditions
+    without a `where`,
     several sources, wildcard sources, targets computed at run time, and callable
     permissions.
     """
@@ -63,15 +70,22 @@ def guard_of(method) -> Guard:
     name = method.__name__
     _require(len(transitions) == 1, f"bulk {name}: needs exactly one source status")
     only = transitions[0]
+    wheres = [getattr(condition, "where", None) for condition in only.conditions]
     _require(
-        not only.conditions,
+        None not in wheres,
         f"bulk {name}: the transition has conditions, which a WHERE clause cannot apply; "
         "use the per-order service instead",
     )
     _require(only.source not in ("*", "+"), f"bulk {name}: wildcard sources are not supported")
     _require(not isinstance(only.target, RETURN_VALUE), f"bulk {name}: target chosen at run time")
     _require(not callable(only.permission), f"bulk {name}: callable permissions need an instance")
-    return Guard(name=name, source=only.source, target=only.target, permission=only.permission)
+    return Guard(
+        name=name,
+        source=only.source,
+        target=only.target,
+        permission=only.permission,
+        where=reduce(and_, wheres, models.Q()),
+    )
 
 
 def _require(ok: bool, problem: str) -> None:
@@ -125,7 +139,9 @@ def in_batches(
         raise ValueError("batch_size must be at least 1.")
     # A DISTINCT query cannot be locked (and keyset paging needs plain rows).
     _require(not queryset.query.distinct, "bulk paths need a queryset without distinct()")
-    eligible = queryset.filter(status=guard.source).order_by("pk")
+    # The conditions are checked here, on the locked rows: the UPDATE below
+    # re-checks the status, and a row locked FOR UPDATE cannot change meanwhile.
+    eligible = queryset.filter(guard.where, status=guard.source).order_by("pk")
     total, batch, last_pk = 0, 0, 0
     while limit is None or total < limit:
         size = batch_size if limit is None else min(batch_size, limit - total)
@@ -210,7 +226,9 @@ def transition_batch(
         return _transition_in_one_statement(claim, guard, changes, event)
     ids = claimed_ids(claim)
     if ids:
-        updated = Order.objects.filter(pk__in=ids, status=guard.source).update(**changes)
+        updated = Order.objects.filter(guard.where, pk__in=ids, status=guard.source).update(
+            **changes
+        )
         _check_counts(len(ids), updated)
         insert_events(ids, event)
         if bulk_targets(guard.name):
@@ -311,27 +329,46 @@ def insert_events(ids: list[int], event: dict[str, Any]) -> None:
         _check_counts(len(ids), cursor.rowcount)
 
 
-def archive_orders(
+def transition_orders(
+    method,
     *,
     queryset: models.QuerySet,
     by: Actor,
+    message: str,
     batch_size: int = DEFAULT_BATCH_SIZE,
     limit: int | None = None,
     dry_run: bool = False,
     progress: Progress | None = None,
 ) -> int:
-    """Archive the queryset's archivable orders; the bulk twin of `services.archive_order`."""
-    guard = guard_of(Order.archive)
+    """Take the transition `method` (e.g. `Order.archive`) on the queryset's orders
+    that its guard allows, writing the event its per-order service writes."""
+    guard = guard_of(method)
     check_permission(guard, by=by)
     return in_batches(
         queryset,
         guard,
-        lambda claim: transition_batch(claim, guard, by=by, message=ARCHIVE_MESSAGE),
+        lambda claim: transition_batch(claim, guard, by=by, message=message),
         batch_size=batch_size,
         limit=limit,
         dry_run=dry_run,
         progress=progress,
     )
+
+
+def archive_orders(*, queryset: models.QuerySet, by: Actor, **batching) -> int:
+    """Archive the queryset's archivable orders; the bulk twin of `services.archive_order`."""
+    return transition_orders(
+        Order.archive, queryset=queryset, by=by, message=ARCHIVE_MESSAGE, **batching
+    )
+
+
+def confirm_orders(*, ids: list[int], by: Actor) -> set[int]:
+    """Confirm these orders, the pending ones not on hold; the bulk twin of
+    `services.confirm_order`, for a large selection in the admin. Returns the
+    ids now confirmed (an order another user holds locked is left out)."""
+    selected = Order.objects.filter(pk__in=ids)
+    transition_orders(Order.confirm, queryset=selected, by=by, message=CONFIRM_MESSAGE)
+    return set(selected.filter(status=OrderStatus.CONFIRMED).values_list("pk", flat=True))
 
 
 def delete_orders(

@@ -86,7 +86,7 @@ def create_selection(*, by: Actor, lines: Iterable[dict[str, Any]], **fields: An
 
 
 def confirm_order(*, order_id: int, by: Actor) -> Order:
-    return _transition_order(order_id=order_id, by=by, action="confirm", message="Confirmed.")
+    return _transition_order(order_id=order_id, by=by, action="confirm", message=CONFIRM_MESSAGE)
 
 
 def unconfirm_order(*, order_id: int, by: Actor) -> Order:
@@ -136,6 +136,7 @@ def resume_order(*, order_id: int, by: Actor) -> Order:
 
 
 # Shared with the bulk path (orders/bulk.py), whose events must read the same.
+CONFIRM_MESSAGE = "Confirmed."
 ARCHIVE_MESSAGE = "Archived."
 
 

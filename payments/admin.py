@@ -11,7 +11,6 @@ from decimal import Decimal
 from django import forms
 from django.conf import settings
 from django.contrib import admin
-from django.db.models import Q
 from django.urls import reverse
 from django.utils.html import format_html
 
@@ -244,16 +243,22 @@ class PaymentAdmin(ServiceWrittenAdmin):
         return payment_badge(payment)
 
     def get_search_results(self, request, queryset, search_term):
-        # Equalities on indexed columns; Django's "=" prefix would compare
-        # UPPER(col::text), which no plain index serves.
+        """Exact provider reference or order number, each an equality on its own index.
+
+        Django's "=" prefix would compare UPPER(col::text), which no plain index
+        serves; and one OR across the join to orders defeats both indexes (a scan
+        of every payment), so each side finds its payment ids alone and the list
+        asks for their union.
+        """
         term = search_term.strip()
         if not term:
             return queryset, False
-        matches = Q(provider_reference=term)
+        ids = Payment.objects.filter(provider_reference=term).order_by().values("pk")
         number = exact_number(term)
         if number is not None:
-            matches |= Q(order__number=number)
-        return queryset.filter(matches), False
+            by_order = Payment.objects.filter(order__number=number).order_by().values("pk")
+            ids = ids.union(by_order)
+        return queryset.filter(pk__in=ids), False
 
     @admin.display(description="authorized")
     def authorized(self, payment: Payment):

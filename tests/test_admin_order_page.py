@@ -8,6 +8,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from backoffice.admin.timeline import LATEST_EVENTS
 from core.roles import BACKOFFICE_ADMIN, CUSTOMER_SERVICE
 from orders.models import Order, OrderEvent, OrderStatus
 from shipments.models import ShipmentStatus
@@ -197,8 +198,12 @@ def test_lines_are_read_only_once_the_order_is_processing(client):
     client.force_login(role_user(BACKOFFICE_ADMIN))
     order = OrderFactory(status=S.PROCESSING)
     response = client.get(page_url(order))
-    lines_inline = response.context["inline_admin_formsets"][0]
-    assert not lines_inline.has_change_permission
+    # Read-only lines are a text table, not a formset of read-only widgets.
+    assert not response.context["inline_admin_formsets"]
+    assert [row["line"].sku for row in response.context["line_rows"]] == [
+        line.sku for line in order.lines.order_by("pk")
+    ]
+    assert 'name="lines-0-id"' not in response.content.decode()
     before = snapshot(order)
     data = change_form_data(response)
     line = order.lines.first()
@@ -226,12 +231,12 @@ def test_the_timeline_shows_who_when_what_read_only(client):
     client.force_login(role_user(CUSTOMER_SERVICE))
     order = OrderFactory(status=S.CONFIRMED, on_hold=True)
     response = client.get(page_url(order))
-    timeline = response.context["inline_admin_formsets"][1]
-    assert (
-        not (timeline.has_add_permission or timeline.has_change_permission)
-        and not timeline.has_delete_permission
+    # Text, not forms: no inline of events, no inputs for them.
+    assert [row["event"].order_id for row in response.context["timeline"]] == [order.pk] * len(
+        response.context["timeline"]
     )
     html = response.content.decode()
+    assert 'name="events-' not in html
     assert "Put on hold (Manual): Held by the factory" in html
     assert "Pending → Confirmed" in html
     assert "factory" in html
@@ -318,3 +323,37 @@ def test_flow_page_is_drawn_from_the_transitions_and_highlights_the_order(client
 def test_flow_page_needs_view_permission(client):
     client.force_login(role_user(NO_PERMISSIONS))
     assert client.get(f"{ORDERS_URL}flow/").status_code == 403
+
+
+@pytest.mark.django_db
+def test_a_long_timeline_shows_the_latest_events_and_every_event_one_click_away(
+    client, django_assert_max_num_queries
+):
+    client.force_login(role_user(CUSTOMER_SERVICE))
+    order = OrderFactory(status=S.PENDING)
+    OrderEventFactory.create_batch(60, order=order)
+    total = order.events.count()
+
+    with django_assert_max_num_queries(25):
+        response = client.get(page_url(order))
+    shown = response.context["timeline"]
+    assert len(shown) == LATEST_EVENTS
+    newest = order.events.order_by("-created_at", "-id")[:LATEST_EVENTS]
+    assert [row["event"].pk for row in shown] == [event.pk for event in newest]
+    html = response.content.decode()
+    assert f"Show all {total} events" in html
+
+    with django_assert_max_num_queries(25):
+        everything = client.get(page_url(order) + "?timeline=all")
+    assert len(everything.context["timeline"]) == total
+    assert "Show all" not in everything.content.decode()
+
+
+@pytest.mark.django_db
+def test_a_big_read_only_order_page_renders_no_widget_per_line_or_event(client):
+    client.force_login(role_user(CUSTOMER_SERVICE))
+    order = OrderFactory(status=S.PROCESSING, lines=LineDataFactory.build_batch(30))
+    OrderEventFactory.create_batch(100, order=order)
+    html = client.get(page_url(order)).content.decode()
+    assert html.count("<input") + html.count("<select") + html.count("<textarea") < 60
+    assert html.count("<tr") >= 30 + LATEST_EVENTS

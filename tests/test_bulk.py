@@ -7,6 +7,7 @@ from datetime import datetime
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
+from django.db.models import Q
 
 from core.errors import DomainError
 from orders import bulk, services
@@ -128,9 +129,10 @@ def test_guard_is_read_from_the_transition():
     assert bulk.guard_of(Order.discard).permission == "orders.delete_order"
 
 
-@pytest.mark.parametrize("method", [Order.confirm, Order.checkout, Order.hold])
+@pytest.mark.parametrize("method", [Order.checkout, Order.hold, Order.complete])
 def test_bulk_refuses_transitions_a_where_clause_cannot_express(method):
-    # confirm has a condition, checkout a run-time target, hold several sources.
+    # checkout has a run-time target, hold several sources, complete a condition
+    # (fully shipped) with no WHERE clause of its own.
     with pytest.raises(ImproperlyConfigured, match="bulk"):
         bulk.guard_of(method)
 
@@ -175,3 +177,41 @@ def test_bulk_archive_of_an_empty_selection_does_nothing():
 
     assert bulk.archive_orders(queryset=Order.objects.filter(pk__in=[]), by=ACTOR) == 0
     assert not OrderEvent.objects.filter(transition="archive").exists()
+
+
+def test_a_condition_that_says_its_where_clause_becomes_part_of_the_guard():
+    guard = bulk.guard_of(Order.confirm)
+    assert (guard.source, guard.target) == (S.PENDING, S.CONFIRMED)
+    assert guard.where == Q(on_hold=False)
+
+
+@pytest.mark.django_db
+def test_bulk_confirm_matches_the_confirm_service_and_leaves_held_orders():
+    by_service = [OrderFactory(status=S.PENDING) for _ in range(3)]
+    by_bulk = [OrderFactory(status=S.PENDING) for _ in range(3)]
+    held = OrderFactory(status=S.PENDING, on_hold=True)
+    before = {o.pk: row(o.pk) for o in [*by_service, *by_bulk]}
+    held_before = snapshot(held)
+    last_event = OrderEvent.objects.latest("id").pk
+
+    for order in by_service:
+        services.confirm_order(order_id=order.pk, by=ACTOR)
+    done = bulk.confirm_orders(ids=[o.pk for o in [*by_bulk, held]], by=ACTOR)
+
+    assert done == {o.pk for o in by_bulk}
+    service_changes = [changes(before[o.pk], row(o.pk)) for o in by_service]
+    assert [changes(before[o.pk], row(o.pk)) for o in by_bulk] == service_changes
+    assert service_changes[0] == {"status": S.CONFIRMED, "confirmed_at": True}
+    bulk_events = [events(o.pk, after_id=last_event) for o in by_bulk]
+    assert bulk_events == [events(o.pk, after_id=last_event) for o in by_service]
+    assert snapshot(held) == held_before
+
+
+@pytest.mark.django_db
+def test_bulk_confirm_checks_a_users_permission():
+    clerk = UserFactory(perms=[])
+    order = OrderFactory(status=S.PENDING)
+    before = snapshot(order)
+    with pytest.raises(DomainError):
+        bulk.confirm_orders(ids=[order.pk], by=clerk)
+    assert snapshot(order) == before

@@ -55,7 +55,8 @@ def test_lines_of_a_captured_order_cannot_be_edited(client, store):
     assert order.payment.captured_amount == Decimal("45.00")
     client.force_login(role_user(CUSTOMER_SERVICE))
     response = client.get(page_url(order))
-    assert not response.context["inline_admin_formsets"][0].has_change_permission
+    assert not response.context["inline_admin_formsets"]  # the lines are a text table
+    assert response.context["line_rows"]
     before = snapshot(order)
     data = change_form_data(response)
     first, second = order.lines.order_by("pk")

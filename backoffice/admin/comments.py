@@ -11,14 +11,12 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import quote, unquote
 from django.core.exceptions import PermissionDenied
-from django.db.models import BooleanField, ExpressionWrapper, Q
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
-from backoffice.admin.order_page import OrderEventInline
 from core.errors import DomainError
 from orders import comments
 from orders.models import Order, OrderEvent
@@ -32,35 +30,6 @@ class CommentForm(forms.Form):
         max_length=comments.MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 3, "cols": 80}),
     )
-
-
-class CommentTimelineInline(OrderEventInline):
-    """The timeline, with "Edit" on the comments the viewer wrote."""
-
-    fields = [*OrderEventInline.fields, "comment_tools"]
-    readonly_fields = fields
-
-    def get_queryset(self, request):
-        mine = Q(subject=OrderEvent.Subject.COMMENT, transition=comments.COMMENT)
-        mine &= Q(user_id=request.user.pk) if request.user.is_authenticated else Q(pk=None)
-        written_by_viewer = ExpressionWrapper(mine, output_field=BooleanField())
-        return super().get_queryset(request).annotate(written_by_viewer=written_by_viewer)
-
-    @admin.display(description="what")
-    def what(self, event: OrderEvent):
-        if event.subject != OrderEvent.Subject.COMMENT:
-            return super().what(event)
-        edited = " (edited)" if event.data.get("edited_at") else ""
-        return {comments.EDIT: "comment edited", comments.DELETE: "comment deleted"}.get(
-            event.transition, f"comment{edited}"
-        )
-
-    @admin.display(description="")
-    def comment_tools(self, event: OrderEvent):
-        if not getattr(event, "written_by_viewer", False):
-            return ""
-        url = reverse("admin:orders_order_comment", args=[quote(event.order_id), event.pk])
-        return format_html('<a href="{}" class="centra-comment-edit">Edit</a>', url)
 
 
 class OrderCommentsMixin:
@@ -81,8 +50,8 @@ class OrderCommentsMixin:
             *super().get_urls(),
         ]
 
-    def get_queryset(self, request):
-        return comments.with_comment_count(super().get_queryset(request))
+    def annotate_page(self, request, queryset):
+        return comments.with_comment_count(super().annotate_page(request, queryset))
 
     @admin.display(description="comments")
     def comment_marker(self, order: Order):

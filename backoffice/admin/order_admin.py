@@ -19,7 +19,7 @@ from __future__ import annotations
 from django.contrib import admin
 
 from backoffice import services as backoffice_services
-from backoffice.admin.comments import CommentTimelineInline, OrderCommentsMixin
+from backoffice.admin.comments import OrderCommentsMixin
 from backoffice.admin.documents_admin import OrderDocumentLinksMixin
 from backoffice.admin.export_admin import OrderExportMixin
 from backoffice.admin.flow_page import FlowPageMixin
@@ -42,7 +42,7 @@ from backoffice.admin.split_page import SplitPageMixin
 from core.admin.changelist import CheckedChangeListMixin
 from core.admin.step_admin import RefusalsAsMessagesMixin, StepsAdminMixin
 from core.admin.steps import Step
-from orders import services
+from orders import bulk, services
 from orders.models import Order, OrderStatus
 
 admin.site.site_header = "Centra Orders"
@@ -53,7 +53,7 @@ admin.site.enable_nav_sidebar = False
 
 
 ORDER_STEPS = [
-    Step("confirm", services.confirm_order),
+    Step("confirm", services.confirm_order, bulk=bulk.confirm_orders),
     Step("unconfirm", services.unconfirm_order),
     Step("hold", services.hold_order, form=HoldForm, explain_when_blocked=False),
     Step("resume", services.resume_order, explain_when_blocked=False),
@@ -112,8 +112,9 @@ class OrderAdmin(
         "payment_state",
         "comment_marker",
     ]
-    # The payment is one-to-one: joined, never a query per row.
-    list_select_related = ["payment"]
+    # The payment is one-to-one: joined for the page's rows only (`page_rows`),
+    # never a query per row, and never for the rows OFFSET skips.
+    list_select_related = False
     sortable_by = ["number", "placed"]
     list_per_page = 50
     show_full_result_count = False
@@ -133,7 +134,8 @@ class OrderAdmin(
         "Exact order number or email, a SKU, or part of the customer's name. "
         "Archived orders are searched only under the Archived filter."
     )
-    inlines = [OrderLineInline, CommentTimelineInline]
+    # The timeline and read-only lines are text tables (backoffice/admin/timeline.py).
+    inlines = [OrderLineInline]
     readonly_fields = [
         "number",
         "status_badge",

@@ -11,13 +11,13 @@ from django.http import HttpResponseRedirect
 from django.urls import reverse
 
 from backoffice.admin.returns_section import returns_rows, with_return_instruction
+from backoffice.admin.timeline import line_rows, timeline_context
 from backoffice.services import LineEdits, edit_order, line_edit_refusal
 from backoffice.services.line_edits import LINE_FIELDS, stale_page_refusal
-from core.admin.read_only import ReadOnlyAdminMixin
 from core.errors import DomainError
 from core.fsm import is_allowed
 from core.money import format_money, line_amount
-from orders.models import Order, OrderEvent, OrderLine, OrderStatus
+from orders.models import Order, OrderLine, OrderStatus
 from payments.models import Payment, PaymentTransaction
 from shipments.admin import shipment_badge
 from shipments.models import Shipment
@@ -118,34 +118,6 @@ class OrderLineInline(admin.TabularInline):
         return request.user.has_perm("orders.view_order")
 
 
-class OrderEventInline(ReadOnlyAdminMixin, admin.TabularInline):
-    model = OrderEvent
-    verbose_name = "event"
-    verbose_name_plural = "timeline"
-    extra = 0
-    can_delete = False
-    fields = ["created_at", "actor", "what", "change", "message"]
-    readonly_fields = fields
-    ordering = ["-created_at", "-id"]
-
-    @admin.display(description="what")
-    def what(self, event: OrderEvent):
-        subject = "" if event.subject == OrderEvent.Subject.ORDER else f"{event.subject_ref} "
-        return f"{subject}{event.transition.replace('_', ' ')}"
-
-    @admin.display(description="from → to")
-    def change(self, event: OrderEvent):
-        if event.subject != OrderEvent.Subject.ORDER:
-            return f"{event.from_state} → {event.to_state}" if event.from_state else event.to_state
-        labels = dict((str(value), label) for value, label in OrderStatus.choices)
-        before = labels.get(event.from_state, event.from_state)
-        after = labels.get(event.to_state, event.to_state)
-        return f"{before} → {after}" if before else after
-
-    def has_view_permission(self, request, obj=None):
-        return request.user.has_perm("orders.view_order")
-
-
 class OrderPageMixin:
     """The change page of `OrderAdmin`: what it shows beside the form, and saving."""
 
@@ -190,6 +162,20 @@ class OrderPageMixin:
                 **shipments_part,
             )
         return super().change_view(request, object_id, form_url, extra_context)
+
+    def get_inlines(self, request, obj):
+        # Lines that may not be edited are a text table (`render_change_form`):
+        # a read-only inline would still render a form per line.
+        if obj is not None and not lines_editable_by(request, obj):
+            return []
+        return super().get_inlines(request, obj)
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None:
+            context.update(timeline_context(request, obj, admin_site_name=self.admin_site.name))
+            if not lines_editable_by(request, obj):
+                context["line_rows"] = line_rows(obj)
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
     def shipments_context(self, request, order: Order, shipments: list[Shipment]) -> dict:
         """The order's shipments with the steps this user may take on each now."""

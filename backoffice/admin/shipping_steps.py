@@ -51,13 +51,12 @@ def with_shipment_progress(queryset):
     )
 
 
-def order_ids_by_reference(term: str) -> list[int]:
-    """Orders with a line of this SKU or a shipment with this tracking number (exact)."""
-    by_sku = OrderLine.objects.filter(sku=term).order_by().values_list("order_id", flat=True)
-    by_tracking = (
-        Shipment.objects.filter(tracking_number=term).order_by().values_list("order_id", flat=True)
-    )
-    return list(by_sku.union(by_tracking)[:1000])
+def order_ids_by_reference(term: str):
+    """Ids of the orders with a line of this SKU or a shipment with this tracking
+    number (exact), each found on its own index: a UNION subquery, not a list."""
+    by_sku = OrderLine.objects.filter(sku=term).order_by().values("order_id")
+    by_tracking = Shipment.objects.filter(tracking_number=term).order_by().values("order_id")
+    return by_sku.union(by_tracking)
 
 
 # Steps over an order's shipments ---------------------------------------------

@@ -4,6 +4,8 @@ the messages afterwards; and that show a service's refusal as a message."""
 
 from __future__ import annotations
 
+from functools import partial
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
@@ -17,7 +19,15 @@ from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from core.admin import steps
 from core.admin.changelist import CheckedChangeListMixin
 from core.admin.read_only import ReadOnlyAdminMixin
-from core.admin.steps import Outcome, Step, done_name, needs_confirming, report, take_step
+from core.admin.steps import (
+    Outcome,
+    Step,
+    done_name,
+    needs_confirming,
+    report,
+    take_step,
+    take_step_at_once,
+)
 from core.errors import DomainError
 
 
@@ -150,9 +160,8 @@ class StepsAdminMixin:
             )
             return None
         if not step.needs_page():
-            outcome = take_step(
-                step, objects, by=request.user, params={}, name=self.object_reference
-            )
+            take = take_step_at_once if step.bulk else partial(take_step, params={})
+            outcome = take(step, objects, by=request.user, name=self.object_reference)
             report(request, step, self.model, outcome)
             return None
         form = self._step_form(step, request.POST if request.POST.get("post") else None, objects)
@@ -290,6 +299,23 @@ class StepsAdminMixin:
         """Extra context for the intermediate page; admins add what the step deletes."""
         return {}
 
+    def _selection_fields(self, request, objects: list) -> dict:
+        """What the step's page posts back to name the selection.
+
+        "Select all N matching" is carried as Django's `select_across` (the
+        selection is then the list's filters and search, which the page's
+        address keeps), not as one field per object: a thousand ids would pass
+        DATA_UPLOAD_MAX_NUMBER_FIELDS and be refused with a 400.
+        """
+        if request.POST.get("select_across") == "1":
+            # Django acts only when some id is posted; with select_across it
+            # ignores them, so the page's own checkboxes are carried as they came.
+            return {
+                "select_across": True,
+                "selected_ids": request.POST.getlist(helpers.ACTION_CHECKBOX_NAME),
+            }
+        return {"select_across": False, "selected_ids": [obj.pk for obj in objects]}
+
     def render_step_page(
         self, request, step: Step, objects: list, form, *, bulk: bool, confirming: bool = False
     ):
@@ -318,6 +344,7 @@ class StepsAdminMixin:
             "confirmations": confirmations,
             "bulk": bulk,
             "objects": objects,
+            **(self._selection_fields(request, objects) if bulk else {}),
             "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
             "media": self.media + form.media,
             **self.step_page_context(request, step, [obj for obj, _ in takes]),

@@ -1,0 +1,192 @@
+"""The lists' queries that matter at a million orders (bench/admin_pages.py measures them):
+complete searches, the placed-date order, a page's ids before its columns."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.conf import settings
+from django.db import connection
+from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from core.roles import CUSTOMER_SERVICE, FINANCE
+from orders.models import Order, OrderEvent, OrderLine, OrderStatus
+from tests.admin_support import ORDERS_URL, messages_of, role_user
+from tests.factories import OrderFactory
+
+S = OrderStatus
+PAYMENTS_URL = "/admin/payments/payment/"
+
+
+@pytest.fixture
+def cs_client(client):
+    client.force_login(role_user(CUSTOMER_SERVICE))
+    return client
+
+
+def many_orders_with_sku(count: int, sku: str, *, first_number: int = 700_000) -> list[Order]:
+    """`count` pending orders with a line of `sku`, written in two statements (the
+    services would take minutes); the list only reads them."""
+    now = timezone.now()
+    orders = Order.objects.bulk_create(
+        Order(number=first_number + i, status=S.PENDING, placed_at=now - timedelta(minutes=i))
+        for i in range(count)
+    )
+    OrderLine.objects.bulk_create(
+        OrderLine(order=o, sku=sku, product_name="Tee", quantity=1, unit_price=Decimal("10"))
+        for o in orders
+    )
+    return orders
+
+
+@pytest.mark.django_db
+def test_a_sku_search_lists_every_match_newest_first_with_no_cap(cs_client):
+    many_orders_with_sku(1_234, "TEE-MANY")
+    OrderFactory(status=S.PENDING)  # not a match
+
+    response = cs_client.get(ORDERS_URL + "?q=TEE-MANY")
+    cl = response.context["cl"]
+    assert cl.result_count == 1_234
+    newest = 700_000 + 1_233
+    assert [o.number for o in cl.result_list] == list(range(newest, newest - 50, -1))
+
+    last_page = cs_client.get(ORDERS_URL + "?q=TEE-MANY&p=25").context["cl"]
+    assert [o.number for o in last_page.result_list] == list(range(700_033, 699_999, -1))
+
+
+@pytest.mark.django_db
+def test_a_search_unites_sku_tracking_number_and_the_orders_own_fields(cs_client):
+    sku_match = many_orders_with_sku(3, "TEE-3")
+    named = OrderFactory(status=S.PENDING, customer_name="Tee Three")
+
+    with CaptureQueriesContext(connection) as queries:
+        numbers = [
+            o.number for o in cs_client.get(ORDERS_URL + "?q=TEE-3").context["cl"].result_list
+        ]
+    assert sorted(numbers) == sorted([o.number for o in sku_match])  # name has no "tee-3"
+    listed = [q["sql"] for q in queries if "orders_orderline" in q["sql"] and "UNION" in q["sql"]]
+    assert listed, "the SKU is looked up in a UNION subquery"
+    assert all(" LIMIT 1000" not in sql for sql in listed)
+    assert [o.number for o in cs_client.get(ORDERS_URL + "?q=three").context["cl"].result_list] == [
+        named.number
+    ]
+
+
+@pytest.mark.django_db
+def test_a_placed_range_is_listed_by_placed_date(cs_client):
+    early, late = OrderFactory(status=S.PENDING), OrderFactory(status=S.PENDING)
+    today = timezone.now()
+    # The later number was placed earlier: the list follows the placed date.
+    Order.objects.filter(pk=early.pk).update(placed_at=today - timedelta(hours=1))
+    Order.objects.filter(pk=late.pk).update(placed_at=today - timedelta(hours=5))
+    day = timezone.localdate(today - timedelta(hours=1)).isoformat()
+    first = timezone.localdate(today - timedelta(hours=5)).isoformat()
+    query = f"?placed_after={first}&placed_before={day}"
+
+    response = cs_client.get(ORDERS_URL + query)
+    assert [o.number for o in response.context["cl"].result_list] == [early.number, late.number]
+    # Without a range, the default order (newest number first) stays.
+    assert [o.number for o in cs_client.get(ORDERS_URL).context["cl"].result_list][:2] == [
+        late.number,
+        early.number,
+    ]
+    # A chosen sort still wins.
+    sorted_by_number = cs_client.get(ORDERS_URL + query + "&o=-1").context["cl"].result_list
+    assert [o.number for o in sorted_by_number] == [late.number, early.number]
+
+
+@pytest.mark.django_db
+def test_a_page_reads_its_ids_first_and_the_columns_for_those_rows_only(
+    cs_client, django_assert_max_num_queries
+):
+    many_orders_with_sku(130, "TEE-PAGE")
+    with CaptureQueriesContext(connection) as queries:
+        response = cs_client.get(ORDERS_URL + "?p=3")
+    page = response.context["cl"].result_list
+    assert [o.number for o in page] == list(range(700_029, 699_999, -1))
+    assert page[0].shipments_total == 0 and page[0].comment_count == 0
+    offset = [q["sql"] for q in queries if "OFFSET" in q["sql"]]
+    assert len(offset) == 1
+    # The OFFSET query walks the bare list: no subquery, no join to payments.
+    assert "shipments_shipment" not in offset[0] and "payments_payment" not in offset[0]
+    with django_assert_max_num_queries(10):
+        cs_client.get(ORDERS_URL)
+    with django_assert_max_num_queries(10):
+        cs_client.get(ORDERS_URL + "?p=3")
+
+
+@pytest.mark.django_db
+def test_the_payments_search_by_order_number_unites_two_indexed_lookups(client):
+    order = OrderFactory(status=S.CONFIRMED)
+    client.force_login(role_user(FINANCE))
+
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(PAYMENTS_URL + f"?q={order.number}")
+    assert [p.order_id for p in response.context["cl"].result_list] == [order.pk]
+    listed = [q["sql"] for q in queries if "UNION" in q["sql"]]
+    assert listed and all(" OR " not in sql for sql in listed)
+    reference = order.payment.provider_reference
+    by_reference = client.get(PAYMENTS_URL + f"?q={reference}").context["cl"].result_list
+    assert [p.order_id for p in by_reference] == [order.pk]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_postgres_connections_run_without_jit():
+    assert settings.DATABASES["default"]["OPTIONS"]["options"] == "-c jit=off"
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone()[0] == "off"
+
+
+def select_all_matching(client, step: str, query: str, **extra):
+    """Post the list's action as "Select all N matching" does: the page's
+    checkboxes and select_across=1."""
+    page = client.get(ORDERS_URL + query).context["cl"].result_list
+    data = {"action": step, "index": 0, "select_across": 1}
+    data["_selected_action"] = [o.pk for o in page]
+    return client.post(ORDERS_URL + query, data | extra)
+
+
+@pytest.mark.django_db
+def test_a_step_with_a_form_takes_a_selection_of_every_matching_order(client):
+    orders = many_orders_with_sku(80, "TEE-HOLD")
+    client.force_login(role_user(CUSTOMER_SERVICE))
+    query = "?q=TEE-HOLD"
+
+    page = select_all_matching(client, "hold", query)
+    html = page.content.decode()
+    assert page.status_code == 200 and page.context["select_across"]
+    # The page posts back the list's own checkboxes, not a field per order.
+    assert html.count('name="_selected_action"') == 50
+    assert 'name="select_across" value="1"' in html
+
+    # As many fields as a page of the list, however many orders match.
+    with override_settings(DATA_UPLOAD_MAX_NUMBER_FIELDS=60):
+        select_all_matching(
+            client, "hold", query, post="yes", kind="fraud_check", reason="Card check"
+        )
+    assert Order.objects.filter(pk__in=[o.pk for o in orders], on_hold=True).count() == 80
+
+
+@pytest.mark.django_db
+def test_confirming_a_thousand_orders_takes_the_bulk_path_not_five_queries_each(
+    client, django_assert_max_num_queries
+):
+    orders = many_orders_with_sku(1_000, "TEE-CONFIRM")
+    held = orders[0]
+    Order.objects.filter(pk=held.pk).update(on_hold=True, hold_kind="manual", hold_reason="x")
+    client.force_login(role_user(CUSTOMER_SERVICE))
+    client.get(ORDERS_URL)  # warm the per-process caches
+
+    with django_assert_max_num_queries(40):
+        response = select_all_matching(client, "confirm", "?q=TEE-CONFIRM")
+    assert response.status_code == 302
+    confirmed = Order.objects.filter(pk__in=[o.pk for o in orders], status=S.CONFIRMED)
+    assert confirmed.count() == 999
+    assert OrderEvent.objects.filter(transition="confirm", order__in=orders).count() == 999
+    said = messages_of(response)
+    assert said[0].startswith("999 orders confirmed: ")
+    assert said[1] == f"Skipped: Order {held.number} is on hold: resume it first."
