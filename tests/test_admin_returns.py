@@ -85,7 +85,7 @@ def test_create_return_shows_each_line_then_the_suggested_refund_then_creates_it
     assert confirm.context["confirmations"] == [
         f"Return 1 × A (9.66 EUR), 1 × B (20.00 EUR) of shipment {order.number}-1, back into "
         "Main; suggested refund 30.66 EUR (+ shipping 5.00 EUR − return fee 4.00 EUR). "
-        "Nothing is refunded or received until those steps."
+        "Nothing is refunded or put back in stock until the return is refunded and completed."
     ]
     assert Return.objects.filter(order=order).count() == 1
 
