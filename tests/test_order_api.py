@@ -15,6 +15,7 @@ from core.roles import CUSTOMER_SERVICE, WAREHOUSE
 from orders import services
 from orders.models import HoldKind, OrderEvent, OrderStatus
 from outbox.models import Integration
+from returns.services import create_return
 from shipments.models import ShipmentStatus
 from tests.factories import FACTORY, LineDataFactory, OrderFactory, ShipmentFactory
 from tests.helpers import snapshot
@@ -91,6 +92,13 @@ def test_every_filter_of_the_order_filterset():
     )
     services.hold_order(order_id=us.pk, by=FACTORY, kind=HoldKind.FRAUD_CHECK, reason="Check")
     eu = OrderFactory(status=S.COMPLETED, market="EU")
+    eu_line = eu.shipments.get().lines.first()
+    create_return(
+        shipment_id=eu_line.shipment_id,
+        quantities={eu_line.pk: 1},
+        stock_action="remove",
+        by=FACTORY,
+    )
     client = client_for(show_archived=True)
     today = timezone.localdate()
     cases = {
@@ -110,6 +118,7 @@ def test_every_filter_of_the_order_filterset():
         "payment": ({"payment": "captured"}, [eu]),
         "email": ({"email": "ANN@example.com"}, [us]),
         "sku": ({"sku": "TEE-RED-M"}, [us]),
+        "returns": ({"returns": "pending"}, [eu]),
     }
     assert set(cases) == set(OrderFilterSet.base_filters)
     for name, (params, expected) in cases.items():

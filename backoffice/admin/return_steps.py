@@ -208,7 +208,8 @@ def create_confirmation(shipment: Shipment, data: dict) -> str:
     return (
         f"Return {units} of shipment {shipment.ref}, {where}; suggested refund "
         f"{format_money(draft.suggested_refund, currency)}"
-        f"{f' ({money})' if money else ''}. Nothing is refunded or received until those steps."
+        f"{f' ({money})' if money else ''}. Nothing is refunded or put back in stock "
+        "until the return is refunded and completed."
     )
 
 
