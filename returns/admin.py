@@ -21,10 +21,11 @@ from core.admin.pagination import EstimatedCountPaginator
 from core.admin.read_only import ReadOnlyAdminMixin
 from core.admin.step_admin import ServiceWrittenAdmin
 from core.admin.steps import Step
+from core.fsm import state_refusal
 from core.money import format_money, quantize
 from orders.models import Order
 from returns import services
-from returns.models import Return, ReturnLine, ReturnStatus
+from returns.models import Return, ReturnLine
 
 
 def return_badge(return_: Return):
@@ -47,7 +48,7 @@ class RefundReturnForm(forms.Form):
     def __init__(self, *args, objects=(), **kwargs):
         super().__init__(*args, **kwargs)
         for return_ in objects:
-            if return_.status != ReturnStatus.PENDING:
+            if state_refusal(return_.refund):
                 continue  # listed as skipped on the page: nothing to type for it
             most = suggested(return_)
             self.fields[f"amount_{return_.pk}"] = forms.DecimalField(

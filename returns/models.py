@@ -22,7 +22,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
-from django_fsm import FSMField, FSMModelMixin, transition
+from django_fsm import RETURN_VALUE, FSMField, FSMModelMixin, transition
 
 from core.fsm import refuses_with
 from core.money import MONEY_FIELD
@@ -52,6 +52,11 @@ class ReturnReason(models.TextChoices):
 
 @refuses_with("Return {obj.number} was refunded; a refund cannot be undone.")
 def was_not_refunded(return_: Return) -> bool:
+    return return_.refunded_at is None
+
+
+@refuses_with("Return {obj.number} was refunded already.")
+def not_refunded_yet(return_: Return) -> bool:
     return return_.refunded_at is None
 
 
@@ -221,16 +226,22 @@ class Return(FSMModelMixin, models.Model):
     def uncomplete(self) -> None:
         self.completed_at = None
 
+    # Money goes back before the goods are in (Pending → Refunded, completed
+    # later) or after the warehouse received them (Completed stays Completed).
     @transition(
         field=status,
-        source=ReturnStatus.PENDING,
-        target=ReturnStatus.REFUNDED,
+        source=[ReturnStatus.PENDING, ReturnStatus.COMPLETED],
+        target=RETURN_VALUE(ReturnStatus.REFUNDED, ReturnStatus.COMPLETED),
+        conditions=[not_refunded_yet],
         permission="returns.refund_return",
         custom={"label": "refund", "past": "refunded"},
     )
-    def refund(self, *, amount: Decimal) -> None:
+    def refund(self, *, amount: Decimal) -> str:
         self.refund_amount = amount
         self.refunded_at = timezone.now()
+        if self.status == ReturnStatus.COMPLETED:
+            return ReturnStatus.COMPLETED
+        return ReturnStatus.REFUNDED
 
     @transition(
         field=status,

@@ -29,6 +29,7 @@ from payments.models import Payment
 from payments.services import refund_payment
 from returns import checks
 from returns.models import Return, ReturnLine
+from shipments.models import Shipment
 from shipments.services.common import lock_shipment
 from shipments.services.stock import put_back, take_back
 
@@ -78,6 +79,87 @@ def _next_sequence(order: Order) -> int:
     return (highest or 0) + 1
 
 
+def _draft(
+    order: Order,
+    shipment: Shipment,
+    *,
+    quantities: Mapping[int, int],
+    stock_action: str,
+    warehouse_id: int | None,
+    refund_shipping: bool,
+    handling_cost: Decimal,
+    return_fee: Decimal,
+    voucher_value: Decimal,
+    reason: str,
+    comment: str,
+) -> Return:
+    """The return these choices make, checked and priced, unsaved.
+
+    Its amounts are fixed here: each line's share of what was charged, and the
+    shipment's shipping when `refund_shipping`. `draft.wanted` holds
+    (shipment line, units, amount) for the lines to write.
+    """
+    checks.refuse_unless_returnable(order, shipment)
+    currency = order.currency
+    returned = checks.returned_so_far(shipment)
+    wanted = checks.checked_quantities(shipment, quantities, returned)
+    amounts = checks.line_amounts(wanted, returned, currency)
+    draft = Return(order=order, shipment=shipment, stock_action=stock_action)
+    draft.warehouse = checks.checked_warehouse(shipment, stock_action, warehouse_id)
+    draft.refund_shipping = bool(refund_shipping)
+    if draft.refund_shipping:
+        draft.shipping_amount = checks.shipping_to_refund(shipment)
+    for field, value in (
+        ("handling_cost", handling_cost),
+        ("return_fee", return_fee),
+        ("voucher_value", voucher_value),
+    ):
+        what = field.replace("_", " ")
+        setattr(draft, field, checks.checked_amount(value, what=what, currency=currency))
+    draft.lines_amount = quantize(sum(amounts.values(), ZERO), currency)
+    checks.refuse_negative_refund(draft)
+    draft.refund_amount = draft.suggested_refund
+    draft.reason = checks.checked_reason(reason)
+    draft.comment = (comment or "").strip()
+    draft.wanted = [(line, quantity, amounts[line]) for line, quantity in wanted.items()]
+    return draft
+
+
+def preview_return(
+    *,
+    shipment_id: int,
+    quantities: Mapping[int, int],
+    stock_action: str,
+    warehouse_id: int | None = None,
+    refund_shipping: bool = False,
+    handling_cost: Decimal = ZERO,
+    return_fee: Decimal = ZERO,
+    voucher_value: Decimal = ZERO,
+    reason: str = "",
+    comment: str = "",
+) -> Return:
+    """The return `create_return` would make now, unsaved and without locks: the
+    same checks and amounts, so the suggested refund shown is the one it stores.
+    Refused with the same sentences."""
+    try:
+        shipment = Shipment.objects.select_related("order", "warehouse").get(pk=shipment_id)
+    except (Shipment.DoesNotExist, ValueError, TypeError):
+        raise DomainError(f"Shipment #{shipment_id} does not exist.") from None
+    return _draft(
+        shipment.order,
+        shipment,
+        quantities=quantities,
+        stock_action=stock_action,
+        warehouse_id=warehouse_id,
+        refund_shipping=refund_shipping,
+        handling_cost=handling_cost,
+        return_fee=return_fee,
+        voucher_value=voucher_value,
+        reason=reason,
+        comment=comment,
+    )
+
+
 def create_return(
     *,
     shipment_id: int,
@@ -95,41 +177,32 @@ def create_return(
     """A pending return of `quantities` (shipment line id → units) of a completed shipment.
 
     Nothing moves yet: the goods go back into stock when it is completed, the
-    money when it is refunded. Its amounts are fixed now: each line's share of
-    what was charged, and the shipment's shipping when `refund_shipping`.
+    money when it is refunded.
     """
     with transaction.atomic():
         order, shipment = lock_shipment(shipment_id)
-        return_ = Return(order=order, shipment=shipment, sequence=_next_sequence(order))
-        ensure_allowed(return_.create, by=by)
-        checks.refuse_unless_returnable(order, shipment)
-        returned = checks.returned_so_far(shipment)
-        wanted = checks.checked_quantities(shipment, quantities, returned)
-        amounts = checks.line_amounts(wanted, returned, order.currency)
-        return_.stock_action = stock_action
-        return_.warehouse = checks.checked_warehouse(shipment, stock_action, warehouse_id)
-        return_.refund_shipping = bool(refund_shipping)
-        if return_.refund_shipping:
-            return_.shipping_amount = checks.shipping_to_refund(shipment)
-        money = {"handling_cost": handling_cost, "return_fee": return_fee}
-        money["voucher_value"] = voucher_value
-        for field, value in money.items():
-            what = field.replace("_", " ")
-            setattr(
-                return_, field, checks.checked_amount(value, what=what, currency=order.currency)
-            )
-        return_.lines_amount = quantize(sum(amounts.values(), ZERO), order.currency)
-        checks.refuse_negative_refund(return_)
-        return_.refund_amount = return_.suggested_refund
-        return_.reason = checks.checked_reason(reason)
-        return_.comment = (comment or "").strip()
+        ensure_allowed(Return(order=order, shipment=shipment).create, by=by)
+        return_ = _draft(
+            order,
+            shipment,
+            quantities=quantities,
+            stock_action=stock_action,
+            warehouse_id=warehouse_id,
+            refund_shipping=refund_shipping,
+            handling_cost=handling_cost,
+            return_fee=return_fee,
+            voucher_value=voucher_value,
+            reason=reason,
+            comment=comment,
+        )
+        return_.sequence = _next_sequence(order)
         return_.created_by, return_.created_by_name = actor_user(by), actor_name(by)
         return_.save()
         ReturnLine.objects.bulk_create(
-            ReturnLine(order_return=return_, shipment_line=line, quantity=q, amount=amounts[line])
-            for line, q in wanted.items()
+            ReturnLine(order_return=return_, shipment_line=line, quantity=q, amount=amount)
+            for line, q, amount in return_.wanted
         )
-        units = ", ".join(f"{q} × {line.order_line.sku}" for line, q in wanted.items())
+        units = ", ".join(f"{q} × {line.order_line.sku}" for line, q, _ in return_.wanted)
         suggested = format_money(return_.refund_amount, order.currency)
         record_return_event(
             return_,
@@ -234,7 +307,8 @@ def _refuse_above_refundable(return_: Return, amount: Decimal) -> None:
 
 
 def refund_return(*, return_id: int, amount: Decimal | None = None, by: Actor) -> Return:
-    """Give the return's money back through the payment provider: Pending → Refunded.
+    """Give the return's money back through the payment provider, once: Pending →
+    Refunded (completed when the goods are in), or Completed staying Completed.
 
     `amount` None is the suggested refund; staff may refund less, never more.
     The payment's refund carries the return's number, so it is made once per

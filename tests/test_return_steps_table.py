@@ -66,6 +66,7 @@ ALLOWED = {
     ("complete", REFUNDED): ("completed", 1, D("9.67")),
     ("uncomplete", COMPLETED): ("pending", -1, D("0.00")),
     ("refund", PENDING): ("refunded", 0, D("9.67")),
+    ("refund", COMPLETED): ("completed", 0, D("9.67")),
     ("delete", PENDING): ("deleted", 0, D("0.00")),
 }
 
@@ -78,6 +79,8 @@ LABEL[COMPLETED_AFTER_REFUND] = "Completed"
 def state_refusal(step: str, state: str, number: str) -> str:
     if (step, state) == ("uncomplete", COMPLETED_AFTER_REFUND):
         return f"Return {number} was refunded; a refund cannot be undone."
+    if (step, state) == ("refund", COMPLETED_AFTER_REFUND):
+        return f"Return {number} was refunded already."
     return f"Return {number} is {LABEL[state]}, so it cannot be {PAST[step]}."
 
 

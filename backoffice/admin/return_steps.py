@@ -4,7 +4,7 @@ where the goods go, and the money, then the suggested refund to confirm.
 It stands on the shipments admin of the back office (`documents_admin`), so the
 shipments list, a shipment's page and the order page's shipments section all
 offer it. The figures come from the returns domain's own checks and arithmetic
-(`returns.checks`, `Return.suggested_refund`); this page only reads and shows them.
+(`returns.services.preview_return`); this page only reads and shows them.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from core.actors import Actor
 from core.admin.steps import Step
 from core.errors import DomainError
 from core.fsm import refusal
-from core.money import ZERO, format_money, quantize
+from core.money import ZERO, format_money
 from returns import checks
 from returns import services as returns
 from returns.models import Return, ReturnReason, StockAction
@@ -142,24 +142,10 @@ def shipment_rows(shipment: Shipment) -> list[dict]:
 
 
 def preview(shipment: Shipment, quantities: dict[int, int], data: dict) -> Return:
-    """The return `create_return` would make, unsaved: the domain's own checks and
-    amounts, so the suggested refund shown is the one it will store."""
-    order = shipment.order
-    returned = checks.returned_so_far(shipment)
-    wanted = checks.checked_quantities(shipment, quantities, returned)
-    amounts = checks.line_amounts(wanted, returned, order.currency)
-    warehouse_id = data["warehouse"].pk if data.get("warehouse") else None
-    draft = Return(order=order, shipment=shipment, stock_action=data["stock_action"])
-    draft.warehouse = checks.checked_warehouse(shipment, data["stock_action"], warehouse_id)
-    draft.refund_shipping = bool(data.get("refund_shipping"))
-    draft.shipping_amount = checks.shipping_to_refund(shipment) if draft.refund_shipping else ZERO
-    for name in MONEY_FIELDS:
-        what = name.replace("_", " ")
-        setattr(draft, name, checks.checked_amount(data[name], what=what, currency=order.currency))
-    draft.lines_amount = quantize(sum(amounts.values(), ZERO), order.currency)
-    checks.refuse_negative_refund(draft)
-    draft.preview_lines = [(line, quantity, amounts[line]) for line, quantity in wanted.items()]
-    return draft
+    """The return `create_return` would make, unsaved (`returns.preview_return`):
+    the same checks and amounts, so the suggested refund shown is the one it stores."""
+    params = {**create_params(shipment, data), "quantities": quantities}
+    return returns.preview_return(shipment_id=shipment.pk, **params)
 
 
 def create_params(shipment: Shipment, data: dict) -> dict:
@@ -191,7 +177,7 @@ def create_confirmation(shipment: Shipment, data: dict) -> str:
     currency = shipment.order.currency
     units = ", ".join(
         f"{quantity} × {line.order_line.sku} ({format_money(amount, currency)})"
-        for line, quantity, amount in draft.preview_lines
+        for line, quantity, amount in draft.wanted
     )
     where = f"back into {draft.warehouse}" if draft.warehouse else "removed from stock"
     deducted = [

@@ -1,9 +1,9 @@
 """A return in the browser: a two-shipment order, one T-shirt sent back.
 
 Customer service creates the return from the order page (with the shop's return
-fee), Finance refunds it, the Warehouse receives it back into stock. The return
-machine refunds a pending return only (a refund, once the goods are received, is
-not a step of it), so the money goes before the goods are booked in.
+fee), the Warehouse receives it back into stock (the return is completed), and
+Finance refunds it: the money goes back once the goods are in, and the return
+stays Completed.
 """
 
 from decimal import Decimal
@@ -42,7 +42,7 @@ def both_widths(page, what: str, section: str = "") -> None:
     page.set_viewport_size({"width": 1440, "height": 1000})
 
 
-def test_a_return_created_refunded_and_received_back_into_stock(new_page):
+def test_a_return_created_received_back_into_stock_and_refunded(new_page):
     for username, group in (("carol", CUSTOMER_SERVICE), ("fiona", FINANCE), ("walt", WAREHOUSE)):
         UserFactory(username=username, groups=[group], password=PASSWORD)
     order = OrderFactory(
@@ -86,7 +86,17 @@ def test_a_return_created_refunded_and_received_back_into_stock(new_page):
     assert f"return {number} created with a suggested refund of 20.00 EUR" in messages_text(carol)
     both_widths(carol, "order-with-pending-return", "#returns")
 
-    # Finance: the suggested refund, from the order page.
+    # Warehouse: the goods are in, back to the first shipment's warehouse.
+    walt = new_page()
+    log_in(walt, "walt")
+    walt.goto("/admin/returns/return/")
+    both_widths(walt, "returns-list")
+    walt.click(f"text={number}")
+    walt.click('[data-step="complete"]')
+    assert f"1 return completed: {number}." in messages_text(walt)
+    both_widths(walt, "return-completed")
+
+    # Finance: the suggested refund of the received goods, from the order page.
     fiona = new_page()
     log_in(fiona, "fiona")
     fiona.goto(f"/admin/orders/order/{order.pk}/change/")
@@ -100,16 +110,6 @@ def test_a_return_created_refunded_and_received_back_into_stock(new_page):
     assert f"1 return refunded: {number}, 20.00 EUR." in messages_text(fiona)
     assert fiona.url.endswith(f"/admin/orders/order/{order.pk}/change/")
 
-    # Warehouse: the goods are in, back to the first shipment's warehouse.
-    walt = new_page()
-    log_in(walt, "walt")
-    walt.goto("/admin/returns/return/")
-    both_widths(walt, "returns-list")
-    walt.click(f"text={number}")
-    walt.click('[data-step="complete"]')
-    assert f"1 return completed: {number}." in messages_text(walt)
-    both_widths(walt, "return-completed")
-
     # The ledger, the stock row, the timeline and the order page.
     payment = Payment.objects.get(order=order)
     refund = payment.transactions.get(kind="refund")
@@ -122,7 +122,7 @@ def test_a_return_created_refunded_and_received_back_into_stock(new_page):
         OrderEvent.objects.filter(order=order, subject="return").values_list(
             "transition", flat=True
         )
-    ) == ["create", "refund", "complete"]
+    ) == ["create", "complete", "refund"]
     order.refresh_from_db()
     assert order.status == S.COMPLETED
 
