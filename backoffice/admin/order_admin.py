@@ -17,6 +17,7 @@ comes from the state machine (`core.fsm`), never from the template.
 from __future__ import annotations
 
 from django.contrib import admin
+from django.forms import Script
 
 from backoffice import services as backoffice_services
 from backoffice.admin.comments import CommentTimelineInline, OrderCommentsMixin
@@ -47,6 +48,8 @@ from orders.models import Order, OrderStatus
 admin.site.site_header = "Centra Orders"
 admin.site.site_title = "Centra Orders"
 admin.site.index_title = "Back office"
+# One empty marker everywhere: the lists, read-only fields, the order page's tables.
+admin.site.empty_value_display = "—"
 # The orders list is wide; the app list is one click away in the breadcrumbs.
 admin.site.enable_nav_sidebar = False
 
@@ -102,8 +105,7 @@ class OrderAdmin(
         "number",
         "placed",
         "customer",
-        "country",
-        "market",
+        "market_and_country",
         "total",
         "status_badge",
         "hold",
@@ -203,6 +205,8 @@ class OrderAdmin(
 
     class Media:
         css = {"all": ["centra/admin.css"]}
+        # Deferred: it reads the filters, and runs before admin/js/filters.js.
+        js = [Script("centra/changelist.js", defer=True)]
 
     def has_add_permission(self, request):
         # Orders are created by checkout, never typed in.
