@@ -16,7 +16,9 @@ comes from the state machine (`core.fsm`), never from the template.
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin
+from django.db import models
 from django.forms import Script
 
 from backoffice import services as backoffice_services
@@ -100,6 +102,8 @@ class OrderAdmin(
 ):
     steps = ORDER_STEPS
     form = OrderPageForm
+    # Notes and gift messages are a few lines: a few lines of box, not ten.
+    formfield_overrides = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 3})}}
 
     list_display = [
         "number",
@@ -158,7 +162,8 @@ class OrderAdmin(
     fieldsets = [
         (
             None,
-            {"fields": [("number", "status_badge", "hold"), "totals", "loaded_version"]},
+            # Number, status, hold and the money are at the top of the page (glance).
+            {"fields": ["totals", "loaded_version"]},
         ),
         ("Customer", {"fields": ["customer_name", "customer_email"]}),
         (
@@ -197,7 +202,6 @@ class OrderAdmin(
                     ("created_at", "placed_at", "confirmed_at"),
                     ("completed_at", "archived_at", "cancelled_at"),
                     ("held_at", "hold_kind"),
-                    "cancel_reason",
                 ],
             },
         ),

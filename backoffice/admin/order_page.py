@@ -10,6 +10,8 @@ from django.db.models import Prefetch, prefetch_related_objects
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 
+from backoffice.admin.glance import order_glance
+from backoffice.admin.timeline_words import change_words, what_words
 from backoffice.services import LineEdits, edit_order, line_edit_refusal
 from backoffice.services.line_edits import LINE_FIELDS, stale_page_refusal
 from core.admin.read_only import ReadOnlyAdminMixin
@@ -44,6 +46,16 @@ class OrderPageForm(forms.ModelForm):
 
 
 class OrderLineFormSet(forms.BaseInlineFormSet):
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        # A tabular inline's inputs sit under column headers, not beside labels:
+        # name each for screen readers ("Quantity of line 2").
+        row = f"line {index + 1}" if index is not None else "the new line"
+        for field in form.fields.values():
+            label = field.label or ""
+            if label and not isinstance(field.widget, forms.HiddenInput):
+                field.widget.attrs["aria-label"] = f"{label[:1].upper()}{label[1:]} of {row}"
+
     def clean(self):
         super().clean()
         sentence = self.has_changed() and line_edit_refusal(self.instance)
@@ -129,17 +141,11 @@ class OrderEventInline(ReadOnlyAdminMixin, admin.TabularInline):
 
     @admin.display(description="what")
     def what(self, event: OrderEvent):
-        subject = "" if event.subject == OrderEvent.Subject.ORDER else f"{event.subject_ref} "
-        return f"{subject}{event.transition.replace('_', ' ')}"
+        return what_words(event)
 
     @admin.display(description="from → to")
     def change(self, event: OrderEvent):
-        if event.subject != OrderEvent.Subject.ORDER:
-            return f"{event.from_state} → {event.to_state}" if event.from_state else event.to_state
-        labels = dict((str(value), label) for value, label in OrderStatus.choices)
-        before = labels.get(event.from_state, event.from_state)
-        after = labels.get(event.to_state, event.to_state)
-        return f"{before} → {after}" if before else after
+        return change_words(event)
 
     def has_view_permission(self, request, obj=None):
         return request.user.has_perm("orders.view_order")
@@ -168,6 +174,7 @@ class OrderPageMixin:
             available, blocked = self.step_buttons(request, order)
             if is_allowed(order.start_processing, by=request.user):
                 available.append(self._split_button(order))
+            payment = self.payment_context(request, order)
             extra_context.update(
                 step_buttons=available,
                 blocked_steps=blocked,
@@ -176,8 +183,9 @@ class OrderPageMixin:
                     args=[quote(order.pk)],
                     current_app=self.admin_site.name,
                 ),
-                **self.payment_context(request, order),
+                **payment,
                 **self.shipments_context(request, order, shipments),
+                glance=order_glance(order, payment.get("payment"), shipments),
             )
         return super().change_view(request, object_id, form_url, extra_context)
 
@@ -245,7 +253,7 @@ class OrderPageMixin:
             )
             if payment_admin.has_view_permission(request, payment)
             else "",
-            "ledger": PaymentTransaction.objects.filter(payment=payment).order_by("created_at"),
+            "ledger": ledger_rows(payment),
         }
 
     def save_model(self, request, obj, form, change):
@@ -297,6 +305,14 @@ class OrderPageMixin:
             Order.objects.filter(pk__in=pks), request
         )
         return {"deletable_objects": deletable, "model_count": dict(model_count).items()}
+
+
+def ledger_rows(payment: Payment) -> list[PaymentTransaction]:
+    """The payment's ledger, oldest first, each amount written with its currency."""
+    rows = list(PaymentTransaction.objects.filter(payment=payment).order_by("created_at"))
+    for row in rows:
+        row.money = format_money(row.amount, payment.currency)
+    return rows
 
 
 def _posts_line_values(data) -> bool:
