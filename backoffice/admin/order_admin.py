@@ -27,6 +27,7 @@ from backoffice.admin.documents_admin import OrderDocumentLinksMixin
 from backoffice.admin.export_admin import OrderExportMixin
 from backoffice.admin.flow_page import FlowPageMixin
 from backoffice.admin.forms import CancelForm, HoldForm, PurgeForm
+from backoffice.admin.history_page import OrderHistoryMixin
 from backoffice.admin.list_filters import (
     AdvancedOrderFilter,
     CountryFilter,
@@ -95,6 +96,7 @@ class OrderAdmin(
     OrderDocumentLinksMixin,
     OrderListMixin,
     OrderPageMixin,
+    OrderHistoryMixin,
     SplitPageMixin,
     FlowPageMixin,
     StepsAdminMixin,

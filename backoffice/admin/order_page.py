@@ -19,6 +19,7 @@ from core.errors import DomainError
 from core.fsm import is_allowed
 from core.money import format_money, line_amount
 from orders.models import Order, OrderEvent, OrderLine, OrderStatus
+from orders.models.conditions import has_something_to_ship
 from payments.models import Payment, PaymentTransaction
 from shipments.admin import shipment_badge
 from shipments.models import Shipment
@@ -172,12 +173,17 @@ class OrderPageMixin:
             for shipment in shipments:
                 shipment.order = order
             available, blocked = self.step_buttons(request, order)
+            # "Nothing left to ship" is where a shipped order should be, not a block.
+            done = has_something_to_ship.refusal.format(obj=order)
+            notes = [sentence for sentence in blocked if sentence == done]
+            blocked = [sentence for sentence in blocked if sentence != done]
             if is_allowed(order.start_processing, by=request.user):
                 available.append(self._split_button(order))
             payment = self.payment_context(request, order)
             extra_context.update(
                 step_buttons=available,
                 blocked_steps=blocked,
+                step_notes=notes,
                 flow_url=reverse(
                     "admin:orders_order_flow_of",
                     args=[quote(order.pk)],
@@ -298,13 +304,35 @@ class OrderPageMixin:
         return super().response_change(request, obj)
 
     def step_page_context(self, request, step, objects):
+        """What a deleting step removes, in staff's words: per order its lines, and
+        how many rows of each kind go with it (never the rows' ids or internals)."""
         if not step.deletes or not objects:
             return {}
         pks = [obj.pk for obj in objects]
-        deletable, model_count, _perms, _protected = self.get_deleted_objects(
+        _deletable, model_count, _perms, _protected = self.get_deleted_objects(
             Order.objects.filter(pk__in=pks), request
         )
-        return {"deletable_objects": deletable, "model_count": dict(model_count).items()}
+        orders = Order.objects.filter(pk__in=pks).prefetch_related("lines").order_by("number")
+        return {
+            "model_count": dict(model_count).items(),
+            "deleted_orders": [
+                {"order": order, "lines": [str(line) for line in order.lines.all()]}
+                for order in orders
+            ],
+            "deleted_summary": [
+                f"{count} {DELETED_NAMES.get(name, name)}"
+                for name, count in dict(model_count).items()
+                if count
+            ],
+        }
+
+
+# How the rows an order takes with it are named on the delete page.
+DELETED_NAMES = {
+    "order events": "timeline events and comments",
+    "payment transactions": "payment ledger rows",
+    "outbox messages": "integration messages",
+}
 
 
 def ledger_rows(payment: Payment) -> list[PaymentTransaction]:

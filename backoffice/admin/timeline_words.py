@@ -49,9 +49,10 @@ def state_label(subject: str, value: str) -> str:
 
 
 def change_words(event: OrderEvent) -> str:
-    """ "Pending → Confirmed", or the one state an event started in."""
+    """`Pending → Confirmed`; one state where the event started in it or kept it
+    (a hold keeps the status)."""
     after = state_label(event.subject, event.to_state)
-    if not event.from_state:
+    if not event.from_state or event.from_state == event.to_state:
         return after
     before = state_label(event.subject, event.from_state)
     return f"{before} → {after}"
@@ -68,7 +69,7 @@ def transition_words(subject: str, transition: str) -> str:
 
 
 def what_words(event: OrderEvent) -> str:
-    """ "Confirmed", "Shipment 1294-2 marked good-to-go", "Payment captured"."""
+    """`Confirmed`, `Shipment 1294-2 marked good-to-go`, `Payment captured`."""
     words = transition_words(event.subject, event.transition)
     if event.subject == Subject.SHIPMENT:
         return f"Shipment {event.subject_ref} {words}".strip()
