@@ -5,6 +5,7 @@ warning, and the order page's facts at a glance."""
 
 from datetime import UTC, datetime
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.utils import timezone
@@ -180,3 +181,16 @@ def test_a_shipped_order_says_so_quietly_and_the_cancel_form_warns_of_the_void(c
     pending = OrderFactory(status=S.PENDING)
     form = client.get(f"{ORDERS_URL}{pending.pk}/step/cancel/").content.decode()
     assert "voids the payment's authorization" in form.replace("&#x27;", "'")
+
+
+@pytest.mark.django_db
+def test_dates_are_shown_in_the_readers_time_zone(client):
+    client.force_login(role_user(CUSTOMER_SERVICE))
+    order = OrderFactory(status=S.PENDING)
+    tokyo = timezone.localtime(order.placed_at, timezone=ZoneInfo("Asia/Tokyo"))
+    client.cookies["centra_tz"] = "Asia/Tokyo"
+    html = client.get(f"{ORDERS_URL}{order.pk}/change/").content.decode()
+    assert f"Placed {date_format(tokyo, 'DATETIME_FORMAT')}" in html
+    # A name that is no time zone is ignored, never an error.
+    client.cookies["centra_tz"] = "Mars/Olympus_Mons"
+    assert client.get(f"{ORDERS_URL}{order.pk}/change/").status_code == 200
