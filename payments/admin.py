@@ -171,11 +171,11 @@ class PaymentAdmin(ServiceWrittenAdmin):
         "method",
         "provider",
         "provider_reference",
-        "currency",
-        "authorized_amount",
-        "captured_amount",
-        "refunded_amount",
-        "released_amount",
+        # Amounts with their currency, like everywhere else.
+        "authorized",
+        "captured",
+        "refunded",
+        "released",
         "created_at",
     ]
     fields = readonly_fields

@@ -151,7 +151,7 @@ class OrderAdmin(
         "market",
         "pricelist",
         "language",
-        "shipping_price",
+        "shipping_charge",
         "payment_method",
         "cancel_reason",
         "created_at",
@@ -192,7 +192,7 @@ class OrderAdmin(
         ),
         (
             "Shipping and payment",
-            {"fields": ["shipping_method", "shipping_price", "payment_method"]},
+            {"fields": ["shipping_method", "shipping_charge", "payment_method"]},
         ),
         ("Market", {"fields": [("market", "pricelist", "currency", "language")]}),
         ("Notes", {"fields": ["notes", "gift_message"]}),

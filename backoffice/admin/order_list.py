@@ -109,6 +109,10 @@ class OrderListMixin:
             return None
         return payment_badge(payment)
 
+    @admin.display(description="shipping price")
+    def shipping_charge(self, order: Order):
+        return format_money(order.shipping_price, order.currency)
+
     @admin.display(description="totals")
     def totals(self, order: Order):
         t = order.totals()
