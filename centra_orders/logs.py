@@ -57,6 +57,14 @@ class RequestIdFilter(logging.Filter):
         return request_id.get()
 
 
+class ErrorsLoggedOnceFilter(logging.Filter):
+    """runserver's line for a 4xx or 5xx response: `django.request` has logged that
+    response already (with its request id), so the pair read as one line twice."""
+
+    def filter(self, record):
+        return getattr(record, "status_code", 0) < 400
+
+
 class JsonFormatter(logging.Formatter):
     """One JSON object per line; a traceback stays inside its line as a string."""
 
@@ -87,7 +95,10 @@ def logging_config(log_format: str, level: str) -> dict:
     return {
         "version": 1,
         "disable_existing_loggers": False,
-        "filters": {"request_id": {"()": "centra_orders.logs.RequestIdFilter"}},
+        "filters": {
+            "request_id": {"()": "centra_orders.logs.RequestIdFilter"},
+            "errors_logged_once": {"()": "centra_orders.logs.ErrorsLoggedOnceFilter"},
+        },
         "formatters": {
             "text": {"format": TEXT_FORMAT},
             "json": {"()": "centra_orders.logs.JsonFormatter"},
@@ -105,7 +116,12 @@ def logging_config(log_format: str, level: str) -> dict:
             # top of the root's, which printed every line twice: leave it to the root.
             "django": {"handlers": [], "level": level, "propagate": True},
             # Configuring "django" resets its children; runserver's request lines stay.
-            "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
+            "django.server": {
+                "handlers": ["console"],
+                "level": "INFO",
+                "propagate": False,
+                "filters": ["errors_logged_once"],
+            },
         },
     }
 

@@ -147,6 +147,7 @@ class ShipmentAdmin(ServiceWrittenAdmin):
     """Shipments are made from their order (expedite or split), never added here."""
 
     steps = SHIPMENT_STEPS
+    step_ordering = ["order__number", "sequence"]
     list_display = [
         "number",
         "order_link",

@@ -48,16 +48,16 @@ def test_columns_show_customer_total_status_badge_and_hold_reason(cs_client):
 
     html = cs_client.get(ORDERS_URL).content.decode()
 
-    for text in ["Ann Lind", "ann@example.com", "NO", "Nordics", "3,001.00 SEK"]:
+    for text in ["Ann Lind", "ann@example.com", "→ NO", "Nordics", "3,001.00 SEK"]:
         assert text in html
     assert f'<span class="centra-badge centra-status-{S.CONFIRMED}">Confirmed</span>' in html
-    assert f"On hold · Manual: {held.hold_reason}" in html
+    assert f'title="On hold · Manual: {held.hold_reason}">Manual' in html
+    assert f'<span class="centra-hold-reason">{held.hold_reason}</span>' in html
     headers = [h["text"] for h in cs_client.get(ORDERS_URL).context["result_headers"]]
     assert headers[1:] == [
         "number",
         "placed",
         "customer",
-        "country",
         "market",
         "grand total",
         "status",
@@ -82,8 +82,25 @@ def test_archived_orders_are_hidden_from_the_list_and_search_but_not_the_archive
     assert listed(cs_client, "?q=old@example.com") == []
     assert listed(cs_client, f"?status={S.ARCHIVED}") == [archived.number]
     assert listed(cs_client, f"?status={S.ARCHIVED}&q={archived.number}") == [archived.number]
+    # Searching its exact number says where it is instead of a bare "0 results".
+    html = cs_client.get(f"{ORDERS_URL}?q={archived.number}").content.decode()
+    assert f"Order {archived.number} is archived" in html
+    assert f'href="{ORDERS_URL}{archived.pk}/change/">show it</a>' in html
+    assert f'href="{ORDERS_URL}?status={S.ARCHIVED}&amp;q={archived.number}"' in html
+    assert "is archived" not in cs_client.get(f"{ORDERS_URL}?q={current.number}").content.decode()
     # The order page of an archived order still opens.
     assert cs_client.get(f"{ORDERS_URL}{archived.pk}/change/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_the_result_count_shows_only_beside_a_search_and_clears_it_keeping_filters(cs_client):
+    OrderFactory(status=S.PENDING, customer_name="Ann Lind")
+
+    assert "results for" not in cs_client.get(ORDERS_URL).content.decode()
+    assert "Show all" not in cs_client.get(ORDERS_URL).content.decode()
+    html = cs_client.get(f"{ORDERS_URL}?status={S.PENDING}&q=lind").content.decode()
+    assert "1 result for “lind”" in html
+    assert f'<a href="?status={S.PENDING}">Clear search</a>' in html
 
 
 @pytest.mark.django_db

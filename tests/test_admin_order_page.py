@@ -300,9 +300,16 @@ def test_flow_page_is_drawn_from_the_transitions_and_highlights_the_order(client
     diagram, shipment_diagram, _return_diagram = response.context["diagrams"]
     assert {e.name for e in shipment_diagram.edges} >= {"good_to_go", "capture", "complete"}
     assert [node.value for node in diagram.nodes if node.current] == [S.PROCESSING]
-    assert {node.value for node in diagram.nodes} == set(S.values)
+    assert {node.value for node in diagram.nodes if not node.removed} == set(S.values)
     edges = {edge.name for edge in diagram.edges}
     loops = {label for node in diagram.nodes for label in node.loops}
+    # Deleting is an arrow into the dashed "Deleted" box, never a loop on a status.
+    assert [node.label for node in diagram.nodes if node.removed] == ["Deleted"]
+    assert {"discard", "delete_permanently"} <= edges
+    assert not loops & {"discard selection", "delete permanently"}
+    shipment_loops = {label for node in shipment_diagram.nodes for label in node.loops}
+    assert "delete_shipment" in {e.name for e in shipment_diagram.edges}
+    assert "delete" not in shipment_loops
     field = Order._meta.get_field("status")
     names = {t.name for t in field.get_all_transitions(Order)}
     labels = {t.custom.get("label", t.name) for t in field.get_all_transitions(Order)}

@@ -349,3 +349,20 @@ def test_each_line_is_logged_once_in_development():
     assert result.stderr.count("just once") == 1
     assert " WARNING django.request [-] just once" in result.stderr
     assert result.stderr.count("runserver request line") == 1
+
+
+def test_runserver_leaves_error_lines_to_django_request():
+    # django.request logs every 4xx and 5xx response with its request id; runserver's
+    # own line for the same response made each error appear twice.
+    import logging
+
+    from centra_orders.logs import ErrorsLoggedOnceFilter
+
+    def record(status: int) -> logging.LogRecord:
+        line = logging.LogRecord("django.server", logging.INFO, "", 0, "GET /", (), None)
+        line.status_code = status
+        return line
+
+    only_once = ErrorsLoggedOnceFilter()
+    assert only_once.filter(record(200)) and only_once.filter(record(302))
+    assert not only_once.filter(record(404)) and not only_once.filter(record(500))

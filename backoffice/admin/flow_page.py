@@ -70,9 +70,15 @@ class FlowPageMixin:
             positions=ORDER_FLOW_POSITIONS,
             current=order.status if order else None,
             title="Order",
+            removing=frozenset({"discard", "delete_permanently"}),
+            removed_at=(0, 1),
         )
         shipment_diagram = build_diagram(
-            Shipment, positions=SHIPMENT_FLOW_POSITIONS, title="Shipment"
+            Shipment,
+            positions=SHIPMENT_FLOW_POSITIONS,
+            title="Shipment",
+            removing=frozenset({"delete_shipment"}),
+            removed_at=(0, 1),
         )
         context = {
             **self.admin_site.each_context(request),

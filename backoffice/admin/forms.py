@@ -14,7 +14,14 @@ class HoldForm(forms.Form):
 
 class CancelForm(forms.Form):
     reason = forms.CharField(
-        max_length=500, widget=forms.Textarea(attrs={"rows": 3, "cols": 60}), strip=True
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
+        strip=True,
+        help_text=(
+            "Cancelling voids the payment's authorization with the provider (the "
+            "customer is not charged), deletes the order's open shipments and puts "
+            "their stock back. The reason is shown at the top of the order."
+        ),
     )
 
 

@@ -16,7 +16,10 @@ comes from the state machine (`core.fsm`), never from the template.
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin
+from django.db import models
+from django.forms import Script
 
 from backoffice import services as backoffice_services
 from backoffice.admin.comments import OrderCommentsMixin
@@ -24,6 +27,7 @@ from backoffice.admin.documents_admin import OrderDocumentLinksMixin
 from backoffice.admin.export_admin import OrderExportMixin
 from backoffice.admin.flow_page import FlowPageMixin
 from backoffice.admin.forms import CancelForm, HoldForm, PurgeForm
+from backoffice.admin.history_page import OrderHistoryMixin
 from backoffice.admin.list_filters import (
     AdvancedOrderFilter,
     CountryFilter,
@@ -48,6 +52,8 @@ from orders.models import Order, OrderStatus
 admin.site.site_header = "Centra Orders"
 admin.site.site_title = "Centra Orders"
 admin.site.index_title = "Back office"
+# One empty marker everywhere: the lists, read-only fields, the order page's tables.
+admin.site.empty_value_display = "—"
 # The orders list is wide; the app list is one click away in the breadcrumbs.
 admin.site.enable_nav_sidebar = False
 
@@ -91,6 +97,7 @@ class OrderAdmin(
     OrderDocumentLinksMixin,
     OrderListMixin,
     OrderPageMixin,
+    OrderHistoryMixin,
     SplitPageMixin,
     FlowPageMixin,
     StepsAdminMixin,
@@ -98,13 +105,14 @@ class OrderAdmin(
 ):
     steps = ORDER_STEPS
     form = OrderPageForm
+    # Notes and gift messages are a few lines: a few lines of box, not ten.
+    formfield_overrides = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 3})}}
 
     list_display = [
         "number",
         "placed",
         "customer",
-        "country",
-        "market",
+        "market_and_country",
         "total",
         "status_badge",
         "hold",
@@ -147,7 +155,7 @@ class OrderAdmin(
         "market",
         "pricelist",
         "language",
-        "shipping_price",
+        "shipping_charge",
         "payment_method",
         "cancel_reason",
         "created_at",
@@ -160,7 +168,8 @@ class OrderAdmin(
     fieldsets = [
         (
             None,
-            {"fields": [("number", "status_badge", "hold"), "totals", "loaded_version"]},
+            # Number, status, hold and the money are at the top of the page (glance).
+            {"fields": ["totals", "loaded_version"]},
         ),
         ("Customer", {"fields": ["customer_name", "customer_email"]}),
         (
@@ -187,7 +196,7 @@ class OrderAdmin(
         ),
         (
             "Shipping and payment",
-            {"fields": ["shipping_method", "shipping_price", "payment_method"]},
+            {"fields": ["shipping_method", "shipping_charge", "payment_method"]},
         ),
         ("Market", {"fields": [("market", "pricelist", "currency", "language")]}),
         ("Notes", {"fields": ["notes", "gift_message"]}),
@@ -199,7 +208,6 @@ class OrderAdmin(
                     ("created_at", "placed_at", "confirmed_at"),
                     ("completed_at", "archived_at", "cancelled_at"),
                     ("held_at", "hold_kind"),
-                    "cancel_reason",
                 ],
             },
         ),
@@ -207,6 +215,8 @@ class OrderAdmin(
 
     class Media:
         css = {"all": ["centra/admin.css"]}
+        # Deferred: it reads the filters, and runs before admin/js/filters.js.
+        js = [Script("centra/changelist.js", defer=True)]
 
     def has_add_permission(self, request):
         # Orders are created by checkout, never typed in.

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from django.contrib import admin
-from django.contrib.admin.views.main import ORDER_VAR, ChangeList
+from django.contrib.admin.views.main import ORDER_VAR, PAGE_VAR, SEARCH_VAR, ChangeList
 from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.html import format_html
+from django.utils.http import urlencode
 from django.utils.timezone import localtime
 
 from backoffice.admin.list_filters import placed_drilldown
@@ -16,7 +17,7 @@ from core.admin.badges import state_badge
 from core.admin.changelist import exact_number
 from core.admin.pagination import EstimatedCountPaginator
 from core.money import format_money
-from orders.models import Order
+from orders.models import Order, OrderStatus
 from payments.admin import payment_badge
 from payments.models import Payment
 
@@ -26,13 +27,17 @@ def status_badge(order: Order):
 
 
 def hold_marker(order: Order):
+    """The kind on one line, the reason (cut to one line by the CSS, whole in the
+    tooltip) on the next: a held row is as tall as any other."""
     if not order.on_hold:
-        return ""
+        return None
     return format_html(
-        '<span class="centra-hold" title="{}">On hold · {}: {}</span>',
+        '<span class="centra-hold" title="On hold · {}: {}">{}'
+        '<span class="centra-hold-reason">{}</span></span>',
+        order.get_hold_kind_display(),
         order.hold_reason,
         order.get_hold_kind_display(),
-        order.hold_reason if len(order.hold_reason) <= 60 else order.hold_reason[:57] + "…",
+        order.hold_reason,
     )
 
 
@@ -75,18 +80,35 @@ class OrderListMixin:
         if order.placed_at is None:
             return None
         placed = localtime(order.placed_at)
-        # Two short lines keep every column of the list on screen at 1440 px.
-        return format_html("{}<br>{}", date_format(placed, "j M Y"), date_format(placed, "H:i"))
+        # The site's one date format, as two short lines (date, then time).
+        return format_html(
+            '<time datetime="{}">{}<br>{}</time>',
+            placed.isoformat(),
+            date_format(placed, "DATE_FORMAT"),
+            date_format(placed, "TIME_FORMAT"),
+        )
 
     @admin.display(description="customer")
     def customer(self, order: Order):
+        # Name and email on one line each, cut with "…" rather than broken mid-word.
         return format_html(
-            '{}<br><span class="centra-muted">{}</span>', order.customer_name, order.customer_email
+            '<span class="centra-clip" title="{}">{}</span>'
+            '<span class="centra-clip centra-muted" title="{}">{}</span>',
+            order.customer_name,
+            order.customer_name,
+            order.customer_email,
+            order.customer_email,
         )
 
-    @admin.display(description="country")
-    def country(self, order: Order):
-        return order.shipping_country
+    @admin.display(description="market")
+    def market_and_country(self, order: Order):
+        """The market, and under it the country the order ships to."""
+        return format_html(
+            '{}<span class="centra-muted centra-clip" title="Ships to {}">→ {}</span>',
+            order.market,
+            order.shipping_country,
+            order.shipping_country,
+        )
 
     @admin.display(description="grand total")
     def total(self, order: Order):
@@ -111,7 +133,7 @@ class OrderListMixin:
         text = ", ".join(parts)
         returns = getattr(order, "returns_total", 0)
         if not returns:
-            return text
+            return text or None
         pending = order.returns_pending
         marker = f"{returns} return{'s' if returns > 1 else ''}"
         title = f"{pending} pending" if pending else "none pending"
@@ -128,8 +150,12 @@ class OrderListMixin:
         try:
             payment = order.payment
         except Payment.DoesNotExist:
-            return ""
+            return None
         return payment_badge(payment)
+
+    @admin.display(description="shipping price")
+    def shipping_charge(self, order: Order):
+        return format_money(order.shipping_price, order.currency)
 
     @admin.display(description="totals")
     def totals(self, order: Order):
@@ -176,6 +202,31 @@ class OrderListMixin:
         if placed_range_asked(request.GET) and ORDER_VAR not in request.GET:
             return ["-placed_at"]
         return super().get_ordering(request)
+
+    def get_changelist_instance(self, request):
+        cl = super().get_changelist_instance(request)
+        cl.clear_search_url = cl.get_query_string(remove=[SEARCH_VAR, PAGE_VAR])
+        cl.archived_match = self.archived_match(request, cl.query)
+        return cl
+
+    def archived_match(self, request, term: str) -> dict | None:
+        """The archived order with this exact number, when the list hides archived
+        orders: the search says where it is instead of a bare "0 results"."""
+        number = exact_number(term.strip())
+        if number is None or request.GET.get("status"):
+            return None
+        order = Order.objects.filter(number=number, status=OrderStatus.ARCHIVED).only("pk").first()
+        if order is None:
+            return None
+        list_url = reverse("admin:orders_order_changelist", current_app=self.admin_site.name)
+        archived = urlencode({"status": OrderStatus.ARCHIVED.value, "q": number})
+        return {
+            "number": number,
+            "url": reverse(
+                "admin:orders_order_change", args=[order.pk], current_app=self.admin_site.name
+            ),
+            "list_url": f"{list_url}?{archived}",
+        }
 
     def get_changelist(self, request, **kwargs):
         return PageFirstChangeList

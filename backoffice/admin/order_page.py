@@ -10,6 +10,7 @@ from django.db.models import Prefetch, prefetch_related_objects
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 
+from backoffice.admin.glance import order_glance
 from backoffice.admin.returns_section import returns_rows, with_return_instruction
 from backoffice.admin.timeline import line_rows, timeline_context
 from backoffice.services import LineEdits, edit_order, line_edit_refusal
@@ -18,6 +19,7 @@ from core.errors import DomainError
 from core.fsm import is_allowed
 from core.money import format_money, line_amount
 from orders.models import Order, OrderLine, OrderStatus
+from orders.models.conditions import has_something_to_ship
 from payments.models import Payment, PaymentTransaction
 from shipments.admin import shipment_badge
 from shipments.models import Shipment
@@ -45,6 +47,16 @@ class OrderPageForm(forms.ModelForm):
 
 
 class OrderLineFormSet(forms.BaseInlineFormSet):
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        # A tabular inline's inputs sit under column headers, not beside labels:
+        # name each for screen readers ("Quantity of line 2").
+        row = f"line {index + 1}" if index is not None else "the new line"
+        for field in form.fields.values():
+            label = field.label or ""
+            if label and not isinstance(field.widget, forms.HiddenInput):
+                field.widget.attrs["aria-label"] = f"{label[:1].upper()}{label[1:]} of {row}"
+
     def clean(self):
         super().clean()
         sentence = self.has_changed() and line_edit_refusal(self.instance)
@@ -139,9 +151,14 @@ class OrderPageMixin:
             for shipment in shipments:
                 shipment.order = order
             available, blocked = self.step_buttons(request, order)
+            # "Nothing left to ship" is where a shipped order should be, not a block.
+            done = has_something_to_ship.refusal.format(obj=order)
+            notes = [sentence for sentence in blocked if sentence == done]
+            blocked = [sentence for sentence in blocked if sentence != done]
             if is_allowed(order.start_processing, by=request.user):
                 available.append(self._split_button(order))
             shipments_part = self.shipments_context(request, order, shipments)
+            payment = self.payment_context(request, order)
             back_to = reverse(
                 "admin:orders_order_change",
                 args=[quote(order.pk)],
@@ -152,14 +169,16 @@ class OrderPageMixin:
                 blocked_steps=with_return_instruction(
                     order, blocked, shipments_part["shipment_rows"]
                 ),
+                step_notes=notes,
                 return_rows=returns_rows(self.admin_site, request, order, back_to=back_to),
                 flow_url=reverse(
                     "admin:orders_order_flow_of",
                     args=[quote(order.pk)],
                     current_app=self.admin_site.name,
                 ),
-                **self.payment_context(request, order),
+                **payment,
                 **shipments_part,
+                glance=order_glance(order, payment.get("payment"), shipments),
             )
         return super().change_view(request, object_id, form_url, extra_context)
 
@@ -241,7 +260,7 @@ class OrderPageMixin:
             )
             if payment_admin.has_view_permission(request, payment)
             else "",
-            "ledger": PaymentTransaction.objects.filter(payment=payment).order_by("created_at"),
+            "ledger": ledger_rows(payment),
         }
 
     def save_model(self, request, obj, form, change):
@@ -286,13 +305,43 @@ class OrderPageMixin:
         return super().response_change(request, obj)
 
     def step_page_context(self, request, step, objects):
+        """What a deleting step removes, in staff's words: per order its lines, and
+        how many rows of each kind go with it (never the rows' ids or internals)."""
         if not step.deletes or not objects:
             return {}
         pks = [obj.pk for obj in objects]
-        deletable, model_count, _perms, _protected = self.get_deleted_objects(
+        _deletable, model_count, _perms, _protected = self.get_deleted_objects(
             Order.objects.filter(pk__in=pks), request
         )
-        return {"deletable_objects": deletable, "model_count": dict(model_count).items()}
+        orders = Order.objects.filter(pk__in=pks).prefetch_related("lines").order_by("number")
+        return {
+            "model_count": dict(model_count).items(),
+            "deleted_orders": [
+                {"order": order, "lines": [str(line) for line in order.lines.all()]}
+                for order in orders
+            ],
+            "deleted_summary": [
+                f"{count} {DELETED_NAMES.get(name, name)}"
+                for name, count in dict(model_count).items()
+                if count
+            ],
+        }
+
+
+# How the rows an order takes with it are named on the delete page.
+DELETED_NAMES = {
+    "order events": "timeline events and comments",
+    "payment transactions": "payment ledger rows",
+    "outbox messages": "integration messages",
+}
+
+
+def ledger_rows(payment: Payment) -> list[PaymentTransaction]:
+    """The payment's ledger, oldest first, each amount written with its currency."""
+    rows = list(PaymentTransaction.objects.filter(payment=payment).order_by("created_at"))
+    for row in rows:
+        row.money = format_money(row.amount, payment.currency)
+    return rows
 
 
 def _posts_line_values(data) -> bool:

@@ -175,6 +175,7 @@ class SplitPageMixin:
             "form": form,
             "warehouses": warehouses,
             "chosen": chosen,
+            "chosen_index": warehouses.index(chosen),
             "rows": split_rows(order, chosen, warehouses, form),
             "media": self.media,
         }

@@ -12,31 +12,13 @@ from django.contrib.admin.utils import quote
 from django.db.models import BooleanField, Count, ExpressionWrapper, Q, Window
 from django.urls import reverse
 
+from backoffice.admin.timeline_words import change_words, what_words
 from core.money import format_money, line_amount
 from orders import comments
-from orders.models import Order, OrderEvent, OrderStatus
+from orders.models import Order, OrderEvent
 
 LATEST_EVENTS = 20
 ALL_EVENTS_PARAMETER = "timeline"
-
-
-def event_what(event: OrderEvent) -> str:
-    if event.subject == OrderEvent.Subject.COMMENT:
-        edited = " (edited)" if event.data.get("edited_at") else ""
-        return {comments.EDIT: "comment edited", comments.DELETE: "comment deleted"}.get(
-            event.transition, f"comment{edited}"
-        )
-    subject = "" if event.subject == OrderEvent.Subject.ORDER else f"{event.subject_ref} "
-    return f"{subject}{event.transition.replace('_', ' ')}"
-
-
-def event_change(event: OrderEvent) -> str:
-    if event.subject != OrderEvent.Subject.ORDER:
-        return f"{event.from_state} → {event.to_state}" if event.from_state else event.to_state
-    labels = {str(value): label for value, label in OrderStatus.choices}
-    before = labels.get(event.from_state, event.from_state)
-    after = labels.get(event.to_state, event.to_state)
-    return f"{before} → {after}" if before else after
 
 
 def timeline_context(request, order: Order, *, admin_site_name: str) -> dict:
@@ -59,8 +41,8 @@ def timeline_context(request, order: Order, *, admin_site_name: str) -> dict:
     rows = [
         {
             "event": event,
-            "what": event_what(event),
-            "change": event_change(event),
+            "what": what_words(event),
+            "change": change_words(event),
             "edit_url": reverse(
                 "admin:orders_order_comment",
                 args=[quote(order.pk), event.pk],

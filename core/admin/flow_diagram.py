@@ -25,6 +25,8 @@ class Node:
     y: int
     loops: list[str] = field(default_factory=list)
     current: bool = False
+    # The end of the transitions that delete the row: not a status, drawn dashed.
+    removed: bool = False
 
     @property
     def caption(self) -> str:
@@ -58,6 +60,11 @@ class Diagram:
     nodes: list[Node]
     edges: list[Edge]
 
+    @property
+    def loop_nodes(self) -> list[Node]:
+        """The statuses with steps that keep them, listed under the drawing."""
+        return [node for node in self.nodes if node.loops]
+
 
 def transitions_of(model, field_name: str = "status"):
     """(source, target, transition) for every edge the state machine allows.
@@ -87,6 +94,9 @@ def describe(transition) -> str:
     return " — ".join(parts)
 
 
+REMOVED = object()
+
+
 def build_diagram(
     model,
     *,
@@ -94,7 +104,16 @@ def build_diagram(
     field_name: str = "status",
     current=None,
     title: str = "",
+    removing: frozenset[str] = frozenset(),
+    removed_at: tuple[int, int] | None = None,
+    removed_label: str = "Deleted",
 ) -> Diagram:
+    """The boxes and arrows of `model`'s state machine.
+
+    The transitions named in `removing` delete the row (their target is "no
+    change" to django-fsm): they are drawn as arrows into one dashed box at
+    `removed_at`, not as loops on a status.
+    """
     choices = model._meta.get_field(field_name).choices
     spare_col = 0
     nodes: dict = {}
@@ -109,6 +128,15 @@ def build_diagram(
             y=MARGIN_Y + row * ROW,
             current=current is not None and value == current,
         )
+    if removing and removed_at is not None:
+        col, row = removed_at
+        nodes[REMOVED] = Node(
+            value=None,
+            label=removed_label,
+            x=MARGIN_X + col * COL,
+            y=MARGIN_Y + row * ROW,
+            removed=True,
+        )
 
     edges: list[Edge] = []
     pair_count: dict = {}
@@ -116,6 +144,8 @@ def build_diagram(
         label = transition.custom.get("label", transition.name.replace("_", " "))
         if source not in nodes:
             continue
+        if transition.name in removing and REMOVED in nodes:
+            target = REMOVED
         if target == source:
             nodes[source].loops.append(label)
             continue

@@ -60,6 +60,9 @@ class StepsAdminMixin:
 
     steps: list[Step] = []
     step_template = "admin/centra/step_form.html"
+    # The order a bulk step's page, its form and its messages name the objects
+    # in (e.g. 1294-1 before 1294-2), whatever order the list shows them in.
+    step_ordering: list[str] = []
 
     # Lookup -----------------------------------------------------------------
 
@@ -149,6 +152,8 @@ class StepsAdminMixin:
         return action
 
     def take_step_in_bulk(self, request, queryset, step: Step):
+        if self.step_ordering:
+            queryset = queryset.order_by(*self.step_ordering)
         objects = list(queryset[: steps.MAX_OBJECTS_PER_STEP + 1])
         if len(objects) > steps.MAX_OBJECTS_PER_STEP:
             most = steps.MAX_OBJECTS_PER_STEP

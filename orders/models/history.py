@@ -44,7 +44,8 @@ class OrderEvent(models.Model):
         indexes = [models.Index(fields=["order", "created_at"], name="event_order_time_idx")]
 
     def __str__(self) -> str:
-        return f"{self.order_id}: {self.transition} {self.from_state}→{self.to_state}"
+        # Staff may see this (Django renders it in places): words, not row ids or states.
+        return f"{self.get_subject_display()} event: {self.transition.replace('_', ' ')}"
 
 
 class DeletedOrder(models.Model):

@@ -205,7 +205,7 @@ def test_flow_one_confirm_hold_refused_resume_split_complete_archive(new_page):
     adam = new_page()
     log_in(adam, "adam")
     adam.goto(order_url)
-    assert "Completed" in adam.locator(".fieldBox.field-status_badge").inner_text()
+    assert "Completed" in adam.locator('[data-glance="status"]').inner_text()
     assert adam.locator("#shipments").inner_text().count("Completed") == 2
     adam.shot("admin-order-completed")
     adam.click('[data-step="archive"]')

@@ -63,7 +63,10 @@ class Command(BaseCommand):
             f"{made.warehouses} warehouses; {made.failed_payments} declined payment calls "
             "in the ledgers."
         )
-        self.stdout.write("\nLog in at http://127.0.0.1:8000/admin/ as (password = username):")
+        self.stdout.write(
+            "\nStart the server (e.g. `manage.py runserver`) and log in at /admin/ on the "
+            "address it prints, as (password = username):"
+        )
         for username, group in demo.DEMO_USERS.items():
             role = group or "superuser"
             self.stdout.write(f"  {username:<18} {role}")
