@@ -64,8 +64,9 @@ def build_demo(*, orders: int, seed: int, progress: Callable[[str], None] = lamb
                 by_card=story_name in CARD_ONLY,
                 min_lines=2 if story_name == "split" else 1,
             )
-            STORIES[story_name](order, Story(rng, staff, age_days, warehouses))
-            move_into_the_past([order.pk], days=age_days)
+            story = Story(rng, staff, age_days, warehouses)
+            STORIES[story_name](order, story)
+            move_into_the_past([order.pk], days=age_days, pauses=story.pauses)
             ship_on_the_day_of_completion([order.pk])
         if story_name == "archived":
             archive_ids.append(order.pk)
