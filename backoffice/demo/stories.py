@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.utils import timezone
@@ -17,7 +17,7 @@ from backoffice.demo.catalog import (
     STOREFRONT,
     all_skus,
 )
-from backoffice.demo.timeshift import move_into_the_past
+from backoffice.demo.timeshift import Pauses
 from core.errors import DomainError
 from orders import services
 from orders.models import HoldKind, Order
@@ -42,6 +42,7 @@ class Story:
     staff: Staff
     age_days: float
     warehouses: Warehouses
+    pauses: Pauses = field(default_factory=Pauses)
 
 
 def _checkout(order: Order) -> Order:
@@ -50,13 +51,14 @@ def _checkout(order: Order) -> Order:
 
 def _confirm(order: Order, story: Story) -> Order:
     _checkout(order)
-    _later(order, story, hours=(0.2, 20))
+    _later(story, hours=(0.2, 20))
     return services.confirm_order(order_id=order.pk, by=story.staff.customer_service)
 
 
-def _later(order: Order, story: Story, *, hours: tuple[float, float]) -> None:
-    """What the story does next happens some hours after what it did so far."""
-    move_into_the_past([order.pk], days=story.rng.uniform(*hours) / 24)
+def _later(story: Story, *, hours: tuple[float, float]) -> None:
+    """What the story does next happens some hours after what it did so far
+    (the order's rows move back by the pause when the story is over)."""
+    story.pauses.add(days=story.rng.uniform(*hours) / 24)
 
 
 def abandoned(order, story):
@@ -90,7 +92,7 @@ def held(order, story):
     else:
         _confirm(order, story)
         _ship(order, story)
-    _later(order, story, hours=(0.1, 6))
+    _later(story, hours=(0.1, 6))
     services.hold_order(
         order_id=order.pk, by=story.staff.customer_service, kind=kind, reason=reason
     )
@@ -103,9 +105,9 @@ def cancelled(order, story):
     else:
         _confirm(order, story)
         if where > 0.75:  # cancelling deletes the open shipment and releases its stock
-            _later(order, story, hours=(1, 20))
+            _later(story, hours=(1, 20))
             _ship(order, story)
-    _later(order, story, hours=(1, 48))
+    _later(story, hours=(1, 48))
     reason = story.rng.choice(CANCEL_REASONS)
     backoffice.cancel_order(order_id=order.pk, by=story.staff.customer_service, reason=reason)
 
@@ -113,27 +115,27 @@ def cancelled(order, story):
 def processing(order, story):
     """One shipment on its way: created, maybe good-to-go, maybe paid."""
     _confirm(order, story)
-    _later(order, story, hours=(1, 24))
+    _later(story, hours=(1, 24))
     shipment = _ship(order, story)
     progress = story.rng.random()
     if progress < 0.7:
-        _later(order, story, hours=(1, 10))
+        _later(story, hours=(1, 10))
         _good_to_go(shipment, story)
     if progress < 0.35:
-        _later(order, story, hours=(0.5, 5))
+        _later(story, hours=(0.5, 5))
         _pay(shipment, order, story)
 
 
 def completed(order, story):
     _confirm(order, story)
-    _later(order, story, hours=(1, 24))
+    _later(story, hours=(1, 24))
     _ship_through(_ship(order, story), order, story)
 
 
 def split(order, story):
     """Shipped in two parts from two warehouses; the second may still be on its way."""
     _confirm(order, story)
-    _later(order, story, hours=(1, 24))
+    _later(story, hours=(1, 24))
     lines = list(order.lines_with_shipped())
     first = {line.pk: line.quantity_unshipped for line in lines[: len(lines) // 2]}
     if not first:  # one line: ship part of its units first
@@ -141,7 +143,7 @@ def split(order, story):
     _ship_through(
         _ship(order, story, quantities=first, warehouse=story.warehouses.store), order, story
     )
-    _later(order, story, hours=(6, 72))
+    _later(story, hours=(6, 72))
     rest = _ship(order, story)
     if story.age_days >= 7:
         _ship_through(rest, order, story)
@@ -155,12 +157,12 @@ def failed_capture(order, story):
     from payments.models import Payment
 
     _confirm(order, story)
-    _later(order, story, hours=(1, 24))
+    _later(story, hours=(1, 24))
     shipment = _ship(order, story)
     _good_to_go(shipment, story)
     # The test gateway's switch for declining: a provider setting, not a state.
     Payment.objects.filter(order=order).update(test_decline="capture")
-    _later(order, story, hours=(1, 8))
+    _later(story, hours=(1, 8))
     try:
         shipment_services.capture_shipment(shipment_id=shipment.pk, by=story.staff.finance)
     except PaymentDeclined:
@@ -260,11 +262,11 @@ def _pay(shipment: Shipment, order: Order, story: Story) -> None:
 
 def _ship_through(shipment: Shipment, order: Order, story: Story) -> None:
     """Good-to-go, paid, and handed to the carrier."""
-    _later(order, story, hours=(1, 12))
+    _later(story, hours=(1, 12))
     _good_to_go(shipment, story)
-    _later(order, story, hours=(0.5, 6))
+    _later(story, hours=(0.5, 6))
     _pay(shipment, order, story)
-    _later(order, story, hours=(2, 30))
+    _later(story, hours=(2, 30))
     carrier, prefix = story.rng.choice(CARRIERS)
     shipment_services.complete_shipment(
         shipment_id=shipment.pk,
