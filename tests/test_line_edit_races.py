@@ -20,7 +20,10 @@ from tests.helpers import race
 
 ROUNDS = 20
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 
 def edit(order_id: int, version: str, line_id: int) -> Order:

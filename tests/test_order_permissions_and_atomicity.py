@@ -57,7 +57,7 @@ def test_inactive_staff_is_refused_even_with_the_permission():
         services.confirm_order(order_id=order.pk, by=clerk)
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 @pytest.mark.parametrize("action", [a for a in ACTIONS if a != "delete_permanently"])
 def test_failure_after_the_transition_rolls_everything_back(action, monkeypatch):
     status, held = start_state(action)
@@ -74,7 +74,7 @@ def test_failure_after_the_transition_rolls_everything_back(action, monkeypatch)
     assert snapshot(order) == before
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_failed_permanent_delete_keeps_the_order_and_writes_no_tombstone(monkeypatch):
     order = OrderFactory(status=6)
     before = snapshot(order)

@@ -14,7 +14,10 @@ from tests.helpers import race
 S = OrderStatus
 ROUNDS = 50
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 
 def replay(order_id: int) -> tuple[int, bool]:

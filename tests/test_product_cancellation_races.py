@@ -27,7 +27,10 @@ S = OrderStatus
 D = Decimal
 ROUNDS = 20
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 
 def two_lines(**extra):

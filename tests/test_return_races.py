@@ -15,7 +15,10 @@ from tests.returns_support import completed_order, make_return, on_hand
 D = Decimal
 ROUNDS = 8
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 
 def refund(return_id):

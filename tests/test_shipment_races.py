@@ -26,7 +26,10 @@ from tests.helpers import race
 S = OrderStatus
 ROUNDS = 20
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 
 def everything(order):

@@ -176,7 +176,7 @@ def test_a_worker_killed_mid_batch_has_its_batch_delivered_again(receiver, monke
 
 
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_workers_never_deliver_the_same_row(receiver):
     hook(receiver)
 
