@@ -24,79 +24,21 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from dataclasses import field as dataclass_field
-from datetime import datetime
-from functools import reduce
-from operator import and_
 from typing import Any
 
-from django.core.exceptions import EmptyResultSet, ImproperlyConfigured
+from django.core.exceptions import EmptyResultSet
 from django.db import connection, models, transaction
 from django.utils import timezone
-from django_fsm import RETURN_VALUE, Transition
 
 from core.actors import Actor, actor_name, actor_user
 from core.errors import DomainError
-from core.fsm import ensure_permitted
+from orders.bulk_guard import Guard, changes_of, check_permission, guard_of, require, timestamp_of
 from orders.bulk_outbox import outbox_ctes
 from orders.events import bulk_targets, publish_for_orders
 from orders.models import DeletedOrder, Order, OrderEvent, OrderStatus
 from orders.services import ARCHIVE_MESSAGE, CONFIRM_MESSAGE
 
 DEFAULT_BATCH_SIZE = 2000
-
-
-@dataclass(frozen=True)
-class Guard:
-    """A transition's rules as data: where it may start and where it ends."""
-
-    name: str
-    source: Any
-    target: Any
-    permission: str | None
-    # The transition's conditions as a filter (empty when it has none).
-    where: models.Q = dataclass_field(default_factory=models.Q)
-
-
-def guard_of(method) -> Guard:
-    """The guard of a model transition such as `Order.archive`, for a bulk path.
-
-    Refuses (ImproperlyConfigured) what a WHERE clause cannot express exactly: conditions
-    without a `where`,
-    several sources, wildcard sources, targets computed at run time, and callable
-    permissions.
-    """
-    transitions: list[Transition] = list(method._django_fsm.transitions.values())
-    name = method.__name__
-    _require(len(transitions) == 1, f"bulk {name}: needs exactly one source status")
-    only = transitions[0]
-    wheres = [getattr(condition, "where", None) for condition in only.conditions]
-    _require(
-        None not in wheres,
-        f"bulk {name}: the transition has conditions, which a WHERE clause cannot apply; "
-        "use the per-order service instead",
-    )
-    _require(only.source not in ("*", "+"), f"bulk {name}: wildcard sources are not supported")
-    _require(not isinstance(only.target, RETURN_VALUE), f"bulk {name}: target chosen at run time")
-    _require(not callable(only.permission), f"bulk {name}: callable permissions need an instance")
-    return Guard(
-        name=name,
-        source=only.source,
-        target=only.target,
-        permission=only.permission,
-        where=reduce(and_, wheres, models.Q()),
-    )
-
-
-def _require(ok: bool, problem: str) -> None:
-    # Not `assert`: these guard data, and must hold under `python -O` too.
-    if not ok:
-        raise ImproperlyConfigured(problem)
-
-
-def check_permission(guard: Guard, *, by: Actor) -> None:
-    """Refuse a user without the transition's permission, with the services' sentence."""
-    ensure_permitted(getattr(Order(status=guard.source), guard.name), by=by)
 
 
 @dataclass(frozen=True)
@@ -138,7 +80,7 @@ def in_batches(
     if batch_size < 1:
         raise ValueError("batch_size must be at least 1.")
     # A DISTINCT query cannot be locked (and keyset paging needs plain rows).
-    _require(not queryset.query.distinct, "bulk paths need a queryset without distinct()")
+    require(not queryset.query.distinct, "bulk paths need a queryset without distinct()")
     # The conditions are checked here, on the locked rows: the UPDATE below
     # re-checks the status, and a row locked FOR UPDATE cannot change meanwhile.
     eligible = queryset.filter(guard.where, status=guard.source).order_by("pk")
@@ -167,39 +109,12 @@ def batch_of(ids: list[int]) -> Batch:
     return Batch(count=len(ids), last_pk=ids[-1] if ids else None)
 
 
-def changes_of(guard: Guard, model: type[models.Model] = Order) -> dict[str, Any]:
-    """The fields the transition sets, found by running it on an unsaved probe.
-
-    Valid for transitions whose changes do not depend on the row's own data,
-    which is what `guard_of` lets through (no arguments, no conditions).
-    """
-    probe = model(status=guard.source)
-    fields = [f.attname for f in model._meta.concrete_fields]
-    before = {name: getattr(probe, name) for name in fields}
-    getattr(probe, guard.name)()
-    changed = {
-        name: getattr(probe, name) for name in fields if getattr(probe, name) != before[name]
-    }
-    _require(changed.get("status") == guard.target, f"bulk {guard.name}: probe missed the target")
-    now = _timestamp_of(changed)
-    for field in model._meta.concrete_fields:
-        if getattr(field, "auto_now", False):  # .update() skips auto_now; save() would not
-            changed[field.attname] = now
-    return changed
-
-
-def _timestamp_of(changed: dict[str, Any]) -> datetime:
-    # Reuse the transition's own timestamp, so archived_at and updated_at agree.
-    stamps = [v for v in changed.values() if isinstance(v, datetime)]
-    return stamps[0] if stamps else timezone.now()
-
-
 def event_values(
     guard: Guard, changes: dict[str, Any], *, by: Actor, message: str, data: dict | None = None
 ) -> dict[str, Any]:
     """The fields of the event `orders.events.record_event` writes for this transition."""
     return {
-        "created_at": _timestamp_of(changes),
+        "created_at": timestamp_of(changes),
         "user_id": getattr(actor_user(by), "pk", None),
         "actor": actor_name(by),
         "subject": OrderEvent.Subject.ORDER,

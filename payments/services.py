@@ -32,12 +32,11 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
-from core.actors import Actor, actor_name, actor_user, process
+from core.actors import Actor, actor_name, actor_user
 from core.errors import DomainError
 from core.fsm import ensure_allowed, run_transition
 from core.money import quantize
 from orders.models import Order
-from payments.errors import PaymentDeclined, unless_declined
 from payments.gateways import GatewayResult, gateway_for
 from payments.ledger import (
     decline_error,
@@ -50,7 +49,13 @@ from payments.ledger import (
 )
 from payments.models import Payment, PaymentTransaction
 
-# Callers read the selectors beside the services.
+# Callers read the selectors and the releasing services beside the services.
+from payments.releasing import (  # noqa: F401
+    AUTOMATIC_RELEASE,
+    release_remaining_authorization,
+    release_when_settled,
+    void_payment,
+)
 from payments.selectors import capture_for_shipment, open_authorization  # noqa: F401
 
 Kind = PaymentTransaction.Kind
@@ -309,79 +314,6 @@ def refund_payment(
     if not result.approved:
         raise decline_error(payment, operation="refund", amount=amount, result=result)
     return row
-
-
-def void_payment(*, order_id: int, by: Actor) -> PaymentTransaction:
-    """Release the whole authorization of a payment nothing was captured from.
-
-    Cancelling an order calls this inside its transaction. On a decline, raises
-    `PaymentDeclined` after its own block (see the module docstring).
-    """
-    with transaction.atomic():
-        payment = lock_payment(order_id)
-        ensure_allowed(payment.void, by=by)
-        amount = payment.open_amount
-        result = gateway_for(payment.method).void(payment, amount)
-        row = record_call(payment, kind=Kind.VOID, amount=amount, result=result, by=by)
-        if result.approved:
-            transition_payment(
-                payment,
-                payment.void,
-                by=by,
-                row=row,
-                message=f"Authorization of {show_amount(amount, payment.currency)} voided.",
-            )
-    if not result.approved:
-        raise decline_error(payment, operation="void", amount=amount, result=result)
-    return row
-
-
-def release_remaining_authorization(*, order_id: int, by: Actor) -> PaymentTransaction:
-    """Give back what is authorized and not captured once the order needs no more.
-
-    Allowed when every unit is shipped or cancelled and every shipment paid.
-    A ledger row of kind void with the amount released; the payment's status
-    then says what is left ("Captured" with nothing open). On a decline,
-    raises `PaymentDeclined` after its own block (see the module docstring).
-    """
-    with transaction.atomic():
-        payment = lock_payment(order_id)
-        ensure_allowed(payment.release, by=by)
-        amount = payment.open_amount
-        result = gateway_for(payment.method).void(payment, amount)
-        row = record_call(payment, kind=Kind.VOID, amount=amount, result=result, by=by)
-        if result.approved:
-            transition_payment(
-                payment,
-                payment.release,
-                by=by,
-                row=row,
-                message=f"Released the remaining authorization of "
-                f"{show_amount(amount, payment.currency)}.",
-            )
-    if not result.approved:
-        raise decline_error(payment, operation="release", amount=amount, result=result)
-    return row
-
-
-AUTOMATIC_RELEASE = process("system", "release_authorization")
-
-
-def release_when_settled(order: Order) -> PaymentDeclined | None:
-    """Release the rest of the authorization if the order needs no more money.
-
-    The automatic path, for a caller holding the order lock inside its own
-    transaction (an order completing, products cancelled): it does nothing when
-    the order has no payment, nothing open, or something still to capture, and
-    returns the provider's decline instead of raising it, so the step that
-    settled the order stands and the failed ledger row is kept.
-    """
-    payment = Payment.objects.filter(order=order).first()
-    if payment is None or not payment.open_amount or not order.has_nothing_left_to_capture():
-        return None
-    return unless_declined(
-        lambda: release_remaining_authorization(order_id=order.pk, by=AUTOMATIC_RELEASE)
-    )
 
 
 def reauthorize_payment(*, order_id: int, amount: Decimal, by: Actor) -> PaymentTransaction:

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping
 from decimal import Decimal
+from typing import Required, TypedDict, Unpack
 
 from django.db import transaction
 from django.db.models import Max
@@ -79,19 +80,34 @@ def _next_sequence(order: Order) -> int:
     return (highest or 0) + 1
 
 
+class ReturnChoices(TypedDict, total=False):
+    """What staff choose for a new return: the arguments `create_return` and
+    `preview_return` share, priced and checked the same way by `_draft`."""
+
+    quantities: Required[Mapping[int, int]]  # shipment line id → units
+    stock_action: Required[str]
+    warehouse_id: int | None
+    refund_shipping: bool
+    handling_cost: Decimal
+    return_fee: Decimal
+    voucher_value: Decimal
+    reason: str
+    comment: str
+
+
 def _draft(
     order: Order,
     shipment: Shipment,
     *,
     quantities: Mapping[int, int],
     stock_action: str,
-    warehouse_id: int | None,
-    refund_shipping: bool,
-    handling_cost: Decimal,
-    return_fee: Decimal,
-    voucher_value: Decimal,
-    reason: str,
-    comment: str,
+    warehouse_id: int | None = None,
+    refund_shipping: bool = False,
+    handling_cost: Decimal = ZERO,
+    return_fee: Decimal = ZERO,
+    voucher_value: Decimal = ZERO,
+    reason: str = "",
+    comment: str = "",
 ) -> Return:
     """The return these choices make, checked and priced, unsaved.
 
@@ -125,19 +141,7 @@ def _draft(
     return draft
 
 
-def preview_return(
-    *,
-    shipment_id: int,
-    quantities: Mapping[int, int],
-    stock_action: str,
-    warehouse_id: int | None = None,
-    refund_shipping: bool = False,
-    handling_cost: Decimal = ZERO,
-    return_fee: Decimal = ZERO,
-    voucher_value: Decimal = ZERO,
-    reason: str = "",
-    comment: str = "",
-) -> Return:
+def preview_return(*, shipment_id: int, **choices: Unpack[ReturnChoices]) -> Return:
     """The return `create_return` would make now, unsaved and without locks: the
     same checks and amounts, so the suggested refund shown is the one it stores.
     Refused with the same sentences."""
@@ -145,35 +149,10 @@ def preview_return(
         shipment = Shipment.objects.select_related("order", "warehouse").get(pk=shipment_id)
     except (Shipment.DoesNotExist, ValueError, TypeError):
         raise DomainError(f"Shipment #{shipment_id} does not exist.") from None
-    return _draft(
-        shipment.order,
-        shipment,
-        quantities=quantities,
-        stock_action=stock_action,
-        warehouse_id=warehouse_id,
-        refund_shipping=refund_shipping,
-        handling_cost=handling_cost,
-        return_fee=return_fee,
-        voucher_value=voucher_value,
-        reason=reason,
-        comment=comment,
-    )
+    return _draft(shipment.order, shipment, **choices)
 
 
-def create_return(
-    *,
-    shipment_id: int,
-    quantities: Mapping[int, int],
-    stock_action: str,
-    warehouse_id: int | None = None,
-    refund_shipping: bool = False,
-    handling_cost: Decimal = ZERO,
-    return_fee: Decimal = ZERO,
-    voucher_value: Decimal = ZERO,
-    reason: str = "",
-    comment: str = "",
-    by: Actor,
-) -> Return:
+def create_return(*, shipment_id: int, by: Actor, **choices: Unpack[ReturnChoices]) -> Return:
     """A pending return of `quantities` (shipment line id → units) of a completed shipment.
 
     Nothing moves yet: the goods go back into stock when it is completed, the
@@ -182,19 +161,7 @@ def create_return(
     with transaction.atomic():
         order, shipment = lock_shipment(shipment_id)
         ensure_allowed(Return(order=order, shipment=shipment).create, by=by)
-        return_ = _draft(
-            order,
-            shipment,
-            quantities=quantities,
-            stock_action=stock_action,
-            warehouse_id=warehouse_id,
-            refund_shipping=refund_shipping,
-            handling_cost=handling_cost,
-            return_fee=return_fee,
-            voucher_value=voucher_value,
-            reason=reason,
-            comment=comment,
-        )
+        return_ = _draft(order, shipment, **choices)
         return_.sequence = _next_sequence(order)
         return_.created_by, return_.created_by_name = actor_user(by), actor_name(by)
         return_.save()

@@ -1,16 +1,15 @@
-"""Payment and its ledger (docs/architecture.md, "Money").
+"""A payment: its status machine and the conditions and permissions of its steps.
 
 The payment's amounts move only through its transitions, and every provider
-call is a `PaymentTransaction` row, so the successful rows of the ledger always
-add up to the payment's amounts. The database holds the invariants
-captured ≤ authorized, refunded ≤ captured and no negative amount.
+call is a ledger row (`payments.models.ledger`), so the successful rows always add
+up to the payment's amounts. The database holds the invariants captured ≤
+authorized, refunded ≤ captured and no negative amount (docs/architecture.md, "Money").
 """
 
 from __future__ import annotations
 
 from decimal import Decimal
 
-from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
@@ -330,105 +329,3 @@ class Payment(FSMModelMixin, models.Model):
         if approved:
             self.authorized_amount += amount
         return self._status_now()
-
-
-class PaymentTransactionQuerySet(models.QuerySet):
-    def refund_of(self, return_ref: str) -> PaymentTransaction | None:
-        """The successful refund made for a return, if any (at most one: a constraint)."""
-        if not return_ref:
-            return None
-        return self.filter(
-            kind=PaymentTransaction.Kind.REFUND,
-            outcome=PaymentTransaction.Outcome.SUCCESS,
-            return_ref=return_ref,
-        ).first()
-
-    def live_capture_of(self, shipment_ref: str) -> PaymentTransaction | None:
-        """The capture (by provider or by hand) that pays a shipment now, if any.
-
-        A capture marked paid by hand and then marked unpaid is reversed, and no
-        longer pays it; the partial unique constraint below allows one live row.
-        """
-        if not shipment_ref:
-            return None
-        return self.filter(
-            kind=PaymentTransaction.Kind.CAPTURE,
-            outcome=PaymentTransaction.Outcome.SUCCESS,
-            reversed_at__isnull=True,
-            shipment_ref=shipment_ref,
-        ).first()
-
-
-class PaymentTransaction(models.Model):
-    """One call to a payment provider (or one payment recorded by hand): the ledger."""
-
-    class Kind(models.TextChoices):
-        AUTHORIZE = "authorize", "Authorize"
-        CAPTURE = "capture", "Capture"
-        REVERSAL = "reversal", "Manual payment reversed"
-        REFUND = "refund", "Refund"
-        VOID = "void", "Void"
-
-    class Outcome(models.TextChoices):
-        SUCCESS = "success", "Success"
-        FAILED = "failed", "Failed"
-        PENDING = "pending", "Pending"
-
-    payment = models.ForeignKey(Payment, on_delete=models.CASCADE, related_name="transactions")
-    kind = models.CharField(max_length=16, choices=Kind.choices)
-    amount = models.DecimalField(**MONEY_FIELD)
-    outcome = models.CharField(max_length=16, choices=Outcome.choices)
-    manual = models.BooleanField(
-        default=False, help_text="Recorded by hand (invoice, bank transfer), not by a provider."
-    )
-    provider_reference = models.CharField(max_length=128, blank=True)
-    message = models.CharField(max_length=500, blank=True, help_text="The provider's answer.")
-    raw_response = models.JSONField(default=dict, blank=True)
-    shipment_ref = models.CharField(
-        max_length=32, blank=True, help_text="The shipment a capture was for, e.g. 1042-1."
-    )
-    reference = models.CharField(
-        max_length=200, blank=True, help_text="Staff's reference: bank transfer id, refund reason."
-    )
-    return_ref = models.CharField(
-        max_length=32, blank=True, help_text="The return a refund was for, e.g. 1042-R1."
-    )
-    reverses = models.OneToOneField(
-        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="reversed_by"
-    )
-    # Set once, when a payment recorded by hand is marked unpaid; the only change
-    # a ledger row ever gets, so the same shipment can be marked paid again.
-    reversed_at = models.DateTimeField(null=True, blank=True)
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
-    )
-    actor = models.CharField(max_length=150, help_text="The user's name, or the command/system.")
-    created_at = models.DateTimeField(default=timezone.now, db_index=True)
-
-    objects = PaymentTransactionQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["created_at", "id"]
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(amount__gte=0), name="payment_tx_amount_not_negative"
-            ),
-            models.UniqueConstraint(
-                fields=["payment", "shipment_ref"],
-                condition=Q(kind="capture", outcome="success", reversed_at__isnull=True)
-                & ~Q(shipment_ref=""),
-                name="payment_tx_one_capture_per_shipment",
-            ),
-            models.UniqueConstraint(
-                fields=["payment", "return_ref"],
-                condition=Q(kind="refund", outcome="success") & ~Q(return_ref=""),
-                name="payment_tx_one_refund_per_return",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.get_kind_display()} {self.amount} ({self.outcome})"
-
-    @property
-    def succeeded(self) -> bool:
-        return self.outcome == self.Outcome.SUCCESS

@@ -1,0 +1,50 @@
+"""The orders table's indexes: which list, filter and command each one serves.
+
+Kept apart from the model because they change for a different reason (the
+admin's queries and the maintenance commands, measured in bench/), and every
+index is a write cost when an order changes status.
+"""
+
+from django.db import models
+from django.db.models import Q
+
+from orders.models.choices import OPEN_STATUSES, OrderStatus
+
+# Incomplete selections, open orders and cancelled ones (purged after a while).
+STATUSES_FEW_ORDERS_STAY_IN = [
+    OrderStatus.INCOMPLETE,
+    *OPEN_STATUSES,
+    OrderStatus.CANCELLED,
+]
+
+# Archiving writes a new row version into every index whose condition the
+# archived order meets (PostgreSQL): two of the three status indexes are
+# partial, so an archived order leaves them instead of adding to them
+# (orders migration 0013).
+ORDER_INDEXES = [
+    # The status filter and its exact count, for the statuses few orders
+    # stay in; Completed and Archived are most of the table, listed from
+    # the number index.
+    models.Index(
+        fields=["status", "-number"],
+        condition=Q(status__in=STATUSES_FEW_ORDERS_STAY_IN),
+        name="order_unfinished_number_idx",
+    ),
+    # archive_orders' "completed before", and the completed-date filter of
+    # the list, whose default (all but archived) names no one status: the
+    # one index on the status that archived orders stay in.
+    models.Index(fields=["status", "completed_at"], name="order_status_completed_idx"),
+    # purge_cancelled_orders: "cancelled before".
+    models.Index(
+        fields=["cancelled_at"],
+        condition=Q(status=OrderStatus.CANCELLED),
+        name="order_cancelled_at_idx",
+    ),
+    models.Index(fields=["placed_at"], name="order_placed_idx"),
+    models.Index(fields=["customer_email"], name="order_email_idx"),
+    models.Index(fields=["-number"], condition=Q(on_hold=True), name="order_on_hold_idx"),
+    # The admin list's market and country filters, in its default order.
+    models.Index(fields=["market", "-number"], name="order_market_number_idx"),
+    models.Index(fields=["shipping_country", "-number"], name="order_country_number_idx"),
+    models.Index(fields=["grand_total"], name="order_grand_total_idx"),
+]

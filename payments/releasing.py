@@ -1,0 +1,100 @@
+"""Giving an authorization back: void it (an order cancelled before any capture)
+or release what is left (an order that needs no more money).
+
+Both are ledger rows of kind void, under the same locks and rules as the other
+payment services (`payments.services`, whose docstring says how a decline is
+raised after the service's own block).
+"""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+from core.actors import Actor, process
+from core.fsm import ensure_allowed
+from orders.models import Order
+from payments.errors import PaymentDeclined, unless_declined
+from payments.gateways import gateway_for
+from payments.ledger import (
+    decline_error,
+    lock_payment,
+    record_call,
+    show_amount,
+    transition_payment,
+)
+from payments.models import Payment, PaymentTransaction
+
+VOID = PaymentTransaction.Kind.VOID
+
+
+def void_payment(*, order_id: int, by: Actor) -> PaymentTransaction:
+    """Release the whole authorization of a payment nothing was captured from.
+
+    Cancelling an order calls this inside its transaction. On a decline, raises
+    `PaymentDeclined` after its own block (see the module docstring).
+    """
+    with transaction.atomic():
+        payment = lock_payment(order_id)
+        ensure_allowed(payment.void, by=by)
+        amount = payment.open_amount
+        result = gateway_for(payment.method).void(payment, amount)
+        row = record_call(payment, kind=VOID, amount=amount, result=result, by=by)
+        if result.approved:
+            transition_payment(
+                payment,
+                payment.void,
+                by=by,
+                row=row,
+                message=f"Authorization of {show_amount(amount, payment.currency)} voided.",
+            )
+    if not result.approved:
+        raise decline_error(payment, operation="void", amount=amount, result=result)
+    return row
+
+
+def release_remaining_authorization(*, order_id: int, by: Actor) -> PaymentTransaction:
+    """Give back what is authorized and not captured once the order needs no more.
+
+    Allowed when every unit is shipped or cancelled and every shipment paid.
+    A ledger row of kind void with the amount released; the payment's status
+    then says what is left ("Captured" with nothing open). On a decline,
+    raises `PaymentDeclined` after its own block (see the module docstring).
+    """
+    with transaction.atomic():
+        payment = lock_payment(order_id)
+        ensure_allowed(payment.release, by=by)
+        amount = payment.open_amount
+        result = gateway_for(payment.method).void(payment, amount)
+        row = record_call(payment, kind=VOID, amount=amount, result=result, by=by)
+        if result.approved:
+            transition_payment(
+                payment,
+                payment.release,
+                by=by,
+                row=row,
+                message=f"Released the remaining authorization of "
+                f"{show_amount(amount, payment.currency)}.",
+            )
+    if not result.approved:
+        raise decline_error(payment, operation="release", amount=amount, result=result)
+    return row
+
+
+AUTOMATIC_RELEASE = process("system", "release_authorization")
+
+
+def release_when_settled(order: Order) -> PaymentDeclined | None:
+    """Release the rest of the authorization if the order needs no more money.
+
+    The automatic path, for a caller holding the order lock inside its own
+    transaction (an order completing, products cancelled): it does nothing when
+    the order has no payment, nothing open, or something still to capture, and
+    returns the provider's decline instead of raising it, so the step that
+    settled the order stands and the failed ledger row is kept.
+    """
+    payment = Payment.objects.filter(order=order).first()
+    if payment is None or not payment.open_amount or not order.has_nothing_left_to_capture():
+        return None
+    return unless_declined(
+        lambda: release_remaining_authorization(order_id=order.pk, by=AUTOMATIC_RELEASE)
+    )
