@@ -16,7 +16,12 @@ from django.utils.html import format_html
 
 from core.actors import has_full_rights
 from core.admin.badges import state_badge
-from core.admin.changelist import ChoiceListFilter, UnreadableParameter, exact_number
+from core.admin.changelist import (
+    ChoiceListFilter,
+    PageFirstMixin,
+    UnreadableParameter,
+    exact_number,
+)
 from core.admin.pagination import EstimatedCountPaginator
 from core.admin.read_only import ReadOnlyAdminMixin
 from core.admin.step_admin import ServiceWrittenAdmin
@@ -191,7 +196,7 @@ class PaymentTransactionInline(ReadOnlyAdminMixin, admin.TabularInline):
 
 
 @admin.register(Payment)
-class PaymentAdmin(ServiceWrittenAdmin):
+class PaymentAdmin(PageFirstMixin, ServiceWrittenAdmin):
     steps = PAYMENT_STEPS
     list_display = [
         "order_number",

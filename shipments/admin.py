@@ -12,7 +12,12 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from core.admin.badges import state_badge
-from core.admin.changelist import CheckedChangeListMixin, ChoiceListFilter, exact_number
+from core.admin.changelist import (
+    CheckedChangeListMixin,
+    ChoiceListFilter,
+    PageFirstMixin,
+    exact_number,
+)
 from core.admin.pagination import EstimatedCountPaginator
 from core.admin.read_only import ReadOnlyAdminMixin
 from core.admin.step_admin import RefusalsAsMessagesMixin, ServiceWrittenAdmin
@@ -143,7 +148,7 @@ class ShipmentLineInline(ReadOnlyAdminMixin, admin.TabularInline):
 
 
 @admin.register(Shipment)
-class ShipmentAdmin(ServiceWrittenAdmin):
+class ShipmentAdmin(PageFirstMixin, ServiceWrittenAdmin):
     """Shipments are made from their order (expedite or split), never added here."""
 
     steps = SHIPMENT_STEPS

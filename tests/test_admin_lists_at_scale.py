@@ -6,14 +6,19 @@ from decimal import Decimal
 
 import pytest
 from django.conf import settings
+from django.contrib import admin
 from django.db import connection
 from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from django.utils import timezone
 
-from core.roles import CUSTOMER_SERVICE, FINANCE
+from core.admin.changelist import PageFirstMixin
+from core.roles import BACKOFFICE_ADMIN, CUSTOMER_SERVICE, FINANCE
 from orders.models import Order, OrderEvent, OrderLine, OrderStatus
 from outbox.models import OutboxMessage
+from payments.models import Payment
+from shipments.models import Shipment
 from tests.admin_support import ORDERS_URL, messages_of, role_user
 from tests.factories import OrderFactory
 
@@ -202,3 +207,28 @@ def test_confirming_a_thousand_orders_takes_the_bulk_path_not_five_queries_each(
     said = messages_of(response)
     assert said[0].startswith("999 orders confirmed: ")
     assert said[1] == f"Skipped: Order {held.number} is on hold: resume it first."
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("model", [Shipment, Payment], ids=["shipment", "payment"])
+def test_shipments_and_payments_join_their_orders_for_the_pages_rows_only(
+    client, monkeypatch, django_assert_num_queries, model
+):
+    for _ in range(5):
+        OrderFactory(status=S.PROCESSING)
+    model_admin = admin.site._registry[model]
+    assert isinstance(model_admin, PageFirstMixin)
+    monkeypatch.setattr(model_admin, "list_per_page", 2)
+    expected = list(model_admin.get_queryset(None).order_by("-pk")[2:4])
+    client.force_login(role_user(BACKOFFICE_ADMIN))
+    url = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
+
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url + "?p=2")
+    rows = response.context["cl"].result_list
+    assert [row.pk for row in rows] == [row.pk for row in expected]
+    offset = [q["sql"] for q in queries if "OFFSET" in q["sql"]]
+    # The OFFSET query walks the bare table; the join to orders is for 2 rows.
+    assert len(offset) == 1 and "orders_order" not in offset[0]
+    with django_assert_num_queries(0):
+        assert [row.order.number for row in rows] == [row.order.number for row in expected]

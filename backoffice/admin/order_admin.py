@@ -120,7 +120,7 @@ class OrderAdmin(
         "payment_state",
         "comment_marker",
     ]
-    # The payment is one-to-one: joined for the page's rows only (`page_rows`),
+    # The payment is one-to-one: joined for the page's rows only (`page_queryset`),
     # never a query per row, and never for the rows OFFSET skips.
     list_select_related = False
     sortable_by = ["number", "placed"]

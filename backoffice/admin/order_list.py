@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import admin
-from django.contrib.admin.views.main import ORDER_VAR, PAGE_VAR, SEARCH_VAR, ChangeList
+from django.contrib.admin.views.main import ORDER_VAR, PAGE_VAR, SEARCH_VAR
 from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.html import format_html
@@ -14,7 +14,7 @@ from backoffice.admin.list_filters import placed_drilldown
 from backoffice.admin.returns_section import with_returns
 from backoffice.admin.shipping_steps import order_ids_by_reference, with_shipment_progress
 from core.admin.badges import state_badge
-from core.admin.changelist import exact_number
+from core.admin.changelist import PageFirstMixin, exact_number
 from core.admin.pagination import EstimatedCountPaginator
 from core.money import format_money
 from orders.models import Order, OrderStatus
@@ -57,22 +57,7 @@ def placed_range_asked(params) -> bool:
     return bool(params.get("placed_after") or params.get("placed_before"))
 
 
-class PageFirstChangeList(ChangeList):
-    """Finds the page's order ids with the bare list query, then reads those orders
-    with their columns' joins and subqueries.
-
-    Django would select the annotated rows with OFFSET, and PostgreSQL computes
-    every skipped row's subqueries and joins before discarding it: page 500
-    would pay for 25,000 rows to show 50.
-    """
-
-    def get_results(self, request):
-        super().get_results(request)
-        ids = list(self.result_list.values_list("pk", flat=True))
-        self.result_list = self.model_admin.page_rows(request, ids)
-
-
-class OrderListMixin:
+class OrderListMixin(PageFirstMixin):
     """The changelist of `OrderAdmin`: columns, search, paginator, drill-down."""
 
     @admin.display(description="placed", ordering="placed_at")
@@ -228,17 +213,10 @@ class OrderListMixin:
             "list_url": f"{list_url}?{archived}",
         }
 
-    def get_changelist(self, request, **kwargs):
-        return PageFirstChangeList
-
-    def page_rows(self, request, ids: list[int]) -> list[Order]:
+    def page_queryset(self, request):
         """The orders of one page with what their columns need: the payment
-        (joined) and the per-row subqueries, run for these ids only."""
-        rows = self.annotate_page(
-            request, Order.objects.filter(pk__in=ids).select_related("payment")
-        )
-        by_id = {order.pk: order for order in rows}
-        return [by_id[pk] for pk in ids if pk in by_id]
+        (joined) and the per-row subqueries, run for the page's ids only."""
+        return self.annotate_page(request, Order.objects.select_related("payment"))
 
     def annotate_page(self, request, queryset):
         return with_returns(with_shipment_progress(queryset))

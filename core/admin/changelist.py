@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
-from django.contrib.admin.views.main import ERROR_FLAG
+from django.contrib.admin.views.main import ERROR_FLAG, ChangeList
 from django.http import HttpResponseRedirect
 
 # Longer than any value the lists filter or search on (an email is at most 254).
@@ -88,6 +88,38 @@ class CheckedChangeListMixin:
             reason = str(error) if isinstance(error, UnreadableParameter) else NOT_UNDERSTOOD
             self.message_user(request, f"{reason} Showing the default list.", messages.ERROR)
             raise
+
+
+class PageFirstChangeList(ChangeList):
+    """Finds the page's ids with the bare list query, then reads those rows with
+    their columns' joins and subqueries (`PageFirstMixin.page_rows`).
+
+    Django would select the joined, annotated rows with OFFSET, and PostgreSQL
+    joins and computes every skipped row before discarding it: page 500 would
+    pay for 25,000 rows to show 50. `values_list` drops `select_related`, so the
+    ids come from the table's own index.
+    """
+
+    def get_results(self, request):
+        super().get_results(request)
+        ids = list(self.result_list.values_list("pk", flat=True))
+        self.result_list = self.model_admin.page_rows(request, ids)
+
+
+class PageFirstMixin:
+    """For a ModelAdmin whose list rows join other tables or carry subqueries."""
+
+    def get_changelist(self, request, **kwargs):
+        return PageFirstChangeList
+
+    def page_queryset(self, request):
+        """The rows of a page with what their columns need (joins, annotations)."""
+        return self.get_queryset(request)
+
+    def page_rows(self, request, ids: list) -> list:
+        rows = self.page_queryset(request).filter(pk__in=ids).order_by()
+        by_id = {row.pk: row for row in rows}
+        return [by_id[pk] for pk in ids if pk in by_id]
 
 
 class ChoiceListFilter(admin.ChoicesFieldListFilter):
