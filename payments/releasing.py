@@ -8,6 +8,8 @@ raised after the service's own block).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.db import transaction
 
 from core.actors import Actor, process
@@ -33,23 +35,12 @@ def void_payment(*, order_id: int, by: Actor) -> PaymentTransaction:
     Cancelling an order calls this inside its transaction. On a decline, raises
     `PaymentDeclined` after its own block (see the module docstring).
     """
-    with transaction.atomic():
-        payment = lock_payment(order_id)
-        ensure_allowed(payment.void, by=by)
-        amount = payment.open_amount
-        result = gateway_for(payment.method).void(payment, amount)
-        row = record_call(payment, kind=VOID, amount=amount, result=result, by=by)
-        if result.approved:
-            transition_payment(
-                payment,
-                payment.void,
-                by=by,
-                row=row,
-                message=f"Authorization of {show_amount(amount, payment.currency)} voided.",
-            )
-    if not result.approved:
-        raise decline_error(payment, operation="void", amount=amount, result=result)
-    return row
+    return _give_back_open_amount(
+        order_id,
+        by=by,
+        transition="void",
+        done=lambda amount: f"Authorization of {amount} voided.",
+    )
 
 
 def release_remaining_authorization(*, order_id: int, by: Actor) -> PaymentTransaction:
@@ -60,23 +51,35 @@ def release_remaining_authorization(*, order_id: int, by: Actor) -> PaymentTrans
     then says what is left ("Captured" with nothing open). On a decline,
     raises `PaymentDeclined` after its own block (see the module docstring).
     """
+    return _give_back_open_amount(
+        order_id,
+        by=by,
+        transition="release",
+        done=lambda amount: f"Released the remaining authorization of {amount}.",
+    )
+
+
+def _give_back_open_amount(
+    order_id: int, *, by: Actor, transition: str, done: Callable[[str], str]
+) -> PaymentTransaction:
+    """Void the payment's open amount at the provider through `transition`
+    (`void` or `release`), which decides when that is allowed."""
     with transaction.atomic():
         payment = lock_payment(order_id)
-        ensure_allowed(payment.release, by=by)
+        ensure_allowed(getattr(payment, transition), by=by)
         amount = payment.open_amount
         result = gateway_for(payment.method).void(payment, amount)
         row = record_call(payment, kind=VOID, amount=amount, result=result, by=by)
         if result.approved:
             transition_payment(
                 payment,
-                payment.release,
+                getattr(payment, transition),
                 by=by,
                 row=row,
-                message=f"Released the remaining authorization of "
-                f"{show_amount(amount, payment.currency)}.",
+                message=done(show_amount(amount, payment.currency)),
             )
     if not result.approved:
-        raise decline_error(payment, operation="release", amount=amount, result=result)
+        raise decline_error(payment, operation=transition, amount=amount, result=result)
     return row
 
 
