@@ -21,13 +21,14 @@ nothing is taken twice; at worst such an object is listed as skipped.
 
 from __future__ import annotations
 
+import logging
 import uuid
 from datetime import timedelta
 
 from django.contrib import admin
 from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
-from django.http import QueryDict
+from django.http import Http404, QueryDict
 from django.utils import timezone
 
 from backoffice.models import StepJob, StepJobOutcome
@@ -36,6 +37,8 @@ from core.admin.steps import Step, take_step
 # Longer than any chunk takes (a hundred objects, a few seconds): a lease that
 # runs out while its worker still works would let a second worker re-check it.
 LEASE = timedelta(minutes=5)
+
+logger = logging.getLogger(__name__)
 
 
 def queue_step_job(
@@ -70,7 +73,15 @@ def run_due_jobs(*, chunk: int = 100, most: int = 10) -> int:
         if claimed is None:
             break
         seen.add(claimed.pk)
-        checked += _run_chunk(claimed, size=chunk)
+        try:
+            checked += _run_chunk(claimed, size=chunk)
+        except Exception:
+            # A bug in one step must not stop the worker's deliveries: the lease
+            # runs out and the chunk is tried again then (each service rolled
+            # back what it did not finish).
+            logger.exception(
+                "Background step %s failed; retried when its lease runs out.", claimed.pk
+            )
     return checked
 
 
@@ -97,18 +108,26 @@ def _claim(*, exclude: set[int]) -> StepJob | None:
 def _run_chunk(job: StepJob, *, size: int) -> int:
     model = job.content_type.model_class()
     model_admin = admin.site.get_model_admin(model)
-    step = model_admin.get_step(job.step_name)
     start = job.done
     ids = job.object_ids[start : start + size]
     objects = model._default_manager.in_bulk(ids)
-    form = model_admin._step_form(step, _as_query_dict(job.params), list(objects.values()))
-    valid = form.is_valid()
+    try:
+        step = model_admin.get_step(job.step_name)
+    except Http404:
+        # Renamed or removed by a release since the click.
+        step, form, valid = None, None, False
+    else:
+        form = model_admin._step_form(step, _as_query_dict(job.params), list(objects.values()))
+        valid = form.is_valid()
     outcomes = []
     for position, pk in enumerate(ids, start=start):
         obj = objects.get(pk)
         if obj is None:
             name = model._meta.verbose_name
             outcome = (str(pk), False, f"{name.capitalize()} {pk} was deleted before its turn.")
+        elif step is None:
+            sentence = f"Not taken: the step “{job.label}” no longer exists."
+            outcome = (model_admin.object_reference(obj), False, sentence)
         elif not valid:
             # Cannot happen for a form validated at the click, unless the form changed.
             errors = "; ".join(e for errs in form.errors.values() for e in errs)

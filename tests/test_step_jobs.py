@@ -12,9 +12,9 @@ from django.test.utils import CaptureQueriesContext
 
 from backoffice.jobs import LEASE, queue_step_job, run_due_jobs
 from backoffice.models import StepJob, StepJobOutcome
-from core.roles import CUSTOMER_SERVICE, DEFAULT_GROUPS
+from core.roles import BACKOFFICE_ADMIN, CUSTOMER_SERVICE, DEFAULT_GROUPS
 from orders import services
-from orders.models import HoldKind, Order, OrderEvent, OrderStatus
+from orders.models import DeletedOrder, HoldKind, Order, OrderEvent, OrderStatus
 from tests.admin_support import ORDERS_URL, messages_of, role_user
 from tests.factories import OrderFactory, UserFactory
 from tests.helpers import snapshot
@@ -265,3 +265,48 @@ def test_two_workers_never_take_the_same_chunk():
     assert StepJobOutcome.objects.filter(job=job).count() == 40
     for order in orders:
         assert events(order, "confirm") == 1
+
+
+@pytest.mark.django_db
+def test_a_step_with_a_field_per_order_is_still_refused_above_the_threshold(client, threshold):
+    client.force_login(role_user(BACKOFFICE_ADMIN))
+    orders = [OrderFactory(status=S.PENDING) for _ in range(7)]
+    before = {o.pk: snapshot(o) for o in orders}
+    response = select_all(client, "cancel_products")
+    assert messages_of(response) == ["Select at most 5 orders for one action; nothing was changed."]
+    assert not StepJob.objects.exists()
+    assert {o.pk: snapshot(o) for o in orders} == before
+
+
+@pytest.mark.django_db
+def test_deleting_cancelled_orders_in_the_background(client, threshold):
+    client.force_login(role_user(BACKOFFICE_ADMIN))
+    orders = [OrderFactory(status=S.CANCELLED) for _ in range(7)]
+    query = f"?status={S.CANCELLED}"
+    page = select_all(client, "delete_permanently", query)
+    assert "7 orders selected; each is checked" in page.content.decode()
+    done = select_all(client, "delete_permanently", query, post="yes", reason="Erasure request")
+    job = StepJob.objects.get()
+    assert done["Location"] == progress_url(job)
+    assert Order.objects.filter(pk__in=[o.pk for o in orders]).count() == 7
+    run_all()
+    assert not Order.objects.filter(pk__in=[o.pk for o in orders]).exists()
+    assert DeletedOrder.objects.filter(order_id__in=[o.pk for o in orders]).count() == 7
+
+
+@pytest.mark.django_db
+def test_a_step_that_fails_leaves_the_job_for_later_and_the_worker_running(monkeypatch):
+    from backoffice import jobs
+
+    user = role_user(CUSTOMER_SERVICE)
+    order = OrderFactory(status=S.PENDING)
+    job = queue_for(user, [order])
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(jobs, "take_step", broken)
+    assert run_due_jobs() == 0
+    job.refresh_from_db()
+    assert (job.done, job.state, job.claimed_until is not None) == (0, "running", True)
+    assert Order.objects.get(pk=order.pk).status == S.PENDING
