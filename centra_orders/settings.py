@@ -164,6 +164,10 @@ PAYMENT_GATEWAYS = {
     "bank_transfer": "payments.gateways.ManualGateway",
 }
 
+# A bulk step over more objects than this is queued and taken by the worker
+# (`manage.py deliver_events`), not in the request; at most 1000 in a request.
+BACKGROUND_STEP_THRESHOLD = int(os.environ.get("BACKGROUND_STEP_THRESHOLD", "1000"))
+
 # Content-Security-Policy (django-csp 4), on in every environment so a page that
 # needs more than its own static files fails in development and in the browser
 # tests, not first in production. The admin's scripts, styles and images are all

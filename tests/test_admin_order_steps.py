@@ -302,15 +302,20 @@ def test_posts_without_a_csrf_token_are_refused(step):
 
 
 @pytest.mark.django_db
-def test_a_bulk_step_over_the_limit_is_refused_as_a_whole(client, monkeypatch):
+def test_a_bulk_step_over_the_limit_is_queued_not_taken(client, monkeypatch):
+    from backoffice.models import StepJob
     from core.admin import steps as admin_steps
 
+    # Never more than MAX_OBJECTS_PER_STEP in a request, whatever the threshold.
     monkeypatch.setattr(admin_steps, "MAX_OBJECTS_PER_STEP", 2)
     client.force_login(role_user(CUSTOMER_SERVICE))
     orders = [OrderFactory(status=S.PENDING) for _ in range(3)]
     before = [snapshot(o) for o in orders]
     response = post_bulk(client, "confirm", orders)
-    assert messages_of(response) == ["Select at most 2 orders for one action; nothing was changed."]
+    job = StepJob.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == f"/admin/backoffice/stepjob/{job.pk}/change/"
+    assert messages_of(response)[0].startswith("Confirming 3 orders in the background;")
     assert [snapshot(o) for o in orders] == before
 
 

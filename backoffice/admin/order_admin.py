@@ -22,6 +22,7 @@ from django.db import models
 from django.forms import Script
 
 from backoffice import services as backoffice_services
+from backoffice.admin.background import BackgroundStepsMixin
 from backoffice.admin.comments import OrderCommentsMixin
 from backoffice.admin.documents_admin import OrderDocumentLinksMixin
 from backoffice.admin.export_admin import OrderExportMixin
@@ -100,6 +101,7 @@ class OrderAdmin(
     OrderHistoryMixin,
     SplitPageMixin,
     FlowPageMixin,
+    BackgroundStepsMixin,
     StepsAdminMixin,
     admin.ModelAdmin,
 ):

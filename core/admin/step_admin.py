@@ -4,8 +4,6 @@ the messages afterwards; and that show a service's refusal as a message."""
 
 from __future__ import annotations
 
-from functools import partial
-
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
@@ -16,7 +14,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 
-from core.admin import steps
+from core.admin.bulk_steps import BulkStepsMixin
 from core.admin.changelist import CheckedChangeListMixin
 from core.admin.read_only import ReadOnlyAdminMixin
 from core.admin.steps import (
@@ -25,8 +23,6 @@ from core.admin.steps import (
     done_name,
     needs_confirming,
     report,
-    take_step,
-    take_step_at_once,
 )
 from core.errors import DomainError
 
@@ -55,7 +51,7 @@ class RefusalsAsMessagesMixin:
             return self._refused(request, refusal, request.get_full_path())
 
 
-class StepsAdminMixin:
+class StepsAdminMixin(BulkStepsMixin):
     """Bulk actions, buttons and intermediate pages for a ModelAdmin's `steps`."""
 
     steps: list[Step] = []
@@ -143,44 +139,6 @@ class StepsAdminMixin:
             sentence = f"{label} is not offered for these {plural}."
         self.message_user(request, sentence, messages.ERROR)
         return True
-
-    def _bulk_action(self, step: Step):
-        def action(modeladmin, request, queryset):
-            return modeladmin.take_step_in_bulk(request, queryset, step)
-
-        action.__name__ = step.name
-        return action
-
-    def take_step_in_bulk(self, request, queryset, step: Step):
-        if self.step_ordering:
-            queryset = queryset.order_by(*self.step_ordering)
-        objects = list(queryset[: steps.MAX_OBJECTS_PER_STEP + 1])
-        if len(objects) > steps.MAX_OBJECTS_PER_STEP:
-            most = steps.MAX_OBJECTS_PER_STEP
-            self.message_user(
-                request,
-                f"Select at most {most} {self.model._meta.verbose_name_plural} "
-                "for one action; nothing was changed.",
-                messages.ERROR,
-            )
-            return None
-        if not step.needs_page():
-            take = take_step_at_once if step.bulk else partial(take_step, params={})
-            outcome = take(step, objects, by=request.user, name=self.object_reference)
-            report(request, step, self.model, outcome)
-            return None
-        form = self._step_form(step, request.POST if request.POST.get("post") else None, objects)
-        if form.is_bound and form.is_valid() and needs_confirming(step, request.POST):
-            return self.render_step_page(
-                request, step, objects, form, bulk=True, confirming="_change" not in request.POST
-            )
-        if form.is_bound and form.is_valid():
-            outcome = take_step(
-                step, objects, by=request.user, params=form.cleaned_data, name=self.object_reference
-            )
-            report(request, step, self.model, outcome)
-            return None
-        return self.render_step_page(request, step, objects, form, bulk=True)
 
     # One object: buttons and the step view ------------------------------------
 
@@ -322,12 +280,24 @@ class StepsAdminMixin:
         return {"select_across": False, "selected_ids": [obj.pk for obj in objects]}
 
     def render_step_page(
-        self, request, step: Step, objects: list, form, *, bulk: bool, confirming: bool = False
+        self,
+        request,
+        step: Step,
+        objects: list,
+        form,
+        *,
+        bulk: bool,
+        confirming: bool = False,
+        count: int | None = None,
     ):
+        """The step's form or confirmation. With `count` (a selection to be taken in
+        the background) the objects are not listed nor checked one by one: each is
+        checked when its turn comes."""
         takes, skips = [], []
         for obj in objects:
             sentence = step.refusal(obj, by=request.user)
             (skips if sentence else takes).append((obj, sentence))
+        selected = len(objects) if count is None else count
         confirmations = (
             [step.confirm_with(obj, form.cleaned_data) for obj, _ in takes] if confirming else []
         )
@@ -335,7 +305,7 @@ class StepsAdminMixin:
         label = step.label(self.model)
         context = {
             **self.admin_site.each_context(request),
-            "title": f"{label}: {len(objects)} {model_ngettext(opts, len(objects))}"
+            "title": f"{label}: {selected:,} {model_ngettext(opts, selected)}"
             if bulk
             else f"{label} {objects[0]}",
             "subtitle": None,
@@ -349,6 +319,9 @@ class StepsAdminMixin:
             "confirmations": confirmations,
             "bulk": bulk,
             "objects": objects,
+            "background_count": None
+            if count is None
+            else f"{count:,} {model_ngettext(opts, count)} selected",
             **(self._selection_fields(request, objects) if bulk else {}),
             "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
             "media": self.media + form.media,

@@ -1,0 +1,143 @@
+"""Bulk steps over large selections, in the background (backoffice/jobs.py).
+
+`BackgroundStepsMixin` lets a ModelAdmin with steps queue a selection above
+settings.BACKGROUND_STEP_THRESHOLD instead of taking it in the request.
+`StepJobAdmin` is the list of background steps and each one's progress page.
+
+Who sees a job: the user who queued it, and superusers. Everyone else gets a
+404 for its page and does not see it listed; nothing here is added, changed or
+deleted by hand.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.http import Http404, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.html import format_html
+
+from backoffice.jobs import queue_step_job
+from backoffice.models import StepJob, StepJobOutcome
+from core.admin.steps import Step
+
+# The progress page lists at most this many outcomes (skipped ones first); the
+# counts above the list are always exact.
+MAX_OUTCOMES_SHOWN = 500
+
+
+def gerund(label: str) -> str:
+    """ "Hold" → "Holding", "Archive" → "Archiving", "Cancel" → "Cancelling"."""
+    first, _, rest = label.partition(" ")
+    word = first.lower()
+    if not word.isalpha():
+        return f"Taking “{label}” on"
+    if word.endswith("e") and not word.endswith("ee"):
+        word = word[:-1]
+    elif word.endswith("el"):
+        word += "l"  # the house style is British: cancelled, cancelling
+    return " ".join(filter(None, [(word + "ing").capitalize(), rest]))
+
+
+class BackgroundStepsMixin:
+    """Queue a bulk step above the threshold (see core/admin/bulk_steps.py)."""
+
+    def background_threshold(self) -> int | None:
+        # Read on every click, so a deployment (or a test) can change it.
+        return getattr(settings, "BACKGROUND_STEP_THRESHOLD", 1000)
+
+    def queue_step(self, request, queryset, step: Step, *, params: dict[str, list[str]]):
+        ids = [
+            pk if isinstance(pk, int) else str(pk) for pk in queryset.values_list("pk", flat=True)
+        ]
+        job = queue_step_job(
+            by=request.user, model=self.model, step=step, object_ids=ids, params=params
+        )
+        url = reverse(
+            "admin:backoffice_stepjob_change", args=[job.pk], current_app=self.admin_site.name
+        )
+        opts = self.model._meta
+        noun = opts.verbose_name if job.total == 1 else opts.verbose_name_plural
+        self.message_user(
+            request,
+            format_html(
+                '{} {} {} in the background; <a href="{}">this page</a> shows how far it got.',
+                gerund(step.label(self.model)),
+                f"{job.total:,}",
+                noun,
+                url,
+            ),
+            messages.SUCCESS,
+        )
+        return HttpResponseRedirect(url)
+
+
+class StepJobAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "created_by", "created_at", "state", "progress"]
+    list_select_related = ["created_by", "content_type"]
+    list_per_page = 50
+    progress_template = "admin/backoffice/stepjob/progress.html"
+
+    @admin.display(description="state")
+    def state(self, job: StepJob) -> str:
+        return job.state
+
+    @admin.display(description="done")
+    def progress(self, job: StepJob) -> str:
+        return f"{job.done:,} of {job.total:,} ({job.skipped:,} skipped)"
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request).select_related("created_by", "content_type")
+        if request.user.is_superuser:
+            return queryset
+        return queryset.filter(created_by=request.user)
+
+    def has_module_permission(self, request):
+        return request.user.is_active and request.user.is_staff
+
+    def has_view_permission(self, request, obj=None):
+        # Every staff user may queue a step they are allowed to take; the
+        # queryset keeps each to their own jobs.
+        return request.user.is_active and request.user.is_staff
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        if not self.has_view_permission(request):
+            raise Http404
+        job = self.get_object(request, unquote(object_id))
+        if job is None:
+            raise Http404("No such background step.")
+        shown = list(
+            StepJobOutcome.objects.filter(job=job).order_by("taken", "position")[
+                :MAX_OUTCOMES_SHOWN
+            ]
+        )
+        opts = self.model._meta
+        context = {
+            **self.admin_site.each_context(request),
+            "title": str(job),
+            "subtitle": None,
+            "opts": opts,
+            "job": job,
+            "noun": job.noun(),
+            "item_name": job.content_type.model_class()._meta.verbose_name,
+            "outcomes": shown,
+            "outcomes_capped": job.finished_at and len(shown) < job.done,
+            "list_url": reverse("admin:backoffice_stepjob_changelist"),
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, self.progress_template, context)
+
+
+def register(site: admin.AdminSite) -> None:
+    site.register(StepJob, StepJobAdmin)

@@ -1,0 +1,186 @@
+"""Bulk steps over large selections, taken by the worker rather than the request.
+
+`queue_step_job` freezes the selection and the step's input; `run_due_jobs`
+(called by each pass of `manage.py deliver_events`) takes the next chunk of each
+due job through the same `take_step` as the admin: every object is still its own
+transaction, with its row lock and its event, through the step's service.
+
+Several workers on several hosts may run at once. A worker claims a job with
+`SELECT … FOR UPDATE SKIP LOCKED` and marks it with a lease (`claim`,
+`claimed_until`) for one chunk; nobody else takes that job until the chunk is
+saved or the lease runs out. The outcomes and the counters of a chunk are written
+in one short transaction, and `done` is the position the next chunk starts from.
+
+A worker killed mid-chunk: the objects it had taken stay taken (the service
+committed each one); its outcomes and counters are not saved. When the lease
+runs out the next worker re-checks the chunk from the saved position, and the
+step's own refusal ("1042 is on hold, so it cannot be put on hold") records an
+object taken before the kill as skipped with that sentence. Nothing is lost and
+nothing is taken twice; at worst such an object is listed as skipped.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from datetime import timedelta
+
+from django.contrib import admin
+from django.contrib.contenttypes.models import ContentType
+from django.db import models, transaction
+from django.http import Http404, QueryDict
+from django.utils import timezone
+
+from backoffice.models import StepJob, StepJobOutcome
+from core.admin.steps import Step, take_step
+
+# Longer than any chunk takes (a hundred objects, a few seconds): a lease that
+# runs out while its worker still works would let a second worker re-check it.
+LEASE = timedelta(minutes=5)
+
+logger = logging.getLogger(__name__)
+
+
+def queue_step_job(
+    *,
+    by,
+    model: type[models.Model],
+    step: Step,
+    object_ids: list,
+    params: dict[str, list[str]],
+) -> StepJob:
+    """Queue `step` over `object_ids` (in the order they are to be taken).
+
+    `params` is the step form's posted data, field name → values; the worker
+    validates it again with the step's form.
+    """
+    return StepJob.objects.create(
+        created_by=by,
+        content_type=ContentType.objects.get_for_model(model, for_concrete_model=False),
+        step_name=step.name,
+        label=step.label(model),
+        params=params,
+        object_ids=list(object_ids),
+        total=len(object_ids),
+    )
+
+
+def run_due_jobs(*, chunk: int = 100, most: int = 10) -> int:
+    """Take the next chunk of up to `most` due jobs; returns how many objects were checked."""
+    checked, seen = 0, set()
+    for _ in range(most):
+        claimed = _claim(exclude=seen)
+        if claimed is None:
+            break
+        seen.add(claimed.pk)
+        try:
+            checked += _run_chunk(claimed, size=chunk)
+        except Exception:
+            # A bug in one step must not stop the worker's deliveries: the lease
+            # runs out and the chunk is tried again then (each service rolled
+            # back what it did not finish).
+            logger.exception(
+                "Background step %s failed; retried when its lease runs out.", claimed.pk
+            )
+    return checked
+
+
+def _claim(*, exclude: set[int]) -> StepJob | None:
+    now = timezone.now()
+    with transaction.atomic():
+        job = (
+            StepJob.objects.select_for_update(skip_locked=True)
+            .filter(finished_at__isnull=True)
+            .filter(models.Q(claimed_until__isnull=True) | models.Q(claimed_until__lt=now))
+            .exclude(pk__in=exclude)
+            .order_by("created_at", "pk")
+            .first()
+        )
+        if job is None:
+            return None
+        job.claim = uuid.uuid4()
+        job.claimed_until = now + LEASE
+        job.started_at = job.started_at or now
+        job.save(update_fields=["claim", "claimed_until", "started_at"])
+    return job
+
+
+def _run_chunk(job: StepJob, *, size: int) -> int:
+    model = job.content_type.model_class()
+    model_admin = admin.site.get_model_admin(model)
+    start = job.done
+    ids = job.object_ids[start : start + size]
+    objects = model._default_manager.in_bulk(ids)
+    try:
+        step = model_admin.get_step(job.step_name)
+    except Http404:
+        # Renamed or removed by a release since the click.
+        step, form, valid = None, None, False
+    else:
+        form = model_admin._step_form(step, _as_query_dict(job.params), list(objects.values()))
+        valid = form.is_valid()
+    outcomes = []
+    for position, pk in enumerate(ids, start=start):
+        obj = objects.get(pk)
+        if obj is None:
+            name = model._meta.verbose_name
+            outcome = (str(pk), False, f"{name.capitalize()} {pk} was deleted before its turn.")
+        elif step is None:
+            sentence = f"Not taken: the step “{job.label}” no longer exists."
+            outcome = (model_admin.object_reference(obj), False, sentence)
+        elif not valid:
+            # Cannot happen for a form validated at the click, unless the form changed.
+            errors = "; ".join(e for errs in form.errors.values() for e in errs)
+            outcome = (model_admin.object_reference(obj), False, f"Not taken: {errors}")
+        else:
+            outcome = _take_one(model_admin, step, obj, job, form.cleaned_data)
+        reference, taken, sentence = outcome
+        outcomes.append(
+            StepJobOutcome(
+                job=job,
+                position=position,
+                object_id=str(pk),
+                reference=reference,
+                taken=taken,
+                sentence=sentence,
+            )
+        )
+    _save_chunk(job, start=start, outcomes=outcomes)
+    return len(outcomes)
+
+
+def _take_one(model_admin, step: Step, obj, job: StepJob, params: dict):
+    reference = model_admin.object_reference(obj)
+    outcome = take_step(
+        step, [obj], by=job.created_by, params=params, name=model_admin.object_reference
+    )
+    if outcome.done:
+        return reference, True, outcome.done[0] if outcome.done[0] != reference else ""
+    if outcome.partly:
+        return reference, True, f"Partly done: {outcome.partly[0]}"
+    return reference, False, outcome.skipped[0]
+
+
+def _save_chunk(job: StepJob, *, start: int, outcomes: list[StepJobOutcome]) -> None:
+    now = timezone.now()
+    with transaction.atomic():
+        current = StepJob.objects.select_for_update().get(pk=job.pk)
+        if current.claim != job.claim or current.done != start:
+            # Our lease ran out and another worker re-checked this chunk: its
+            # outcomes stand (what we took, it recorded as skipped).
+            return
+        StepJobOutcome.objects.bulk_create(outcomes)
+        current.done = start + len(outcomes)
+        current.skipped += sum(1 for outcome in outcomes if not outcome.taken)
+        current.claim = None
+        current.claimed_until = None
+        if current.done >= current.total:
+            current.finished_at = now
+        current.save(update_fields=["done", "skipped", "claim", "claimed_until", "finished_at"])
+
+
+def _as_query_dict(params: dict[str, list[str]]) -> QueryDict:
+    data = QueryDict(mutable=True)
+    for name, values in params.items():
+        data.setlist(name, values)
+    return data

@@ -1,0 +1,98 @@
+"""Bulk steps taken in the background (`backoffice.jobs`).
+
+A `StepJob` is one click of a bulk step over more objects than a request should
+take (settings.BACKGROUND_STEP_THRESHOLD): the selection frozen at the click, the
+step's validated form input, and how far the worker got. Its state is derived
+from `started_at`/`finished_at`, never assigned: queued, running, finished.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+
+
+class StepJob(models.Model):
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="step_jobs"
+    )
+    # The model the step acts on; its ModelAdmin names the step.
+    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT)
+    step_name = models.CharField(max_length=100)
+    # Step label and past tense when queued, so the page reads well even if the
+    # step is renamed later.
+    label = models.CharField(max_length=200)
+    # The step form's POST data, validated again by the step's form at run time:
+    # cleaned_data (Decimals, dates) needs no encoding of its own.
+    params = models.JSONField(default=dict, blank=True)
+    # The selection at the click, in the admin's step_ordering: what "N orders" meant.
+    object_ids = models.JSONField(default=list)
+    total = models.PositiveIntegerField()
+    # `done` counts objects checked so far (taken or skipped); it is also the
+    # position in `object_ids` the next chunk starts from.
+    done = models.PositiveIntegerField(default=0)
+    skipped = models.PositiveIntegerField(default=0)
+    started_at = models.DateTimeField(null=True, blank=True)
+    # The worker taking a chunk now, and until when others leave the job to it
+    # (backoffice/jobs.py); a lease, not a state.
+    claim = models.UUIDField(null=True, blank=True)
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "background step"
+        verbose_name_plural = "background steps"
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            # The worker looks for unfinished jobs only.
+            models.Index(
+                fields=["created_at"],
+                name="stepjob_unfinished",
+                condition=models.Q(finished_at__isnull=True),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.label}: {self.total:,} {self.noun()}"
+
+    def noun(self) -> str:
+        opts = self.content_type.model_class()._meta
+        return opts.verbose_name if self.total == 1 else opts.verbose_name_plural
+
+    @property
+    def state(self) -> str:
+        if self.finished_at:
+            return "finished"
+        return "running" if self.started_at else "queued"
+
+    @property
+    def taken(self) -> int:
+        return self.done - self.skipped
+
+    @property
+    def left(self) -> int:
+        return self.total - self.done
+
+
+class StepJobOutcome(models.Model):
+    """What the step did to one object of the job, or why it skipped it."""
+
+    job = models.ForeignKey(StepJob, on_delete=models.CASCADE, related_name="outcomes")
+    # The object's place in the job's selection.
+    position = models.PositiveIntegerField()
+    object_id = models.CharField(max_length=64)
+    reference = models.CharField(max_length=200)
+    taken = models.BooleanField()
+    sentence = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["position"]
+        constraints = [
+            # A restarted chunk cannot write an object's outcome twice.
+            models.UniqueConstraint(fields=["job", "position"], name="stepjoboutcome_once")
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
