@@ -1,5 +1,6 @@
-"""The orders table's indexes: archiving writes to as few as it can, and the
-lists and commands that read by status still find theirs (orders migration 0013)."""
+"""The orders and events tables' indexes: archiving writes to as few as it can,
+and the lists and commands that read by status still find theirs (orders
+migrations 0013 and 0014)."""
 
 from datetime import timedelta
 
@@ -7,23 +8,21 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from orders.models import Order, OrderStatus
+from orders.models import Order, OrderEvent, OrderStatus
 
 S = OrderStatus
 
 
-def order_indexes() -> dict[str, str]:
+def indexes_of(table: str) -> dict[str, str]:
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'orders_order'"
-        )
+        cursor.execute("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = %s", [table])
         return dict(cursor.fetchall())
 
 
 @pytest.mark.postgres
 @pytest.mark.django_db
 def test_postgres_archived_orders_are_left_out_of_the_status_indexes_but_one():
-    indexes = order_indexes()
+    indexes = indexes_of("orders_order")
     on_status = {name: d for name, d in indexes.items() if "(status" in d or "status =" in d}
     assert set(on_status) == {
         "order_unfinished_number_idx",
@@ -79,3 +78,17 @@ def test_postgres_status_filters_and_the_commands_selections_use_the_partial_ind
             cursor.execute(f"SET LOCAL {setting} = off")
         for index, queryset in queries.items():
             assert index in queryset.explain(), index
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_postgres_an_archived_orders_event_is_written_into_two_indexes():
+    """Every read of events is by order; the user's index holds staff events only
+    (a command's or the system's have no user), for SET_NULL when a user goes."""
+    indexes = indexes_of("orders_orderevent")
+    assert set(indexes) == {"orders_orderevent_pkey", "event_order_time_idx", "event_user_idx"}
+    assert indexes["event_user_idx"].endswith("WHERE (user_id IS NOT NULL)")
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        # What deleting a user runs (Django's collector, on_delete=SET_NULL).
+        assert "event_user_idx" in OrderEvent.objects.filter(user_id__in=[1, 2]).explain()

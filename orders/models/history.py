@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 
 from orders.models.order import Order
@@ -26,9 +27,13 @@ class OrderEvent(models.Model):
     order = models.ForeignKey(
         Order, on_delete=models.CASCADE, related_name="events", db_index=False
     )
-    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    # Every read of events is by order (event_order_time_idx); an index of
+    # their own on the time would only be written, by every event.
+    created_at = models.DateTimeField(default=timezone.now)
+    # Indexed only where set (event_user_idx), for SET_NULL when a user is
+    # deleted: the commands' and the system's events, most of them, have none.
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, db_index=False
     )
     actor = models.CharField(max_length=150, help_text="The user's name, or the command/system.")
     subject = models.CharField(max_length=16, choices=Subject.choices, default=Subject.ORDER)
@@ -41,7 +46,10 @@ class OrderEvent(models.Model):
 
     class Meta:
         ordering = ["created_at", "id"]
-        indexes = [models.Index(fields=["order", "created_at"], name="event_order_time_idx")]
+        indexes = [
+            models.Index(fields=["order", "created_at"], name="event_order_time_idx"),
+            models.Index(fields=["user"], condition=Q(user__isnull=False), name="event_user_idx"),
+        ]
 
     def __str__(self) -> str:
         # Staff may see this (Django renders it in places): words, not row ids or states.
