@@ -22,14 +22,13 @@ class EstimatedCountPaginator(Paginator):
 
     estimate_above = 10_000
 
-    def __init__(self, *args, may_estimate: bool = True, **kwargs):
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.may_estimate = may_estimate
         self.estimated = False
 
     @cached_property
     def count(self) -> int:
-        estimate = self._estimate() if self.may_estimate else None
+        estimate = self._estimate()
         if estimate is not None and estimate >= self.estimate_above:
             self.estimated = True
             return estimate

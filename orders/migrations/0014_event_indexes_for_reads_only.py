@@ -7,25 +7,32 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('orders', '0013_partial_status_indexes'),
+        ("orders", "0013_partial_status_indexes"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='orderevent',
-            name='created_at',
+            model_name="orderevent",
+            name="created_at",
             field=models.DateTimeField(default=django.utils.timezone.now),
         ),
         migrations.AlterField(
-            model_name='orderevent',
-            name='user',
-            field=models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.SET_NULL, to=settings.AUTH_USER_MODEL),
+            model_name="orderevent",
+            name="user",
+            field=models.ForeignKey(
+                blank=True,
+                db_index=False,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddIndex(
-            model_name='orderevent',
-            index=models.Index(condition=models.Q(('user__isnull', False)), fields=['user'], name='event_user_idx'),
+            model_name="orderevent",
+            index=models.Index(
+                condition=models.Q(("user__isnull", False)), fields=["user"], name="event_user_idx"
+            ),
         ),
     ]

@@ -15,7 +15,9 @@ from orders.models.order import Order
 
 class OrderLine(models.Model):
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
-    sku = models.CharField("SKU", max_length=64, db_index=True)
+    # Indexed with the order (line_sku_order_idx): a search by SKU reads the
+    # matching orders' ids from the index alone, without visiting each line.
+    sku = models.CharField("SKU", max_length=64)
     product_name = models.CharField(max_length=200)
     variant = models.CharField("variant / size", max_length=100, blank=True)
     quantity = models.PositiveIntegerField(validators=[MinValueValidator(1)])
@@ -33,6 +35,7 @@ class OrderLine(models.Model):
 
     class Meta:
         ordering = ["id"]
+        indexes = [models.Index(fields=["sku", "order"], name="line_sku_order_idx")]
         constraints = [
             models.CheckConstraint(condition=Q(quantity__gte=1), name="line_quantity_positive"),
             models.CheckConstraint(
