@@ -12,7 +12,6 @@ from django.contrib.admin.exceptions import NotRegistered
 from django.contrib.admin.utils import quote
 from django.db import models
 from django.urls import reverse
-from django.utils.html import format_html
 
 
 def may_view(admin_site: admin.AdminSite, request, model: type[models.Model], obj=None) -> bool:
@@ -34,8 +33,3 @@ def change_url(admin_site: admin.AdminSite, request, model: type[models.Model], 
         args=[quote(pk)],
         current_app=admin_site.name,
     )
-
-
-def link_or_text(url: str, text) -> str:
-    """`<a href="url">text</a>`, or the text alone without a URL (escaped either way)."""
-    return format_html('<a href="{}">{}</a>', url, text) if url else format_html("{}", text)
