@@ -99,3 +99,17 @@ def test_an_order_deleted_by_the_job_is_listed_without_a_link(client, threshold)
     assert f'<td><a href="/admin/orders/order/{kept.pk}/change/">{kept.number}</a></td>' in html
     for order in orders:
         assert f"<td>{order.number}</td>" in html
+
+
+@pytest.mark.django_db
+def test_every_link_of_the_progress_page_opens_for_who_queued_it(client, threshold):
+    from tests.test_admin_links_open import admin_links, opens
+
+    user = role_user(CUSTOMER_SERVICE)
+    client.force_login(user)
+    orders = [OrderFactory(status=S.PENDING) for _ in range(3)]
+    job = queue_for(user, orders)
+    run_all()
+    links = admin_links(client.get(progress_url(job)).content.decode())
+    assert {f"/admin/orders/order/{o.pk}/change/" for o in orders} <= links
+    assert [link for link in sorted(links) if not opens(client, link)] == []
