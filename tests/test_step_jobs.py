@@ -50,6 +50,12 @@ def progress_url(job) -> str:
     return f"/admin/backoffice/stepjob/{job.pk}/change/"
 
 
+def state_line(html: str) -> str:
+    """The progress page's sentence on what the job is doing, whitespace collapsed."""
+    start = html.index('<p class="centra-job-state">')
+    return " ".join(html[start : html.index("</p>", start)].split()[2:])
+
+
 @pytest.mark.django_db
 def test_confirm_above_the_threshold_is_queued_then_taken_by_the_worker(client, threshold):
     user = role_user(CUSTOMER_SERVICE)
@@ -230,8 +236,12 @@ def test_the_progress_page_counts_and_its_query_budget(client, django_assert_max
         assert f'<strong class="centra-job-taken">{count}</strong> done' in html
         assert '<strong class="centra-job-skipped">1</strong> skipped' in html
         assert '<strong class="centra-job-left">0</strong> left' in html
-        # Skipped first, with the sentence.
+        # Skipped first, with the sentence; each order links to its page.
         assert html.index("Skipped:") < html.index("<td>Done")
+        for order in [held, *orders]:
+            link = f'<td><a href="/admin/orders/order/{order.pk}/change/">{order.number}</a></td>'
+            assert link in html
+        assert state_line(html).endswith(f": {count} of {count + 1} orders done, 1 skipped.")
     assert queries[0] == queries[1]
     with django_assert_max_num_queries(8):
         client.get(progress_url(job))

@@ -21,6 +21,7 @@ from django.utils.html import format_html
 
 from backoffice.jobs import queue_step_job
 from backoffice.models import StepJob, StepJobOutcome
+from core.admin.links import change_url, may_view
 from core.admin.steps import Step
 
 # The progress page lists at most this many outcomes (skipped ones first); the
@@ -117,11 +118,15 @@ class StepJobAdmin(admin.ModelAdmin):
         job = self.get_object(request, unquote(object_id))
         if job is None:
             raise Http404("No such background step.")
-        shown = list(
-            StepJobOutcome.objects.filter(job=job).order_by("taken", "position")[
-                :MAX_OUTCOMES_SHOWN
-            ]
-        )
+        model = job.content_type.model_class()
+        shown = []
+        if job.finished_at:  # listed once finished
+            shown = list(
+                StepJobOutcome.objects.filter(job=job).order_by("taken", "position")[
+                    :MAX_OUTCOMES_SHOWN
+                ]
+            )
+            self._link_objects(request, model, shown)
         opts = self.model._meta
         context = {
             **self.admin_site.each_context(request),
@@ -130,13 +135,35 @@ class StepJobAdmin(admin.ModelAdmin):
             "opts": opts,
             "job": job,
             "noun": job.noun(),
-            "item_name": job.content_type.model_class()._meta.verbose_name,
+            "doing": gerund(job.label),
+            # Counts as "1,234", like the title and the queued message.
+            "counts": {
+                name: f"{getattr(job, name):,}"
+                for name in ("total", "done", "taken", "skipped", "left")
+            },
+            "shown_count": f"{len(shown):,}",
+            "item_name": model._meta.verbose_name,
             "outcomes": shown,
             "outcomes_capped": job.finished_at and len(shown) < job.done,
             "list_url": reverse("admin:backoffice_stepjob_changelist"),
         }
         request.current_app = self.admin_site.name
         return TemplateResponse(request, self.progress_template, context)
+
+    def _link_objects(self, request, model, outcomes: list[StepJobOutcome]) -> None:
+        """Each outcome's `url`: its object's admin page, for whoever may open it and
+        while the object exists (one query, however many are listed)."""
+        if not outcomes or not may_view(self.admin_site, request, model):
+            return
+        pk = model._meta.pk
+        wanted = {pk.to_python(outcome.object_id) for outcome in outcomes}
+        existing = {
+            str(found)
+            for found in model._default_manager.filter(pk__in=wanted).values_list("pk", flat=True)
+        }
+        for outcome in outcomes:
+            if outcome.object_id in existing:
+                outcome.url = change_url(self.admin_site, request, model, outcome.object_id)
 
 
 def register(site: admin.AdminSite) -> None:

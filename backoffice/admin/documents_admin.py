@@ -116,6 +116,12 @@ class PrintableShipmentAdmin(ShipmentDocumentsMixin, ShipmentAdmin):
             return True
         return super().may_open_step(request, obj, step)
 
+    def step_return_url(self, request, obj) -> str:
+        # Whoever cannot open the shipment (Customer service) goes back to its order.
+        if self.has_view_or_change_permission(request, obj):
+            return super().step_return_url(request, obj)
+        return reverse("admin:orders_order_change", args=[quote(obj.order_id)])
+
     def step_page_context(self, request, step, objects):
         context = super().step_page_context(request, step, objects)
         if step is CREATE_RETURN and objects:

@@ -201,11 +201,7 @@ class StepsAdminMixin(BulkStepsMixin):
             return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
         if not self.may_open_step(request, obj, step):
             raise PermissionDenied
-        change_url = self._back_url(request) or reverse(
-            f"admin:{self.opts.app_label}_{self.opts.model_name}_change",
-            args=[quote(obj.pk)],
-            current_app=self.admin_site.name,
-        )
+        change_url = self._back_url(request) or self.step_return_url(request, obj)
         if request.method == "POST":
             form = self._step_form(step, request.POST, [obj]) if step.needs_page() else None
             if form is not None and form.is_valid() and needs_confirming(step, request.POST):
@@ -240,6 +236,14 @@ class StepsAdminMixin(BulkStepsMixin):
             return HttpResponseRedirect(change_url)
         form = self._step_form(step, None, [obj])
         return self.render_step_page(request, step, [obj], form, bulk=False)
+
+    def step_return_url(self, request, obj) -> str:
+        """Where a step's page returns to without a `next`: the object's page."""
+        return reverse(
+            f"admin:{self.opts.app_label}_{self.opts.model_name}_change",
+            args=[quote(obj.pk)],
+            current_app=self.admin_site.name,
+        )
 
     def _back_url(self, request) -> str:
         """Where a step started from another page (e.g. the order page) returns to."""

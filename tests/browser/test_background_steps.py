@@ -54,7 +54,14 @@ def test_customer_service_holds_every_matching_order_in_the_background(new_page,
 
     page.wait_for_url("**/admin/backoffice/stepjob/*/change/")
     assert "Holding 60 orders in the background" in page.locator(".messagelist").inner_text()
+    state = "Holding 60 orders in the background: queued"
+    assert page.locator(".centra-job-state").inner_text().startswith(state)
+    page.set_viewport_size({"width": 1440, "height": 1000})
+    page.shot("hold-queued")
     assert Order.objects.filter(pk__in=ids, on_hold=True).count() == 0
+    # The first refresh drops the message; the page still says what the job does.
+    page.wait_for_selector(".messagelist", state="detached", timeout=10_000)
+    assert page.locator(".centra-job-state").inner_text().startswith(state)
 
     stop = threading.Event()
     thread = threading.Thread(target=worker, args=(stop,))
@@ -65,10 +72,20 @@ def test_customer_service_holds_every_matching_order_in_the_background(new_page,
     finally:
         stop.set()
         thread.join(timeout=30)
-    page.set_viewport_size({"width": 1440, "height": 1000})
     page.shot("hold-finished")
     assert page.locator(".centra-job-taken").inner_text() == "60"
     assert page.locator(".centra-job-left").inner_text() == "0"
+    assert (
+        page.locator(".centra-job-state")
+        .inner_text()
+        .endswith(": 60 of 60 orders done, 0 skipped.")
+    )
+    # Each order links to its page.
+    first = page.locator(".centra-job-outcomes tbody a").first
+    number = first.inner_text()
+    assert page.locator(".centra-job-outcomes tbody a").count() == 60
+    first.click()
+    page.wait_for_url(f"**/admin/orders/order/{Order.objects.get(number=number).pk}/change/")
 
     held = Order.objects.filter(pk__in=ids, on_hold=True, hold_kind=HoldKind.FRAUD_CHECK)
     assert held.filter(hold_reason=REASON).count() == 60
