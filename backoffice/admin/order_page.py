@@ -251,13 +251,7 @@ class OrderPageMixin:
                 "released": format_money(payment.released_amount, currency),
             },
             "payment_step_buttons": available,
-            "payment_url": reverse(
-                "admin:payments_payment_change",
-                args=[payment.pk],
-                current_app=self.admin_site.name,
-            )
-            if payment_admin.has_view_permission(request, payment)
-            else "",
+            "payment_url": change_url(self.admin_site, request, Payment, payment.pk),
             "ledger": ledger_rows(payment),
         }
 
