@@ -34,7 +34,7 @@ from core.roles import BACKOFFICE_ADMIN, WAREHOUSE
 from integrations import delivery
 from orders import services
 from orders.comments import add_comment, may_comment
-from orders.models import Order, OrderStatus
+from orders.models import DeletedOrder, Order, OrderStatus
 from outbox.models import Integration
 from returns import services as returns
 from returns.models import StockAction
@@ -214,3 +214,17 @@ def test_no_role_sees_a_link_it_cannot_open(client, data, role):
         # The crawl reaches what it is meant to: every order's page and each admin.
         orders = {link_path(url) for url in size["kinds"]["/admin/orders/order/<id>/change/"]}
         assert orders == {f"/admin/orders/order/{o.pk}/change/" for o in data}
+
+
+def test_who_deleted_an_order_is_named_as_text_unless_users_open(client):
+    purger = UserFactory(username="purger", groups=[BACKOFFICE_ADMIN])
+    order = OrderFactory(status=S.CANCELLED)
+    services.delete_order_permanently(order_id=order.pk, by=purger, reason="Erasure")
+    page = f"/admin/orders/deletedorder/{DeletedOrder.objects.get().pk}/change/"
+    user_url = f"/admin/auth/user/{purger.pk}/change/"
+    client.force_login(purger)
+    html = client.get(page).content.decode()
+    assert '<div class="readonly">purger</div>' in html
+    assert user_url not in html
+    client.force_login(crawler(SUPERUSER))
+    assert f'<a href="{user_url}">purger</a>' in client.get(page).content.decode()
