@@ -1,6 +1,10 @@
-"""Shared pieces of the admin tests: roles, posting steps, reading messages."""
+"""Shared pieces of the admin tests: roles, posting steps, reading messages,
+following links."""
 
 from __future__ import annotations
+
+import re
+from html import unescape
 
 from django.contrib.messages import get_messages
 
@@ -47,3 +51,15 @@ def post_bulk(client, step: str, orders, *, query: str = "", **extra):
 def post_step(client, step: str, order, **extra):
     data = {**STEP_INPUT.get(step, {}), **extra}
     return client.post(f"{ORDERS_URL}{order.pk}/step/{step}/", data)
+
+
+def admin_links(html: str) -> set[str]:
+    """Every link of a page to an admin page (as written, absolute)."""
+    return {unescape(href) for href in re.findall(r'href="(/admin/[^"]*)"', html)}
+
+
+def opens(client, url: str) -> bool:
+    """Whether `url` answers 200 to this client, without a detour to the login page."""
+    response = client.get(url, follow=True)
+    to_login = any("/admin/login/" in hop for hop, _status in response.redirect_chain)
+    return response.status_code == 200 and not to_login

@@ -8,29 +8,16 @@ captured and completed; one return of it goes into another warehouse.
 
 from __future__ import annotations
 
-import re
-from html import unescape
-
 import pytest
 
 from core.roles import CUSTOMER_SERVICE
 from returns.models import Return, StockAction
-from tests.admin_support import ORDERS_URL, role_user
+from tests.admin_support import ORDERS_URL, admin_links, opens, role_user
 from tests.factories import UserFactory, WarehouseFactory
 from tests.returns_support import completed_order, line_of, make_return, shipment_of
 
 pytestmark = pytest.mark.django_db
 RETURNS_URL = "/admin/returns/return/"
-
-
-def admin_links(html: str) -> set[str]:
-    return {unescape(href) for href in re.findall(r'href="(/admin/[^"]*)"', html)}
-
-
-def opens(client, url: str) -> bool:
-    response = client.get(url, follow=True)
-    to_login = any("/admin/login/" in hop for hop, _status in response.redirect_chain)
-    return response.status_code == 200 and not to_login
 
 
 @pytest.fixture

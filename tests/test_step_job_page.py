@@ -10,7 +10,7 @@ from django.utils import timezone
 from backoffice.models import StepJob
 from core.roles import BACKOFFICE_ADMIN, CUSTOMER_SERVICE
 from orders.models import HoldKind, OrderStatus
-from tests.admin_support import messages_of, role_user
+from tests.admin_support import admin_links, messages_of, opens, role_user
 from tests.factories import OrderFactory
 from tests.test_admin_lists_at_scale import many_orders_with_sku
 from tests.test_step_jobs import progress_url, queue_for, run_all, select_all, state_line
@@ -103,8 +103,6 @@ def test_an_order_deleted_by_the_job_is_listed_without_a_link(client, threshold)
 
 @pytest.mark.django_db
 def test_every_link_of_the_progress_page_opens_for_who_queued_it(client, threshold):
-    from tests.test_admin_links_open import admin_links, opens
-
     user = role_user(CUSTOMER_SERVICE)
     client.force_login(user)
     orders = [OrderFactory(status=S.PENDING) for _ in range(3)]
