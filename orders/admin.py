@@ -6,11 +6,11 @@ The order admin itself spans orders, shipments and payments: it lives in
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import admin
-from django.contrib.auth import get_user_model
 
 from core.admin.changelist import CheckedChangeListMixin
-from core.admin.links import may_view
+from core.admin.links import LinksForWhoMayOpenMixin
 from core.admin.read_only import ReadOnlyAdminMixin
 from orders.models import DeletedOrder, StoreSettings
 
@@ -35,25 +35,16 @@ class StoreSettingsAdmin(CheckedChangeListMixin, admin.ModelAdmin):
 
 
 @admin.register(DeletedOrder)
-class DeletedOrderAdmin(CheckedChangeListMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+class DeletedOrderAdmin(
+    LinksForWhoMayOpenMixin, CheckedChangeListMixin, ReadOnlyAdminMixin, admin.ModelAdmin
+):
     list_display = ["order_number", "deleted_at", "actor", "reason"]
     search_fields = ["=order_number"]
     show_full_result_count = False
     fields = ["order_number", "order_id", "deleted_at", "user", "actor", "reason"]
     readonly_fields = fields
-
-    # Who deleted it, as text for whoever may not open users (every staff group):
-    # Django would link the name to the user's page, which answers them 403.
-    def _without_dead_links(self, request, names) -> list:
-        if may_view(self.admin_site, request, get_user_model()):
-            return list(names)
-        return ["user_text" if name == "user" else name for name in names]
-
-    def get_fields(self, request, obj=None):
-        return self._without_dead_links(request, self.fields)
-
-    def get_readonly_fields(self, request, obj=None):
-        return self._without_dead_links(request, self.readonly_fields)
+    # Who deleted it: no staff group may open users.
+    link_fields = {"user": (settings.AUTH_USER_MODEL, "user_text")}
 
     @admin.display(description="user")
     def user_text(self, tombstone: DeletedOrder):

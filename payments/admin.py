@@ -22,6 +22,7 @@ from core.admin.changelist import (
     UnreadableParameter,
     exact_number,
 )
+from core.admin.links import LinksForWhoMayOpenMixin
 from core.admin.pagination import EstimatedCountPaginator
 from core.admin.read_only import ReadOnlyAdminMixin
 from core.admin.step_admin import ServiceWrittenAdmin
@@ -196,8 +197,9 @@ class PaymentTransactionInline(ReadOnlyAdminMixin, admin.TabularInline):
 
 
 @admin.register(Payment)
-class PaymentAdmin(PageFirstMixin, ServiceWrittenAdmin):
+class PaymentAdmin(LinksForWhoMayOpenMixin, PageFirstMixin, ServiceWrittenAdmin):
     steps = PAYMENT_STEPS
+    link_fields = {"order_link": ("orders.Order", "order_number")}
     list_display = [
         "order_number",
         "status_badge",

@@ -17,7 +17,7 @@ from django.utils.timezone import localtime
 
 from core.admin.badges import state_badge
 from core.admin.changelist import ChoiceListFilter, exact_number
-from core.admin.links import may_view
+from core.admin.links import LinksForWhoMayOpenMixin
 from core.admin.pagination import EstimatedCountPaginator
 from core.admin.read_only import ReadOnlyAdminMixin
 from core.admin.step_admin import ServiceWrittenAdmin
@@ -154,10 +154,16 @@ class ReturnLineInline(ReadOnlyAdminMixin, admin.TabularInline):
 
 
 @admin.register(Return)
-class ReturnAdmin(ServiceWrittenAdmin):
+class ReturnAdmin(LinksForWhoMayOpenMixin, ServiceWrittenAdmin):
     """Returns are created from their shipment, never added here."""
 
     steps = RETURN_STEPS
+    # Customer service may not open shipments or warehouses.
+    link_fields = {
+        "order_link": (Order, "order_text"),
+        "shipment_ref": (Shipment, "shipment_text"),
+        "warehouse": (Warehouse, "warehouse_text"),
+    }
     list_display = [
         "number",
         "order_link",
@@ -201,25 +207,6 @@ class ReturnAdmin(ServiceWrittenAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("order", "shipment__order", "warehouse")
-
-    # Whoever may not open shipments or warehouses (Customer service) reads them
-    # as plain text: their admin pages would answer 403.
-    def _without_dead_links(self, request, names) -> list:
-        plain = {}
-        if not may_view(self.admin_site, request, Shipment):
-            plain["shipment_ref"] = "shipment_text"
-        if not may_view(self.admin_site, request, Warehouse):
-            plain["warehouse"] = "warehouse_text"
-        return [plain.get(name, name) for name in names]
-
-    def get_fields(self, request, obj=None):
-        return self._without_dead_links(request, self.fields)
-
-    def get_readonly_fields(self, request, obj=None):
-        return self._without_dead_links(request, self.readonly_fields)
-
-    def get_list_display(self, request):
-        return self._without_dead_links(request, super().get_list_display(request))
 
     def get_search_results(self, request, queryset, search_term):
         # The order number, resolved to the order's id first: an indexed equality.
@@ -268,6 +255,10 @@ class ReturnAdmin(ServiceWrittenAdmin):
     def shipment_ref(self, return_: Return):
         url = reverse("admin:shipments_shipment_change", args=[return_.shipment_id])
         return format_html('<a href="{}">{}</a>', url, return_.shipment.ref)
+
+    @admin.display(description="order")
+    def order_text(self, return_: Return):
+        return return_.order.number
 
     @admin.display(description="shipment")
     def shipment_text(self, return_: Return):

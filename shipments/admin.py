@@ -18,6 +18,7 @@ from core.admin.changelist import (
     PageFirstMixin,
     exact_number,
 )
+from core.admin.links import LinksForWhoMayOpenMixin
 from core.admin.pagination import EstimatedCountPaginator
 from core.admin.read_only import ReadOnlyAdminMixin
 from core.admin.step_admin import RefusalsAsMessagesMixin, ServiceWrittenAdmin
@@ -148,11 +149,12 @@ class ShipmentLineInline(ReadOnlyAdminMixin, admin.TabularInline):
 
 
 @admin.register(Shipment)
-class ShipmentAdmin(PageFirstMixin, ServiceWrittenAdmin):
+class ShipmentAdmin(LinksForWhoMayOpenMixin, PageFirstMixin, ServiceWrittenAdmin):
     """Shipments are made from their order (expedite or split), never added here."""
 
     steps = SHIPMENT_STEPS
     step_ordering = ["order__number", "sequence"]
+    link_fields = {"order_link": (Order, "order_text"), "warehouse": (Warehouse, "warehouse_text")}
     list_display = [
         "number",
         "order_link",
@@ -226,6 +228,14 @@ class ShipmentAdmin(PageFirstMixin, ServiceWrittenAdmin):
     def order_link(self, shipment: Shipment):
         url = reverse("admin:orders_order_change", args=[shipment.order_id])
         return format_html('<a href="{}">{}</a>', url, shipment.order.number)
+
+    @admin.display(description="order")
+    def order_text(self, shipment: Shipment):
+        return shipment.order.number
+
+    @admin.display(description="warehouse")
+    def warehouse_text(self, shipment: Shipment):
+        return str(shipment.warehouse)
 
     @admin.display(description="status")
     def status_badge(self, shipment: Shipment):

@@ -54,6 +54,8 @@ S = OrderStatus
 SUPERUSER = "superuser"
 # A role of the shop's own making: orders and nothing else.
 ORDERS_VIEWER = "may only view orders"
+# And its opposite: what happened after the order, but not the order itself.
+AFTER_ORDERS_VIEWER = "may view shipments, payments and returns, not orders"
 
 # Never followed: leaving, Django's delete pages, pop-ups, and the CSV export,
 # which streams a file rather than showing a page.
@@ -187,10 +189,13 @@ def crawler(role: str):
         return UserFactory(username="boss", is_superuser=True)
     if role == ORDERS_VIEWER:
         return UserFactory(username="viewer", perms=["orders.view_order"])
+    if role == AFTER_ORDERS_VIEWER:
+        after = ["shipments.view_shipment", "payments.view_payment", "returns.view_return"]
+        return UserFactory(username="after", perms=after)
     return role_user(role)
 
 
-@pytest.mark.parametrize("role", [*ROLES, ORDERS_VIEWER, SUPERUSER])
+@pytest.mark.parametrize("role", [*ROLES, ORDERS_VIEWER, AFTER_ORDERS_VIEWER, SUPERUSER])
 def test_no_role_sees_a_link_it_cannot_open(client, data, role):
     user = crawler(role)
     if may_comment(user):  # their own comment, which they may edit

@@ -7,6 +7,7 @@ the user in; anyone else reads the name as plain text, never a link to a 403.
 
 from __future__ import annotations
 
+from django.apps import apps
 from django.contrib import admin
 from django.contrib.admin.exceptions import NotRegistered
 from django.contrib.admin.utils import quote
@@ -33,3 +34,36 @@ def change_url(admin_site: admin.AdminSite, request, model: type[models.Model], 
         args=[quote(pk)],
         current_app=admin_site.name,
     )
+
+
+class LinksForWhoMayOpenMixin:
+    """Fields and columns that link to another admin's page, shown as plain text
+    to whoever may not open that page.
+
+    `link_fields` maps a field or column name to the model whose page it links to
+    (a class or "app_label.Model") and the name of its plain-text twin. Django's
+    read-only foreign keys link without asking; these are swapped too.
+    """
+
+    link_fields: dict[str, tuple[type[models.Model] | str, str]] = {}
+
+    def without_dead_links(self, request, names) -> list:
+        plain = {
+            name: text
+            for name, (model, text) in self.link_fields.items()
+            if not may_view(self.admin_site, request, _model(model))
+        }
+        return [plain.get(name, name) for name in names]
+
+    def get_fields(self, request, obj=None):
+        return self.without_dead_links(request, super().get_fields(request, obj))
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.without_dead_links(request, super().get_readonly_fields(request, obj))
+
+    def get_list_display(self, request):
+        return self.without_dead_links(request, super().get_list_display(request))
+
+
+def _model(model: type[models.Model] | str) -> type[models.Model]:
+    return apps.get_model(model) if isinstance(model, str) else model
