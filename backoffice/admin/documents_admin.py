@@ -21,6 +21,7 @@ from django.urls import path, reverse
 from django.utils.http import urlencode
 
 from backoffice import documents
+from backoffice.admin.background import BackgroundStepsMixin
 from backoffice.admin.return_steps import CREATE_RETURN
 from shipments.admin import ShipmentAdmin
 from shipments.models import Shipment
@@ -103,9 +104,10 @@ class ShipmentDocumentsMixin:
         return reverse("admin:shipments_shipment_changelist")
 
 
-class PrintableShipmentAdmin(ShipmentDocumentsMixin, ShipmentAdmin):
-    """The shipments admin, with the print actions and view of the back office, and
-    "Create return…" on completed shipments (the returns app stands above shipments)."""
+class PrintableShipmentAdmin(BackgroundStepsMixin, ShipmentDocumentsMixin, ShipmentAdmin):
+    """The shipments admin, with the print actions and view of the back office,
+    "Create return…" on completed shipments (the returns app stands above shipments),
+    and its bulk steps over large selections queued for the worker."""
 
     steps = [*ShipmentAdmin.steps, CREATE_RETURN]
 
