@@ -105,12 +105,21 @@ def _claim(*, exclude: set[int]) -> StepJob | None:
     return job
 
 
+def _with_what_the_list_joins(model_admin, queryset):
+    """The list's related rows in the same query: an object's reference (a
+    shipment's "1042-1") reads its order."""
+    related = model_admin.list_select_related
+    if related is True:
+        return queryset.select_related()
+    return queryset.select_related(*related) if related else queryset
+
+
 def _run_chunk(job: StepJob, *, size: int) -> int:
     model = job.content_type.model_class()
     model_admin = admin.site.get_model_admin(model)
     start = job.done
     ids = job.object_ids[start : start + size]
-    objects = model._default_manager.in_bulk(ids)
+    objects = _with_what_the_list_joins(model_admin, model._default_manager.all()).in_bulk(ids)
     try:
         step = model_admin.get_step(job.step_name)
     except Http404:

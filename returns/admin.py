@@ -176,7 +176,7 @@ class ReturnAdmin(LinksForWhoMayOpenMixin, ServiceWrittenAdmin):
     list_display_links = ["number"]
     list_select_related = ["order", "shipment__order", "warehouse"]
     list_filter = [("status", ChoiceListFilter), ("stock_action", ChoiceListFilter), "created_at"]
-    sortable_by = ["created_at"]
+    sortable_by = ["created"]
     search_fields = ["order__number"]  # shows the box; get_search_results does the work
     search_help_text = "Exact order number or return number (1042-R1)."
     show_full_result_count = False

@@ -226,6 +226,14 @@ def test_returns_list_filters_and_searches_by_order_number(client):
     assert listed("?q=nonsense") == set()
     bad = client.get(RETURNS_URL + "?status__exact=lost")
     assert "“lost” is not a status of returns." in " ".join(messages_of(bad))
+    # The list sorts by its "created" column: a clickable header, oldest or newest first.
+    response = client.get(RETURNS_URL)
+    assert 'class="sortable column-created' in response.content.decode()
+    created = list(response.context["cl"].list_display).index("created")
+    oldest_first = client.get(RETURNS_URL + f"?o={created}").context["cl"].result_list
+    assert [r.pk for r in oldest_first] == [pending.pk, refunded.pk]
+    newest_first = client.get(RETURNS_URL + f"?o=-{created}").context["cl"].result_list
+    assert [r.pk for r in newest_first] == [refunded.pk, pending.pk]
 
 
 def test_bulk_complete_says_per_return_what_happened(client):

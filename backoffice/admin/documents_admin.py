@@ -122,7 +122,11 @@ class PrintableShipmentAdmin(BackgroundStepsMixin, ShipmentDocumentsMixin, Shipm
         # Whoever cannot open the shipment (Customer service) goes back to its order.
         if self.has_view_or_change_permission(request, obj):
             return super().step_return_url(request, obj)
-        return reverse("admin:orders_order_change", args=[quote(obj.order_id)])
+        return reverse(
+            "admin:orders_order_change",
+            args=[quote(obj.order_id)],
+            current_app=self.admin_site.name,
+        )
 
     def step_page_context(self, request, step, objects):
         context = super().step_page_context(request, step, objects)
