@@ -132,3 +132,13 @@ def test_the_reader_finds_references_in_every_doc():
     assert COMMAND.search(text)
     assert any(python_references(doc) for doc in DOCS)
     assert any(is_repo_path(span) for doc in DOCS for span in code_spans(doc))
+
+
+def test_the_readme_lists_every_setting_read_from_the_environment():
+    read = re.compile(r"""(?:environ\.get|env_bool|env_list)\(\s*["']([A-Z_]+)["']""")
+    sources = [ROOT / "centra_orders" / "settings.py", ROOT / "gunicorn.conf.py"]
+    variables = {name for source in sources for name in read.findall(source.read_text())}
+    readme = (ROOT / "README.md").read_text()
+    table = readme.split("\n## Configuration\n", 1)[1].split("\n## ", 1)[0]
+    missing = sorted(name for name in variables if f"`{name}`" not in table)
+    assert variables and not missing, f"the README's configuration lacks {missing}"
