@@ -229,7 +229,8 @@ def test_deliver_events_finishes_its_pass_and_stops_on_sigterm(receiver, monkeyp
     assert signal.getsignal(signal.SIGTERM) == before
 
 
-@pytest.mark.django_db
+# Transactional: an idle pass lets go of its connection, as in production.
+@pytest.mark.django_db(transaction=True)
 def test_the_running_worker_writes_nothing_while_idle(monkeypatch):
     passes = []
 
