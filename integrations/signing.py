@@ -3,7 +3,7 @@
 
 Receivers recompute the digest with their signing secret, compare it in
 constant time, and reject a timestamp older than `TOLERANCE_SECONDS` (a replay).
-`verify` is the reference receiver; the README shows the same in a few lines.
+`verify` is the reference receiver; docs/integrations.md shows the same in a few lines.
 """
 
 from __future__ import annotations

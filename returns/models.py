@@ -82,7 +82,7 @@ class Return(FSMModelMixin, models.Model):
         help_text="Where the goods go back into stock; empty when they are removed.",
     )
 
-    # Money, in the order's currency (docs/architecture.md, "Money for returns").
+    # Money, in the order's currency (docs/architecture.md, "Money", "Returns").
     refund_shipping = models.BooleanField(default=False)
     shipping_amount = models.DecimalField(
         **MONEY_FIELD, help_text="The shipping the shipment charged, refunded with this return."

@@ -5,12 +5,16 @@ from django.db import connection
 def pytest_collection_modifyitems(config, items):
     if connection.vendor == "postgresql":
         return
-    skip = pytest.mark.skip(
-        reason="needs PostgreSQL (row locks and concurrency); set DATABASE_URL=postgres://…"
-    )
     for item in items:
-        if "postgres" in item.keywords:
-            item.add_marker(skip)
+        marker = item.get_closest_marker("postgres")
+        if marker is not None:
+            item.add_marker(pytest.mark.skip(reason=postgres_skip_reason(marker)))
+
+
+def postgres_skip_reason(marker) -> str:
+    """Why the test runs on PostgreSQL only, as its marker says: `@pytest.mark.postgres("why")`."""
+    why = f": {marker.args[0]}" if marker.args else ""
+    return f"PostgreSQL only{why}; set DATABASE_URL=postgres://… to run it"
 
 
 @pytest.fixture

@@ -139,7 +139,7 @@ def test_the_payments_search_by_order_number_unites_two_indexed_lookups(client):
     assert [p.order_id for p in by_reference] == [order.pk]
 
 
-@pytest.mark.postgres
+@pytest.mark.postgres("its JIT setting")
 @pytest.mark.django_db
 def test_postgres_connections_run_without_jit():
     assert settings.DATABASES["default"]["OPTIONS"]["options"] == "-c jit=off"

@@ -259,7 +259,7 @@ def test_a_small_table_is_counted_exactly_and_only_once(cs_client):
     assert not response.context["cl"].paginator.estimated
 
 
-@pytest.mark.postgres
+@pytest.mark.postgres("the planner's row estimates")
 @pytest.mark.django_db
 def test_postgres_estimates_large_lists_and_counts_small_ones(cs_client, monkeypatch):
     OrderFactory.create_batch(30, status=S.PENDING, lines=[LineDataFactory(sku="TEE-ALL")])
@@ -299,7 +299,7 @@ def test_postgres_estimates_large_lists_and_counts_small_ones(cs_client, monkeyp
     assert "about " in response.content.decode()
 
 
-@pytest.mark.postgres
+@pytest.mark.postgres("the planner's row estimates")
 @pytest.mark.django_db
 def test_postgres_small_or_unanalyzed_tables_are_counted_exactly(cs_client):
     OrderFactory.create_batch(3, status=S.PENDING)
@@ -308,7 +308,7 @@ def test_postgres_small_or_unanalyzed_tables_are_counted_exactly(cs_client):
     assert not response.context["cl"].paginator.estimated
 
 
-@pytest.mark.postgres
+@pytest.mark.postgres("query plans over its trigram and expression indexes")
 @pytest.mark.django_db
 def test_postgres_search_and_filters_can_use_indexes(cs_client):
     """With sequential scans off, every list query of the common filters and
@@ -333,7 +333,7 @@ def test_postgres_search_and_filters_can_use_indexes(cs_client):
         assert "order_name_trgm_idx" in plan, plan
 
 
-@pytest.mark.postgres
+@pytest.mark.postgres("query plans")
 @pytest.mark.django_db
 def test_postgres_events_by_order_use_the_composite_index():
     """The events' foreign key has no index of its own (migration 0005): the

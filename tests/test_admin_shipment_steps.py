@@ -1,6 +1,6 @@
 """Every shipment step × role × shipment state (order on hold or not), through the
-shipments list (bulk) and the shipment page: done as the README's shipment table says, or refused
-with a message and nothing changed. The expectations are this file's own table."""
+shipments list (bulk) and the shipment page: done as docs/guide.md's shipment table
+says, or refused with a message and nothing changed. The expectations are this file's own table."""
 
 import pytest
 from django.utils import timezone

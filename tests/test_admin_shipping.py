@@ -442,7 +442,7 @@ def test_shipment_list_search_is_exact_on_tracking_or_order_number(client):
     assert found("99999999999999999999999") == []
 
 
-@pytest.mark.postgres
+@pytest.mark.postgres("query plans")
 @pytest.mark.django_db
 def test_postgres_tracking_search_and_payment_filter_use_their_indexes(client):
     """With sequential scans off, the SQL the admin emits for a tracking search

@@ -20,7 +20,7 @@ def load_generator():
     return module
 
 
-@pytest.mark.postgres
+@pytest.mark.postgres("the generator's SQL: generate_series, LATERAL")
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_generator_fills_every_table_within_the_constraints():
     counts = load_generator().generate(400, log=lambda _: None)

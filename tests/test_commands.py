@@ -206,7 +206,7 @@ def test_archive_refuses_to_run_if_the_transition_gains_a_condition(monkeypatch)
     assert snapshot(order) == before
 
 
-@pytest.mark.postgres
+@pytest.mark.postgres("SKIP LOCKED between two concurrent runs")
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_archive_runs_at_once_archive_each_order_exactly_once():
     orders = completed(60)
@@ -255,7 +255,7 @@ def test_a_refusal_exits_non_zero_for_cron():
     assert "CommandError: This permanently deletes cancelled orders" in result.stderr
 
 
-@pytest.mark.postgres
+@pytest.mark.postgres("SKIP LOCKED between two concurrent runs")
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_purge_runs_at_once_delete_each_order_once_with_one_tombstone():
     orders = cancelled(30)

@@ -44,7 +44,9 @@ def comments_of(order):
     )
 
 
-@pytest.mark.postgres
+@pytest.mark.postgres(
+    "a role × status matrix, left to the whole suite on PostgreSQL to keep SQLite runs short"
+)
 @pytest.mark.parametrize(("status", "on_hold"), STATES, ids=lambda v: str(v))
 def test_every_role_comments_in_every_status_and_hold_and_the_order_never_changes(
     client, status, on_hold

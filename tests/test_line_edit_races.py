@@ -21,7 +21,7 @@ from tests.helpers import race
 ROUNDS = 20
 
 pytestmark = [
-    pytest.mark.postgres,
+    pytest.mark.postgres("row locks between concurrent transactions"),
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 

@@ -19,7 +19,7 @@ def indexes_of(table: str) -> dict[str, str]:
         return dict(cursor.fetchall())
 
 
-@pytest.mark.postgres
+@pytest.mark.postgres("its partial indexes, read from pg_indexes")
 @pytest.mark.django_db
 def test_postgres_archived_orders_are_left_out_of_the_status_indexes_but_one():
     indexes = indexes_of("orders_order")
@@ -54,7 +54,7 @@ def many_orders_in_the_statuses_archiving_leaves() -> None:
         cursor.execute("ANALYZE orders_order")
 
 
-@pytest.mark.postgres
+@pytest.mark.postgres("query plans over its partial indexes")
 @pytest.mark.django_db
 def test_postgres_status_filters_and_the_commands_selections_use_the_partial_indexes():
     many_orders_in_the_statuses_archiving_leaves()
@@ -80,7 +80,7 @@ def test_postgres_status_filters_and_the_commands_selections_use_the_partial_ind
             assert index in queryset.explain(), index
 
 
-@pytest.mark.postgres
+@pytest.mark.postgres("its indexes, read from pg_indexes")
 @pytest.mark.django_db
 def test_postgres_an_archived_orders_event_is_written_into_two_indexes():
     """Every read of events is by order; the user's index holds staff events only

@@ -15,7 +15,7 @@ S = OrderStatus
 ROUNDS = 50
 
 pytestmark = [
-    pytest.mark.postgres,
+    pytest.mark.postgres("row locks between concurrent transactions"),
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 

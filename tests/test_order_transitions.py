@@ -1,4 +1,4 @@
-"""The order transition table of the README, as data, checked against the services."""
+"""The order transition table of docs/guide.md, as data, checked against the services."""
 
 from decimal import Decimal
 

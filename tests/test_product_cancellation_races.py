@@ -28,7 +28,7 @@ D = Decimal
 ROUNDS = 20
 
 pytestmark = [
-    pytest.mark.postgres,
+    pytest.mark.postgres("row locks between concurrent transactions"),
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 

@@ -73,7 +73,7 @@ def reads(queries: CaptureQueriesContext) -> list[str]:
     ]
 
 
-@pytest.mark.postgres
+@pytest.mark.postgres("EXPLAIN over the benchmark generator's data")
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_postgres_no_admin_page_reads_a_big_table_without_an_index(client, monkeypatch):
     load("generate_million").generate(ORDERS, log=lambda _: None)

@@ -16,7 +16,7 @@ D = Decimal
 ROUNDS = 8
 
 pytestmark = [
-    pytest.mark.postgres,
+    pytest.mark.postgres("row locks between concurrent transactions"),
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 

@@ -247,7 +247,7 @@ def test_the_progress_page_counts_and_its_query_budget(client, django_assert_max
         client.get(progress_url(job))
 
 
-@pytest.mark.postgres
+@pytest.mark.postgres("SKIP LOCKED between two concurrent workers")
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_workers_never_take_the_same_chunk():
     user = role_user(CUSTOMER_SERVICE)

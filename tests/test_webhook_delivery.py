@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import signal
 import time
 import urllib.error
@@ -175,7 +176,7 @@ def test_a_worker_killed_mid_batch_has_its_batch_delivered_again(receiver, monke
     assert set(receiver.unique) == {str(m.event_id) for m in OutboxMessage.objects.all()}
 
 
-@pytest.mark.postgres
+@pytest.mark.postgres("SKIP LOCKED between two concurrent workers")
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_workers_never_deliver_the_same_row(receiver):
     hook(receiver)
@@ -217,5 +218,39 @@ def test_deliver_events_finishes_its_pass_and_stops_on_sigterm(receiver, monkeyp
     out = io.StringIO()
     call_command("deliver_events", stdout=out)  # no --once: only the signal stops it
     assert len(passes) == 1
-    assert out.getvalue().strip() == "Delivered 2, retrying 0, failed 0 (of 2 claimed)."
+    started, the_pass, totals = out.getvalue().splitlines()
+    assert started.startswith("Worker started: delivering the outbox and taking background steps")
+    assert re.fullmatch(
+        r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d delivered 2, retrying 0, failed 0 \(of 2 claimed\); "
+        r"background steps: 0 objects checked\.",
+        the_pass,
+    )
+    assert totals == "Delivered 2, retrying 0, failed 0 (of 2 claimed)."
     assert signal.getsignal(signal.SIGTERM) == before
+
+
+# Transactional: an idle pass lets go of its connection, as in production.
+@pytest.mark.django_db(transaction=True)
+def test_the_running_worker_writes_nothing_while_idle(monkeypatch):
+    passes = []
+
+    def nothing_due_until_the_third_pass(limit):
+        passes.append(limit)
+        if len(passes) == 3:
+            os.kill(os.getpid(), signal.SIGTERM)
+        return delivery.deliver_due(limit=limit)
+
+    monkeypatch.setattr(deliver_events, "deliver_due", nothing_due_until_the_third_pass)
+    out = io.StringIO()
+    call_command("deliver_events", "--idle-sleep", "0", stdout=out)
+    assert len(passes) == 3
+    started, totals = out.getvalue().splitlines()
+    assert started.startswith("Worker started:")
+    assert totals == "Delivered 0, retrying 0, failed 0 (of 0 claimed)."
+
+
+def test_the_workers_help_names_both_jobs():
+    parser = deliver_events.Command().create_parser("manage.py", "deliver_events")
+    help_text = " ".join(parser.format_help().split())  # argparse wraps the lines
+    assert "customer e-mails" in help_text
+    assert "bulk step queued in the background" in help_text
