@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from integrations import delivery, retry
 from integrations.management.commands import deliver_events
-from integrations.signing import HEADER, header_value
+from integrations.signing import HEADER, BadSignature, header_value, verify
 from integrations.webhooks import MAX_BATCH
 from outbox.models import OutboxMessage
 from outbox.publish import Happened, publish
@@ -80,6 +80,21 @@ def test_the_receiver_rejects_a_tampered_body_and_an_old_timestamp(receiver):
         "The signature's timestamp is too old.",
         "The signature does not match the body.",
     ]
+
+
+@pytest.mark.parametrize(
+    "forged",
+    ["v1=é" + "0" * 63, "v1=" + "²" * 64, "v1=\x00", "v1=" + "\U0001f600" * 64],
+    ids=["accent", "superscript", "cyrillic", "emoji"],
+)
+def test_verify_refuses_a_non_ascii_digest_instead_of_raising(forged):
+    body = b'{"events":[]}'
+    timestamp = int(time.time())
+    with pytest.raises(BadSignature, match="malformed"):
+        verify(SECRET, f"t={timestamp},{forged}", body)
+    with pytest.raises(BadSignature, match="malformed"):
+        verify(SECRET, "t=١٧٠٠٠٠٠٠٠٠,v1=00", body)  # non-ASCII digits in the timestamp
+    verify(SECRET, header_value(SECRET, body, timestamp=timestamp), body)  # the real one passes
 
 
 @pytest.mark.django_db
