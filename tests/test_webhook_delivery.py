@@ -84,7 +84,7 @@ def test_the_receiver_rejects_a_tampered_body_and_an_old_timestamp(receiver):
 
 @pytest.mark.parametrize(
     "forged",
-    ["v1=é" + "0" * 63, "v1=" + "²" * 64, "v1=\x00", "v1=" + "\U0001f600" * 64],
+    ["v1=é" + "0" * 63, "v1=" + "²" * 64, "v1=" + "а" * 64, "v1=" + "\U0001f600" * 64],
     ids=["accent", "superscript", "cyrillic", "emoji"],
 )
 def test_verify_refuses_a_non_ascii_digest_instead_of_raising(forged):
