@@ -157,7 +157,7 @@ def test_backoff_doubles_up_to_its_cap(settings):
 
 
 @pytest.mark.django_db
-def test_an_unreachable_receiver_is_a_failed_attempt(settings):
+def test_an_unreachable_receiver_is_a_failed_attempt(loopback_webhooks):
     make_integration("gone", events=["order.held"], endpoint_url="http://127.0.0.1:9/hooks")
     owe(1)
     assert delivery.deliver_due().retrying == 1
