@@ -62,13 +62,7 @@ def claim(*, limit: int = CLAIM_SIZE, now: datetime | None = None) -> list[Outbo
     # A handful of rows, read apart so the claim is a plain scan of outbox_due_idx.
     active = {i.pk: i for i in Integration.objects.filter(is_active=True)}
     with transaction.atomic():
-        rows = list(
-            OutboxMessage.objects.due(now)
-            .filter(Q(integration__isnull=True) | Q(integration__in=list(active)))
-            .exclude(Exists(_earlier_unsettled().exclude(next_attempt_at__lte=now, failed_at=None)))
-            .select_for_update(skip_locked=True)
-            .order_by("next_attempt_at", "id")[:limit]
-        )
+        rows = list(claimable(now, list(active)).select_for_update(skip_locked=True)[:limit])
         rows = _without_earlier_elsewhere(rows)
         if rows:
             OutboxMessage.objects.filter(pk__in=[row.pk for row in rows]).update(
@@ -79,6 +73,17 @@ def claim(*, limit: int = CLAIM_SIZE, now: datetime | None = None) -> list[Outbo
         if row.integration_id:
             row.integration = active[row.integration_id]
     return rows
+
+
+def claimable(now: datetime, integration_ids: list[int]) -> QuerySet:
+    """Due messages of customers and active integrations, oldest due first, without
+    those behind an earlier message of their order that waits or was given up."""
+    return (
+        OutboxMessage.objects.due(now)
+        .filter(Q(integration__isnull=True) | Q(integration__in=integration_ids))
+        .exclude(Exists(_earlier_unsettled().exclude(next_attempt_at__lte=now, failed_at=None)))
+        .order_by("next_attempt_at", "id")
+    )
 
 
 def _earlier_unsettled() -> QuerySet:
