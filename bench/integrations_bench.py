@@ -60,6 +60,9 @@ def setup_django(args) -> None:
         SECRET_KEY="bench-only",
         HTTPS="false",
         ALLOWED_HOSTS="testserver,127.0.0.1",
+        # The receiver is this process on loopback: let webhooks reach it.
+        WEBHOOK_HTTP_HOSTS="127.0.0.1",
+        WEBHOOK_ALLOWED_NETWORKS="127.0.0.1/32",
     )
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "centra_orders.settings")
     sys.path.insert(0, str(ROOT))

@@ -215,7 +215,13 @@ SPECTACULAR_SETTINGS = {
 
 # A new or changed subscription reaches other processes within this many seconds.
 OUTBOX_SUBSCRIPTION_TTL = float(os.environ.get("OUTBOX_SUBSCRIPTION_TTL", "30"))
+# The whole exchange (connect, send, read the answer's head) is cut after this long.
 WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("WEBHOOK_TIMEOUT_SECONDS", "10"))
+# Webhooks go over https to public addresses only (outbox/endpoints.py). Plain http
+# is allowed in DEBUG and to these hosts; these networks (CIDRs) are let through
+# for an on-premises receiver, e.g. "10.20.0.0/16".
+WEBHOOK_HTTP_HOSTS = env_list("WEBHOOK_HTTP_HOSTS")
+WEBHOOK_ALLOWED_NETWORKS = env_list("WEBHOOK_ALLOWED_NETWORKS")
 WEBHOOK_MAX_ATTEMPTS = int(os.environ.get("WEBHOOK_MAX_ATTEMPTS", "8"))
 # Backoff before attempt n+1: base × 2^(n-1), capped, with jitter (integrations.retry).
 WEBHOOK_BACKOFF_BASE_SECONDS = float(os.environ.get("WEBHOOK_BACKOFF_BASE_SECONDS", "30"))

@@ -16,7 +16,7 @@ from django.utils.html import format_html, format_html_join
 from core.admin.changelist import CheckedChangeListMixin
 from core.admin.read_only import ReadOnlyAdminMixin
 from core.errors import DomainError
-from integrations import mail
+from integrations import housekeeping, mail
 from integrations.delivery import redeliver
 from integrations.tokens import issue_token
 from orders.models import Order
@@ -46,6 +46,7 @@ class IntegrationForm(forms.ModelForm):
             "name",
             "kind",
             "is_active",
+            "keep_while_inactive",
             "endpoint_url",
             "signing_secret",
             "event_types",
@@ -68,7 +69,18 @@ class IntegrationAdmin(CheckedChangeListMixin, admin.ModelAdmin):
     list_filter = ["kind", "is_active"]
     readonly_fields = ["token_status", "deliveries", "recent_failures"]
     fieldsets = [
-        (None, {"fields": ["name", "kind", "is_active", "endpoint_url", "signing_secret"]}),
+        (
+            None,
+            {
+                "fields": [
+                    "name",
+                    "kind",
+                    ("is_active", "keep_while_inactive"),
+                    "endpoint_url",
+                    "signing_secret",
+                ]
+            },
+        ),
         ("Events", {"fields": ["event_types"]}),
         ("Order API", {"fields": ["group", "show_archived", "show_on_hold", "token_status"]}),
         ("Deliveries", {"fields": ["deliveries", "recent_failures"]}),
@@ -89,6 +101,15 @@ class IntegrationAdmin(CheckedChangeListMixin, admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         # Deactivate instead: its messages are its delivery history.
         return False
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and "is_active" in form.changed_data:
+            dropped = housekeeping.activity_changed(obj)
+            if dropped:
+                self.message_user(
+                    request, f"{dropped} undelivered messages were dropped.", messages.WARNING
+                )
 
     @admin.display(description="events")
     def subscriptions(self, integration: Integration) -> int:
@@ -116,10 +137,13 @@ class IntegrationAdmin(CheckedChangeListMixin, admin.ModelAdmin):
     def deliveries(self, integration: Integration) -> str:
         if integration.pk is None:
             return "—"
-        delivered = integration.messages.filter(delivered_at__isnull=False).count()
+        settled = integration.messages.filter(delivered_at__isnull=False)
+        counts = settled.aggregate(
+            delivered=Count("pk", filter=Q(note="")), dropped=Count("pk", filter=~Q(note=""))
+        )
         return (
-            f"{delivered} delivered, {integration.pending_count} pending, "
-            f"{integration.failed_count} failed"
+            f"{counts['delivered']} delivered, {integration.pending_count} pending, "
+            f"{integration.failed_count} failed, {counts['dropped']} dropped"
         )
 
     @admin.display(description="recent failures")

@@ -8,21 +8,29 @@ without taking the same row, and nothing talks to the outside inside a
 transaction. A worker that dies mid-batch leaves its rows leased: they come due
 again when the lease ends and are delivered again (at least once; the event
 ids let receivers deduplicate).
+
+Order: a receiver gets each order's events in the order they happened. A
+message waits while an earlier one of its order to the same receiver is
+unsettled and not claimable with it (backing off, given up, or leased
+elsewhere); `claim` says how. Given up holds the order's later messages back
+until it is redelivered or the integration drops its messages.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import logging
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from itertools import groupby
 
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from integrations import mail, retry, webhooks
 from outbox.models import Integration, OutboxMessage
+
+logger = logging.getLogger(__name__)
 
 LEASE = timedelta(minutes=5)
 CLAIM_SIZE = 200
@@ -43,17 +51,19 @@ class PassReport:
 
 
 def claim(*, limit: int = CLAIM_SIZE, now: datetime | None = None) -> list[OutboxMessage]:
-    """Lease the oldest due messages to this worker (committed when this returns)."""
+    """Lease the oldest due messages to this worker (committed when this returns).
+
+    A message is claimed only with every earlier unsettled message of its order
+    and receiver: none of them waiting out a backoff, given up, or leased to
+    another worker. So one receiver gets an order's events in the order they
+    happened, however many workers run.
+    """
     now = now or timezone.now()
     # A handful of rows, read apart so the claim is a plain scan of outbox_due_idx.
     active = {i.pk: i for i in Integration.objects.filter(is_active=True)}
     with transaction.atomic():
-        rows = list(
-            OutboxMessage.objects.due(now)
-            .filter(Q(integration__isnull=True) | Q(integration__in=list(active)))
-            .select_for_update(skip_locked=True)
-            .order_by("next_attempt_at", "id")[:limit]
-        )
+        rows = list(claimable(now, list(active)).select_for_update(skip_locked=True)[:limit])
+        rows = _without_earlier_elsewhere(rows)
         if rows:
             OutboxMessage.objects.filter(pk__in=[row.pk for row in rows]).update(
                 next_attempt_at=now + LEASE, attempts=F("attempts") + 1
@@ -65,21 +75,93 @@ def claim(*, limit: int = CLAIM_SIZE, now: datetime | None = None) -> list[Outbo
     return rows
 
 
+def claimable(now: datetime, integration_ids: list[int]) -> QuerySet:
+    """Due messages of customers and active integrations, oldest due first, without
+    those behind an earlier message of their order that waits or was given up."""
+    return (
+        OutboxMessage.objects.due(now)
+        .filter(Q(integration__isnull=True) | Q(integration__in=integration_ids))
+        .exclude(Exists(_earlier_unsettled().exclude(next_attempt_at__lte=now, failed_at=None)))
+        .order_by("next_attempt_at", "id")
+    )
+
+
+def _earlier_unsettled() -> QuerySet:
+    """The unsettled messages before the outer one, to the same receiver about the
+    same order (customer e-mails: the order's earlier e-mails). Read through
+    outbox_unsettled_order_idx."""
+    return OutboxMessage.objects.filter(
+        Q(integration=OuterRef("integration")) | Q(channel=OutboxMessage.Channel.EMAIL),
+        order_id=OuterRef("order_id"),
+        channel=OuterRef("channel"),
+        id__lt=OuterRef("id"),
+        delivered_at__isnull=True,
+    )
+
+
+def _without_earlier_elsewhere(rows: list[OutboxMessage]) -> list[OutboxMessage]:
+    """Drop the rows whose earlier message this claim did not get: another worker
+    holds it (SKIP LOCKED skipped it) or it fell past the limit. They stay due."""
+    ids = [row.pk for row in rows]
+    if not ids:
+        return rows
+    behind = set(
+        OutboxMessage.objects.filter(pk__in=ids)
+        .filter(Exists(_earlier_unsettled().exclude(pk__in=ids)))
+        .values_list("pk", flat=True)
+    )
+    return [row for row in rows if row.pk not in behind]
+
+
 def deliver_due(*, limit: int = CLAIM_SIZE) -> PassReport:
-    """One pass: claim up to `limit` due messages and deliver them."""
+    """One pass: claim up to `limit` due messages and deliver them, per receiver.
+
+    Nothing a receiver or the mail server does ends the pass: any exception is
+    that delivery's failed attempt, and the other receivers are still served.
+    """
     messages = claim(limit=limit)
     report = PassReport(claimed=len(messages))
-    for _target, group in groupby(messages, key=lambda m: (m.channel, m.integration_id)):
-        group = list(group)
-        if group[0].channel == OutboxMessage.Channel.EMAIL:
+    for (channel, _integration), group in by_receiver(messages).items():
+        if channel == OutboxMessage.Channel.EMAIL:
             for message in group:
                 # A sent mail is recorded by `mail.deliver` itself, with its timeline entry.
-                error = mail.deliver(message)
+                error = attempt(mail.deliver, message)
                 report.add(_settle([message], error) if error else PassReport(delivered=1))
         else:
-            for batch in _chunks(group, webhooks.MAX_BATCH):
-                report.add(_settle(batch, webhooks.post_batch(batch[0].integration, batch)))
+            report.add(_post_in_batches(group))
     return report
+
+
+def by_receiver(messages: list[OutboxMessage]) -> dict[tuple, list[OutboxMessage]]:
+    """The messages per receiver, each in the order they were written, whatever lay between."""
+    groups: dict[tuple, list[OutboxMessage]] = {}
+    for message in sorted(messages, key=lambda m: m.pk):
+        groups.setdefault((message.channel, message.integration_id), []).append(message)
+    return groups
+
+
+def _post_in_batches(group: list[OutboxMessage]) -> PassReport:
+    report = PassReport()
+    batches = list(_chunks(group, webhooks.MAX_BATCH))
+    for index, batch in enumerate(batches):
+        error = attempt(webhooks.post_batch, batch[0].integration, batch)
+        report.add(_settle(batch, error))
+        later = [message for rest in batches[index + 1 :] for message in rest]
+        if error and later:
+            # They may hold later events of the batch's orders: they wait with it.
+            report.add(_settle(later, f"Not sent: the batch before it failed. {error}"))
+            break
+    return report
+
+
+def attempt(deliver: Callable[..., str | None], *args) -> str | None:
+    """Run one delivery; whatever it raises is its failed attempt, in one sentence."""
+    try:
+        return deliver(*args)
+    except Exception as error:
+        logger.exception("A delivery raised instead of reporting its failure.")
+        text = " ".join(str(error).split())[:200]
+        return f"The delivery failed: {type(error).__name__}{f': {text}' if text else ''}."
 
 
 def _chunks(items: list, size: int) -> Iterable[list]:

@@ -14,7 +14,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
-from django.template import TemplateDoesNotExist
+from django.template import Context, TemplateDoesNotExist
 from django.template.loader import select_template
 from django.utils import timezone, translation
 
@@ -78,7 +78,11 @@ def render(message: OutboxMessage, order: Order) -> Rendered:
 
 def _render(kind: Kind, part: str, language: str, context: dict) -> str:
     names = [f"integrations/emails/{lang}/{kind.name}/{part}" for lang in (language, "en")]
-    return select_template(names).render(context)
+    template = select_template(names)
+    if part.endswith(".txt"):
+        # Plain text is not HTML: "O'Brien & Sons" stays as typed, not &#x27; and &amp;.
+        return template.template.render(Context(context, autoescape=False))
+    return template.render(context)
 
 
 def _context(kind: Kind, message: OutboxMessage, order: Order) -> dict:

@@ -39,6 +39,10 @@ def verify(
     now: float | None = None,
 ) -> None:
     """Raise `BadSignature` unless `header` signs `body` with `secret`, recently."""
+    # A header is ASCII; anything else (a non-ASCII digest, "٣" digits) is a forgery,
+    # refused here rather than left to raise TypeError in compare_digest.
+    if not header.isascii():
+        raise BadSignature("The signature header is malformed.")
     try:
         parts = dict(item.split("=", 1) for item in header.split(","))
         timestamp, digest = int(parts["t"]), parts["v1"]

@@ -5,9 +5,12 @@ from __future__ import annotations
 import secrets
 
 from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+
+from outbox import endpoints
 
 
 def new_signing_secret() -> str:
@@ -50,6 +53,12 @@ class Integration(models.Model):
     token_prefix = models.CharField(max_length=16, blank=True, db_index=True, editable=False)
     token_hash = models.CharField(max_length=64, blank=True, editable=False)
     is_active = models.BooleanField("active", default=True)
+    keep_while_inactive = models.BooleanField(
+        "keep messages while inactive",
+        default=False,
+        help_text="Off: deactivating drops its undelivered messages. On: they wait, and are "
+        "sent in order when it is active again.",
+    )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
@@ -57,6 +66,11 @@ class Integration(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        refused = self.endpoint_url and endpoints.refusal(self.endpoint_url)
+        if refused:
+            raise ValidationError({"endpoint_url": refused})
 
     @property
     def channel(self) -> str:
@@ -130,6 +144,12 @@ class OutboxMessage(models.Model):
                 name="outbox_queue_idx",
             ),
             models.Index(fields=["order_id", "id"], name="outbox_order_idx"),
+            # The claim's order rule: an order's earlier unsettled messages (a few rows).
+            models.Index(
+                fields=["order_id", "id"],
+                condition=Q(delivered_at__isnull=True),
+                name="outbox_unsettled_order_idx",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(

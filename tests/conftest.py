@@ -44,7 +44,15 @@ def outbox_subscriptions(settings):
 
 
 @pytest.fixture
-def receiver():
+def loopback_webhooks(settings):
+    """Webhooks may go to receivers of this test on 127.0.0.1 over plain http
+    (production refuses both: outbox/endpoints.py)."""
+    settings.WEBHOOK_HTTP_HOSTS = ["127.0.0.1"]
+    settings.WEBHOOK_ALLOWED_NETWORKS = ["127.0.0.1/32"]
+
+
+@pytest.fixture
+def receiver(loopback_webhooks):
     """A webhook receiver on 127.0.0.1 (a free port), verifying signatures."""
     from tests.integration_support import start_receiver
 

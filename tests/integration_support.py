@@ -20,6 +20,7 @@ class Receiver:
         self.secret = secret
         self.answer = 200
         self.received: list[str] = []  # every event id accepted, duplicates included
+        self.posts = 0  # requests with a good signature, answered or not
         self.rejected: list[str] = []  # why requests were refused
         self.lock = threading.Lock()
         self.url = ""
@@ -35,7 +36,13 @@ class Receiver:
             with self.lock:
                 self.rejected.append(str(error))
             return 400
-        if self.answer != 200:
+        with self.lock:
+            self.posts += 1
+        if callable(self.answer):  # decides per request: e.g. fail every third
+            answer = self.answer()
+            if answer != 200:
+                return answer
+        elif self.answer != 200:
             with self.lock:
                 self.rejected.append(f"answered {self.answer}")
             return self.answer

@@ -150,3 +150,13 @@ def test_the_order_page_lists_mails_and_resends_one(client):
     assert response.status_code == 302
     delivery.deliver_due()
     assert len(outbox_mail.outbox) == 2
+
+
+def test_plain_text_is_not_html_escaped_and_the_html_part_is():
+    order = OrderFactory(status=S.PENDING, customer_name="O'Brien & Sons")
+    services.confirm_order(order_id=order.pk, by=FACTORY)
+    delivery.deliver_due()
+    [message] = outbox_mail.outbox
+    assert "Hello O'Brien & Sons," in message.body
+    assert "&amp;" not in message.body and "&#x27;" not in message.body
+    assert "O&#x27;Brien &amp; Sons" in html_of(message)

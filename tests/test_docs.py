@@ -55,7 +55,11 @@ def path_exists(text: str) -> bool:
     if migration:
         app, number = migration.groups()
         return any((ROOT / app / "migrations").glob(f"{number}_*.py"))
-    pattern = re.sub(r"<[^>]+>", "*", text.rstrip("/"))
+    path, _, test = text.partition("::")  # a test named as pytest names it
+    if test:
+        file = ROOT / path
+        return file.is_file() and f"def {test.split('[')[0]}(" in file.read_text()
+    pattern = re.sub(r"<[^>]+>", "*", path.rstrip("/"))
     return any(ROOT.glob(pattern))
 
 

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from integrations import delivery, retry
 from integrations.management.commands import deliver_events
-from integrations.signing import HEADER, header_value
+from integrations.signing import HEADER, BadSignature, header_value, verify
 from integrations.webhooks import MAX_BATCH
 from outbox.models import OutboxMessage
 from outbox.publish import Happened, publish
@@ -83,6 +83,21 @@ def test_the_receiver_rejects_a_tampered_body_and_an_old_timestamp(receiver):
     ]
 
 
+@pytest.mark.parametrize(
+    "forged",
+    ["v1=é" + "0" * 63, "v1=" + "²" * 64, "v1=" + "а" * 64, "v1=" + "\U0001f600" * 64],
+    ids=["accent", "superscript", "cyrillic", "emoji"],
+)
+def test_verify_refuses_a_non_ascii_digest_instead_of_raising(forged):
+    body = b'{"events":[]}'
+    timestamp = int(time.time())
+    with pytest.raises(BadSignature, match="malformed"):
+        verify(SECRET, f"t={timestamp},{forged}", body)
+    with pytest.raises(BadSignature, match="malformed"):
+        verify(SECRET, "t=١٧٠٠٠٠٠٠٠٠,v1=00", body)  # non-ASCII digits in the timestamp
+    verify(SECRET, header_value(SECRET, body, timestamp=timestamp), body)  # the real one passes
+
+
 @pytest.mark.django_db
 def test_batches_hold_at_most_a_hundred_events(receiver):
     hook(receiver)
@@ -143,7 +158,7 @@ def test_backoff_doubles_up_to_its_cap(settings):
 
 
 @pytest.mark.django_db
-def test_an_unreachable_receiver_is_a_failed_attempt(settings):
+def test_an_unreachable_receiver_is_a_failed_attempt(loopback_webhooks):
     make_integration("gone", events=["order.held"], endpoint_url="http://127.0.0.1:9/hooks")
     owe(1)
     assert delivery.deliver_due().retrying == 1
