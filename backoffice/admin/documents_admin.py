@@ -22,7 +22,8 @@ from django.utils.http import urlencode
 
 from backoffice import documents
 from backoffice.admin.background import BackgroundStepsMixin
-from backoffice.admin.return_steps import CREATE_RETURN
+from backoffice.steps import SHIPMENT_STEPS
+from backoffice.steps.create_return import CREATE_RETURN
 from shipments.admin import ShipmentAdmin
 from shipments.models import Shipment
 
@@ -109,7 +110,7 @@ class PrintableShipmentAdmin(BackgroundStepsMixin, ShipmentDocumentsMixin, Shipm
     "Create return…" on completed shipments (the returns app stands above shipments),
     and its bulk steps over large selections queued for the worker."""
 
-    steps = [*ShipmentAdmin.steps, CREATE_RETURN]
+    steps = SHIPMENT_STEPS
 
     def may_open_step(self, request, obj, step) -> bool:
         # Customer service takes returns from the order page without seeing the

@@ -1,7 +1,8 @@
 """The orders back office: `OrderAdmin`, put together from one module per concern.
 
 Thin by rule: pages parse input and call the services; what a user may do
-comes from the state machine (`core.fsm`), never from the template.
+comes from the state machine (`core.fsm`), never from the template. The steps
+(buttons, actions, their pages) are `backoffice.steps.ORDER_STEPS`.
 
 - `order_list`: columns, search, paginator, drill-down
 - `list_filters`: the sidebar, all fields of the one `OrderFilterSet`
@@ -11,7 +12,6 @@ comes from the state machine (`core.fsm`), never from the template.
 - `documents_admin`: links to the shipments' packing lists and pro-formas
 - `split_page`: split into shipments
 - `flow_page`: the state machines drawn
-- `shipping_steps`: the steps that ship (expedite, good-to-go, capture)
 """
 
 from __future__ import annotations
@@ -21,13 +21,11 @@ from django.contrib import admin
 from django.db import models
 from django.forms import Script
 
-from backoffice import services as backoffice_services
 from backoffice.admin.background import BackgroundStepsMixin
 from backoffice.admin.comments import OrderCommentsMixin
 from backoffice.admin.documents_admin import OrderDocumentLinksMixin
 from backoffice.admin.export_admin import OrderExportMixin
 from backoffice.admin.flow_page import FlowPageMixin
-from backoffice.admin.forms import CancelForm, HoldForm, PurgeForm
 from backoffice.admin.history_page import OrderHistoryMixin
 from backoffice.admin.list_filters import (
     AdvancedOrderFilter,
@@ -41,14 +39,12 @@ from backoffice.admin.list_filters import (
 )
 from backoffice.admin.order_list import OrderListMixin
 from backoffice.admin.order_page import OrderLineInline, OrderPageForm, OrderPageMixin
-from backoffice.admin.product_steps import PRODUCT_STEPS
-from backoffice.admin.shipping_steps import SHIPPING_STEPS
 from backoffice.admin.split_page import SplitPageMixin
+from backoffice.steps import ORDER_STEPS
 from core.admin.changelist import CheckedChangeListMixin
 from core.admin.step_admin import RefusalsAsMessagesMixin, StepsAdminMixin
-from core.admin.steps import Step
-from orders import bulk, services
-from orders.models import Order, OrderStatus
+from orders import services
+from orders.models import Order
 
 admin.site.site_header = "Centra Orders"
 admin.site.site_title = "Centra Orders"
@@ -57,36 +53,6 @@ admin.site.index_title = "Back office"
 admin.site.empty_value_display = "—"
 # The orders list is wide; the app list is one click away in the breadcrumbs.
 admin.site.enable_nav_sidebar = False
-
-
-ORDER_STEPS = [
-    Step("confirm", services.confirm_order, bulk=bulk.confirm_orders),
-    Step("unconfirm", services.unconfirm_order),
-    Step("hold", services.hold_order, form=HoldForm, explain_when_blocked=False),
-    Step("resume", services.resume_order, explain_when_blocked=False),
-    *SHIPPING_STEPS,
-    *PRODUCT_STEPS[:3],
-    Step("cancel", backoffice_services.cancel_order, form=CancelForm, danger=True),
-    PRODUCT_STEPS[3],
-    Step("archive", services.archive_order),
-    Step("reactivate", services.reactivate_order),
-    Step(
-        "delete_permanently",
-        services.delete_order_permanently,
-        form=PurgeForm,
-        danger=True,
-        deletes=True,
-        list_only_when={"status": str(OrderStatus.CANCELLED)},
-    ),
-    Step(
-        "discard",
-        services.discard_selection,
-        form=PurgeForm,
-        danger=True,
-        deletes=True,
-        list_only_when={"status": str(OrderStatus.INCOMPLETE)},
-    ),
-]
 
 
 @admin.register(Order)
