@@ -9,7 +9,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from backoffice.admin.order_admin import OrderAdmin
+from backoffice.admin.orders import OrderAdmin
 from core.roles import BACKOFFICE_ADMIN, CUSTOMER_SERVICE, FINANCE, WAREHOUSE
 from orders.models import Order, OrderStatus
 from shipments.models import Shipment, ShipmentStatus, Stock

@@ -1,5 +1,5 @@
 """Bulk steps over large selections, queued by the admin and taken by the worker
-(backoffice/jobs/, backoffice/admin/background.py)."""
+(backoffice/jobs/, backoffice/admin/jobs.py)."""
 
 from __future__ import annotations
 

@@ -15,6 +15,7 @@ from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 
 from core.admin.bulk_steps import BulkStepsMixin
 from core.admin.changelist import CheckedChangeListMixin
+from core.admin.page_hooks import PageHooksMixin
 from core.admin.read_only import ReadOnlyAdminMixin
 from core.admin.step_messages import report
 from core.errors import DomainError
@@ -136,16 +137,22 @@ class StepsAdminMixin(BulkStepsMixin):
 
     # One object: buttons and the step view ------------------------------------
 
-    def get_urls(self):
+    def step_urls(self):
+        """The step's page of one object (an `extra_urls` entry)."""
         info = self.opts.app_label, self.opts.model_name
         return [
             path(
                 "<path:object_id>/step/<str:step_name>/",
                 self.admin_site.admin_view(self.step_view),
                 name="{}_{}_step".format(*info),
-            ),
-            *super().get_urls(),
+            )
         ]
+
+    def step_buttons_section(self, request, obj) -> dict:
+        """The buttons of the steps this user may take on `obj` now, and why the
+        others are blocked (a `page_sections` entry)."""
+        available, blocked = self.step_buttons(request, obj)
+        return {"step_buttons": available, "blocked_steps": blocked}
 
     def step_url(self, obj, step: Step) -> str:
         info = self.opts.app_label, self.opts.model_name
@@ -332,7 +339,11 @@ class StepsAdminMixin(BulkStepsMixin):
 
 
 class ServiceWrittenAdmin(
-    CheckedChangeListMixin, ReadOnlyAdminMixin, StepsAdminMixin, admin.ModelAdmin
+    CheckedChangeListMixin,
+    ReadOnlyAdminMixin,
+    PageHooksMixin,
+    StepsAdminMixin,
+    admin.ModelAdmin,
 ):
     """The admin of rows only services write (shipments, payments).
 
@@ -341,11 +352,5 @@ class ServiceWrittenAdmin(
     """
 
     change_form_template = "admin/centra/change_form.html"
-
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        obj = self.get_object(request, unquote(object_id))
-        extra_context = dict(extra_context or {})
-        if obj is not None:
-            available, blocked = self.step_buttons(request, obj)
-            extra_context.update(step_buttons=available, blocked_steps=blocked)
-        return super().change_view(request, object_id, form_url, extra_context)
+    page_sections = [StepsAdminMixin.step_buttons_section]
+    extra_urls = [StepsAdminMixin.step_urls]

@@ -12,8 +12,8 @@ from django.utils.html import format_html
 from django.utils.http import urlencode
 from django.utils.timezone import localtime
 
-from backoffice.admin.list_filters import placed_drilldown
-from backoffice.admin.returns_section import with_returns
+from backoffice.admin.orders.filters import placed_drilldown
+from backoffice.admin.orders.returns_section import with_returns
 from core.admin.badges import state_badge
 from core.admin.changelist import PageFirstMixin, exact_number
 from core.admin.pagination import EstimatedCountPaginator
