@@ -128,8 +128,9 @@ class Step:
 
     def state_fits(self, obj: models.Model) -> bool:
         """Whether the object's state is one the transition leaves (its
-        conditions aside); a step over another model's transition fits any."""
-        if self._of_another_model():
+        conditions aside). A step over another model's transition, or with a
+        refusal function of its own, fits any: its refusal says it all."""
+        if self._of_another_model() or self.refusal_of:
             return True
         meta = self.method(obj)._django_fsm
         return meta.has_transition(meta.field.get_state(obj))
