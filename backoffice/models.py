@@ -36,7 +36,7 @@ class StepJob(models.Model):
     skipped = models.PositiveIntegerField(default=0)
     started_at = models.DateTimeField(null=True, blank=True)
     # The worker taking a chunk now, and until when others leave the job to it
-    # (backoffice/jobs.py); a lease, not a state.
+    # (backoffice/jobs/worker.py); a lease, not a state.
     claim = models.UUIDField(null=True, blank=True)
     claimed_until = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)

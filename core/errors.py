@@ -18,3 +18,11 @@ class NotPermitted(DomainError):
 
     Still a `DomainError` with one sentence; an API answers it with 403 rather than 409.
     """
+
+
+class PartlyDone(DomainError):
+    """A step over an object's parts (its shipments, say) that some took and some refused.
+
+    Each part runs in its own transaction, so what was done stays done; the
+    sentence names both.
+    """

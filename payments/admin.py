@@ -26,9 +26,9 @@ from core.admin.links import LinksForWhoMayOpenMixin
 from core.admin.pagination import EstimatedCountPaginator
 from core.admin.read_only import ReadOnlyAdminMixin
 from core.admin.step_admin import ServiceWrittenAdmin
-from core.admin.steps import Step
 from core.fsm import state_refusal
 from core.money import format_money
+from core.steps import Step, Words
 from payments import services
 from payments.gateways import gateway_for
 from payments.models import GOODWILL_REFUND, Payment, PaymentTransaction
@@ -135,10 +135,9 @@ PAYMENT_STEPS = [
         form=GoodwillRefundForm,
         danger=True,
         id_attr="order_id",
-        check=goodwill_refusal,
-        label_text="Goodwill refund",
-        past_text="refunded",
-        permission_name=GOODWILL_REFUND,
+        refusal_of=goodwill_refusal,
+        # One use of the payment's refund, with its own permission: its own words.
+        words=Words(label="Goodwill refund", past="refunded", permission=GOODWILL_REFUND),
         confirm_with=goodwill_confirmation,
         done_detail=lambda payment, row: format_money(row.amount, payment.currency),
         in_bulk=False,

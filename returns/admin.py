@@ -1,7 +1,7 @@
 """Returns in the back office: the list, a return's page, and its steps (refund,
 complete, uncomplete, delete), one at a time or in bulk. Every change goes
 through `returns.services`; a return is created from its shipment (the back
-office's "Create return…", `backoffice.admin.return_steps`)."""
+office's "Create return…", `backoffice.steps.create_return`)."""
 
 from __future__ import annotations
 
@@ -21,9 +21,9 @@ from core.admin.links import LinksForWhoMayOpenMixin
 from core.admin.pagination import EstimatedCountPaginator
 from core.admin.read_only import ReadOnlyAdminMixin
 from core.admin.step_admin import ServiceWrittenAdmin
-from core.admin.steps import Step
 from core.fsm import state_refusal
 from core.money import format_money, quantize
+from core.steps import Step
 from orders.models import Order
 from returns import services
 from returns.models import Return, ReturnLine

@@ -4,11 +4,9 @@ warehouses and stock. Every change goes through `shipments.services`."""
 
 from __future__ import annotations
 
-from django import forms
 from django.contrib import admin
 from django.db.models import Q
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.html import format_html
 
 from core.admin.badges import state_badge
@@ -22,111 +20,15 @@ from core.admin.links import LinksForWhoMayOpenMixin
 from core.admin.pagination import EstimatedCountPaginator
 from core.admin.read_only import ReadOnlyAdminMixin
 from core.admin.step_admin import RefusalsAsMessagesMixin, ServiceWrittenAdmin
-from core.admin.steps import Step
-from core.fsm import permission_refusal, refusal
 from core.money import format_money
 from orders.models import Order
 from shipments import services
-from shipments.models import Shipment, ShipmentLine, ShipmentStatus, Stock, Warehouse
+from shipments.models import Shipment, ShipmentLine, Stock, Warehouse
+from shipments.steps import SHIPMENT_STEPS
 
 
 def shipment_badge(shipment: Shipment):
     return state_badge(shipment, css_prefix="shipment")
-
-
-class CompleteShipmentForm(forms.Form):
-    """One small form for one or many shipments: a tracking number per shipment,
-    one carrier and shipped date for all."""
-
-    per_object = True
-
-    carrier = forms.CharField(max_length=100)
-    shipped_date = forms.DateField(
-        initial=timezone.localdate,
-        widget=forms.DateInput(attrs={"type": "date"}),
-        help_text="Not in the future.",
-    )
-
-    def __init__(self, *args, objects=(), **kwargs):
-        super().__init__(*args, **kwargs)
-        for shipment in objects:
-            self.fields[f"tracking_{shipment.pk}"] = forms.CharField(
-                max_length=100, label=f"Tracking number of {shipment.ref}"
-            )
-
-    def clean_shipped_date(self):
-        shipped = self.cleaned_data["shipped_date"]
-        if shipped > timezone.localdate():
-            raise forms.ValidationError("The shipped date cannot be in the future.")
-        return shipped
-
-
-def complete_params(shipment: Shipment, data: dict) -> dict:
-    return {
-        "tracking_number": data.get(f"tracking_{shipment.pk}", ""),
-        "carrier": data["carrier"],
-        "shipped_date": data["shipped_date"],
-    }
-
-
-def complete_refusal(shipment: Shipment, by) -> str | None:
-    """Completing a good-to-go shipment captures it first (the service does both)."""
-    if shipment.status == ShipmentStatus.GOOD_TO_GO:
-        return refusal(shipment.capture, by=by) or permission_refusal(shipment.complete, by=by)
-    return refusal(shipment.complete, by=by)
-
-
-class MarkPaidForm(forms.Form):
-    reference = forms.CharField(
-        max_length=200, required=False, help_text="E.g. the bank transfer's reference."
-    )
-
-
-SHIPMENT_STEPS = [
-    Step("good_to_go", services.mark_good_to_go, id_kwarg="shipment_id"),
-    Step(
-        "not_good_to_go",
-        services.mark_not_good_to_go,
-        id_kwarg="shipment_id",
-        explain_when_blocked=False,
-    ),
-    Step("capture", services.capture_shipment, id_kwarg="shipment_id"),
-    Step(
-        "mark_paid",
-        services.mark_shipment_paid,
-        form=MarkPaidForm,
-        id_kwarg="shipment_id",
-        explain_when_blocked=False,
-    ),
-    Step(
-        "mark_unpaid",
-        services.mark_shipment_unpaid,
-        confirm=True,
-        id_kwarg="shipment_id",
-        explain_when_blocked=False,
-    ),
-    Step(
-        "complete",
-        services.complete_shipment,
-        form=CompleteShipmentForm,
-        id_kwarg="shipment_id",
-        params_for=complete_params,
-        check=complete_refusal,
-        explain_when_blocked=False,
-        label_text="Complete",
-        past_text="completed",
-        permission_name="shipments.complete_shipment",
-    ),
-    Step(
-        "delete_shipment",
-        services.delete_shipment,
-        confirm=True,
-        danger=True,
-        deletes=True,
-        id_kwarg="shipment_id",
-        explain_when_blocked=False,
-    ),
-]
 
 
 class ShipmentLineInline(ReadOnlyAdminMixin, admin.TabularInline):

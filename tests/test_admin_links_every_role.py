@@ -28,8 +28,9 @@ from urllib.parse import urljoin, urlsplit
 import pytest
 from django.contrib.auth.models import Group
 
-from backoffice.admin.order_admin import ORDER_STEPS
-from backoffice.jobs import queue_step_job, run_due_jobs
+from backoffice.jobs import queue_step_job
+from backoffice.jobs.worker import run_due_jobs
+from backoffice.steps import ORDER_STEPS
 from core.roles import BACKOFFICE_ADMIN, WAREHOUSE
 from integrations import delivery
 from orders import services

@@ -8,8 +8,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from backoffice.admin.list_filters import placed_drilldown
-from backoffice.admin.order_admin import OrderAdmin
+from backoffice.admin.orders import OrderAdmin
+from backoffice.admin.orders.filters import placed_drilldown
 from core.admin.pagination import EstimatedCountPaginator
 from core.roles import BACKOFFICE_ADMIN, CUSTOMER_SERVICE
 from orders.models import Order, OrderEvent, OrderStatus

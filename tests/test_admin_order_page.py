@@ -8,7 +8,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from backoffice.admin.timeline import LATEST_EVENTS
+from backoffice.admin.orders.timeline import LATEST_EVENTS
 from core.roles import BACKOFFICE_ADMIN, CUSTOMER_SERVICE
 from orders.models import Order, OrderEvent, OrderStatus
 from shipments.models import ShipmentStatus

@@ -304,7 +304,7 @@ def test_posts_without_a_csrf_token_are_refused(step):
 @pytest.mark.django_db
 def test_a_bulk_step_over_the_limit_is_queued_not_taken(client, monkeypatch):
     from backoffice.models import StepJob
-    from core.admin import steps as admin_steps
+    from core import steps as admin_steps
 
     # Never more than MAX_OBJECTS_PER_STEP in a request, whatever the threshold.
     monkeypatch.setattr(admin_steps, "MAX_OBJECTS_PER_STEP", 2)
@@ -320,7 +320,7 @@ def test_a_bulk_step_over_the_limit_is_queued_not_taken(client, monkeypatch):
 
 
 def test_every_step_has_its_input_described():
-    from backoffice.admin.order_admin import ORDER_STEPS
+    from backoffice.steps import ORDER_STEPS
 
     shipping = {"expedite", "good_to_go", "capture"}  # tests/test_admin_shipping.py
     # tests/test_admin_product_steps.py

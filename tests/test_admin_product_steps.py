@@ -58,7 +58,7 @@ def test_cancel_products_page_shows_each_line_and_cancels(client):
         f"{ORDERS_URL}{order.pk}/step/cancel_products/",
         {f"line_{b.pk}": "1", "reason": "Out of stock"},
     )
-    assert messages_of(done) == [f"1 order reduced: {order.number}."]
+    assert messages_of(done) == [f"1 order changed: {order.number}."]
     order.refresh_from_db()
     assert order.status == S.COMPLETED
     payment = Payment.objects.get(order=order)
@@ -104,8 +104,8 @@ def test_bulk_cancel_unshipped_products_reports_each_order(client):
         },
     )
     said = messages_of(response)
-    assert said[0] == f"2 orders reduced: {pending.number}, {half.number}." or said[0] == (
-        f"2 orders reduced: {half.number}, {pending.number}."
+    assert said[0] == f"2 orders changed: {pending.number}, {half.number}." or said[0] == (
+        f"2 orders changed: {half.number}, {pending.number}."
     )
     assert said[1] == f"Skipped: Order {completed.number} is Completed, so it cannot be changed."
     assert Order.objects.get(pk=half.pk).status == S.COMPLETED

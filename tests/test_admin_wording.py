@@ -11,7 +11,7 @@ import pytest
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from backoffice.admin.timeline_words import change_words, what_words
+from backoffice.admin.orders.timeline_words import change_words, what_words
 from core.roles import BACKOFFICE_ADMIN, CUSTOMER_SERVICE, FINANCE, WAREHOUSE
 from orders.models import OrderEvent, OrderStatus
 from payments import services as pay

@@ -5,7 +5,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from backoffice.admin.order_admin import OrderAdmin
+from backoffice.admin.orders import OrderAdmin
 from core.errors import DomainError
 from core.roles import CUSTOMER_SERVICE, DEFAULT_GROUPS, FINANCE, WAREHOUSE
 from orders import comments

@@ -11,7 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from backoffice import export
-from backoffice.admin.order_admin import OrderAdmin
+from backoffice.admin.orders import OrderAdmin
 from core.roles import BACKOFFICE_ADMIN, CUSTOMER_SERVICE, FINANCE, WAREHOUSE
 from orders.models import Order, OrderStatus
 from tests.admin_support import ORDERS_URL, role_user

@@ -1,5 +1,5 @@
 """Bulk steps over large selections, queued by the admin and taken by the worker
-(backoffice/jobs.py, backoffice/admin/background.py)."""
+(backoffice/jobs/, backoffice/admin/jobs.py)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from backoffice.jobs import LEASE, queue_step_job, run_due_jobs
+from backoffice.jobs import queue_step_job
+from backoffice.jobs.worker import LEASE, run_due_jobs
 from backoffice.models import StepJob, StepJobOutcome
 from core.roles import BACKOFFICE_ADMIN, CUSTOMER_SERVICE, DEFAULT_GROUPS
 from orders import services
@@ -80,7 +81,7 @@ def test_confirm_above_the_threshold_is_queued_then_taken_by_the_worker(client, 
     assert snapshot(Order.objects.get(pk=held.pk)) == before[held.pk]
     # The same sentence the step gives in the request.
     skipped = StepJobOutcome.objects.get(job=job, taken=False)
-    from backoffice.admin.order_admin import ORDER_STEPS
+    from backoffice.steps import ORDER_STEPS
 
     confirm = next(s for s in ORDER_STEPS if s.name == "confirm")
     assert skipped.sentence == confirm.refusal(Order.objects.get(pk=held.pk), by=user)
@@ -171,7 +172,7 @@ def test_only_its_creator_and_superusers_see_a_job(client, threshold):
 
 
 def queue_for(user, orders, step_name: str = "confirm", params=None):
-    from backoffice.admin.order_admin import ORDER_STEPS
+    from backoffice.steps import ORDER_STEPS
 
     step = next(s for s in ORDER_STEPS if s.name == step_name)
     return queue_step_job(
@@ -306,7 +307,7 @@ def test_deleting_cancelled_orders_in_the_background(client, threshold):
 
 @pytest.mark.django_db
 def test_a_step_that_fails_leaves_the_job_for_later_and_the_worker_running(monkeypatch):
-    from backoffice import jobs
+    from backoffice.jobs import worker
 
     user = role_user(CUSTOMER_SERVICE)
     order = OrderFactory(status=S.PENDING)
@@ -315,7 +316,7 @@ def test_a_step_that_fails_leaves_the_job_for_later_and_the_worker_running(monke
     def broken(*args, **kwargs):
         raise RuntimeError("a bug")
 
-    monkeypatch.setattr(jobs, "take_step", broken)
+    monkeypatch.setattr(worker, "take_step", broken)
     assert run_due_jobs() == 0
     job.refresh_from_db()
     assert (job.done, job.state, job.claimed_until is not None) == (0, "running", True)

@@ -1,15 +1,31 @@
-"""Registers the order admin and the back office's shipments admin (Django's
-autodiscovery imports this package)."""
+"""The back office's admin, one package (a room) per admin: `orders` (the order
+admin), `shipments` (the shipments admin with the print view and the back
+office's shipment steps), `jobs` (bulk steps in the background and their
+progress pages). Django's autodiscovery imports this package, which registers
+them and sets up the site.
+
+The steps every room offers live in `backoffice.steps`; what a change page
+shows and which pages an admin adds are declared once per admin class
+(`page_sections`, `extra_urls`: `core.admin.page_hooks`).
+"""
 
 from django.contrib import admin
 
-from backoffice.admin import background, documents_admin
-from backoffice.admin.order_admin import OrderAdmin
+from backoffice.admin import jobs, shipments
+from backoffice.admin.orders import OrderAdmin
 
-# The shipments list with the print actions (see documents_admin for why it is
-# registered from here).
-documents_admin.register(admin.site)
+admin.site.site_header = "Centra Orders"
+admin.site.site_title = "Centra Orders"
+admin.site.index_title = "Back office"
+# One empty marker everywhere: the lists, read-only fields, the order page's tables.
+admin.site.empty_value_display = "—"
+# The orders list is wide; the app list is one click away in the breadcrumbs.
+admin.site.enable_nav_sidebar = False
+
+# The shipments list with the print actions (registered from here in place of
+# the shipments app's own: see backoffice.admin.shipments).
+shipments.register(admin.site)
 # Bulk steps taken in the background, and their progress pages.
-background.register(admin.site)
+jobs.register(admin.site)
 
 __all__ = ["OrderAdmin"]

@@ -18,7 +18,7 @@ from django.db.models import Sum
 
 from core.actors import Actor, process
 from core.errors import DomainError
-from core.fsm import ensure_allowed, run_transition
+from core.fsm import ensure_allowed, refusal, run_transition
 from core.money import ZERO, compute_totals, format_money, quantize
 from orders.events import record_event
 from orders.locks import lock_order
@@ -109,7 +109,7 @@ def cancel_unshipped_products(*, order_id: int, reason: str, by: Actor) -> Order
         }
         if not quantities:
             ensure_allowed(order.cancel_products, by=by)
-            raise DomainError(f"{order} has no unshipped products to cancel.")
+            raise DomainError(_nothing_to_cancel(order))
         declined = unless_declined(
             lambda: cancel_products(order_id=order.pk, quantities=quantities, reason=reason, by=by)
         )
@@ -158,6 +158,28 @@ def restore_products(
             data=_event_data(wanted, reason, order, previous, refunded=ZERO),
         )
     return order
+
+
+def cancel_products_refusal(order: Order, by: Actor) -> str | None:
+    """Why `by` cannot cancel products of `order` now: the transition's refusal,
+    or that no unit is left unshipped (what the step's page and buttons ask)."""
+    sentence = refusal(order.cancel_products, by=by)
+    if sentence is None and not any(line.quantity_unshipped for line in order.lines_with_shipped()):
+        return _nothing_to_cancel(order)
+    return sentence
+
+
+def _nothing_to_cancel(order: Order) -> str:
+    return f"{order} has no unshipped products to cancel."
+
+
+def restore_products_refusal(order: Order, by: Actor) -> str | None:
+    """Why `by` cannot restore products of `order` now: the transition's refusal,
+    or that nothing was cancelled."""
+    sentence = refusal(order.restore_products, by=by)
+    if sentence is None and not order.lines.filter(quantity_cancelled__gt=0).exists():
+        return f"{order} has no cancelled products to restore."
+    return sentence
 
 
 def _required(text: str, sentence: str) -> str:

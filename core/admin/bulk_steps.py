@@ -15,8 +15,9 @@ from functools import partial
 
 from django.contrib import messages
 
-from core.admin import steps
-from core.admin.steps import Step, needs_confirming, report, take_step, take_step_at_once
+from core import steps
+from core.admin.step_messages import report
+from core.steps import Step, needs_confirming, take_step, take_step_at_once
 
 
 class BulkStepsMixin:
@@ -65,7 +66,7 @@ class BulkStepsMixin:
             outcome = take(step, objects, by=request.user, name=self.object_reference)
             report(request, step, self.model, outcome)
             return None
-        form = self._step_form(step, request.POST if request.POST.get("post") else None, objects)
+        form = step.make_form(request.POST if request.POST.get("post") else None, objects)
         if form.is_bound and form.is_valid() and needs_confirming(step, request.POST):
             return self.render_step_page(
                 request, step, objects, form, bulk=True, confirming="_change" not in request.POST
@@ -81,7 +82,7 @@ class BulkStepsMixin:
     def _take_step_in_background(self, request, queryset, step: Step):
         if not step.needs_page():
             return self.queue_step(request, queryset, step, params={})
-        form = self._step_form(step, request.POST if request.POST.get("post") else None, [])
+        form = step.make_form(request.POST if request.POST.get("post") else None, [])
         if form.is_bound and form.is_valid():
             # The posted data, not cleaned_data: the worker validates it again
             # with the same form, so Decimals and dates need no encoding.

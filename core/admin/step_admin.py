@@ -4,7 +4,6 @@ the messages afterwards; and that show a service's refusal as a message."""
 
 from __future__ import annotations
 
-from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.utils import model_ngettext, quote, unquote
@@ -16,15 +15,11 @@ from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 
 from core.admin.bulk_steps import BulkStepsMixin
 from core.admin.changelist import CheckedChangeListMixin
+from core.admin.page_hooks import PageHooksMixin
 from core.admin.read_only import ReadOnlyAdminMixin
-from core.admin.steps import (
-    Outcome,
-    Step,
-    done_name,
-    needs_confirming,
-    report,
-)
+from core.admin.step_messages import report
 from core.errors import DomainError
+from core.steps import Outcome, Step, done_name, needs_confirming, step_named
 
 
 class RefusalsAsMessagesMixin:
@@ -63,10 +58,10 @@ class StepsAdminMixin(BulkStepsMixin):
     # Lookup -----------------------------------------------------------------
 
     def get_step(self, name: str) -> Step:
-        for step in self.steps:
-            if step.name == name:
-                return step
-        raise Http404(f"No step “{name}”.")
+        step = step_named(self.steps, name)
+        if step is None:
+            raise Http404(f"No step “{name}”.")
+        return step
 
     def user_may_take(self, request, step: Step) -> bool:
         permission = step.permission(self.model)
@@ -128,7 +123,7 @@ class StepsAdminMixin(BulkStepsMixin):
         """Say why a step the user cannot take here was refused, rather than
         Django's generic "No action selected."."""
         name = request.POST.get("action", "")
-        step = next((s for s in self.steps if s.name == name), None)
+        step = step_named(self.steps, name)
         if step is None or name in self.get_actions(request):
             return False
         plural = self.model._meta.verbose_name_plural
@@ -142,16 +137,22 @@ class StepsAdminMixin(BulkStepsMixin):
 
     # One object: buttons and the step view ------------------------------------
 
-    def get_urls(self):
+    def step_urls(self):
+        """The step's page of one object (an `extra_urls` entry)."""
         info = self.opts.app_label, self.opts.model_name
         return [
             path(
                 "<path:object_id>/step/<str:step_name>/",
                 self.admin_site.admin_view(self.step_view),
                 name="{}_{}_step".format(*info),
-            ),
-            *super().get_urls(),
+            )
         ]
+
+    def step_buttons_section(self, request, obj) -> dict:
+        """The buttons of the steps this user may take on `obj` now, and why the
+        others are blocked (a `page_sections` entry)."""
+        available, blocked = self.step_buttons(request, obj)
+        return {"step_buttons": available, "blocked_steps": blocked}
 
     def step_url(self, obj, step: Step) -> str:
         info = self.opts.app_label, self.opts.model_name
@@ -203,7 +204,7 @@ class StepsAdminMixin(BulkStepsMixin):
             raise PermissionDenied
         change_url = self._back_url(request) or self.step_return_url(request, obj)
         if request.method == "POST":
-            form = self._step_form(step, request.POST, [obj]) if step.needs_page() else None
+            form = step.make_form(request.POST, [obj]) if step.needs_page() else None
             if form is not None and form.is_valid() and needs_confirming(step, request.POST):
                 sentence = step.refusal(obj, by=request.user)
                 if sentence:
@@ -234,7 +235,7 @@ class StepsAdminMixin(BulkStepsMixin):
         if sentence:
             self.message_user(request, sentence, messages.ERROR)
             return HttpResponseRedirect(change_url)
-        form = self._step_form(step, None, [obj])
+        form = step.make_form(None, [obj])
         return self.render_step_page(request, step, [obj], form, bulk=False)
 
     def step_return_url(self, request, obj) -> str:
@@ -254,13 +255,6 @@ class StepsAdminMixin(BulkStepsMixin):
         return back if back and safe else ""
 
     # Intermediate page ------------------------------------------------------
-
-    def _step_form(self, step: Step, data, objects):
-        form_class = step.form or forms.Form
-        if getattr(form_class, "per_object", False):
-            # A field per object (e.g. a tracking number per shipment).
-            return form_class(data, objects=objects)
-        return form_class(data)
 
     def step_page_context(self, request, step: Step, objects: list) -> dict:
         """Extra context for the intermediate page; admins add what the step deletes."""
@@ -345,7 +339,11 @@ class StepsAdminMixin(BulkStepsMixin):
 
 
 class ServiceWrittenAdmin(
-    CheckedChangeListMixin, ReadOnlyAdminMixin, StepsAdminMixin, admin.ModelAdmin
+    CheckedChangeListMixin,
+    ReadOnlyAdminMixin,
+    PageHooksMixin,
+    StepsAdminMixin,
+    admin.ModelAdmin,
 ):
     """The admin of rows only services write (shipments, payments).
 
@@ -354,11 +352,5 @@ class ServiceWrittenAdmin(
     """
 
     change_form_template = "admin/centra/change_form.html"
-
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        obj = self.get_object(request, unquote(object_id))
-        extra_context = dict(extra_context or {})
-        if obj is not None:
-            available, blocked = self.step_buttons(request, obj)
-            extra_context.update(step_buttons=available, blocked_steps=blocked)
-        return super().change_view(request, object_id, form_url, extra_context)
+    page_sections = [StepsAdminMixin.step_buttons_section]
+    extra_urls = [StepsAdminMixin.step_urls]

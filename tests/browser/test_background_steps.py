@@ -6,7 +6,7 @@ import threading
 import pytest
 from django.db import connection
 
-from backoffice.jobs import run_due_jobs
+from backoffice.jobs.worker import run_due_jobs
 from core.roles import CUSTOMER_SERVICE
 from orders.models import HoldKind, Order, OrderEvent
 from tests.browser.conftest import PASSWORD, log_in

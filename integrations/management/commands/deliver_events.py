@@ -5,7 +5,7 @@
 
 Any number may run at once, on any hosts: each pass claims its own rows
 (`integrations.delivery`, `backoffice.jobs`). Each pass also takes the next chunk
-of each background bulk step (`backoffice.jobs.run_due_jobs`): one worker
+of each background bulk step (`backoffice.jobs.worker.run_due_jobs`): one worker
 process to run in production, not two. On SIGTERM the pass in flight finishes, then it exits.
 
 As a service it says that it started, writes one line for each pass that did
@@ -22,7 +22,7 @@ from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 from django.utils import timezone
 
-from backoffice.jobs import run_due_jobs
+from backoffice.jobs.worker import run_due_jobs
 from integrations.delivery import CLAIM_SIZE, PassReport, deliver_due
 
 # `--once` stops after this many passes even if rows keep coming due (bounded work).

@@ -1,9 +1,8 @@
-"""Bulk steps over large selections, taken by the worker rather than the request.
-
-`queue_step_job` freezes the selection and the step's input; `run_due_jobs`
-(called by each pass of `manage.py deliver_events`) takes the next chunk of each
-due job through the same `take_step` as the admin: every object is still its own
-transaction, with its row lock and its event, through the step's service.
+"""The worker's side of the background steps: `run_due_jobs`, called by each pass
+of `manage.py deliver_events`, takes the next chunk of each due job through the
+same `take_step` as the admin: every object is still its own transaction, with
+its row lock and its event, through the step's service. The step is looked up in
+`backoffice.steps`, never in the admin.
 
 Several workers on several hosts may run at once. A worker claims a job with
 `SELECT … FOR UPDATE SKIP LOCKED` and marks it with a lease (`claim`,
@@ -25,44 +24,19 @@ import logging
 import uuid
 from datetime import timedelta
 
-from django.contrib import admin
-from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
-from django.http import Http404, QueryDict
+from django.http import QueryDict
 from django.utils import timezone
 
 from backoffice.models import StepJob, StepJobOutcome
-from core.admin.steps import Step, take_step
+from backoffice.steps import ModelSteps, steps_of
+from core.steps import Step, step_named, take_step
 
 # Longer than any chunk takes (a hundred objects, a few seconds): a lease that
 # runs out while its worker still works would let a second worker re-check it.
 LEASE = timedelta(minutes=5)
 
 logger = logging.getLogger(__name__)
-
-
-def queue_step_job(
-    *,
-    by,
-    model: type[models.Model],
-    step: Step,
-    object_ids: list,
-    params: dict[str, list[str]],
-) -> StepJob:
-    """Queue `step` over `object_ids` (in the order they are to be taken).
-
-    `params` is the step form's posted data, field name → values; the worker
-    validates it again with the step's form.
-    """
-    return StepJob.objects.create(
-        created_by=by,
-        content_type=ContentType.objects.get_for_model(model, for_concrete_model=False),
-        step_name=step.name,
-        label=step.label(model),
-        params=params,
-        object_ids=list(object_ids),
-        total=len(object_ids),
-    )
 
 
 def run_due_jobs(*, chunk: int = 100, most: int = 10) -> int:
@@ -105,28 +79,19 @@ def _claim(*, exclude: set[int]) -> StepJob | None:
     return job
 
 
-def _with_what_the_list_joins(model_admin, queryset):
-    """The list's related rows in the same query: an object's reference (a
-    shipment's "1042-1") reads its order."""
-    related = model_admin.list_select_related
-    if related is True:
-        return queryset.select_related()
-    return queryset.select_related(*related) if related else queryset
-
-
 def _run_chunk(job: StepJob, *, size: int) -> int:
     model = job.content_type.model_class()
-    model_admin = admin.site.get_model_admin(model)
+    known = steps_of(model) or ModelSteps([], reference=lambda obj: str(obj.pk))
     start = job.done
     ids = job.object_ids[start : start + size]
-    objects = _with_what_the_list_joins(model_admin, model._default_manager.all()).in_bulk(ids)
-    try:
-        step = model_admin.get_step(job.step_name)
-    except Http404:
+    # The objects' references read related rows: joined, one query for the chunk.
+    objects = model._default_manager.select_related(*known.reference_reads).in_bulk(ids)
+    step = step_named(known.steps, job.step_name)
+    if step is None:
         # Renamed or removed by a release since the click.
-        step, form, valid = None, None, False
+        form, valid = None, False
     else:
-        form = model_admin._step_form(step, _as_query_dict(job.params), list(objects.values()))
+        form = step.make_form(_as_query_dict(job.params), objects.values())
         valid = form.is_valid()
     outcomes = []
     for position, pk in enumerate(ids, start=start):
@@ -136,13 +101,13 @@ def _run_chunk(job: StepJob, *, size: int) -> int:
             outcome = (str(pk), False, f"{name.capitalize()} {pk} was deleted before its turn.")
         elif step is None:
             sentence = f"Not taken: the step “{job.label}” no longer exists."
-            outcome = (model_admin.object_reference(obj), False, sentence)
+            outcome = (known.reference(obj), False, sentence)
         elif not valid:
             # Cannot happen for a form validated at the click, unless the form changed.
             errors = "; ".join(e for errs in form.errors.values() for e in errs)
-            outcome = (model_admin.object_reference(obj), False, f"Not taken: {errors}")
+            outcome = (known.reference(obj), False, f"Not taken: {errors}")
         else:
-            outcome = _take_one(model_admin, step, obj, job, form.cleaned_data)
+            outcome = _take_one(known, step, obj, job, form.cleaned_data)
         reference, taken, sentence = outcome
         outcomes.append(
             StepJobOutcome(
@@ -158,11 +123,9 @@ def _run_chunk(job: StepJob, *, size: int) -> int:
     return len(outcomes)
 
 
-def _take_one(model_admin, step: Step, obj, job: StepJob, params: dict):
-    reference = model_admin.object_reference(obj)
-    outcome = take_step(
-        step, [obj], by=job.created_by, params=params, name=model_admin.object_reference
-    )
+def _take_one(known: ModelSteps, step: Step, obj, job: StepJob, params: dict):
+    reference = known.reference(obj)
+    outcome = take_step(step, [obj], by=job.created_by, params=params, name=known.reference)
     if outcome.done:
         return reference, True, outcome.done[0] if outcome.done[0] != reference else ""
     if outcome.partly:

@@ -90,14 +90,14 @@ def shippable_lines(order: Order):
 class SplitPageMixin:
     """The split view of `OrderAdmin` and the button that leads to it."""
 
-    def get_urls(self):
+    def split_urls(self):
+        """The split page (an `extra_urls` entry)."""
         return [
             path(
                 "<path:object_id>/split/",
                 self.admin_site.admin_view(self.split_view),
                 name="orders_order_split",
-            ),
-            *super().get_urls(),
+            )
         ]
 
     def _split_button(self, order: Order) -> dict:

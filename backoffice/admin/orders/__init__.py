@@ -1,17 +1,20 @@
-"""The orders back office: `OrderAdmin`, put together from one module per concern.
+"""The orders room: `OrderAdmin`, put together from one module per concern.
 
 Thin by rule: pages parse input and call the services; what a user may do
-comes from the state machine (`core.fsm`), never from the template.
+comes from the state machine (`core.fsm`), never from the template. The steps
+(buttons, actions, their pages) are `backoffice.steps.ORDER_STEPS`.
 
-- `order_list`: columns, search, paginator, drill-down
-- `list_filters`: the sidebar, all fields of the one `OrderFilterSet`
-- `order_page`: details, lines, shipments, payment, timeline
+- `list`, `filters`: columns, search, paginator, drill-down; the sidebar, all
+  fields of the one `OrderFilterSet`
+- `page`: details, lines, shipments, payment (with `glance`, `timeline`,
+  `timeline_words`, `returns_section`, `documents`)
 - `comments`: comments on the timeline, the list's comment marker
-- `export_admin`: CSV export of the selection or of everything the list matches
-- `documents_admin`: links to the shipments' packing lists and pro-formas
-- `split_page`: split into shipments
-- `flow_page`: the state machines drawn
-- `shipping_steps`: the steps that ship (expedite, good-to-go, capture)
+- `export`: CSV export of the selection or of everything the list matches
+- `split`, `flow`, `history`: the order's other pages
+
+What the change page shows and which pages the admin adds are listed once, in
+`page_sections` and `extra_urls` (`core.admin.page_hooks`); no module overrides
+`change_view` or `get_urls`.
 """
 
 from __future__ import annotations
@@ -21,15 +24,11 @@ from django.contrib import admin
 from django.db import models
 from django.forms import Script
 
-from backoffice import services as backoffice_services
-from backoffice.admin.background import BackgroundStepsMixin
-from backoffice.admin.comments import OrderCommentsMixin
-from backoffice.admin.documents_admin import OrderDocumentLinksMixin
-from backoffice.admin.export_admin import OrderExportMixin
-from backoffice.admin.flow_page import FlowPageMixin
-from backoffice.admin.forms import CancelForm, HoldForm, PurgeForm
-from backoffice.admin.history_page import OrderHistoryMixin
-from backoffice.admin.list_filters import (
+from backoffice.admin.jobs import BackgroundStepsMixin
+from backoffice.admin.orders.comments import OrderCommentsMixin
+from backoffice.admin.orders.documents import document_links_section
+from backoffice.admin.orders.export import OrderExportMixin
+from backoffice.admin.orders.filters import (
     AdvancedOrderFilter,
     CountryFilter,
     HoldFilter,
@@ -39,63 +38,26 @@ from backoffice.admin.list_filters import (
     ReturnsFilter,
     StatusFilter,
 )
-from backoffice.admin.order_list import OrderListMixin
-from backoffice.admin.order_page import OrderLineInline, OrderPageForm, OrderPageMixin
-from backoffice.admin.product_steps import PRODUCT_STEPS
-from backoffice.admin.shipping_steps import SHIPPING_STEPS
-from backoffice.admin.split_page import SplitPageMixin
+from backoffice.admin.orders.flow import FlowPageMixin
+from backoffice.admin.orders.history import OrderHistoryMixin
+from backoffice.admin.orders.list import OrderListMixin
+from backoffice.admin.orders.page import OrderLineInline, OrderPageForm, OrderPageMixin
+from backoffice.admin.orders.split import SplitPageMixin
+from backoffice.steps import ORDER_STEPS
 from core.admin.changelist import CheckedChangeListMixin
+from core.admin.page_hooks import PageHooksMixin
 from core.admin.step_admin import RefusalsAsMessagesMixin, StepsAdminMixin
-from core.admin.steps import Step
-from orders import bulk, services
-from orders.models import Order, OrderStatus
-
-admin.site.site_header = "Centra Orders"
-admin.site.site_title = "Centra Orders"
-admin.site.index_title = "Back office"
-# One empty marker everywhere: the lists, read-only fields, the order page's tables.
-admin.site.empty_value_display = "—"
-# The orders list is wide; the app list is one click away in the breadcrumbs.
-admin.site.enable_nav_sidebar = False
-
-
-ORDER_STEPS = [
-    Step("confirm", services.confirm_order, bulk=bulk.confirm_orders),
-    Step("unconfirm", services.unconfirm_order),
-    Step("hold", services.hold_order, form=HoldForm, explain_when_blocked=False),
-    Step("resume", services.resume_order, explain_when_blocked=False),
-    *SHIPPING_STEPS,
-    *PRODUCT_STEPS[:3],
-    Step("cancel", backoffice_services.cancel_order, form=CancelForm, danger=True),
-    PRODUCT_STEPS[3],
-    Step("archive", services.archive_order),
-    Step("reactivate", services.reactivate_order),
-    Step(
-        "delete_permanently",
-        services.delete_order_permanently,
-        form=PurgeForm,
-        danger=True,
-        deletes=True,
-        list_only_when={"status": str(OrderStatus.CANCELLED)},
-    ),
-    Step(
-        "discard",
-        services.discard_selection,
-        form=PurgeForm,
-        danger=True,
-        deletes=True,
-        list_only_when={"status": str(OrderStatus.INCOMPLETE)},
-    ),
-]
+from orders import services
+from orders.models import Order
 
 
 @admin.register(Order)
 class OrderAdmin(
     CheckedChangeListMixin,
     RefusalsAsMessagesMixin,
+    PageHooksMixin,
     OrderCommentsMixin,
     OrderExportMixin,
-    OrderDocumentLinksMixin,
     OrderListMixin,
     OrderPageMixin,
     OrderHistoryMixin,
@@ -106,6 +68,19 @@ class OrderAdmin(
     admin.ModelAdmin,
 ):
     steps = ORDER_STEPS
+    # The change page's sections, in this order, and the admin's own pages.
+    page_sections = [
+        OrderPageMixin.order_page_section,
+        OrderCommentsMixin.comment_section,
+        document_links_section,
+    ]
+    extra_urls = [
+        StepsAdminMixin.step_urls,
+        OrderCommentsMixin.comment_urls,
+        OrderExportMixin.export_urls,
+        SplitPageMixin.split_urls,
+        FlowPageMixin.flow_urls,
+    ]
     form = OrderPageForm
     # Notes and gift messages are a few lines: a few lines of box, not ten.
     formfield_overrides = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 3})}}
@@ -144,7 +119,7 @@ class OrderAdmin(
         "Exact order number or email, a SKU, or part of the customer's name. "
         "Archived orders are searched only under the Archived filter."
     )
-    # The timeline and read-only lines are text tables (backoffice/admin/timeline.py).
+    # The timeline and read-only lines are text tables (backoffice/admin/orders/timeline.py).
     inlines = [OrderLineInline]
     readonly_fields = [
         "number",

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin.utils import quote, unquote
+from django.contrib.admin.utils import quote
 from django.db.models import Prefetch, prefetch_related_objects
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 
-from backoffice.admin.glance import order_glance
-from backoffice.admin.returns_section import returns_rows, with_return_instruction
-from backoffice.admin.timeline import line_rows, timeline_context
+from backoffice.admin.orders.glance import order_glance
+from backoffice.admin.orders.returns_section import returns_rows, with_return_instruction
+from backoffice.admin.orders.timeline import line_rows, timeline_context
 from backoffice.services import LineEdits, edit_order, line_edit_refusal
 from backoffice.services.line_edits import LINE_FIELDS, stale_page_refusal
 from core.admin.links import change_url
@@ -134,54 +134,55 @@ class OrderLineInline(admin.TabularInline):
 class OrderPageMixin:
     """The change page of `OrderAdmin`: what it shows beside the form, and saving."""
 
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        order = self.get_object(request, unquote(object_id))
-        extra_context = dict(extra_context or {})
-        if order is not None:
-            # The shipping steps' checks read `order.shipments.all()`: these ones.
-            prefetch_related_objects(
-                [order],
-                Prefetch(
-                    "shipments",
-                    queryset=Shipment.objects.select_related("warehouse")
-                    .prefetch_related("lines__order_line")
-                    .order_by("sequence"),
-                ),
-            )
-            shipments = list(order.shipments.all())
-            for shipment in shipments:
-                shipment.order = order
-            available, blocked = self.step_buttons(request, order)
-            # "Nothing left to ship" is where a shipped order should be, not a block.
-            done = has_something_to_ship.refusal.format(obj=order)
-            notes = [sentence for sentence in blocked if sentence == done]
-            blocked = [sentence for sentence in blocked if sentence != done]
-            if is_allowed(order.start_processing, by=request.user):
-                available.append(self._split_button(order))
-            shipments_part = self.shipments_context(request, order, shipments)
-            payment = self.payment_context(request, order)
-            back_to = reverse(
-                "admin:orders_order_change",
+    def order_page_section(self, request, order: Order) -> dict:
+        """The facts at the top, the step buttons, shipments, payment and returns
+        (a `page_sections` entry)."""
+        shipments = self._shipments_of(order)
+        available, blocked = self.step_buttons(request, order)
+        # "Nothing left to ship" is where a shipped order should be, not a block.
+        done = has_something_to_ship.refusal.format(obj=order)
+        notes = [sentence for sentence in blocked if sentence == done]
+        blocked = [sentence for sentence in blocked if sentence != done]
+        if is_allowed(order.start_processing, by=request.user):
+            available.append(self._split_button(order))
+        shipments_part = self.shipments_context(request, order, shipments)
+        payment = self.payment_context(request, order)
+        back_to = reverse(
+            "admin:orders_order_change", args=[quote(order.pk)], current_app=self.admin_site.name
+        )
+        return {
+            "step_buttons": available,
+            "blocked_steps": with_return_instruction(
+                order, blocked, shipments_part["shipment_rows"]
+            ),
+            "step_notes": notes,
+            "return_rows": returns_rows(self.admin_site, request, order, back_to=back_to),
+            "flow_url": reverse(
+                "admin:orders_order_flow_of",
                 args=[quote(order.pk)],
                 current_app=self.admin_site.name,
-            )
-            extra_context.update(
-                step_buttons=available,
-                blocked_steps=with_return_instruction(
-                    order, blocked, shipments_part["shipment_rows"]
-                ),
-                step_notes=notes,
-                return_rows=returns_rows(self.admin_site, request, order, back_to=back_to),
-                flow_url=reverse(
-                    "admin:orders_order_flow_of",
-                    args=[quote(order.pk)],
-                    current_app=self.admin_site.name,
-                ),
-                **payment,
-                **shipments_part,
-                glance=order_glance(order, payment.get("payment"), shipments),
-            )
-        return super().change_view(request, object_id, form_url, extra_context)
+            ),
+            **payment,
+            **shipments_part,
+            "glance": order_glance(order, payment.get("payment"), shipments),
+        }
+
+    def _shipments_of(self, order: Order) -> list[Shipment]:
+        """The order's shipments with their lines, read once: the shipping steps'
+        checks read `order.shipments.all()`, these ones."""
+        prefetch_related_objects(
+            [order],
+            Prefetch(
+                "shipments",
+                queryset=Shipment.objects.select_related("warehouse")
+                .prefetch_related("lines__order_line")
+                .order_by("sequence"),
+            ),
+        )
+        shipments = list(order.shipments.all())
+        for shipment in shipments:
+            shipment.order = order
+        return shipments
 
     def get_inlines(self, request, obj):
         # Lines that may not be edited are a text table (`render_change_form`):

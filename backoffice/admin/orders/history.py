@@ -13,7 +13,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.template.response import TemplateResponse
 
-from backoffice.admin.timeline_words import change_words, what_words
+from backoffice.admin.orders.timeline_words import change_words, what_words
 from orders.models import OrderEvent
 
 EVENTS_PER_PAGE = 100

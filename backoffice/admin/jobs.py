@@ -1,4 +1,4 @@
-"""Bulk steps over large selections, in the background (backoffice/jobs.py).
+"""Bulk steps over large selections, in the background (`backoffice.jobs`).
 
 `BackgroundStepsMixin` lets a ModelAdmin with steps queue a selection above
 settings.BACKGROUND_STEP_THRESHOLD instead of taking it in the request.
@@ -22,7 +22,7 @@ from django.utils.html import format_html
 from backoffice.jobs import queue_step_job
 from backoffice.models import StepJob, StepJobOutcome
 from core.admin.links import change_url, may_view
-from core.admin.steps import Step
+from core.steps import Step
 
 # The progress page lists at most this many outcomes (skipped ones first); the
 # counts above the list are always exact.

@@ -1,14 +1,6 @@
 """Printing shipment documents: "Print packing lists" and "Print pro-forma" on the
 shipments list, and links on the order page, all to one page per kind that holds
-the documents of every chosen shipment (a page break between them).
-
-`shipments.admin` may not import the back office (the layers point down), so
-the back office extends it from above: `PrintableShipmentAdmin` is the
-shipments app's `ShipmentAdmin` plus these actions and the print view, and
-replaces it in the admin site when `backoffice.admin` is loaded (after
-`shipments.admin`, as INSTALLED_APPS lists the apps). The shipments app's admin
-stays as it is and testable alone; nothing is patched into it.
-"""
+the documents of every chosen shipment (a page break between them)."""
 
 from __future__ import annotations
 
@@ -21,10 +13,6 @@ from django.urls import path, reverse
 from django.utils.http import urlencode
 
 from backoffice import documents
-from backoffice.admin.background import BackgroundStepsMixin
-from backoffice.admin.return_steps import CREATE_RETURN
-from shipments.admin import ShipmentAdmin
-from shipments.models import Shipment
 
 # kind in the URL → (template, title, with prices)
 KINDS = {
@@ -66,14 +54,14 @@ class ShipmentDocumentsMixin:
             return None
         return HttpResponseRedirect(print_url(kind, ids=",".join(map(str, ids))))
 
-    def get_urls(self):
+    def print_urls(self):
+        """The print view (an `extra_urls` entry)."""
         return [
             path(
                 "print/<str:kind>/",
                 self.admin_site.admin_view(self.print_view),
                 name="shipments_shipment_print",
-            ),
-            *super().get_urls(),
+            )
         ]
 
     def print_view(self, request, kind: str):
@@ -102,53 +90,3 @@ class ShipmentDocumentsMixin:
         if order_id is not None:
             return reverse("admin:orders_order_change", args=[quote(order_id)])
         return reverse("admin:shipments_shipment_changelist")
-
-
-class PrintableShipmentAdmin(BackgroundStepsMixin, ShipmentDocumentsMixin, ShipmentAdmin):
-    """The shipments admin, with the print actions and view of the back office,
-    "Create return…" on completed shipments (the returns app stands above shipments),
-    and its bulk steps over large selections queued for the worker."""
-
-    steps = [*ShipmentAdmin.steps, CREATE_RETURN]
-
-    def may_open_step(self, request, obj, step) -> bool:
-        # Customer service takes returns from the order page without seeing the
-        # shipments list: a return is made of what the order shows was shipped.
-        if step is CREATE_RETURN and request.user.has_perm("orders.view_order"):
-            return True
-        return super().may_open_step(request, obj, step)
-
-    def step_return_url(self, request, obj) -> str:
-        # Whoever cannot open the shipment (Customer service) goes back to its order.
-        if self.has_view_or_change_permission(request, obj):
-            return super().step_return_url(request, obj)
-        return reverse(
-            "admin:orders_order_change",
-            args=[quote(obj.order_id)],
-            current_app=self.admin_site.name,
-        )
-
-    def step_page_context(self, request, step, objects):
-        context = super().step_page_context(request, step, objects)
-        if step is CREATE_RETURN and objects:
-            context["title"] = f"Create return of shipment {objects[0].ref}"
-        return context
-
-
-class OrderDocumentLinksMixin:
-    """`OrderAdmin`: links to the documents of all the order's shipments (no query)."""
-
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        extra_context = dict(extra_context or {})
-        if request.user.has_perm(PERMISSION):
-            extra_context["document_links"] = [
-                (print_url("packing-lists", order=object_id), "Packing lists"),
-                (print_url("pro-forma", order=object_id), "Pro-forma invoices"),
-            ]
-        return super().change_view(request, object_id, form_url, extra_context)
-
-
-def register(site: admin.AdminSite) -> None:
-    if site.is_registered(Shipment):
-        site.unregister(Shipment)
-    site.register(Shipment, PrintableShipmentAdmin)

@@ -1,12 +1,12 @@
-"""The admin's one way of taking a step: on one object (a button) or many (an action).
+"""One way of taking a step: on one object (a button) or many (an action, a background job).
 
-A `Step` names a service and the model transition whose rules it follows;
-`take_step` takes it on each object through the service and `report` says what
-happened. Every object runs through the service on its own, so each is its own
+A `Step` names a service and the transition whose words (label, past tense) and
+permission it has; `take_step` takes it on each object through the service.
+Every object runs through the service on its own, so each is its own
 transaction and a refusal of one does not stop the others; the service, not the
-button, decides: the page only offers what `core.fsm.refusal()` says is possible
-now. `core.admin.step_admin` turns a ModelAdmin's list of steps into actions,
-buttons and pages.
+button, decides: a page only offers what the step's refusal says is possible
+now. The admin (`core.admin.step_admin`), the background worker and any API read
+the same `Step`s; nothing here knows about pages.
 """
 
 from __future__ import annotations
@@ -16,35 +16,51 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django import forms
-from django.contrib import messages
 from django.db import models
 from django.utils.text import capfirst
 
 from core.actors import Actor
-from core.errors import DomainError
+from core.errors import DomainError, PartlyDone
 from core.fsm import action_label, action_past, refusal
 
 # Beyond this a bulk step is refused as a whole: each object is its own
 # transaction, and a thousand of them is already minutes of locks and messages.
 MAX_OBJECTS_PER_STEP = 1000
 
-# The messages name at most this many objects one by one.
-MAX_MESSAGES = 25
+
+@dataclass(frozen=True)
+class Words:
+    """What a step says where its transition's words would mislead: the list's
+    "Cancel unshipped products" beside "Cancel products", a goodwill refund (one
+    use of the payment's refund, with its own permission), a return created from
+    a shipment. Declared once, on the step; what is left out is the transition's."""
+
+    label: str
+    past: str = ""
+    permission: str = ""
 
 
 @dataclass(frozen=True)
 class Step:
     """One thing staff do to an object, through one service.
 
-    `transition` is the model method whose label, permission and refusals the
-    step follows (defaults to `name`). `service` is called as
-    `service(<id_kwarg>=obj.pk, by=user, **form.cleaned_data)`.
+    `transition` is the model transition whose label, past tense, permission and
+    refusals the step has: the name of a method of the object's model (defaults
+    to `name`), or, for a step over an object's parts (an order's shipments), the
+    parts' transition function itself (`Shipment.good_to_go`); the step is then
+    on another model than its transition, and its state fits any. `refusal_of`, next
+    to the service, says no where the step asks more than its transition (there
+    must be a unit to cancel); `words` replaces the transition's words for a step
+    that is no transition of its own. `service` is called as
+    `service(<id_kwarg>=obj.<id_attr>, by=user, **params)`.
     """
 
     name: str
     service: Callable[..., Any]
-    transition: str = ""
+    transition: str | Callable[..., Any] = ""
     form: type[forms.Form] | None = None
+    refusal_of: Callable[[Any, Actor], str | None] | None = None
+    words: Words | None = None
     confirm: bool = False
     danger: bool = False
     deletes: bool = False
@@ -61,13 +77,6 @@ class Step:
     # Offer the bulk action only while the list is filtered like this, e.g.
     # {"status": "6"} so "Delete permanently" is offered for cancelled orders only.
     list_only_when: dict[str, str] = field(default_factory=dict)
-    # For a step that is not one transition of the listed model (e.g. an order's
-    # "Good-to-go", which marks its shipments): its own words, permission and
-    # check, which returns the refusal sentence or None.
-    label_text: str = ""
-    past_text: str = ""
-    permission_name: str = ""
-    check: Callable[[Any, Actor], str | None] | None = None
     # What the step did to one object, beside its name in the message, from the
     # service's result: "1042-R1, 45.00 EUR" says how much was refunded.
     done_detail: Callable[[Any, Any], str] | None = None
@@ -82,31 +91,46 @@ class Step:
     # `bulk(ids=[...], by=user)`, it returns the ids it took.
     bulk: Callable[..., set[Any]] | None = None
 
+    def _of_another_model(self) -> bool:
+        return callable(self.transition)
+
+    def function(self, model: type[models.Model]):
+        """The transition function the step's words and permission come from."""
+        if self._of_another_model():
+            return self.transition
+        return getattr(model, self.transition or self.name)
+
     def method(self, obj: models.Model):
         return getattr(obj, self.transition or self.name)
 
-    def function(self, model: type[models.Model]):
-        return getattr(model, self.transition or self.name)
-
     def label(self, model: type[models.Model]) -> str:
-        return self.label_text or capfirst(action_label(self.function(model)))
+        if self.words:
+            return self.words.label
+        return capfirst(action_label(self.function(model)))
 
     def past(self, model: type[models.Model]) -> str:
-        return self.past_text or action_past(self.function(model))
+        if self.words and self.words.past:
+            return self.words.past
+        return action_past(self.function(model))
 
-    def permission(self, model: type[models.Model]) -> str | None:
-        if self.check:
-            return self.permission_name or None
+    def permission(self, model: type[models.Model]):
+        """A permission name, a function of the object and user (decided per
+        object), or None."""
+        if self.words and self.words.permission:
+            return self.words.permission
         transitions = self.function(model)._django_fsm.transitions.values()
         return next(iter(transitions)).permission
 
     def refusal(self, obj: models.Model, *, by: Actor) -> str | None:
-        if self.check:
-            return self.check(obj, by)
+        if self.refusal_of:
+            return self.refusal_of(obj, by)
         return refusal(self.method(obj), by=by)
 
     def state_fits(self, obj: models.Model) -> bool:
-        if self.check:
+        """Whether the object's state is one the transition leaves (its
+        conditions aside). A step over another model's transition, or with a
+        refusal function of its own, fits any: its refusal says it all."""
+        if self._of_another_model() or self.refusal_of:
             return True
         meta = self.method(obj)._django_fsm
         return meta.has_transition(meta.field.get_state(obj))
@@ -114,18 +138,22 @@ class Step:
     def needs_page(self) -> bool:
         return bool(self.form or self.confirm)
 
+    def make_form(self, data, objects: Iterable[models.Model]) -> forms.Form:
+        """The step's form, bound to `data` (or unbound for None); a form with a
+        field per object (a tracking number per shipment) is given the objects."""
+        form_class = self.form or forms.Form
+        if getattr(form_class, "per_object", False):
+            return form_class(data, objects=list(objects))
+        return form_class(data)
+
     def take(self, obj: models.Model, *, by: Actor, params: dict[str, Any]) -> Any:
         if self.params_for:
             params = self.params_for(obj, params)
         return self.service(**{self.id_kwarg: getattr(obj, self.id_attr)}, by=by, **params)
 
 
-class PartlyDone(DomainError):
-    """A step over an object's parts (its shipments, say) that some took and some refused.
-
-    Each part runs in its own transaction, so what was done stays done; the
-    sentence names both.
-    """
+def step_named(steps: Iterable[Step], name: str) -> Step | None:
+    return next((step for step in steps if step.name == name), None)
 
 
 @dataclass
@@ -197,24 +225,3 @@ def take_step_at_once(
         else:
             outcome.skipped.append(f"{obj} changed while the step ran; it was left as it is.")
     return outcome
-
-
-def report(request, step: Step, model: type[models.Model], outcome: Outcome) -> None:
-    """Say per object what happened, and why any was skipped."""
-    opts = model._meta
-    if outcome.done:
-        count = len(outcome.done)
-        noun = opts.verbose_name if count == 1 else opts.verbose_name_plural
-        names = ("; " if any(", " in done for done in outcome.done) else ", ").join(
-            outcome.done[:MAX_MESSAGES]
-        )
-        more = f" and {count - MAX_MESSAGES} more" if count > MAX_MESSAGES else ""
-        messages.success(request, f"{count} {noun} {step.past(model)}: {names}{more}.")
-    for sentence in outcome.partly[:MAX_MESSAGES]:
-        messages.warning(request, f"Partly done: {sentence}")
-    for sentence in outcome.skipped[:MAX_MESSAGES]:
-        messages.warning(request, f"Skipped: {sentence}")
-    if len(outcome.skipped) > MAX_MESSAGES:
-        messages.warning(request, f"{len(outcome.skipped) - MAX_MESSAGES} more were skipped.")
-    if not (outcome.done or outcome.partly or outcome.skipped):
-        messages.warning(request, f"No {opts.verbose_name_plural} were selected.")

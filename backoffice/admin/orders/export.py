@@ -31,7 +31,8 @@ class OrderExportMixin:
     def export_order_lines(self, request, queryset):
         return export.streaming_response(queryset, per_line=True)
 
-    def get_urls(self):
+    def export_urls(self):
+        """The export of everything the list matches (an `extra_urls` entry)."""
         return [
             path(
                 "export/",
@@ -44,7 +45,6 @@ class OrderExportMixin:
                 {"per_line": True},
                 name="orders_order_export_lines",
             ),
-            *super().get_urls(),
         ]
 
     def export_view(self, request, per_line: bool = False):

@@ -1,6 +1,6 @@
-"""The order steps that shrink or restore an order: cancel products, restore
-products (a quantity per line on the step's page), cancel every unshipped unit of
-many orders at once, and restore a cancelled order."""
+"""The forms of the steps that shrink or restore an order: a quantity per line
+(cancel products, restore products) and a reason (cancel every unshipped unit,
+restore a cancelled order)."""
 
 from __future__ import annotations
 
@@ -8,10 +8,6 @@ from django import forms
 from django.db.models import Q, Sum
 from django.db.models.functions import Coalesce
 
-from backoffice import services as backoffice
-from core.actors import Actor
-from core.admin.steps import Step
-from core.fsm import refusal
 from orders.models import Order
 from shipments.models import ShipmentStatus
 
@@ -77,54 +73,3 @@ def quantities_params(order: Order, data: dict) -> dict:
         if name.startswith("line_") and units
     }
     return {"quantities": quantities, "reason": data["reason"]}
-
-
-def cancel_refusal(order: Order, by: Actor) -> str | None:
-    sentence = refusal(order.cancel_products, by=by)
-    if sentence is None and not any(line.quantity_unshipped for line in order.lines_with_shipped()):
-        return f"{order} has no unshipped products to cancel."
-    return sentence
-
-
-def restore_refusal(order: Order, by: Actor) -> str | None:
-    sentence = refusal(order.restore_products, by=by)
-    if sentence is None and not order.lines.filter(quantity_cancelled__gt=0).exists():
-        return f"{order} has no cancelled products to restore."
-    return sentence
-
-
-PRODUCT_STEPS = [
-    Step(
-        "cancel_products",
-        backoffice.cancel_products,
-        form=ProductQuantitiesForm,
-        params_for=quantities_params,
-        check=cancel_refusal,
-        explain_when_blocked=False,
-        label_text="Cancel products",
-        past_text="reduced",
-        permission_name="orders.cancel_products",
-    ),
-    Step(
-        "restore_products",
-        backoffice.restore_products,
-        form=RestoreProductsForm,
-        params_for=quantities_params,
-        check=restore_refusal,
-        explain_when_blocked=False,
-        label_text="Restore products",
-        past_text="changed",
-        permission_name="orders.restore_products",
-    ),
-    Step(
-        "cancel_unshipped_products",
-        backoffice.cancel_unshipped_products,
-        form=ReasonForm,
-        check=cancel_refusal,
-        explain_when_blocked=False,
-        label_text="Cancel unshipped products",
-        past_text="reduced",
-        permission_name="orders.cancel_products",
-    ),
-    Step("restore", backoffice.restore_order, form=ReasonForm, label_text="Restore order"),
-]

@@ -12,7 +12,7 @@ from django.contrib.admin.utils import quote
 from django.db.models import BooleanField, Count, ExpressionWrapper, Q, Window
 from django.urls import reverse
 
-from backoffice.admin.timeline_words import change_words, what_words
+from backoffice.admin.orders.timeline_words import change_words, what_words
 from core.money import format_money, line_amount
 from orders import comments
 from orders.models import Order, OrderEvent

@@ -42,7 +42,8 @@ RETURN_FLOW_POSITIONS = {
 class FlowPageMixin:
     """The flow views of `OrderAdmin`: the whole flow, or one order's place in it."""
 
-    def get_urls(self):
+    def flow_urls(self):
+        """The whole flow, and one order's place in it (an `extra_urls` entry)."""
         return [
             path(
                 "flow/",
@@ -54,7 +55,6 @@ class FlowPageMixin:
                 self.admin_site.admin_view(self.flow_view),
                 name="orders_order_flow_of",
             ),
-            *super().get_urls(),
         ]
 
     def flow_view(self, request, object_id=None):

@@ -1,7 +1,7 @@
 """The "Create return…" step of a completed shipment: a quantity per shipped line,
 where the goods go, and the money, then the suggested refund to confirm.
 
-It stands on the shipments admin of the back office (`documents_admin`), so the
+It is one of the shipments' steps of the back office (`backoffice.steps`), so the
 shipments list, a shipment's page and the order page's shipments section all
 offer it. The figures come from the returns domain's own checks and arithmetic
 (`returns.services.preview_return`); this page only reads and shows them.
@@ -12,10 +12,10 @@ from __future__ import annotations
 from django import forms
 
 from core.actors import Actor
-from core.admin.steps import Step
 from core.errors import DomainError
 from core.fsm import refusal
 from core.money import ZERO, format_money
+from core.steps import Step, Words
 from returns import checks
 from returns import services as returns
 from returns.models import Return, ReturnReason, StockAction
@@ -226,11 +226,12 @@ CREATE_RETURN = Step(
     form=CreateReturnForm,
     id_kwarg="shipment_id",
     params_for=create_params,
-    check=create_refusal,
+    refusal_of=create_refusal,
+    transition=Return.create,
+    # A step of the shipment that runs the return's transition: "Create" alone
+    # would not say what it creates.
+    words=Words(label="Create return", past="returned"),
     explain_when_blocked=False,
-    label_text="Create return",
-    past_text="returned",
-    permission_name="returns.create_return",
     confirm_with=create_confirmation,
     done_detail=created,
     in_bulk=False,

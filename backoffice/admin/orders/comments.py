@@ -35,7 +35,8 @@ class CommentForm(forms.Form):
 class OrderCommentsMixin:
     """`OrderAdmin`'s comment views, the box under the timeline, and the list's marker."""
 
-    def get_urls(self):
+    def comment_urls(self):
+        """Adding a comment, editing or deleting one's own (an `extra_urls` entry)."""
         return [
             path(
                 "<path:object_id>/comments/add/",
@@ -47,7 +48,6 @@ class OrderCommentsMixin:
                 self.admin_site.admin_view(self.comment_view),
                 name="orders_order_comment",
             ),
-            *super().get_urls(),
         ]
 
     def annotate_page(self, request, queryset):
@@ -63,12 +63,9 @@ class OrderCommentsMixin:
             '<span class="centra-comments" title="{} {}">{}</span>', count, noun, count
         )
 
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        extra_context = {**(extra_context or {}), **self.comment_context(request, object_id)}
-        return super().change_view(request, object_id, form_url, extra_context)
-
-    def comment_context(self, request, object_id: str) -> dict:
-        """The box under the timeline, for whoever may comment (no query of its own)."""
+    def comment_section(self, request, order: Order) -> dict:
+        """The box under the timeline, for whoever may comment (no query of its own;
+        a `page_sections` entry)."""
         if not comments.may_comment(request.user):
             return {}
         form = CommentForm(auto_id="id_comment_%s")
@@ -80,7 +77,7 @@ class OrderCommentsMixin:
             "comment_form_id": COMMENT_FORM_ID,
             "comment_add_url": reverse(
                 "admin:orders_order_add_comment",
-                args=[object_id],
+                args=[quote(order.pk)],
                 current_app=self.admin_site.name,
             ),
         }

@@ -1,0 +1,89 @@
+"""The order's steps, in the order the order page shows their buttons and the
+list its actions: forward (confirm … capture), then shrinking and cancelling,
+then the steps of a finished or cancelled order."""
+
+from __future__ import annotations
+
+from backoffice import services as backoffice
+from backoffice.steps.forms import CancelForm, HoldForm, PurgeForm
+from backoffice.steps.product_forms import (
+    ProductQuantitiesForm,
+    ReasonForm,
+    RestoreProductsForm,
+    quantities_params,
+)
+from core.steps import Step, Words
+from orders import bulk, services
+from orders.models import OrderStatus
+from shipments import services as shipping
+from shipments.models import Shipment
+
+ORDER_STEPS = [
+    Step("confirm", services.confirm_order, bulk=bulk.confirm_orders),
+    Step("unconfirm", services.unconfirm_order),
+    Step("hold", services.hold_order, form=HoldForm, explain_when_blocked=False),
+    Step("resume", services.resume_order, explain_when_blocked=False),
+    Step("expedite", shipping.expedite_order, transition="start_processing"),
+    # Over the order's shipments: the shipment's transition has the words; the
+    # shipments section shows each shipment's own steps and blocks.
+    Step(
+        "good_to_go",
+        backoffice.mark_order_good_to_go,
+        transition=Shipment.good_to_go,
+        refusal_of=backoffice.good_to_go_refusal,
+        explain_when_blocked=False,
+    ),
+    Step(
+        "capture",
+        backoffice.capture_order,
+        transition=Shipment.capture,
+        refusal_of=backoffice.capture_refusal,
+        explain_when_blocked=False,
+    ),
+    Step(
+        "cancel_products",
+        backoffice.cancel_products,
+        form=ProductQuantitiesForm,
+        params_for=quantities_params,
+        refusal_of=backoffice.cancel_products_refusal,
+        explain_when_blocked=False,
+    ),
+    Step(
+        "restore_products",
+        backoffice.restore_products,
+        form=RestoreProductsForm,
+        params_for=quantities_params,
+        refusal_of=backoffice.restore_products_refusal,
+        explain_when_blocked=False,
+    ),
+    Step(
+        "cancel_unshipped_products",
+        backoffice.cancel_unshipped_products,
+        transition="cancel_products",
+        words=Words(label="Cancel unshipped products"),
+        form=ReasonForm,
+        refusal_of=backoffice.cancel_products_refusal,
+        explain_when_blocked=False,
+    ),
+    Step("cancel", backoffice.cancel_order, form=CancelForm, danger=True),
+    # "Restore" alone would read like "Restore products" in the list's actions.
+    Step("restore", backoffice.restore_order, form=ReasonForm, words=Words(label="Restore order")),
+    Step("archive", services.archive_order),
+    Step("reactivate", services.reactivate_order),
+    Step(
+        "delete_permanently",
+        services.delete_order_permanently,
+        form=PurgeForm,
+        danger=True,
+        deletes=True,
+        list_only_when={"status": str(OrderStatus.CANCELLED)},
+    ),
+    Step(
+        "discard",
+        services.discard_selection,
+        form=PurgeForm,
+        danger=True,
+        deletes=True,
+        list_only_when={"status": str(OrderStatus.INCOMPLETE)},
+    ),
+]
