@@ -22,6 +22,7 @@ from django.db import models
 from django.forms import Script
 
 from backoffice import services as backoffice_services
+from backoffice.admin.anonymize_page import ANONYMIZE_CUSTOMER
 from backoffice.admin.background import BackgroundStepsMixin
 from backoffice.admin.comments import OrderCommentsMixin
 from backoffice.admin.documents_admin import OrderDocumentLinksMixin
@@ -86,6 +87,7 @@ ORDER_STEPS = [
         deletes=True,
         list_only_when={"status": str(OrderStatus.INCOMPLETE)},
     ),
+    ANONYMIZE_CUSTOMER,
 ]
 
 
