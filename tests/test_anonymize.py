@@ -259,8 +259,7 @@ def test_the_order_pages_step_asks_for_the_email_typed(client):
     done = client.post(step_url(order), {"email": EMAIL.upper()})
     assert done.status_code == 302
     assert messages_of(done) == [
-        f"1 order anonymised with every order of its customer: {order.number}, "
-        "2 orders in all."
+        f"1 order anonymised with every order of its customer: {order.number}, 2 orders in all."
     ]
     assert Order.objects.get(pk=other.pk).anonymized_at
 
