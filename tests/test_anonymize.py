@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from decimal import Decimal
 from pathlib import Path
 
@@ -10,7 +11,7 @@ import pytest
 from django.apps import apps
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import models
+from django.db import connection, models, transaction
 from django.db.models import Sum
 
 from backoffice.services.anonymize import anonymize_customer
@@ -26,7 +27,7 @@ from returns import services as returns
 from returns.models import Return
 from tests.admin_support import ORDERS_URL, messages_of, role_user
 from tests.factories import FACTORY, OrderFactory
-from tests.helpers import stock_snapshot
+from tests.helpers import race, stock_snapshot
 from tests.integration_support import make_integration
 from tests.returns_support import LINES, make_return
 
@@ -287,3 +288,60 @@ def test_every_event_message_of_the_customers_world_names_no_one_but_staff_text(
     assert written.exists()
     for event in written:
         assert not any(secret.lower() in event.message.lower() for secret in PERSONAL), event
+
+
+@pytest.mark.postgres
+def test_postgres_a_batchs_claim_reads_the_customers_orders_from_the_email_index():
+    from backoffice.services.anonymize import anonymizable
+
+    customer_order(S.COMPLETED)
+    OrderFactory.create_batch(5, status=S.CANCELLED)
+    claim = anonymizable(Order.objects.filter(customer_email=EMAIL, pk__gt=0)).order_by("pk")
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        plan = claim.values("pk")[:2000].explain()
+    assert "order_email_idx" in plan
+    assert "Seq Scan on orders_order" not in plan
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_postgres_an_order_locked_elsewhere_is_skipped_and_the_next_run_takes_it():
+    orders = [customer_order(S.ARCHIVED) for _ in range(3)]
+    locked, release = threading.Event(), threading.Event()
+
+    def hold_the_lock():
+        with transaction.atomic():
+            Order.objects.select_for_update().get(pk=orders[1].pk)
+            locked.set()
+            release.wait(30)
+        connection.close()
+
+    holder = threading.Thread(target=hold_the_lock)
+    holder.start()
+    locked.wait(30)
+    try:
+        with pytest.raises(CommandError, match="1 orders were busy or changed"):
+            call_command("anonymize_orders", "--email", EMAIL, "--batch-size=2")
+    finally:
+        release.set()
+        holder.join()
+    done = [Order.objects.get(pk=o.pk).anonymized_at is not None for o in orders]
+    assert done == [True, False, True]
+    call_command("anonymize_orders", "--email", EMAIL)
+    assert Order.objects.filter(anonymized_at__isnull=False).count() == 3
+    assert AnonymizedCustomer.objects.get().orders_count == 3
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_postgres_two_runs_at_once_anonymise_each_order_once():
+    orders = [customer_order(S.ARCHIVED) for _ in range(12)]
+    results = race(
+        lambda: anonymize_customer(email=EMAIL, by=FACTORY),
+        lambda: anonymize_customer(email=EMAIL, by=FACTORY),
+    )
+    assert sum(r for r in results if isinstance(r, int)) == 12, results
+    for order in orders:
+        assert OrderEvent.objects.filter(order=order, transition="anonymize").count() == 1
+    assert AnonymizedCustomer.objects.get().orders_count == 12

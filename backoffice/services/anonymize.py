@@ -292,11 +292,11 @@ def _remember(address: str, count: int, *, by: Actor) -> None:
         return
     who = {"actor": actor_name(by), "user": actor_user(by), "anonymized_at": timezone.now()}
     with transaction.atomic():
-        known = AnonymizedCustomer.objects.filter(email_hash=email_hash(address))
-        if not known.update(orders_count=F("orders_count") + count, **who):
-            AnonymizedCustomer.objects.create(
-                email_hash=email_hash(address), orders_count=count, **who
-            )
+        # get_or_create survives a second run creating the row at the same moment.
+        AnonymizedCustomer.objects.get_or_create(email_hash=email_hash(address), defaults=who)
+        AnonymizedCustomer.objects.filter(email_hash=email_hash(address)).update(
+            orders_count=F("orders_count") + count, **who
+        )
 
 
 def anonymize_customer_of_order(*, order_id: int, by: Actor, email: str) -> int:
