@@ -300,7 +300,7 @@ def test_postgres_a_batchs_claim_reads_the_customers_orders_from_the_email_index
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_seqscan = off")
         plan = claim.values("pk")[:2000].explain()
-    assert "order_email_idx" in plan
+    assert "order_email_id_idx" in plan
     assert "Seq Scan on orders_order" not in plan
 
 
