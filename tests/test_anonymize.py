@@ -14,7 +14,7 @@ from django.core.management.base import CommandError
 from django.db import connection, models, transaction
 from django.db.models import Sum
 
-from backoffice.services.anonymize import anonymize_customer
+from backoffice.services.anonymize import anonymize_customer, identifying_pattern, redacted
 from core.errors import DomainError
 from core.roles import BACKOFFICE_ADMIN, CUSTOMER_SERVICE
 from integrations import delivery, mail
@@ -75,7 +75,12 @@ def customers_world() -> list[Order]:
     comments.delete_comment(comment_id=gone.pk, by=FACTORY)
     archived = customer_order(S.ARCHIVED)
     cancelled = customer_order(S.PENDING)
-    services.hold_order(order_id=cancelled.pk, by=FACTORY, kind=HoldKind.MANUAL, reason=PHONE)
+    services.hold_order(
+        order_id=cancelled.pk,
+        by=FACTORY,
+        kind=HoldKind.MANUAL,
+        reason=f"Mrs Lindqvist called from {PHONE}",
+    )
     from backoffice.services import cancel_order
 
     cancel_order(order_id=cancelled.pk, by=FACTORY, reason=f"{NAME} changed her mind")
@@ -208,6 +213,14 @@ def test_refused_with_one_sentence_and_nothing_changes(make, sentence):
     assert (books(), personal_data_found()) == before
     assert Order.objects.get(pk=closed.pk).anonymized_at is None
     assert not AnonymizedCustomer.objects.exists()
+
+
+def test_only_whole_words_of_the_customers_values_and_phone_numbers_are_replaced():
+    pattern = identifying_pattern([(EMAIL, NAME, "O'Neil St.")])
+    text = f"Annual note: Mrs lindqvist ({EMAIL}) at O'Neil St., {PHONE}; 2026-12-07 +5.00"
+    assert redacted({"a": [text]}, pattern) == {
+        "a": ["Annual note: Mrs [removed] ([removed]) at [removed], [removed]; 2026-12-07 +5.00"]
+    }
 
 
 def test_a_user_without_the_permission_is_refused():

@@ -217,13 +217,18 @@ def identifying_pattern(rows: Iterable[tuple[str, ...]]) -> re.Pattern:
     """One case-insensitive pattern for every identifying value of the orders, and
     for phone numbers."""
     values = {
-        value.strip()
+        value
         for row in rows
-        for value in row
-        if value and len(value.strip()) >= MIN_IDENTIFYING_LENGTH
+        for whole in row
+        # Each word of a name too: staff write "Mrs Lindqvist called".
+        for value in [whole.strip(), *(whole.split() if whole and "@" not in whole else [])]
+        if len(value) >= MIN_IDENTIFYING_LENGTH
     }
-    # Longest first, so "Anna Lind" is replaced whole rather than leaving "Lind".
-    alternatives = [re.escape(value) for value in sorted(values, key=len, reverse=True)]
+    # Longest first, so "Anna Lind" is replaced whole rather than word by word;
+    # whole words only, so "Ann" leaves "Annual" alone.
+    alternatives = [
+        rf"(?<!\w){re.escape(value)}(?!\w)" for value in sorted(values, key=len, reverse=True)
+    ]
     return re.compile("|".join([*alternatives, PHONE_NUMBER]), re.IGNORECASE)
 
 
