@@ -165,7 +165,9 @@ def _record_sent(message: OutboxMessage, kind: Kind, mail: Rendered) -> None:
                 order=order,
                 by=SENDER,
                 transition="email_sent",
-                message=f"{kind.label} e-mailed to {mail.to}"
+                # The address stays out of the sentence (the timeline is kept
+                # when the customer is anonymised); `data` has it, for support.
+                message=f"{kind.label} e-mailed to the customer"
                 + (f" (resent, asked by {requested_by})." if requested_by else "."),
                 data={"kind": kind.name, "event_id": str(message.event_id), "to": mail.to},
             )
@@ -191,6 +193,8 @@ def resend(*, order_id: int, kind: str, by: Actor) -> OutboxMessage:
         raise DomainError("You do not have permission to resend customer e-mails.")
     with transaction.atomic():
         order = lock_order(order_id)
+        if order.anonymized_at is not None:
+            raise DomainError(f"{order} was anonymised: its e-mails can no longer be resent.")
         earlier = (
             OutboxMessage.objects.filter(order_id=order.pk, channel=OutboxMessage.Channel.EMAIL)
             .filter(delivered_at__isnull=False, note="")

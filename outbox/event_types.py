@@ -19,6 +19,7 @@ EVENT_TYPES: dict[tuple[str, str], str] = {
     ("order", "archive"): "order.archived",
     ("order", "reactivate"): "order.reactivated",
     ("order", "delete_permanently"): "order.deleted",
+    ("order", "anonymize"): "order.anonymized",
     ("shipment", "create"): "shipment.created",
     ("shipment", "good_to_go"): "shipment.good_to_go",
     ("shipment", "complete"): "shipment.completed",

@@ -45,6 +45,9 @@ class BatchCommand(BaseCommand):
             type=int,
             help=f"Older than this many days (default: store settings' {self.days_setting}).",
         )
+        self.add_batch_arguments(parser)
+
+    def add_batch_arguments(self, parser):
         parser.add_argument(
             "--dry-run", action="store_true", help="Count what would be done; change nothing."
         )
@@ -76,6 +79,17 @@ class BatchCommand(BaseCommand):
         cutoff = timezone.now() - timedelta(days=days)
         queryset = self.select(cutoff, options)
         dry_run = options["dry_run"]
+        total = self.run_batches(queryset, options)
+        details = self.describe(options)
+        self.stdout.write(
+            f"{self._did(dry_run)} {total} {self.noun} older than {days} days "
+            f"(before {cutoff:%Y-%m-%d %H:%M} UTC{'; ' + details if details else ''})."
+            + (" Dry run: nothing was changed." if dry_run else "")
+        )
+
+    def run_batches(self, queryset: QuerySet, options: dict[str, Any]) -> int:
+        """`apply` with the batch options, reporting each batch at verbosity 2."""
+        dry_run = options["dry_run"]
         done = 0
 
         def progress(step: bulk.BatchProgress) -> None:
@@ -88,7 +102,7 @@ class BatchCommand(BaseCommand):
                 )
 
         try:
-            total = self.apply(
+            return self.apply(
                 queryset,
                 options,
                 batch_size=options["batch_size"],
@@ -101,16 +115,10 @@ class BatchCommand(BaseCommand):
                 f"Failed after {done} {self.noun} {self.past} (their batches are committed): "
                 f"{error}"
             ) from error
-        details = self.describe(options)
-        self.stdout.write(
-            f"{self._did(dry_run)} {total} {self.noun} older than {days} days "
-            f"(before {cutoff:%Y-%m-%d %H:%M} UTC{'; ' + details if details else ''})."
-            + (" Dry run: nothing was changed." if dry_run else "")
-        )
 
     def check_options(self, options: dict[str, Any]) -> None:
         # Checked here, not by argparse types: call_command(days=…) skips those.
-        if options["days"] is not None:
+        if options.get("days") is not None:
             check_range("--days", options["days"], 0, MAX_DAYS, "a hundred years")
         check_range("--batch-size", options["batch_size"], 1, MAX_BATCH_SIZE)
         if options["limit"] is not None:

@@ -5,6 +5,7 @@ then the steps of a finished or cancelled order."""
 from __future__ import annotations
 
 from backoffice import services as backoffice
+from backoffice.steps.anonymize import ANONYMIZE_CUSTOMER
 from backoffice.steps.forms import CancelForm, HoldForm, PurgeForm
 from backoffice.steps.product_forms import (
     ProductQuantitiesForm,
@@ -86,4 +87,5 @@ ORDER_STEPS = [
         deletes=True,
         list_only_when={"status": str(OrderStatus.INCOMPLETE)},
     ),
+    ANONYMIZE_CUSTOMER,
 ]

@@ -23,7 +23,8 @@ def customer_emails(context, order):
         if message.delivered_at and not message.note:
             resendable.setdefault(kind.name, kind)
         rows.append({"message": message, "kind": kind})
-    may_resend = request.user.has_perm("orders.change_order")
+    # An anonymised order has no address to send to (mail.resend refuses too).
+    may_resend = request.user.has_perm("orders.change_order") and order.anonymized_at is None
     links = [
         {
             "label": kind.label,

@@ -1,5 +1,6 @@
 """The orders app's models; import them from here."""
 
+from orders.models.anonymized import AnonymizedCustomer
 from orders.models.choices import ADDRESS_FIELDS, OPEN_STATUSES, HoldKind, OrderStatus
 from orders.models.history import DeletedOrder, OrderEvent
 from orders.models.line import OrderLine
@@ -10,6 +11,7 @@ from orders.models.store import StoreSettings
 __all__ = [
     "ADDRESS_FIELDS",
     "OPEN_STATUSES",
+    "AnonymizedCustomer",
     "DeletedOrder",
     "HoldKind",
     "Order",

@@ -81,6 +81,8 @@ class Order(FSMModelMixin, models.Model):
     completed_at = models.DateTimeField(null=True, blank=True, editable=False)
     archived_at = models.DateTimeField(null=True, blank=True, editable=False)
     cancelled_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Set once its customer's personal data is erased (backoffice.services.anonymize).
+    anonymized_at = models.DateTimeField(null=True, blank=True, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -99,6 +101,7 @@ class Order(FSMModelMixin, models.Model):
             ("cancel_products", "Can cancel products of orders"),
             ("restore_products", "Can restore cancelled products of orders"),
             ("restore_order", "Can restore cancelled orders"),
+            ("anonymize_order", "Can anonymise a customer's orders"),
         ]
         indexes = ORDER_INDEXES
         constraints = [

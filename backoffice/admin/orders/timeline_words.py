@@ -44,6 +44,7 @@ WORDS = {
     (Subject.ORDER, "cancel_products"): "products cancelled",
     (Subject.ORDER, "restore_products"): "products restored",
     (Subject.ORDER, "note"): "note",
+    (Subject.ORDER, "anonymize"): "customer anonymised",
     (Subject.SHIPMENT, "create"): "created",
     (Subject.SHIPMENT, "delete"): "deleted",
     (Subject.PAYMENT, "record_manual"): "paid by hand",
