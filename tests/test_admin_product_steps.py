@@ -177,8 +177,5 @@ def test_the_flow_page_draws_the_new_steps(client):
     assert {"restore products", "cancel products"} <= loops
     # Cancelling products keeps the status; only emptying the order is an arrow,
     # once from each status that can lose every unit.
-    emptied = [(e.name, e.label) for e in order_diagram.edges if "cancel" in e.name]
-    assert (
-        sorted(emptied)
-        == [("cancel", "cancel")] * 3 + [("cancel_emptied", "cancel every product")] * 2
-    )
+    arrows = sorted((e.name, e.label) for e in order_diagram.edges if "cancel" in e.name)
+    assert arrows == [("cancel", "cancel")] * 3 + [("cancel_emptied", "cancel products")] * 2

@@ -265,7 +265,7 @@ class Order(FSMModelMixin, models.Model):
         source=[OrderStatus.PENDING, OrderStatus.CONFIRMED],
         target=OrderStatus.CANCELLED,
         permission="orders.cancel_products",
-        custom={"label": "cancel every product", "past": "cancelled", "of": "of orders"},
+        custom={"label": "cancel products", "past": "cancelled", "of": "of orders"},
     )
     def cancel_emptied(self, *, reason: str) -> None:
         """Every unit of the order is cancelled (cancel products), so the order is too."""
