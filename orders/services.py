@@ -19,7 +19,7 @@ from django.db import transaction
 
 from core.actors import Actor, actor_name, actor_user, process
 from core.errors import DomainError
-from core.fsm import run_transition
+from core.fsm import run_transition, state_refusal
 from orders.events import publish_order_deleted, record_event
 from orders.locks import lock_order
 from orders.models import ADDRESS_FIELDS, DeletedOrder, HoldKind, Order, OrderLine, OrderStatus
@@ -121,18 +121,33 @@ def resume_order(*, order_id: int, by: Actor) -> Order:
         order = _transition_order(
             order_id=order_id, by=by, action="resume", message="Resumed.", data={"on_hold": False}
         )
-        if order.status == OrderStatus.PROCESSING and order.is_fully_shipped():
-            from_status, to_status = run_transition(order.complete, by=FOR_RESUME)
+        if complete_when_fully_shipped(order=order, by=FOR_RESUME):
             order.save()
             record_event(
                 order=order,
                 by=by,
                 transition="complete",
-                from_state=from_status,
-                to_state=to_status,
+                from_state=OrderStatus.PROCESSING,
+                to_state=order.status,
                 message="Completed on resuming: every line is shipped or cancelled.",
             )
     return order
+
+
+def complete_when_fully_shipped(*, order: Order, by: Actor) -> bool:
+    """The one rule of completion: an order being shipped, not on hold, whose
+    shipments are all completed and whose lines are all shipped or cancelled,
+    completes. True if it did.
+
+    The rule is `Order.complete`'s source and conditions; the three steps that can
+    finish an order (completing its last shipment, cancelling its last open
+    products, resuming it) ask here after their own change. The caller holds the
+    order lock, saves and records, as part of its own step.
+    """
+    if state_refusal(order.complete) is not None:
+        return False
+    run_transition(order.complete, by=by)
+    return True
 
 
 # Shared with the bulk path (orders/bulk.py), whose events must read the same.

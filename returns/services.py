@@ -160,7 +160,8 @@ def create_return(*, shipment_id: int, by: Actor, **choices: Unpack[ReturnChoice
     """
     with transaction.atomic():
         order, shipment = lock_shipment(shipment_id)
-        ensure_allowed(Return(order=order, shipment=shipment).create, by=by)
+        # Run, not only asked: creating is the edge Pending → Pending of the machine.
+        run_transition(Return(order=order, shipment=shipment).create, by=by)
         return_ = _draft(order, shipment, **choices)
         return_.sequence = _next_sequence(order)
         return_.created_by, return_.created_by_name = actor_user(by), actor_name(by)

@@ -11,6 +11,7 @@ from payments.models import Payment
 from shipments.models import Shipment, ShipmentStatus
 from tests.admin_support import NO_PERMISSIONS, ROLES, messages_of, role_user
 from tests.factories import LineDataFactory, OrderFactory, ShipmentFactory, advance_shipment
+from tests.machine_edges import edges_taken
 from tests.test_admin_shipping import shipping_state
 
 SS = ShipmentStatus
@@ -29,6 +30,26 @@ ALLOWED = {
     "complete": {(s, False): SS.COMPLETED for s in (SS.GOOD_TO_GO, SS.PAID, PAID_BY_HAND)},
     "delete_shipment": {(s, h): DELETED for s in (SS.CREATED, SS.GOOD_TO_GO) for h in (0, 1)},
 }
+
+
+def row_edges(step: str, state, expected) -> set[tuple]:
+    """The edges of the shipment's machine an allowed row takes (each step is its
+    transition's name); completing a good-to-go shipment captures it first."""
+    source = SS.PAID if state == PAID_BY_HAND else state
+    if step == "complete" and state == SS.GOOD_TO_GO:
+        return {(Shipment, "capture", source, SS.PAID), (Shipment, "complete", SS.PAID, expected)}
+    target = {DELETED: source, PAID_BY_HAND: SS.PAID}.get(expected, expected)
+    return {(Shipment, step, source, target)}
+
+
+# The edges this table sees the services take (each row checks its own below).
+OBSERVED_EDGES = set().union(
+    *(
+        row_edges(step, state, expected)
+        for step, rows in ALLOWED.items()
+        for (state, _held), expected in rows.items()
+    )
+)
 CAPTURING = {"shipments.capture_shipment", "payments.capture_payment"}
 BY_HAND = {"shipments.mark_paid_shipment", "payments.record_manual_payment"}
 PERMISSIONS = {
@@ -116,8 +137,9 @@ def test_shipment_step_by_role_and_state(client, step, role, state, held):
     bulk_data = {"action": step, "_selected_action": [in_bulk.pk], "post": "yes", "index": 0}
     if step in ("complete", "mark_paid", "mark_unpaid", "delete_shipment"):
         bulk_data.pop("index")
-    bulk = client.post(SHIPMENTS_URL, {**bulk_data, **step_input(step, in_bulk)})
-    page = client.post(f"{SHIPMENTS_URL}{on_page.pk}/step/{step}/", step_input(step, on_page))
+    with edges_taken(Shipment) as taken:
+        bulk = client.post(SHIPMENTS_URL, {**bulk_data, **step_input(step, in_bulk)})
+        page = client.post(f"{SHIPMENTS_URL}{on_page.pk}/step/{step}/", step_input(step, on_page))
 
     if not user.has_perm("shipments.view_shipment"):
         assert role in (NO_PERMISSIONS, "Customer service")
@@ -136,5 +158,6 @@ def test_shipment_step_by_role_and_state(client, step, role, state, held):
             assert len(said) == 1 and said[0].endswith("."), said
     else:
         assert state_of(in_bulk) == state_of(on_page) == expected
+        assert taken == row_edges(step, state, expected)
         assert messages_of(bulk) == [f"1 shipment {PAST[step]}: {in_bulk.ref}."]
         assert messages_of(page) == [f"1 shipment {PAST[step]}: {on_page.ref}."]

@@ -9,8 +9,10 @@ from backoffice import services as backoffice
 from core.errors import DomainError
 from orders import services
 from orders.models import DeletedOrder, HoldKind, Order, OrderEvent, OrderStatus
+from payments.models import Payment, PaymentStatus
 from tests.factories import LineDataFactory, OrderFactory, UserFactory
 from tests.helpers import snapshot
+from tests.machine_edges import edges_taken
 
 S = OrderStatus
 DELETED = "deleted"
@@ -73,6 +75,31 @@ def events_written(action: str, before: dict) -> int:
     return 1 + PAYMENT_EVENTS.get(action, 0) + deleted_shipments
 
 
+# The payment's edge an allowed action takes beside the order's: checkout
+# authorizes, cancel voids (nothing is captured in this table).
+PAYMENT_EDGES = {
+    "checkout": (Payment, "authorize", PaymentStatus.NEW, PaymentStatus.AUTHORIZED),
+    "cancel": (Payment, "void", PaymentStatus.AUTHORIZED, PaymentStatus.VOIDED),
+}
+
+
+def row_edges(action: str, status, expected) -> set[tuple]:
+    """The edges of the order's and the payment's machines an allowed row takes (a
+    deletion keeps the status until the row goes)."""
+    order_edge = (Order, action, status, status if expected == DELETED else expected[0])
+    return {order_edge, PAYMENT_EDGES[action]} if action in PAYMENT_EDGES else {order_edge}
+
+
+# The edges this table sees the services take (each row checks its own below).
+OBSERVED_EDGES = set().union(
+    *(
+        row_edges(action, status, expected)
+        for action, rows in ALLOWED.items()
+        for (status, _held), expected in rows.items()
+    )
+)
+
+
 def table_cases():
     for action in ACTIONS:
         for status, held in STATES:
@@ -97,12 +124,16 @@ def test_transition_table(action, status, held, boss):
         assert str(refused.value).endswith(".")
         assert snapshot(order) == before
     elif expected == DELETED:
-        ACTIONS[action](order, boss)
+        with edges_taken(Order, Payment) as taken:
+            ACTIONS[action](order, boss)
+        assert taken == row_edges(action, status, expected)
         assert not Order.objects.filter(pk=order.pk).exists()
         assert not OrderEvent.objects.filter(order_id=order.pk).exists()
         assert DeletedOrder.objects.get(order_id=order.pk).order_number == order.number
     else:
-        ACTIONS[action](order, boss)
+        with edges_taken(Order, Payment) as taken:
+            ACTIONS[action](order, boss)
+        assert taken == row_edges(action, status, expected)
         after = Order.objects.get(pk=order.pk)
         assert (after.status, after.on_hold) == expected
         events = OrderEvent.objects.filter(order=order)

@@ -16,7 +16,7 @@ from core.roles import BACKOFFICE_ADMIN, CUSTOMER_SERVICE, FINANCE, WAREHOUSE
 from orders.models import HoldKind, Order, OrderEvent, OrderStatus
 from orders.services import archive_order, hold_order
 from payments import services as payments
-from payments.models import Payment
+from payments.models import Payment, PaymentStatus
 from shipments.models import ShipmentStatus
 from tests.admin_support import NO_PERMISSIONS, ROLES, role_user
 from tests.factories import (
@@ -28,6 +28,7 @@ from tests.factories import (
     advance_shipment,
 )
 from tests.helpers import payment_snapshot, snapshot, stock_snapshot
+from tests.machine_edges import edges_taken
 
 S = OrderStatus
 D = Decimal
@@ -91,6 +92,44 @@ EVENTS = {
     "release_authorization": ["payment_release"],
     "restore_order": ["payment_reauthorize", "restore"],
 }
+
+
+# The order's transition each step runs; releasing the authorization moves only the payment.
+TRANSITION = {
+    "cancel_products": "cancel_products",
+    "restore_products": "restore_products",
+    "release_authorization": None,
+    "restore_order": "restore",
+}
+
+
+# The payment's edges: the release of what the order no longer needs, and the
+# new authorization of a restored order.
+PAYMENT_EDGES = {
+    "cancel_products": set(),
+    "restore_products": set(),
+    "release_authorization": {
+        (Payment, "release", PaymentStatus.PARTIALLY_CAPTURED, PaymentStatus.CAPTURED)
+    },
+    "restore_order": {(Payment, "reauthorize", PaymentStatus.VOIDED, PaymentStatus.AUTHORIZED)},
+}
+
+
+def row_edges(step: str, status: int, expected: tuple) -> set[tuple]:
+    """The edges of the order's and the payment's machines an allowed row takes."""
+    name = TRANSITION[step]
+    order_edges = {(Order, name, status, expected[0])} if name else set()
+    return order_edges | PAYMENT_EDGES[step]
+
+
+# The edges this table sees the services take (each row checks its own below).
+OBSERVED_EDGES = set().union(
+    *(
+        row_edges(step, status, expected)
+        for step, rows in ALLOWED.items()
+        for (status, _held), expected in rows.items()
+    )
+)
 
 
 def build(step: str, status: int, held: bool) -> Order:
@@ -179,7 +218,9 @@ def test_step_table(step, status, held, role):
     )
     expected = ALLOWED[step].get((status, held))
     if expected and role in ROLES_ALLOWED[step]:
-        STEPS[step](order, user)
+        with edges_taken(Order, Payment) as taken:
+            STEPS[step](order, user)
+        assert taken == row_edges(step, status, expected)
         status_after, held_after, *rest = expected
         assert outcome(order) == (status_after, bool(held_after), *rest)
         assert stock_snapshot() == stock_before  # unshipped units hold no stock

@@ -17,6 +17,7 @@ from returns import services as returns
 from returns.models import Return
 from tests.admin_support import ROLES, role_user
 from tests.factories import FACTORY
+from tests.machine_edges import edges_taken
 from tests.returns_support import completed_order, make_return, on_hand, world
 
 D = Decimal
@@ -70,6 +71,33 @@ ALLOWED = {
     ("delete", PENDING): ("deleted", 0, D("0.00")),
 }
 
+# The return's transition each step runs, and the status each state of the table is.
+TRANSITION = {
+    "create": "create",
+    "complete": "complete",
+    "uncomplete": "uncomplete",
+    "refund": "refund",
+    "delete": "delete_return",
+}
+STATUS = {
+    PENDING: "pending",
+    REFUNDED: "refunded",
+    COMPLETED: "completed",
+    COMPLETED_AFTER_REFUND: "completed",
+}
+
+
+def row_edge(step: str, state: str, after: str) -> tuple:
+    """The edge of the return's machine an allowed row takes: creating one makes a new
+    pending return whatever the state of the table's; a deletion keeps the status."""
+    source = "pending" if step == "create" else STATUS[state]
+    target = source if after == "deleted" or step == "create" else after
+    return (Return, TRANSITION[step], source, target)
+
+
+# The edges this table sees the services take (each row checks its own below).
+OBSERVED_EDGES = {row_edge(step, state, after) for (step, state), (after, *_) in ALLOWED.items()}
+
 PAST = {"complete": "completed", "uncomplete": "uncompleted", "refund": "refunded"}
 PAST["delete"] = "deleted"
 LABEL = {PENDING: "Pending", REFUNDED: "Refunded", COMPLETED: "Completed"}
@@ -106,8 +134,10 @@ def test_return_step(step, state, role):
 
     allowed = (step, state) in ALLOWED
     if allowed and role in ROLES_ALLOWED[step]:
-        result = STEPS[step](return_, user)
+        with edges_taken(Return) as taken:
+            result = STEPS[step](return_, user)
         status, units, money = ALLOWED[(step, state)]
+        assert taken == {row_edge(step, state, status)}
         found = Return.objects.filter(pk=return_.pk).first()
         assert (found.status if found else "deleted") == status
         assert on_hand("A") == shelf + units

@@ -23,6 +23,7 @@ from core.money import ZERO, compute_totals, format_money, quantize
 from orders.events import record_event
 from orders.locks import lock_order
 from orders.models import Order, OrderLine, OrderStatus
+from orders.services import complete_when_fully_shipped
 from payments.errors import PaymentDeclined, unless_declined
 from payments.models import Payment, PaymentStatus, PaymentTransaction
 from payments.services import refund_payment, release_when_settled, void_payment
@@ -75,10 +76,15 @@ def _settle(order, wanted, grand_total, every_unit_gone, reason, refunded, *, by
     """Save the cancelled units and the order's new state, record it, release the rest."""
     OrderLine.objects.bulk_update(list(wanted), ["quantity_cancelled"])
     previous, order.grand_total = order.grand_total, grand_total
-    outcome = _outcome(order, every_unit_gone=every_unit_gone)
-    from_status, to_status = run_transition(
-        order.cancel_products, by=by, outcome=outcome, reason=reason
-    )
+    from_status = order.status
+    if every_unit_gone:
+        run_transition(order.cancel_emptied, by=by, reason=reason)
+    else:
+        run_transition(order.cancel_products, by=by)
+        # The last open units of a fully shipped order: it completes in this step
+        # (a held one does not move on: resuming completes it).
+        complete_when_fully_shipped(order=order, by=FOR_CANCEL_PRODUCTS)
+    to_status = order.status
     order.save()
     record_event(
         order=order,
@@ -263,15 +269,6 @@ def _refund_above(order: Order, *, owed: Decimal, why: str) -> tuple[Decimal, ob
         lambda: refund_payment(order_id=order.pk, amount=refund, reason=why, by=FOR_CANCEL_PRODUCTS)
     )
     return (ZERO, declined) if declined else (refund, None)
-
-
-def _outcome(order: Order, *, every_unit_gone: bool) -> int:
-    if every_unit_gone:
-        return OrderStatus.CANCELLED
-    # A held order does not move on (the rule of hold): resuming completes it.
-    if order.status == OrderStatus.PROCESSING and not order.on_hold and order.is_fully_shipped():
-        return OrderStatus.COMPLETED
-    return order.status
 
 
 def _void_authorization(order: Order):

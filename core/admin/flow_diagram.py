@@ -151,7 +151,11 @@ def build_diagram(
             continue
         if target not in nodes:
             continue
-        key = (source, target)
+        # Arrows between two rows share one stretch whichever way they go, so
+        # their labels are counted together and stacked; along a row, forward
+        # arrows bend above and backward ones below.
+        same_row = nodes[source].y == nodes[target].y
+        key = (source, target) if same_row else frozenset((source, target))
         pair_count[key] = pair_count.get(key, 0) + 1
         edges.append(_edge(nodes[source], nodes[target], transition, label, pair_count[key]))
 
@@ -183,8 +187,9 @@ def _edge(a: Node, b: Node, transition, label: str, nth: int) -> Edge:
     x1, y1 = a.cx, a.y + (NODE_H if down else 0)
     x2, y2 = b.cx, b.y + (0 if down else NODE_H)
     dx = x2 - x1
-    offset = 14 * (nth - 1)
-    mx, my = (x1 + x2) / 2 + offset, (y1 + y2) / 2
+    mx, my = (x1 + x2) / 2, (y1 + y2) / 2
     path = f"M{x1},{y1} C{x1},{my} {x2},{my} {x2},{y2}"
     slant = math.copysign(1, dx) if dx else 0
-    return Edge(transition.name, label, path, mx + 6 * slant, my - 4, describe(transition))
+    # The labels of arrows between the same two boxes stack, one line each.
+    label_y = my - 4 + 14 * (nth - 1)
+    return Edge(transition.name, label, path, mx + 6 * slant, label_y, describe(transition))

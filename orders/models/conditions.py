@@ -42,7 +42,7 @@ def has_no_shipments(order: Order) -> bool:
 
 
 @refuses_with("{obj} still has lines or shipments to complete.")
-def is_fully_shipped(order: Order) -> bool:
+def has_everything_shipped(order: Order) -> bool:
     return order.is_fully_shipped()
 
 

@@ -16,6 +16,7 @@ from orders.models.conditions import (
     had_nothing_captured,
     has_active_units,
     has_billing_address,
+    has_everything_shipped,
     has_lines,
     has_no_paid_shipments,
     has_no_shipments,
@@ -243,33 +244,37 @@ class Order(FSMModelMixin, models.Model):
         self.cancel_reason = reason
         self.cancelled_at = timezone.now()
 
+    # Cancelling products keeps the order where it is. Where it may lead are
+    # transitions of their own, so the machine shows only edges the service
+    # takes: every unit cancelled (`cancel_emptied`), and the last open units of
+    # a fully shipped order (`complete`, through `orders.services.complete_when_fully_shipped`).
     @transition(
         field=status,
         source=OPEN_STATUSES,
-        target=RETURN_VALUE(
-            OrderStatus.PENDING,
-            OrderStatus.CONFIRMED,
-            OrderStatus.PROCESSING,
-            OrderStatus.COMPLETED,
-            OrderStatus.CANCELLED,
-        ),
+        target=None,
         permission="orders.cancel_products",
         custom={"label": "cancel products", "past": "changed", "of": "of orders"},
     )
-    def cancel_products(self, *, outcome: int, reason: str) -> int:
-        """Where the order stands once its lines have the cancelled units the service set.
+    def cancel_products(self) -> None:
+        """Only the check: the service sets the cancelled units on the lines.
 
-        Allowed on hold: it shrinks the order rather than moving it on. The
-        service works the outcome out (every unit cancelled: Cancelled; the last
-        open units of a fully shipped, unheld order: Completed).
+        Allowed on hold: it shrinks the order rather than moving it on.
         """
-        if outcome == OrderStatus.CANCELLED:
-            self.on_hold = False
-            self.cancel_reason = reason
-            self.cancelled_at = timezone.now()
-        elif outcome == OrderStatus.COMPLETED:
-            self.completed_at = timezone.now()
-        return outcome
+
+    # An order with a shipment has units in it that cannot be cancelled, so only
+    # a Pending or Confirmed order can lose every unit.
+    @transition(
+        field=status,
+        source=[OrderStatus.PENDING, OrderStatus.CONFIRMED],
+        target=OrderStatus.CANCELLED,
+        permission="orders.cancel_products",
+        custom={"label": "cancel products", "past": "cancelled", "of": "of orders"},
+    )
+    def cancel_emptied(self, *, reason: str) -> None:
+        """Every unit of the order is cancelled (cancel products), so the order is too."""
+        self.on_hold = False
+        self.cancel_reason = reason
+        self.cancelled_at = timezone.now()
 
     @transition(
         field=status,
@@ -323,7 +328,7 @@ class Order(FSMModelMixin, models.Model):
         field=status,
         source=OrderStatus.PROCESSING,
         target=OrderStatus.COMPLETED,
-        conditions=[is_not_on_hold_for_shipping, is_fully_shipped],
+        conditions=[is_not_on_hold_for_shipping, has_everything_shipped],
         permission="shipments.complete_shipment",
         custom={"label": "complete", "past": "completed"},
     )

@@ -67,6 +67,39 @@ def status_for(
     return PaymentStatus.REFUNDED if refunded == captured else PaymentStatus.PARTIALLY_REFUNDED
 
 
+# What a capture (through the provider or by hand) and a release can lead to from
+# each state they start in. `status_for`'s arithmetic rules out the rest (nothing
+# is refunded before something is captured; a release leaves nothing open), so
+# each source declares only the statuses its amounts can reach.
+CAPTURE_RESULTS = {
+    PaymentStatus.AUTHORIZED: (PaymentStatus.PARTIALLY_CAPTURED, PaymentStatus.CAPTURED),
+    PaymentStatus.PARTIALLY_CAPTURED: (PaymentStatus.PARTIALLY_CAPTURED, PaymentStatus.CAPTURED),
+    PaymentStatus.PARTIALLY_REFUNDED: (PaymentStatus.PARTIALLY_REFUNDED,),
+    PaymentStatus.REFUNDED: (PaymentStatus.PARTIALLY_REFUNDED,),
+}
+RELEASE_RESULTS = {
+    PaymentStatus.AUTHORIZED: (PaymentStatus.VOIDED,),
+    PaymentStatus.PARTIALLY_CAPTURED: (PaymentStatus.CAPTURED,),
+    PaymentStatus.PARTIALLY_REFUNDED: (PaymentStatus.PARTIALLY_REFUNDED,),
+    PaymentStatus.REFUNDED: (PaymentStatus.REFUNDED,),
+}
+
+
+def transition_per_source(results: dict, **options):
+    """One `@transition` per source, each allowing only its `results`.
+
+    The method still returns the status its amounts stand for; django-fsm
+    refuses a result not declared for the source it started in.
+    """
+
+    def decorate(method):
+        for source, targets in results.items():
+            method = transition(source=source, target=RETURN_VALUE(*targets), **options)(method)
+        return method
+
+    return decorate
+
+
 @refuses_with("{obj} has nothing left to capture.")
 def has_open_authorization(payment: Payment) -> bool:
     return payment.open_amount > 0
@@ -224,14 +257,9 @@ class Payment(FSMModelMixin, models.Model):
         self.authorized_amount = amount if approved else ZERO
         return PaymentStatus.AUTHORIZED if approved else PaymentStatus.FAILED
 
-    @transition(
+    @transition_per_source(
+        CAPTURE_RESULTS,
         field=status,
-        source=CAPTURABLE,
-        target=RETURN_VALUE(
-            PaymentStatus.PARTIALLY_CAPTURED,
-            PaymentStatus.CAPTURED,
-            PaymentStatus.PARTIALLY_REFUNDED,
-        ),
         conditions=[has_open_authorization, order_is_not_on_hold],
         permission="payments.capture_payment",
         custom={"label": "capture", "past": "captured"},
@@ -240,14 +268,9 @@ class Payment(FSMModelMixin, models.Model):
         self.captured_amount += amount
         return self._status_now()
 
-    @transition(
+    @transition_per_source(
+        CAPTURE_RESULTS,
         field=status,
-        source=CAPTURABLE,
-        target=RETURN_VALUE(
-            PaymentStatus.PARTIALLY_CAPTURED,
-            PaymentStatus.CAPTURED,
-            PaymentStatus.PARTIALLY_REFUNDED,
-        ),
         conditions=[has_open_authorization, order_is_not_on_hold],
         permission="payments.record_manual_payment",
         custom={"label": "mark as paid", "past": "marked as paid"},
@@ -291,15 +314,9 @@ class Payment(FSMModelMixin, models.Model):
         """Releases the whole authorization; the amounts stay as the history of it."""
         self.released_amount += self.open_amount
 
-    @transition(
+    @transition_per_source(
+        RELEASE_RESULTS,
         field=status,
-        source=CAPTURABLE,
-        target=RETURN_VALUE(
-            PaymentStatus.VOIDED,
-            PaymentStatus.CAPTURED,
-            PaymentStatus.PARTIALLY_REFUNDED,
-            PaymentStatus.REFUNDED,
-        ),
         conditions=[has_authorization_to_release, has_nothing_left_to_capture],
         permission="payments.release_authorization",
         custom={

@@ -56,14 +56,23 @@ def record_shipment_event(
 
 def move_order(order: Order, method, *, by: Actor, message: str, data: dict) -> None:
     """Run an order transition the shipments drive, save it, and record it."""
-    from_status, to_status = run_transition(method, by=by)
+    from_status, _ = run_transition(method, by=by)
+    record_order_move(
+        order, method.__name__, by=by, from_status=from_status, message=message, data=data
+    )
+
+
+def record_order_move(
+    order: Order, transition: str, *, by: Actor, from_status, message: str, data: dict
+) -> None:
+    """Save the order a shipment step has just moved, and record the move."""
     order.save()
     record_event(
         order=order,
         by=by,
-        transition=method.__name__,
+        transition=transition,
         from_state=from_status,
-        to_state=to_status,
+        to_state=order.status,
         message=message,
         data=data,
     )

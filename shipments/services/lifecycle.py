@@ -23,6 +23,7 @@ from core.fsm import ensure_allowed, ensure_permitted, run_transition
 from orders.events import record_event
 from orders.locks import lock_order
 from orders.models import Order, OrderEvent, OrderLine
+from orders.services import complete_when_fully_shipped
 from payments import services as payments
 from payments.errors import unless_declined
 from shipments.models import Shipment, ShipmentLine, ShipmentStatus, Stock, Warehouse
@@ -31,6 +32,7 @@ from shipments.services.common import (
     SHIPMENT,
     lock_shipment,
     move_order,
+    record_order_move,
     record_shipment_event,
 )
 from shipments.services.paying import pay_shipment
@@ -277,11 +279,13 @@ def _complete(order: Order, shipment: Shipment, *, by: Actor, tracking) -> None:
         carrier=carrier,
         shipped_date=shipped_date.isoformat(),
     )
-    if order.is_fully_shipped():
-        move_order(
+    from_status = order.status
+    if complete_when_fully_shipped(order=order, by=by):
+        record_order_move(
             order,
-            order.complete,
+            "complete",
             by=by,
+            from_status=from_status,
             message=f"Completed: every line is shipped or cancelled ({shipment.ref} was last).",
             data={"shipment": shipment.ref},
         )
