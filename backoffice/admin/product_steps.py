@@ -11,6 +11,7 @@ from django.db.models.functions import Coalesce
 from backoffice import services as backoffice
 from core.actors import Actor
 from core.admin.steps import Step
+from core.admin.typed_fields import QuantityField
 from core.fsm import refusal
 from orders.models import Order
 from shipments.models import ShipmentStatus
@@ -44,8 +45,7 @@ class ProductQuantitiesForm(forms.Form):
         for order in objects:
             for line in lines_with_progress(order):
                 room = self.room_of(line)
-                self.fields[f"line_{line.pk}"] = forms.IntegerField(
-                    min_value=0,
+                self.fields[f"line_{line.pk}"] = QuantityField(
                     max_value=room,
                     initial=0,
                     disabled=not room,
@@ -56,7 +56,6 @@ class ProductQuantitiesForm(forms.Form):
                         f"in open shipments {line.units_open} · "
                         f"cancelled {line.quantity_cancelled} · {self.room_name} {room}"
                     ),
-                    widget=forms.NumberInput(attrs={"class": "centra-quantity"}),
                 )
         self.fields["reason"] = _reason_field()
 

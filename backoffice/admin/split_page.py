@@ -11,6 +11,7 @@ from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
+from core.admin.typed_fields import QuantityField
 from core.errors import DomainError
 from core.fsm import refusal
 from orders.models import Order
@@ -32,8 +33,7 @@ class SplitForm(forms.Form):
         self.order = order
         self.lines = list(lines)
         for line in self.lines:
-            self.fields[f"qty_{line.pk}"] = forms.IntegerField(
-                min_value=0,
+            self.fields[f"qty_{line.pk}"] = QuantityField(
                 max_value=line.quantity_unshipped,
                 required=False,
                 label=line.sku,
