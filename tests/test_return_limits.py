@@ -10,12 +10,14 @@ from decimal import Decimal
 import pytest
 
 from core.errors import DomainError
+from core.roles import CUSTOMER_SERVICE, FINANCE
 from orders.models import OrderEvent, OrderStatus
 from outbox.models import OutboxMessage
 from returns import checks
 from returns import services as returns
 from returns.models import ReturnStatus, StockAction
 from shipments.models import Warehouse
+from tests.admin_support import role_user
 from tests.factories import FACTORY, LineDataFactory, OrderFactory
 from tests.integration_support import make_integration
 from tests.returns_support import (
@@ -205,3 +207,34 @@ def test_removed_goods_complete_whatever_the_warehouse():
     done = returns.complete_return(return_id=return_.pk, by=FACTORY)
     assert done.status == ReturnStatus.COMPLETED
     assert line_of(order, "A").return_lines.get().quantity == 1
+
+
+# The cap on the forms
+
+
+def test_the_create_and_refund_pages_show_the_cap(client, django_assert_max_num_queries):
+    allow_handling("2.50")
+    order = completed_order()
+    shipment = shipment_of(order)
+    client.force_login(role_user(CUSTOMER_SERVICE))
+    with django_assert_max_num_queries(CREATE_PAGE_QUERIES):
+        page = client.get(f"/admin/shipments/shipment/{shipment.pk}/step/create_return/")
+    assert page.context["form"].fields["handling_cost"].help_text == (
+        "Added to the refund, at most 2.50 EUR (the store's limit). Returns of shipment "
+        f"{shipment.ref} refund at most 54.00 EUR more, plus handling; anything beyond is a "
+        "goodwill refund."
+    )
+    return_ = make_return(order, a=3, b=1, refund_shipping=True, handling_cost="2.50")
+    allow_handling("0.00")
+    client.force_login(role_user(FINANCE))
+    page = client.get(f"/admin/returns/return/{return_.pk}/step/refund/")
+    field = page.context["form"].fields[f"amount_{return_.pk}"]
+    assert (field.initial, field.max_value) == (D("54.00"), D("54.00"))
+    assert (
+        "At most 54.00 EUR: what the shipment charged (54.00 EUR) less what its returns refunded "
+        "(0.00 EUR), plus handling up to the store's limit (0.00 EUR)."
+    ) in field.help_text
+
+
+# The page's queries, the store's limit and the shipment's refunded returns among them.
+CREATE_PAGE_QUERIES = 13
