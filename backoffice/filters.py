@@ -11,7 +11,7 @@ from django.core.validators import MaxValueValidator
 from django.db.models import Exists, OuterRef
 
 from core.admin.changelist import MAX_BIGINT
-from core.money import MONEY_FIELD
+from core.typed_fields import AmountField
 from orders.models import HoldKind, Order, OrderLine, OrderStatus
 from payments.models import PaymentStatus
 from returns.models import Return, ReturnStatus
@@ -32,12 +32,12 @@ def unless_status_asked(data: dict, queryset):
 
 
 class MoneyRangeField(django_filters.fields.RangeField):
-    """Two amounts a money column can hold: a typed 1e200000 is a form error, not
-    a numeric overflow in the database."""
+    """Two amounts a money column can hold, read like every typed amount
+    (`core.money.read_amount`): a typed 1e200000 is a form error, not a numeric
+    overflow in the database, and "١" or "1,5" is refused, not guessed."""
 
     def __init__(self, fields=None, *args, **kwargs):
-        digits = {"max_digits": MONEY_FIELD["max_digits"], "decimal_places": None}
-        fields = (forms.DecimalField(**digits), forms.DecimalField(**digits))
+        fields = (AmountField(), AmountField())
         super().__init__(fields, *args, **kwargs)
 
 

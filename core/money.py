@@ -8,6 +8,7 @@ so the parts of a line always add up to the line's total to the cent.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
@@ -178,3 +179,78 @@ def returned_slice(
         slice_ += share(returned_before) - amount_returned_before
     # Quantized: `amount_returned_before` may come from a SQL SUM (SQLite: floats).
     return quantize(slice_, currency)
+
+
+# What staff and integrations type: read exactly, or refused with one sentence.
+# Only these characters: a JavaScript-free form, a CSV paste or an API query
+# must never slip a "١" (Arabic-Indic one), an exponent or "NaN" past `Decimal`.
+_TYPED_AMOUNT = re.compile(r"[0-9]+(?:\.[0-9]+)?")
+_TYPED_QUANTITY = re.compile(r"[0-9]+")
+_ASCII_SPACE = " \t\r\n"
+# A typed text is echoed in its sentence; a long one only in part.
+_ECHO_LENGTH = 30
+# The most units any line or return may hold: a larger figure is a typing slip.
+MAX_QUANTITY = 100_000
+
+
+def _echo(typed: object) -> str:
+    text = str(typed)
+    return text if len(text) <= _ECHO_LENGTH else f"{text[:_ECHO_LENGTH]}…"
+
+
+def _typed_text(typed: object) -> str | None:
+    """The characters typed, without the spaces around them; None for a float or
+    bool (a float is never exact; True is not 1 unit) or anything else."""
+    if isinstance(typed, bool | float):
+        return None
+    if isinstance(typed, int | Decimal):
+        return str(typed)
+    if isinstance(typed, str):
+        return typed.strip(_ASCII_SPACE)
+    return None
+
+
+def read_amount(typed: object, currency: str | None = None) -> Decimal:
+    """What was typed, as an exact amount of `currency`, or `ValueError` with the
+    one sentence to show, echoing what was typed.
+
+    ASCII digits with at most one point and at most the currency's decimal
+    places (without a currency: the two a money column keeps). No sign, no
+    exponent, no separators, no NaN or Infinity, nothing above `MAX_AMOUNT`.
+    Never rounded: 1.005 EUR is a refusal, not 1.01. Forms, the back office
+    and the Order API read every amount through here.
+    """
+    text = _typed_text(typed)
+    shown = _echo(typed)
+    if text is None or not _TYPED_AMOUNT.fullmatch(text):
+        raise ValueError(
+            f"“{shown}” is not an amount: type digits (0–9) with at most one point, like 12.50."
+        )
+    whole, _, fraction = text.partition(".")
+    places = currency_places(currency) if currency else MONEY_FIELD["decimal_places"]
+    if len(fraction) > places:
+        in_currency = f" in {currency.upper()}" if currency else ""
+        if not places:
+            raise ValueError(
+                f"“{shown}” has decimal places, but amounts{in_currency} are whole; "
+                "amounts are never rounded."
+            )
+        raise ValueError(
+            f"“{shown}” has more than {places} decimal places{in_currency}; "
+            "amounts are never rounded."
+        )
+    if len(whole.lstrip("0")) > 12 or Decimal(text) > MAX_AMOUNT:
+        raise ValueError(f"“{shown}” is above the largest amount, {MAX_AMOUNT:,}.")
+    return quantize(Decimal(text), currency) if currency else Decimal(text)
+
+
+def read_quantity(typed: object, maximum: int = MAX_QUANTITY) -> int:
+    """What was typed, as a whole number of units from 0 to `maximum`, or
+    `ValueError` with the one sentence to show. ASCII digits only."""
+    text = _typed_text(typed)
+    shown = _echo(typed)
+    if text is None or not _TYPED_QUANTITY.fullmatch(text):
+        raise ValueError(f"“{shown}” is not a quantity: type a whole number with digits (0–9).")
+    if len(text.lstrip("0")) > len(str(maximum)) or int(text) > maximum:
+        raise ValueError(f"“{shown}” is more than {maximum:,}.")
+    return int(text)

@@ -12,6 +12,7 @@ from django.contrib import admin
 from core.admin.changelist import CheckedChangeListMixin
 from core.admin.links import LinksForWhoMayOpenMixin
 from core.admin.read_only import ReadOnlyAdminMixin
+from core.typed_fields import AmountField
 from orders.models import DeletedOrder, StoreSettings
 
 
@@ -24,6 +25,12 @@ class StoreSettingsAdmin(CheckedChangeListMixin, admin.ModelAdmin):
         "direct_capture",
         "archive_after_days",
     ]
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        # Amounts typed here are read like every other amount (`core.money.read_amount`).
+        if db_field.name == "return_handling_limit":
+            return AmountField(label=db_field.verbose_name, help_text=db_field.help_text)
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     def has_add_permission(self, request):
         # The single row exists from the migration on (and `load()` makes it);

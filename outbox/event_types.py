@@ -31,6 +31,10 @@ EVENT_TYPES: dict[tuple[str, str], str] = {
     ("return", "create"): "return.created",
     ("return", "refund"): "return.refunded",
     ("return", "complete"): "return.completed",
+    # An integration that saw "return.created" must hear when it is gone or
+    # back to Pending, or it holds a return (and its goods) that no longer are.
+    ("return", "uncomplete"): "return.uncompleted",
+    ("return", "delete"): "return.deleted",
 }
 
 ALL_EVENT_TYPES: list[str] = sorted(set(EVENT_TYPES.values()))

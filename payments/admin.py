@@ -29,6 +29,7 @@ from core.admin.step_admin import ServiceWrittenAdmin
 from core.fsm import state_refusal
 from core.money import format_money
 from core.steps import Step, Words
+from core.typed_fields import AmountField
 from payments import services
 from payments.gateways import gateway_for
 from payments.models import GOODWILL_REFUND, Payment, PaymentTransaction
@@ -65,12 +66,8 @@ class GoodwillRefundForm(forms.Form):
 
     per_object = True
 
-    amount = forms.DecimalField(
-        min_value=Decimal("0.01"),
-        # One more place than any currency has, so "1.005" reaches the service
-        # and is refused with its sentence rather than silently rounded.
-        decimal_places=3,
-        error_messages={"required": "Enter the amount to refund."},
+    amount = AmountField(
+        min_value=Decimal("0.01"), error_messages={"required": "Enter the amount to refund."}
     )
     reason = forms.CharField(
         max_length=200, widget=forms.Textarea(attrs={"rows": 2, "cols": 60}), strip=True
@@ -83,7 +80,8 @@ class GoodwillRefundForm(forms.Form):
         )
         currencies = {payment.currency for payment in objects}
         if len(currencies) == 1:
-            self.fields["amount"].label = f"Amount ({currencies.pop()})"
+            self.fields["amount"].currency = currency = currencies.pop()
+            self.fields["amount"].label = f"Amount ({currency})"
 
 
 def refundable_sentence(payment: Payment) -> str:
@@ -113,9 +111,8 @@ def permission_sentence(by, permission: str, what: str) -> str | None:
 
 
 class ManualPaymentForm(forms.Form):
-    amount = forms.DecimalField(
+    amount = AmountField(
         min_value=Decimal("0.01"),
-        decimal_places=3,
         required=False,
         help_text="Leave empty for everything authorized and not yet paid.",
     )

@@ -24,8 +24,9 @@ from core.admin.step_admin import ServiceWrittenAdmin
 from core.fsm import state_refusal
 from core.money import format_money, quantize
 from core.steps import Step
+from core.typed_fields import AmountField
 from orders.models import Order
-from returns import services
+from returns import checks, services
 from returns.models import Return, ReturnLine
 from shipments.models import Shipment, Warehouse
 
@@ -49,20 +50,20 @@ class RefundReturnForm(forms.Form):
 
     def __init__(self, *args, objects=(), **kwargs):
         super().__init__(*args, **kwargs)
-        for return_ in objects:
-            if state_refusal(return_.refund):
-                continue  # listed as skipped on the page: nothing to type for it
-            most = suggested(return_)
-            self.fields[f"amount_{return_.pk}"] = forms.DecimalField(
+        open_ = [return_ for return_ in objects if not state_refusal(return_.refund)]
+        caps = checks.refund_caps(open_)  # one query for all, not one per return
+        for return_ in open_:  # the others are listed as skipped: nothing to type
+            cap = caps[return_.pk]
+            most = min(suggested(return_), cap.most)
+            self.fields[f"amount_{return_.pk}"] = AmountField(
                 label=f"Refund for {return_.number} ({return_.currency})",
+                currency=return_.currency,
                 initial=most,
                 min_value=Decimal("0.01"),
                 max_value=most,
-                # One more place than any currency has: "1.005" reaches the
-                # service and is refused with its sentence, never rounded.
-                decimal_places=3,
                 error_messages={"required": f"Enter the amount to refund for {return_.number}."},
-                help_text=f"Suggested {money(return_, most)}: {breakdown(return_)}. "
+                help_text=f"Suggested {money(return_, suggested(return_))}: {breakdown(return_)}. "
+                f"At most {money(return_, cap.most)}: {cap.explained()}. "
                 "You may refund less, never more; a refund cannot be undone.",
             )
 

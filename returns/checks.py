@@ -8,15 +8,15 @@ change between the check and the insert.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import Sum
 
 from core.errors import DomainError
-from core.money import ZERO, exact_amount, quantize, returned_slice
-from orders.models import Order, OrderStatus
+from core.money import ZERO, exact_amount, format_money, quantize, returned_slice
+from orders.models import Order, OrderStatus, StoreSettings
 from returns.models import Return, ReturnLine, ReturnReason, StockAction
 from shipments.models import Shipment, ShipmentLine, ShipmentStatus, Warehouse
 from shipments.services.stock import active_warehouse
@@ -103,7 +103,7 @@ def checked_warehouse(
 ) -> Warehouse | None:
     """Where the goods go back: the shipment's warehouse, another active one, or nowhere."""
     if stock_action == StockAction.BACK_TO_ORIGIN:
-        return shipment.warehouse
+        return origin_warehouse(shipment)
     if stock_action == StockAction.TO_WAREHOUSE:
         if warehouse_id is None:
             raise DomainError("Choose the warehouse the returned goods go into.")
@@ -112,6 +112,30 @@ def checked_warehouse(
         return None
     choices = ", ".join(f"“{value}”" for value in StockAction.values)
     raise DomainError(f"“{stock_action}” is not a stock action: choose one of {choices}.")
+
+
+def origin_warehouse(shipment: Shipment) -> Warehouse:
+    """The shipment's own warehouse, while it is active: goods never go back into a
+    warehouse that was closed, whichever way it was chosen."""
+    warehouse = shipment.warehouse
+    if not warehouse.is_active:
+        raise DomainError(
+            f"Warehouse {warehouse}, where shipment {shipment.ref} came from, is not active: "
+            "put the goods into another warehouse, or remove them from stock."
+        )
+    return warehouse
+
+
+def refuse_inactive_warehouse(return_: Return) -> None:
+    """Completing puts the goods into the return's warehouse: refused once it was closed."""
+    if not return_.moves_stock:
+        return
+    if not Warehouse.objects.filter(pk=return_.warehouse_id, is_active=True).exists():
+        raise DomainError(
+            f"Warehouse {return_.warehouse} is not active, so return {return_.number}'s goods "
+            "cannot go back into it: activate it again, or delete the return and create it "
+            "into another warehouse."
+        )
 
 
 def checked_amount(value: object, *, what: str, currency: str) -> Decimal:
@@ -153,4 +177,92 @@ def refuse_negative_refund(return_: Return) -> None:
         raise DomainError(
             f"The return fee and the voucher ({deducted} {return_.currency}) are more than "
             f"the return is worth ({value} {return_.currency})."
+        )
+
+
+# What a return may pay out (docs/architecture.md, "Returns"): what its shipment
+# charged for lines and shipping, less what its other returns refunded of that,
+# plus its own handling up to the store's limit. Anything more is a goodwill refund.
+
+
+def handling_limit() -> Decimal:
+    return StoreSettings.load().return_handling_limit
+
+
+def checked_handling(value: object, *, currency: str, limit: Decimal) -> Decimal:
+    """The handling cost asked for, never above the store's limit (default 0)."""
+    handling = checked_amount(value, what="handling cost", currency=currency)
+    if handling > limit:
+        raise DomainError(
+            f"The handling cost, {format_money(handling, currency)}, is above the store's "
+            f"limit of {format_money(limit, currency)} for a return; anything more is a "
+            "goodwill refund (Back-office admin)."
+        )
+    return handling
+
+
+@dataclass(frozen=True)
+class RefundCap:
+    """The most a return may refund, and what it is made of."""
+
+    charged: Decimal  # what the shipment charged: its lines and its shipping
+    refunded: Decimal  # of that, refunded through the shipment's other returns
+    handling: Decimal  # this return's handling, up to the store's limit
+    currency: str
+
+    @property
+    def most(self) -> Decimal:
+        return quantize(self.charged - self.refunded + self.handling, self.currency)
+
+    def explained(self) -> str:
+        money = format_money
+        return (
+            f"what the shipment charged ({money(self.charged, self.currency)}) less what its "
+            f"returns refunded ({money(self.refunded, self.currency)}), plus handling up to "
+            f"the store's limit ({money(self.handling, self.currency)})"
+        )
+
+
+def refund_caps(returns: Iterable[Return], *, limit: Decimal | None = None) -> dict:
+    """Return pk → its `RefundCap`, in one query for all (the shipments loaded).
+
+    A refunded return's handling is not lines or shipping: it is left out of what
+    its shipment has refunded, so handling never eats into another return's goods.
+    """
+    returns = list(returns)
+    limit = handling_limit() if limit is None else limit
+    rows = (
+        Return.objects.filter(
+            shipment_id__in={r.shipment_id for r in returns}, refunded_at__isnull=False
+        )
+        .order_by()
+        .values("shipment_id")
+        .annotate(refunded=Sum("refund_amount"), handling=Sum("handling_cost"))
+    )
+    refunded = {row["shipment_id"]: row["refunded"] - row["handling"] for row in rows}
+    caps = {}
+    for return_ in returns:
+        currency = return_.order.currency
+        caps[return_.pk] = RefundCap(
+            charged=quantize(return_.shipment.amount, currency),
+            # Quantized: SQLite sums decimals in floating point.
+            refunded=quantize(refunded.get(return_.shipment_id, ZERO), currency),
+            handling=min(return_.handling_cost, limit),
+            currency=currency,
+        )
+    return caps
+
+
+def refuse_above_cap(return_: Return, amount: Decimal, cap: RefundCap) -> None:
+    if amount > cap.most:
+        currency = return_.order.currency
+        which = (
+            f"Return {return_.number}"
+            if return_.sequence
+            else f"A return of shipment {return_.shipment.ref}"
+        )
+        raise DomainError(
+            f"{which} may refund at most {format_money(cap.most, currency)}, "
+            f"{cap.explained()}, not {format_money(amount, currency)}; anything more is a "
+            "goodwill refund (Back-office admin)."
         )

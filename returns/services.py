@@ -73,11 +73,13 @@ def record_return_event(
 
 
 def _next_sequence(order: Order) -> int:
-    # Under the order lock. A deleted return's number comes back only when it
-    # was the last one, and a deleted return was never refunded, so a number in
-    # the payment ledger always means one return.
+    # Numbers are never reused, even after a deletion, as shipments' are: "1042-R2"
+    # in the event log, an integration's copy or an e-mail always means one
+    # return. Each creation writes exactly one "create" event, under the order
+    # lock; the highest number kept covers returns older than their events.
+    created = OrderEvent.objects.filter(order=order, subject=RETURN, transition="create")
     highest = Return.objects.filter(order=order).aggregate(highest=Max("sequence"))["highest"]
-    return (highest or 0) + 1
+    return max(created.count(), highest or 0) + 1
 
 
 class ReturnChoices(TypedDict, total=False):
@@ -125,8 +127,10 @@ def _draft(
     draft.refund_shipping = bool(refund_shipping)
     if draft.refund_shipping:
         draft.shipping_amount = checks.shipping_to_refund(shipment)
+    draft.handling_cost = checks.checked_handling(
+        handling_cost, currency=currency, limit=checks.handling_limit()
+    )
     for field, value in (
-        ("handling_cost", handling_cost),
         ("return_fee", return_fee),
         ("voucher_value", voucher_value),
     ):
@@ -135,6 +139,8 @@ def _draft(
     draft.lines_amount = quantize(sum(amounts.values(), ZERO), currency)
     checks.refuse_negative_refund(draft)
     draft.refund_amount = draft.suggested_refund
+    draft.cap = checks.refund_caps([draft])[None]
+    checks.refuse_above_cap(draft, draft.refund_amount, draft.cap)
     draft.reason = checks.checked_reason(reason)
     draft.comment = (comment or "").strip()
     draft.wanted = [(line, quantity, amounts[line]) for line, quantity in wanted.items()]
@@ -202,6 +208,7 @@ def complete_return(*, return_id: int, by: Actor) -> Return:
     with transaction.atomic():
         return_ = lock_return(return_id)
         from_state, _ = run_transition(return_.complete, by=by)
+        checks.refuse_inactive_warehouse(return_)
         units = _units_by_sku(return_)
         if return_.moves_stock:
             put_back(return_.warehouse_id, units)
@@ -287,6 +294,7 @@ def refund_return(*, return_id: int, amount: Decimal | None = None, by: Actor) -
         return_ = lock_return(return_id)
         ensure_allowed(return_.refund, by=by)
         amount = _refund_amount(return_, amount)
+        checks.refuse_above_cap(return_, amount, checks.refund_caps([return_])[return_.pk])
         _refuse_above_refundable(return_, amount)
         declined = unless_declined(
             lambda: refund_payment(

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from orders.models import Order, OrderEvent, OrderStatus
+from orders.models import Order, OrderEvent, OrderStatus, StoreSettings
 from payments.models import Payment
 from returns import services as returns
 from returns.models import Return, ReturnLine, StockAction
@@ -72,3 +72,10 @@ def world(order: Order) -> dict:
 def on_hand(sku: str, warehouse: str = "Main") -> int:
     row = Stock.objects.filter(warehouse__name=warehouse, sku=sku).first()
     return row.on_hand if row else 0
+
+
+def allow_handling(limit: str) -> None:
+    """The store refunds handling with a return up to `limit` (default: none)."""
+    settings_row = StoreSettings.load()
+    settings_row.return_handling_limit = D(limit)
+    settings_row.save()

@@ -183,8 +183,8 @@ def test_an_invalid_advanced_filter_gives_the_default_list_and_says_why(cs_clien
     response = cs_client.get(ORDERS_URL + "?grand_total_min=lots&market=EU")
     assert response["Location"] == ORDERS_URL + "?e=1"
     assert messages_of(response) == [
-        "The orders could not be filtered by grand total between: Enter a number. "
-        "Showing the default list."
+        "The orders could not be filtered by grand total between: “lots” is not an amount: "
+        "type digits (0–9) with at most one point, like 12.50. Showing the default list."
     ]
     default = cs_client.get(response["Location"])
     assert [o.number for o in default.context["cl"].result_list] == [order.number]

@@ -103,9 +103,9 @@ def test_refund_by_role_and_state(client, role, state):
 @pytest.mark.parametrize(
     ("amount", "error"),
     [
-        ("-5", "Ensure this value is greater than or equal to 0.01."),
-        ("0", "Ensure this value is greater than or equal to 0.01."),
-        ("lots", "Enter a number."),
+        ("-5", "“-5” is not an amount: type digits (0–9) with at most one point, like 12.50."),
+        ("0", "Give an amount above zero."),
+        ("lots", "“lots” is not an amount: type digits (0–9) with at most one point, like 12.50."),
         ("", "Enter the amount to refund."),
     ],
 )

@@ -192,9 +192,10 @@ def test_split_into_two_shipments(client):
 @pytest.mark.parametrize(
     ("tamper", "error"),
     [
-        ({"first": -1}, "Ensure this value is greater than or equal to 0."),
-        ({"first": 4}, "Ensure this value is less than or equal to 3."),
-        ({"first": "two"}, "Enter a whole number."),
+        ({"first": -1}, "“-1” is not a quantity: type a whole number with digits (0–9)."),
+        ({"first": 4}, "“4” is more than 3."),
+        ({"first": "two"}, "“two” is not a quantity: type a whole number with digits (0–9)."),
+        ({"first": "١"}, "“١” is not a quantity: type a whole number with digits (0–9)."),
         ({"first": 0, "second": 0}, "Choose at least one unit to ship."),
         ({"foreign": 1}, "is not a line of Order"),
         ({"warehouse": 987654}, "Select a valid choice."),

@@ -109,8 +109,8 @@ def test_a_grand_total_no_column_can_hold_is_a_message(staff):
     response = staff.get(f"{ORDERS_URL}?grand_total_min=1e200000")
     assert redirected_to_default(response, ORDERS_URL)
     assert messages_of(response) == [
-        "The orders could not be filtered by grand total between: Ensure that there are "
-        "no more than 14 digits in total. Showing the default list."
+        "The orders could not be filtered by grand total between: “1e200000” is not an "
+        "amount: type digits (0–9) with at most one point, like 12.50. Showing the default list."
     ]
 
 

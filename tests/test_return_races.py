@@ -103,3 +103,19 @@ def test_completing_twice_at_once_puts_the_goods_back_once():
         results = race(complete(return_.pk), complete(return_.pk))
         assert sum(isinstance(r, DomainError) for r in results) == 1, results
         assert on_hand("A") == shelf + 2
+
+
+def test_deleting_the_latest_return_while_another_is_made_never_reuses_its_number():
+    for _ in range(ROUNDS):
+        order = completed_order()
+        make_return(order, a=1)
+        latest = make_return(order, a=1)
+        results = race(delete(latest.pk), return_one_a(order))
+        made = [r for r in results if isinstance(r, Return)]
+        assert len(made) == 1 and not any(isinstance(r, Exception) for r in results), results
+        # Whichever went first, 1042-R2 stays the deleted one's.
+        assert made[0].number == f"{order.number}-R3"
+        assert list(Return.objects.filter(order=order).values_list("sequence", flat=True)) == [
+            1,
+            3,
+        ]

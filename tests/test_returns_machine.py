@@ -4,13 +4,17 @@ A hypothesis rule-based state machine starts each example from an order whose
 lines shipped in two completed shipments (random split, prices, discounts and
 shipping), then creates returns from random shipments with random quantities,
 stock actions, shipping refunds, handling costs, return fees and voucher
-values; completes, uncompletes, refunds (the suggestion, less, more) and
-deletes them; and makes goodwill refunds. Its own model predicts every outcome,
-and after every step it checks:
+values (handling above the store's limit too, and the limit itself drawn and
+changed between returns); completes, uncompletes, refunds (the suggestion,
+less, more) and deletes them; and makes goodwill refunds. Its own model
+predicts every outcome, and after every step it checks:
 
 - returned ≤ shipped for every shipment line, and a shipment line returned in
   full was refunded exactly what it was charged (the slices add up to the cent);
 - refunded = refunded returns + goodwill refunds ≤ captured;
+- per shipment, refunded through its returns ≤ what it charged, plus only the
+  handling its refunded returns carried within the store's limit (nothing, while
+  the limit stayed 0); their lines and shipping alone never more than charged;
 - stock on hand = start − shipped + restocked, in every warehouse;
 - the successful ledger rows add up to the payment's amounts, and each refunded
   return has exactly one refund row carrying its number;
@@ -37,7 +41,7 @@ from hypothesis.stateful import (
 
 from core.errors import DomainError
 from core.money import ZERO, quantize
-from orders.models import OrderEvent, OrderStatus
+from orders.models import OrderEvent, OrderStatus, StoreSettings
 from payments import services as pay
 from payments.errors import PaymentDeclined
 from payments.models import Payment, PaymentTransaction
@@ -60,6 +64,12 @@ prices = st.sampled_from([D("10.00"), D("19.50"), D("49.00"), D("129.50")])
 # Discounts over 3 units leave cents to share out: 1.00 / 3 = 0.33, 0.34, 0.33.
 discounts = st.sampled_from([D("0.00"), D("0.00"), D("1.00"), D("2.50")])
 costs = st.sampled_from([D("0.00"), D("0.00"), D("0.00"), D("2.50"), D("4.90"), D("900.00")])
+# Handling within the store's limit mostly, now and then above it (5.01, 900.00).
+handlings = st.sampled_from(
+    [D("0.00"), D("0.00"), D("0.00"), D("0.00"), D("0.00"), D("2.50"), D("5.01"), D("900.00")]
+)
+# The store's handling limit: none (the default), or some; changed between steps.
+limits = st.sampled_from([D("0.00"), D("2.50"), D("5.00"), D("5.00")])
 portions = st.sampled_from(["suggested", "less", "more", "zero"])
 
 # Which (step, outcome) pairs the run exercised, so it cannot pass vacuously.
@@ -72,8 +82,10 @@ class ReturnsMachine(RuleBasedStateMachine):
         specs=st.lists(st.tuples(prices, st.integers(2, 3), discounts), min_size=2, max_size=3),
         first_share=st.integers(1, 2),
         shipping=st.sampled_from([D("0.00"), D("4.90")]),
+        limit=limits,
     )
-    def completed_order(self, specs, first_share, shipping):
+    def completed_order(self, specs, first_share, shipping, limit):
+        self.set_limit(limit)
         lines = [
             LineDataFactory(unit_price=price, quantity=quantity, discount=discount)
             for price, quantity, discount in specs
@@ -97,11 +109,18 @@ class ReturnsMachine(RuleBasedStateMachine):
         }
         self.restocked: Counter = Counter()
         self.goodwill = ZERO
-        self.goodwill_calls = self.too_many_calls = 0
+        self.goodwill_calls = self.too_many_calls = self.stretches = 0
         self.currency = order.currency
 
     # The model's view of the returns, read back from the database (the
     # database is what the invariants judge; the model only predicts outcomes).
+
+    def set_limit(self, limit: Decimal) -> None:
+        store = StoreSettings.load()
+        store.return_handling_limit = limit
+        store.save()
+        self.limit = limit
+        self.ever_allowed_handling = getattr(self, "ever_allowed_handling", False) or limit > 0
 
     def payment(self) -> Payment:
         return Payment.objects.get(order_id=self.order_id)
@@ -159,10 +178,10 @@ class ReturnsMachine(RuleBasedStateMachine):
 
     @rule(
         which=st.integers(0, 1),
-        picks=st.lists(st.integers(1, 2), min_size=3, max_size=3),
+        picks=st.lists(st.integers(0, 5), min_size=3, max_size=3),
         action=st.sampled_from(StockAction.values),
         refund_shipping=st.sampled_from([False, False, True]),
-        handling=costs,
+        handling=handlings,
         fee=costs,
         voucher=costs,
     )
@@ -170,7 +189,8 @@ class ReturnsMachine(RuleBasedStateMachine):
         shipment_id = self.shipment_ids[which]
         returnable = self.returnable(shipment_id)
         quantities = {
-            line_id: min(pick, left + 1)  # now and then one more than is left
+            # Within what is left, or (a fifth of the draws) one more than that.
+            line_id: min(pick, left) if pick < 5 else left + 1
             for (line_id, (left, _sku)), pick in zip(
                 sorted(returnable.items()), picks, strict=False
             )
@@ -222,6 +242,8 @@ class ReturnsMachine(RuleBasedStateMachine):
                 return "refused"
             shipping = shipment.shipping_amount
         handling, fee, voucher = money
+        if handling > self.limit:
+            return "refused"
         lines = self.value_of(shipment_id, quantities)
         if lines + shipping + handling - fee - voucher < 0:
             return "refused"
@@ -280,7 +302,9 @@ class ReturnsMachine(RuleBasedStateMachine):
     @precondition(lambda self: Return.objects.filter(order_id=self.order_id).exists())
     @rule(pick=st.integers(0, 9), portion=portions)
     def refund(self, pick, portion):
-        return_ = self.pick(pick)
+        self.refund_return(self.pick(pick), portion)
+
+    def refund_return(self, return_: Return, portion: str) -> None:
         suggested = return_.suggested_refund
         amount = {
             "suggested": None,
@@ -293,8 +317,11 @@ class ReturnsMachine(RuleBasedStateMachine):
             return_.status in (ReturnStatus.PENDING, ReturnStatus.COMPLETED)
             and return_.refunded_at is None
             and 0 < wanted <= suggested
+            and wanted <= self.cap_of(return_)
             and wanted <= self.payment().refundable_amount
         )
+        if return_.refunded_at is None and suggested > self.cap_of(return_):
+            SEEN["refund:above the cap"] += 1
         expected = "ok" if ok else "refused"
         if ok and wanted % 1 == D("0.13"):
             expected = "declined"  # the test gateway declines amounts ending in .13
@@ -309,6 +336,49 @@ class ReturnsMachine(RuleBasedStateMachine):
             refunded = {ReturnStatus.PENDING: ReturnStatus.REFUNDED}
             assert done.status == refunded.get(return_.status, return_.status)
             assert done.refund_amount == wanted
+
+    # A return takes everything left on a shipment with handling at the store's
+    # limit, then the store lowers the limit to 0: the refund may not pay that
+    # handling out of room the shipment's charge does not have.
+    @precondition(lambda self: self.limit > 0 and self.stretches < 3)
+    @rule(which=st.integers(0, 1))
+    def stretch_the_cap(self, which):
+        self.stretches += 1
+        shipment_id = self.shipment_ids[which]
+        returnable = self.returnable(shipment_id)
+        quantities = {line_id: left for line_id, (left, _sku) in returnable.items() if left}
+        if not quantities:
+            return
+        shipment = self.order_shipment(shipment_id)
+        claimed = Return.objects.filter(shipment_id=shipment_id, refund_shipping=True).exists()
+        refund_shipping = bool(shipment.shipping_amount) and not claimed
+        expected = self.expect_create(
+            shipment_id, quantities, returnable, refund_shipping, self.limit, ZERO, ZERO
+        )
+        created = self.call(
+            expected, "create", returns.create_return, shipment_id=shipment_id,
+            quantities=quantities, stock_action=StockAction.REMOVE,
+            refund_shipping=refund_shipping, handling_cost=self.limit, by=BY,
+        )  # fmt: skip
+        self.set_limit(ZERO)
+        if created is not None:
+            self.refund_return(Return.objects.get(pk=created.pk), "suggested")
+
+    def cap_of(self, return_: Return) -> Decimal:
+        """The model's cap: the shipment's charge, less the lines and shipping its
+        other refunded returns gave back, plus this return's handling within the limit."""
+        others = Return.objects.filter(
+            shipment_id=return_.shipment_id, refunded_at__isnull=False
+        ).exclude(pk=return_.pk)
+        goods_refunded = sum((r.refund_amount - r.handling_cost for r in others), ZERO)
+        charged = self.order_shipment(return_.shipment_id).amount
+        return charged - goods_refunded + min(return_.handling_cost, self.limit)
+
+    # The store changes its mind between returns: a return made under a higher
+    # limit is refunded under the lower one.
+    @rule(limit=limits)
+    def change_limit(self, limit):
+        self.set_limit(limit)
 
     @precondition(lambda self: Return.objects.filter(order_id=self.order_id).exists())
     @rule(pick=st.integers(0, 9))
@@ -370,6 +440,18 @@ class ReturnsMachine(RuleBasedStateMachine):
             assert len(rows) == 1 and rows[0].amount == return_.refund_amount
 
     @invariant()
+    def returns_pay_out_no_more_than_their_shipment_charged(self):
+        for shipment_id in self.shipment_ids:
+            charged = self.order_shipment(shipment_id).amount
+            refunded = Return.objects.filter(shipment_id=shipment_id, refunded_at__isnull=False)
+            total = sum((r.refund_amount for r in refunded), ZERO)
+            handling = sum((r.handling_cost for r in refunded), ZERO)
+            assert total - handling <= charged, "lines and shipping within the charge"
+            assert total <= charged + handling
+            if not self.ever_allowed_handling:
+                assert total <= charged, "no handling allowed: never more than charged"
+
+    @invariant()
     def stock_adds_up(self):
         on_hand = {
             (row.warehouse_id, row.sku): row.on_hand
@@ -398,8 +480,8 @@ def test_returns_and_refunds_keep_goods_and_money_consistent():
     run_state_machine_as_test(
         ReturnsMachine,
         settings=settings(
-            max_examples=25,
-            stateful_step_count=12,
+            max_examples=40,
+            stateful_step_count=20,
             deadline=None,
             derandomize=True,
             suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
@@ -411,3 +493,7 @@ def test_returns_and_refunds_keep_goods_and_money_consistent():
         "delete:ok", "delete:refused", "goodwill:ok", "goodwill:refused",
     ]:  # fmt: skip
         assert SEEN[pair], f"the run never saw {pair}: {dict(SEEN)} {REASONS.most_common(8)}"
+    # Handling above the store's limit was drawn and refused, and refunds above the cap.
+    assert any(reason.startswith("create: The handling cost") for reason in REASONS), REASONS
+    assert SEEN["refund:above the cap"], dict(SEEN)
+    assert any("may refund at most" in reason for reason in REASONS), REASONS

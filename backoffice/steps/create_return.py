@@ -16,6 +16,7 @@ from core.errors import DomainError
 from core.fsm import refusal
 from core.money import ZERO, format_money
 from core.steps import Step, Words
+from core.typed_fields import AmountField, QuantityField
 from returns import checks
 from returns import services as returns
 from returns.models import Return, ReturnReason, StockAction
@@ -25,18 +26,9 @@ from shipments.models import Shipment, Warehouse
 MONEY_FIELDS = ("handling_cost", "return_fee", "voucher_value")
 
 
-def _money_field(label: str, help_text: str) -> forms.DecimalField:
-    return forms.DecimalField(
-        label=label,
-        min_value=ZERO,
-        # One more place than any currency has: "1.005" is refused with the
-        # domain's sentence, never rounded.
-        decimal_places=3,
-        required=False,
-        initial=ZERO,
-        help_text=help_text,
-        widget=forms.NumberInput(attrs={"class": "centra-amount", "step": "0.01"}),
-    )
+def _money_field(label: str, help_text: str) -> AmountField:
+    # Read exactly in the order's currency (set by the form): never rounded.
+    return AmountField(label=label, required=False, initial=ZERO, help_text=help_text)
 
 
 class CreateReturnForm(forms.Form):
@@ -76,18 +68,19 @@ class CreateReturnForm(forms.Form):
         self.shipment: Shipment = objects[0]
         self.rows = shipment_rows(self.shipment)
         for row in self.rows:
-            self.fields[f"qty_{row['line'].pk}"] = forms.IntegerField(
-                min_value=0,
+            self.fields[f"qty_{row['line'].pk}"] = QuantityField(
                 max_value=row["returnable"],
                 initial=0,
                 required=False,
                 disabled=not row["returnable"],
                 label=f"Return now: {row['line'].order_line.sku}",
-                widget=forms.NumberInput(attrs={"class": "centra-quantity"}),
             )
             row["field_name"] = f"qty_{row['line'].pk}"
             row["field"] = self[row["field_name"]]
         currency = self.shipment.order.currency
+        for name in MONEY_FIELDS:
+            self.fields[name].currency = currency
+        self.fields["handling_cost"].help_text = handling_help(self.shipment)
         shipping = format_money(self.shipment.shipping_amount, currency)
         refund_shipping = self.fields["refund_shipping"]
         refund_shipping.label = "Refund shipping"
@@ -128,6 +121,19 @@ class CreateReturnForm(forms.Form):
         except DomainError as error:
             raise forms.ValidationError(str(error)) from None
         return cleaned
+
+
+def handling_help(shipment: Shipment) -> str:
+    """The cap on what a return of this shipment pays out, shown before anything is typed."""
+    currency = shipment.order.currency
+    limit = checks.handling_limit()
+    cap = checks.refund_caps([Return(order=shipment.order, shipment=shipment)], limit=limit)
+    left = cap[None].charged - cap[None].refunded
+    return (
+        f"Added to the refund, at most {format_money(limit, currency)} (the store's limit). "
+        f"Returns of shipment {shipment.ref} refund at most {format_money(left, currency)} "
+        "more, plus handling; anything beyond is a goodwill refund."
+    )
 
 
 def shipment_rows(shipment: Shipment) -> list[dict]:

@@ -8,6 +8,7 @@ from django import forms
 from django.db.models import Q, Sum
 from django.db.models.functions import Coalesce
 
+from core.typed_fields import QuantityField
 from orders.models import Order
 from shipments.models import ShipmentStatus
 
@@ -40,8 +41,7 @@ class ProductQuantitiesForm(forms.Form):
         for order in objects:
             for line in lines_with_progress(order):
                 room = self.room_of(line)
-                self.fields[f"line_{line.pk}"] = forms.IntegerField(
-                    min_value=0,
+                self.fields[f"line_{line.pk}"] = QuantityField(
                     max_value=room,
                     initial=0,
                     disabled=not room,
@@ -52,7 +52,6 @@ class ProductQuantitiesForm(forms.Form):
                         f"in open shipments {line.units_open} · "
                         f"cancelled {line.quantity_cancelled} · {self.room_name} {room}"
                     ),
-                    widget=forms.NumberInput(attrs={"class": "centra-quantity"}),
                 )
         self.fields["reason"] = _reason_field()
 

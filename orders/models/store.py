@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.db import models
 from django.db.models import Q
 
+from core.money import MONEY_FIELD
+
 
 class StoreSettings(models.Model):
     """The store's options; a single row, edited in the admin."""
@@ -28,6 +30,13 @@ class StoreSettings(models.Model):
     cleanup_selections_after_days = models.PositiveIntegerField(
         default=30, help_text="cleanup_selections deletes abandoned selections this old."
     )
+    # Handling is a cost of the customer's the store may refund with a return,
+    # never above this: anything more is a goodwill refund (Back-office admin).
+    return_handling_limit = models.DecimalField(
+        "largest handling cost refunded with a return",
+        **MONEY_FIELD,
+        help_text="In the order's currency; 0 refunds no handling with returns.",
+    )
     # One switch per customer e-mail (integrations.mail), read when it is sent.
     mail_order_confirmation = models.BooleanField(
         "e-mail order confirmations", default=True, help_text="When an order is confirmed."
@@ -47,7 +56,13 @@ class StoreSettings(models.Model):
     class Meta:
         verbose_name = "store settings"
         verbose_name_plural = "store settings"
-        constraints = [models.CheckConstraint(condition=Q(pk=1), name="store_settings_singleton")]
+        constraints = [
+            models.CheckConstraint(condition=Q(pk=1), name="store_settings_singleton"),
+            models.CheckConstraint(
+                condition=Q(return_handling_limit__gte=0),
+                name="store_return_handling_limit_not_negative",
+            ),
+        ]
 
     def __str__(self) -> str:
         return "Store settings"

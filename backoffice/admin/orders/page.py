@@ -19,6 +19,7 @@ from core.admin.links import change_url
 from core.errors import DomainError
 from core.fsm import is_allowed
 from core.money import format_money, line_amount
+from core.typed_fields import AmountField, QuantityField
 from orders.models import Order, OrderLine, OrderStatus
 from orders.models.conditions import has_something_to_ship
 from payments.models import Payment, PaymentTransaction
@@ -101,6 +102,14 @@ class OrderLineInline(admin.TabularInline):
     ]
     # Cancelled units move only by cancelling products, never by typing.
     readonly_fields = ["quantity_cancelled", "line_total"]
+    # Typed amounts and quantities are read like every other (`core.money`).
+    typed_fields = {"unit_price": AmountField, "discount": AmountField, "quantity": QuantityField}
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field_class = self.typed_fields.get(db_field.name)
+        if field_class is None:
+            return super().formfield_for_dbfield(db_field, request, **kwargs)
+        return field_class(label=db_field.verbose_name, initial=db_field.get_default())
 
     @admin.display(description="line total")
     def line_total(self, line: OrderLine):

@@ -13,6 +13,7 @@ from django.urls import path, reverse
 
 from core.errors import DomainError
 from core.fsm import refusal
+from core.typed_fields import QuantityField
 from orders.models import Order
 from shipments import services as shipping
 from shipments.models import Warehouse
@@ -32,8 +33,7 @@ class SplitForm(forms.Form):
         self.order = order
         self.lines = list(lines)
         for line in self.lines:
-            self.fields[f"qty_{line.pk}"] = forms.IntegerField(
-                min_value=0,
+            self.fields[f"qty_{line.pk}"] = QuantityField(
                 max_value=line.quantity_unshipped,
                 required=False,
                 label=line.sku,
