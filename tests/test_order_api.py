@@ -71,14 +71,14 @@ def test_archived_and_held_orders_are_shown_as_each_integration_is_configured():
     held = OrderFactory(status=S.PENDING, on_hold=True)
     plain = OrderFactory(status=S.PENDING)
     OrderFactory()  # a selection, never an order to integrations
-    default = client_for("default")
-    assert set(numbers(default.get(ORDERS))) == {held.number, plain.number}
+    default = client_for("default")  # Centra's default: neither archived nor held
+    assert set(numbers(default.get(ORDERS))) == {plain.number}
     assert default.get(f"{ORDERS}{archived.number}/").status_code == 404
-    everything = client_for("everything", show_archived=True)
+    assert default.get(f"{ORDERS}{held.number}/").status_code == 404
+    everything = client_for("everything", show_archived=True, show_on_hold=True)
     assert set(numbers(everything.get(ORDERS))) == {archived.number, held.number, plain.number}
-    no_held = client_for("no-held", show_on_hold=False)
-    assert set(numbers(no_held.get(ORDERS))) == {plain.number}
-    assert no_held.get(f"{ORDERS}{held.number}/").status_code == 404
+    with_held = client_for("with-held", show_on_hold=True)
+    assert set(numbers(with_held.get(ORDERS))) == {held.number, plain.number}
 
 
 def test_every_filter_of_the_order_filterset():
@@ -99,7 +99,7 @@ def test_every_filter_of_the_order_filterset():
         stock_action="remove",
         by=FACTORY,
     )
-    client = client_for(show_archived=True)
+    client = client_for(show_archived=True, show_on_hold=True)
     today = timezone.localdate()
     cases = {
         "number": ({"number": us.number}, [us]),
@@ -174,7 +174,8 @@ def test_confirm_without_the_groups_permission_is_403_with_the_sentence():
 def test_a_refused_confirm_is_409_with_the_services_sentence():
     order = OrderFactory(status=S.PENDING, on_hold=True)
     before = snapshot(order)
-    response = client_for("erp", group=CUSTOMER_SERVICE).post(f"{ORDERS}{order.number}/confirm/")
+    erp = client_for("erp", group=CUSTOMER_SERVICE, show_on_hold=True)
+    response = erp.post(f"{ORDERS}{order.number}/confirm/")
     assert response.status_code == 409
     assert response.json() == {"detail": f"Order {order.number} is on hold: resume it first."}
     assert snapshot(order) == before
