@@ -16,6 +16,7 @@ from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import Cursor, CursorPagination
 from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -41,10 +42,7 @@ def errors(*codes: int) -> dict:
 def sentence_of(detail, prefix: str = "") -> str:
     """A serializer's errors (nested dicts and lists) as one line: "carrier: This field …"."""
     if isinstance(detail, dict):
-        return " ".join(
-            sentence_of(value, f"{prefix}{key}." if key != "non_field_errors" else prefix)
-            for key, value in detail.items()
-        )
+        return " ".join(sentence_of(value, _where(prefix, key)) for key, value in detail.items())
     if isinstance(detail, list):
         if all(isinstance(item, str) for item in detail):
             return " ".join(f"{prefix.rstrip('.')}: {item}" if prefix else item for item in detail)
@@ -54,6 +52,15 @@ def sentence_of(detail, prefix: str = "") -> str:
             if item
         )
     return f"{prefix.rstrip('.')}: {detail}" if prefix else str(detail)
+
+
+def _where(prefix: str, key) -> str:
+    """The path to a field: "lines[0].quantity." (a list field's errors are keyed by index)."""
+    if key == api_settings.NON_FIELD_ERRORS_KEY:
+        return prefix
+    if isinstance(key, int):
+        return f"{prefix.rstrip('.')}[{key}]."
+    return f"{prefix}{key}."
 
 
 def exception_handler(exc, context):
