@@ -7,6 +7,8 @@ from decimal import Decimal
 
 import pytest
 from django.contrib.auth.models import Group
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 from rest_framework.test import APIClient
 
@@ -79,6 +81,23 @@ def test_archived_and_held_orders_are_shown_as_each_integration_is_configured():
     assert set(numbers(everything.get(ORDERS))) == {archived.number, held.number, plain.number}
     with_held = client_for("with-held", show_on_hold=True)
     assert set(numbers(with_held.get(ORDERS))) == {held.number, plain.number}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_integrations_made_before_hiding_held_orders_keep_their_choice():
+    before = [("outbox", "0002_backoffice_admin_manages_integrations")]
+    executor = MigrationExecutor(connection)
+    executor.migrate(before)
+    old = executor.loader.project_state(before).apps.get_model("outbox", "Integration")
+    old.objects.create(name="made-with-the-old-default")
+    old.objects.create(name="turned-off", show_on_hold=False)
+    executor.loader.build_graph()
+    executor.migrate(executor.loader.graph.leaf_nodes())  # this one, and any after it
+    assert dict(Integration.objects.values_list("name", "show_on_hold")) == {
+        "made-with-the-old-default": True,
+        "turned-off": False,
+    }
+    assert Integration.objects.create(name="new").show_on_hold is False
 
 
 def test_every_filter_of_the_order_filterset():

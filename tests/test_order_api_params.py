@@ -100,6 +100,9 @@ def test_a_tampered_cursor_or_page_size_is_a_400_with_a_sentence(client, url, qu
         (ORDERS, {"grand_total_min": "1e200000"}, "grand_total_min must be an amount like "),
         (ORDERS, {"on_hold": "maybe"}, "on_hold must be true or false."),
         (ORDERS, {"page_size": ["1", "2"]}, "Give page_size once."),
+        (ORDERS, {"stauts": "1"}, "Unknown query parameter: “stauts”."),
+        (ORDERS, {"\x00" * 50: "1"}, f"Unknown query parameter: “{'?' * 40}…”."),
+        (f"{SHIPMENTS}1-1/", {"status": "created"}, "Unknown query parameter: “status”."),
         ("/api/v1/events", {"limit": "0"}, "limit must be a whole number from 1 to 500."),
         ("/api/v1/events", {"limit": "9" * 5000}, "limit is too long."),
     ],
@@ -283,6 +286,8 @@ def a_request(rng: random.Random, path: str, names: list[str], bodies: list[dict
         name: [rng.choice(NASTY) for _ in range(rng.choice([1, 1, 2]))]
         for name in rng.sample(names, min(len(names), rng.randint(0, 3)))
     }
+    if rng.random() < 0.05:
+        query[rng.choice(NASTY)] = "1"  # a parameter the endpoint does not read
     body: object = dict(rng.choice(bodies)) if bodies else {}
     for name in rng.sample(sorted(body), rng.randint(0, len(body))):
         body[name] = rng.choice(NASTY + JSON_NASTY)

@@ -89,20 +89,22 @@ class ApiMixin:
 
     parser_classes = [JSONParser]
     schema = ApiSchema()
-    query_params: list[p.Param] = []
+    query_params: list[p.Param] = []  # an APIView's
+    list_params: list[p.Param] = []  # a viewset's list filters (its pages' come with them)
 
     def get_exception_handler(self):
         return exception_handler
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
-        p.check_query(request.query_params, self.query_params_for(request))
+        if hasattr(self, request.method.lower()):  # otherwise DRF's 405 says it all
+            p.check_query(request.query_params, self.params_read(request))
 
-    def query_params_for(self, request) -> list[p.Param]:
+    def params_read(self, request) -> list[p.Param]:
+        if getattr(self, "action", None) != "list":
+            return self.query_params
         paginator = getattr(self, "paginator", None)
-        listing = getattr(self, "action", None) == "list"
-        paging = paginator.params if paginator is not None and listing else []
-        return [*self.query_params, *paging]
+        return [*self.list_params, *(paginator.params if paginator is not None else [])]
 
 
 class KeysetPagination(CursorPagination):

@@ -139,8 +139,13 @@ def pattern(name: str, regex: str, *, what: str, description: str = "") -> Param
 
 
 def check_query(query, params: list[Param]) -> None:
-    """Refuse the request (400, one sentence) unless each declared parameter it
-    carries holds what the declaration allows. Others are ignored, as HTTP does."""
+    """Refuse the request (400, one sentence) unless it carries only declared
+    parameters, each holding what its declaration allows. An unknown one is refused,
+    not ignored: `?stauts=held` would otherwise list every order."""
+    declared = {param.name for param in params}
+    unknown = [name for name in query if name not in declared]
+    if unknown:
+        raise ValidationError(f"Unknown query parameter: “{shown(unknown[0])}”.")
     for param in params:
         values = query.getlist(param.name)
         if not values:
@@ -148,6 +153,12 @@ def check_query(query, params: list[Param]) -> None:
         sentence = param.refusal(values)
         if sentence:
             raise ValidationError(sentence)
+
+
+def shown(name: str) -> str:
+    """A name as typed, safe to say back: printable characters, at most 40."""
+    printable = "".join(c if c.isprintable() else "?" for c in name[:40])
+    return printable + ("…" if len(name) > 40 else "")
 
 
 def openapi(params: list[Param]) -> list[OpenApiParameter]:

@@ -95,13 +95,10 @@ class OrderViewSet(ApiMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, G
     pagination_class = OrderPagination
     lookup_field = "number"
     lookup_value_regex = r"[0-9]+"
+    list_params = ORDER_FILTERS
 
     def get_queryset(self):
         return with_everything_shown(visible_orders(self.request.auth))
-
-    def query_params_for(self, request) -> list[p.Param]:
-        filters = ORDER_FILTERS if self.action == "list" else []
-        return [*filters, *super().query_params_for(request)]
 
     def filter_queryset(self, queryset):
         if self.action != "list":
@@ -203,7 +200,7 @@ class ShipmentViewSet(ApiMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin
     pagination_class = ShipmentPagination
     lookup_field = "ref"
     lookup_value_regex = r"[0-9]+-[0-9]+"
-    query_params = SHIPMENT_FILTERS
+    list_params = SHIPMENT_FILTERS
 
     def get_queryset(self):
         shipments = (
@@ -213,7 +210,9 @@ class ShipmentViewSet(ApiMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin
                 Prefetch("lines", queryset=ShipmentLine.objects.select_related("order_line"))
             )
         )
-        wanted = self.request.query_params.getlist("status")
+        if self.action != "list":
+            return shipments
+        wanted = self.request.query_params.getlist("status")  # checked by SHIPMENT_FILTERS
         if wanted:
             shipments = shipments.filter(status__in=wanted)
         order = self.request.query_params.get("order")
