@@ -193,6 +193,15 @@ def test_create_and_complete_a_return_as_customer_service_and_the_warehouse():
     assert client_for("wms2", group=WAREHOUSE).post(url).status_code == 409
 
 
+def test_a_return_is_read_in_three_queries(django_assert_max_num_queries):
+    order = completed_order()
+    client = client_for()
+    ref = client.post(RETURNS, new_return(order), format="json").json()["ref"]
+    # The token, the return with its order, shipment and warehouse, its lines.
+    with django_assert_max_num_queries(3):
+        assert client.get(f"{RETURNS}{ref}/").json()["lines"][0]["sku"] == "A"
+
+
 @pytest.mark.parametrize(
     ("changes", "code", "sentence"),
     [
@@ -200,6 +209,7 @@ def test_create_and_complete_a_return_as_customer_service_and_the_warehouse():
         ({"handling_cost": "2.5e1"}, 400, "handling_cost: Must be an amount like 12.50."),
         ({"return_stock_action_policy": "burn"}, 400, "return_stock_action_policy: "),
         ({"shipment": "1-99"}, 404, "There is no shipment 1-99 this integration can see."),
+        ({"comment": "a\x00b"}, 400, "comment: Must not hold a NUL character."),
         ({"return_stock_action_policy": "to_warehouse"}, 409, "Choose the warehouse the "),
     ],
 )

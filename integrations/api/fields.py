@@ -22,6 +22,7 @@ from core.admin.changelist import MAX_BIGINT
 # control characters anywhere.
 VISIBLE = r"[^\x00-\x20\x7f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
 NON_BLANK = rf"^[^\x00-\x1f\x7f]*{VISIBLE}[^\x00-\x1f\x7f]*$"
+NO_NUL = r"^[^\x00]*$"
 # An amount typed in the order's currency, zero or more (the service checks its decimals).
 AMOUNT = r"^[0-9]{1,12}(\.[0-9]{1,2})?$"
 MAX_QUANTITY = 2**31 - 1
@@ -64,10 +65,13 @@ class IsFalse(Boolean):
 
 
 class Text(JsonTyped, serializers.CharField):
+    """A string as sent (no trimming), never with a NUL (no text column holds one)."""
+
     json_types, json_name = (str,), "a string"
 
     def __init__(self, **kwargs):
         kwargs.setdefault("trim_whitespace", False)
+        kwargs.setdefault("validators", [RegexValidator(NO_NUL, "Must not hold a NUL character.")])
         super().__init__(**kwargs)
 
 
