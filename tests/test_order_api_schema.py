@@ -9,7 +9,9 @@ from __future__ import annotations
 import pytest
 import schemathesis
 from django.contrib.auth.models import Group
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import CHECKS
 
@@ -27,7 +29,18 @@ EXAMPLES_PER_OPERATION = 30
 
 
 @pytest.fixture
-def token(db) -> str:
+def connection_kept():
+    """The application called directly, as Django's test client calls it: each request
+    keeps the test's database connection (and its transaction) instead of closing it."""
+    for signal in (request_started, request_finished):
+        signal.disconnect(close_old_connections)
+    yield
+    for signal in (request_started, request_finished):
+        signal.connect(close_old_connections)
+
+
+@pytest.fixture
+def token(db, connection_kept) -> str:
     """An integration that may do and see everything, and something to see."""
 
     OrderFactory(status=S.PENDING)
