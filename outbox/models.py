@@ -38,8 +38,13 @@ class Integration(models.Model):
     show_archived = models.BooleanField(
         "archived orders visible", default=False, help_text="The Order API lists archived orders."
     )
+    # Off by default, as in Centra: an ERP or a warehouse should not act on an order
+    # held for a fraud check. Integrations made before kept their choice (migration).
     show_on_hold = models.BooleanField(
-        "held orders visible", default=True, help_text="The Order API lists orders on hold."
+        "held orders visible",
+        default=False,
+        help_text="The Order API lists orders on hold (a fraud tool needs them; "
+        "an ERP or a warehouse usually not).",
     )
     group = models.ForeignKey(
         Group,

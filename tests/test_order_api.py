@@ -7,6 +7,8 @@ from decimal import Decimal
 
 import pytest
 from django.contrib.auth.models import Group
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 from rest_framework.test import APIClient
 
@@ -71,14 +73,31 @@ def test_archived_and_held_orders_are_shown_as_each_integration_is_configured():
     held = OrderFactory(status=S.PENDING, on_hold=True)
     plain = OrderFactory(status=S.PENDING)
     OrderFactory()  # a selection, never an order to integrations
-    default = client_for("default")
-    assert set(numbers(default.get(ORDERS))) == {held.number, plain.number}
+    default = client_for("default")  # Centra's default: neither archived nor held
+    assert set(numbers(default.get(ORDERS))) == {plain.number}
     assert default.get(f"{ORDERS}{archived.number}/").status_code == 404
-    everything = client_for("everything", show_archived=True)
+    assert default.get(f"{ORDERS}{held.number}/").status_code == 404
+    everything = client_for("everything", show_archived=True, show_on_hold=True)
     assert set(numbers(everything.get(ORDERS))) == {archived.number, held.number, plain.number}
-    no_held = client_for("no-held", show_on_hold=False)
-    assert set(numbers(no_held.get(ORDERS))) == {plain.number}
-    assert no_held.get(f"{ORDERS}{held.number}/").status_code == 404
+    with_held = client_for("with-held", show_on_hold=True)
+    assert set(numbers(with_held.get(ORDERS))) == {held.number, plain.number}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_integrations_made_before_hiding_held_orders_keep_their_choice():
+    before = [("outbox", "0003_delivery_order_and_inactive_messages")]
+    executor = MigrationExecutor(connection)
+    executor.migrate(before)
+    old = executor.loader.project_state(before).apps.get_model("outbox", "Integration")
+    old.objects.create(name="made-with-the-old-default")
+    old.objects.create(name="turned-off", show_on_hold=False)
+    executor.loader.build_graph()
+    executor.migrate(executor.loader.graph.leaf_nodes())  # this one, and any after it
+    assert dict(Integration.objects.values_list("name", "show_on_hold")) == {
+        "made-with-the-old-default": True,
+        "turned-off": False,
+    }
+    assert Integration.objects.create(name="new").show_on_hold is False
 
 
 def test_every_filter_of_the_order_filterset():
@@ -99,7 +118,7 @@ def test_every_filter_of_the_order_filterset():
         stock_action="remove",
         by=FACTORY,
     )
-    client = client_for(show_archived=True)
+    client = client_for(show_archived=True, show_on_hold=True)
     today = timezone.localdate()
     cases = {
         "number": ({"number": us.number}, [us]),
@@ -174,7 +193,8 @@ def test_confirm_without_the_groups_permission_is_403_with_the_sentence():
 def test_a_refused_confirm_is_409_with_the_services_sentence():
     order = OrderFactory(status=S.PENDING, on_hold=True)
     before = snapshot(order)
-    response = client_for("erp", group=CUSTOMER_SERVICE).post(f"{ORDERS}{order.number}/confirm/")
+    erp = client_for("erp", group=CUSTOMER_SERVICE, show_on_hold=True)
+    response = erp.post(f"{ORDERS}{order.number}/confirm/")
     assert response.status_code == 409
     assert response.json() == {"detail": f"Order {order.number} is on hold: resume it first."}
     assert snapshot(order) == before

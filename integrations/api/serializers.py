@@ -6,7 +6,9 @@ from django.core.exceptions import ObjectDoesNotExist
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from integrations.api import fields as f
 from orders.models import ADDRESS_FIELDS, Order, OrderLine
+from returns.models import Return, ReturnLine
 from shipments.models import Shipment, ShipmentLine
 
 
@@ -32,7 +34,7 @@ class ShipmentLineSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = ShipmentLine
-        fields = ["line", "sku", "quantity"]
+        fields = ["id", "line", "sku", "quantity"]
 
 
 class ShipmentSerializer(serializers.ModelSerializer):
@@ -70,6 +72,9 @@ class PaymentSummarySerializer(serializers.Serializer):
 
 class OrderSerializer(serializers.ModelSerializer):
     status_label = serializers.CharField(source="get_status_display")
+    # Stored as the customer typed it (lower-cased): an address with a non-ASCII
+    # local part is valid mail, though not JSON Schema's `format: email`.
+    customer_email = serializers.CharField()
     lines = LineSerializer(many=True, read_only=True)
     shipments = ShipmentSerializer(many=True, read_only=True)
     payment = serializers.SerializerMethodField()
@@ -110,10 +115,12 @@ class OrderSerializer(serializers.ModelSerializer):
             return None
 
 
-class CompleteShipmentSerializer(serializers.Serializer):
-    tracking_number = serializers.CharField(max_length=100)
-    carrier = serializers.CharField(max_length=100)
-    shipped_date = serializers.DateField(required=False)
+class CompleteShipmentSerializer(f.StrictSerializer):
+    """The tracking the shipment went out with."""
+
+    tracking_number = f.Sentence(max_length=100)
+    carrier = f.Sentence(max_length=100)
+    shipped_date = f.Day(required=False)
 
 
 class EventSerializer(serializers.Serializer):
@@ -124,5 +131,48 @@ class EventSerializer(serializers.Serializer):
     created_at = serializers.DateTimeField(source="occurred_at")
 
 
-class ConfirmEventsSerializer(serializers.Serializer):
-    ids = serializers.ListField(child=serializers.UUIDField(), max_length=500, allow_empty=False)
+class ConfirmEventsSerializer(f.StrictSerializer):
+    """The ids of events handled."""
+
+    ids = serializers.ListField(child=f.Uuid(), min_length=1, max_length=500)
+
+
+class ReturnLineSerializer(serializers.ModelSerializer):
+    sku = serializers.CharField(source="shipment_line.order_line.sku")
+
+    class Meta:
+        model = ReturnLine
+        fields = ["shipment_line", "sku", "quantity", "amount"]
+
+
+class ReturnSerializer(serializers.ModelSerializer):
+    ref = serializers.CharField(source="number")
+    order = serializers.IntegerField(source="order.number")
+    shipment = serializers.CharField(source="shipment.ref")
+    warehouse = serializers.CharField(source="warehouse.name", allow_null=True, default=None)
+    currency = serializers.CharField()
+    lines = ReturnLineSerializer(many=True)
+
+    class Meta:
+        model = Return
+        fields = [
+            "ref",
+            "order",
+            "shipment",
+            "status",
+            "stock_action",
+            "warehouse",
+            "currency",
+            "lines_amount",
+            "shipping_amount",
+            "handling_cost",
+            "return_fee",
+            "voucher_value",
+            "refund_amount",
+            "reason",
+            "comment",
+            "created_at",
+            "refunded_at",
+            "completed_at",
+            "lines",
+        ]

@@ -1,14 +1,18 @@
 from csp.decorators import csp_update
-from django.urls import path
+from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.permissions import AllowAny
 from rest_framework.routers import SimpleRouter
 
-from integrations.api.views import ConfirmEventsView, EventsView, OrderViewSet, ShipmentViewSet
+from integrations.api.base import NotFoundView
+from integrations.api.events import ConfirmEventsView, EventsView
+from integrations.api.returns import ReturnViewSet
+from integrations.api.views import OrderViewSet, ShipmentViewSet
 
 router = SimpleRouter()
 router.register("v1/orders", OrderViewSet, basename="api-order")
 router.register("v1/shipments", ShipmentViewSet, basename="api-shipment")
+router.register("v1/returns", ReturnViewSet, basename="api-return")
 
 # The schema and its page are public: they describe the API, not the data.
 public = {"authentication_classes": [], "permission_classes": [AllowAny]}
@@ -26,4 +30,6 @@ urlpatterns = [
     path("v1/events/confirm", ConfirmEventsView.as_view(), name="api-events-confirm"),
     path("schema/", SpectacularAPIView.as_view(**public), name="api-schema"),
     path("docs/", api_docs, name="api-docs"),
+    # Last: any other address under /api/ answers JSON (a path parameter no route reads).
+    re_path(r"^[\s\S]*$", NotFoundView.as_view(), name="api-not-found"),
 ]

@@ -1,4 +1,4 @@
-"""The API's views: thin, like the admin: parse, call a service, report.
+"""The API's order and shipment views: thin, like the admin: parse, call a service, report.
 
 A service's refusal is its sentence: 403 when the integration's group lacks
 the permission (`NotPermitted`), 409 when the order's state forbids it.
@@ -8,35 +8,55 @@ from __future__ import annotations
 
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404
-from django.utils import timezone
-from django_filters.rest_framework import DjangoFilterBackend
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
-from rest_framework import serializers, status
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins
 from rest_framework.decorators import action
-from rest_framework.pagination import CursorPagination
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
-from rest_framework.views import APIView
-from rest_framework.viewsets import ReadOnlyModelViewSet
+from rest_framework.viewsets import GenericViewSet
 
-from backoffice.filters import OrderFilterSet
-from core.errors import DomainError, NotPermitted
+from backoffice.filters import RETURNS_CHOICES, OrderFilterSet
+from backoffice.services.cancel_products import cancel_products
+from core.admin.changelist import MAX_BIGINT, exact_number
+from core.errors import DomainError
+from integrations.api import inputs
+from integrations.api import params as p
 from integrations.api import serializers as api
 from integrations.api.auth import actor_for
+from integrations.api.base import ApiMixin, KeysetPagination, errors, refusal_response
 from orders import services
-from orders.models import Order, OrderStatus
-from outbox.models import Integration, OutboxMessage
+from orders.models import HoldKind, Order, OrderStatus
+from outbox.models import Integration
+from payments.models import PaymentStatus
 from shipments import services as shipment_services
 from shipments.models import Shipment, ShipmentLine, ShipmentStatus
 
-ERROR = inline_serializer("Error", {"detail": serializers.CharField()})
+NUMBER = OpenApiParameter(
+    "number", {"type": "integer", "minimum": 1, "maximum": MAX_BIGINT}, OpenApiParameter.PATH
+)
+SHIPMENT_REF = OpenApiParameter(
+    "ref", {"type": "string", "pattern": r"^[0-9]+-[0-9]+$"}, OpenApiParameter.PATH
+)
 
-
-class KeysetPagination(CursorPagination):
-    """Keyset pages on a unique column: fast at any depth, stable while rows are added."""
-
-    page_size = 50
-    page_size_query_param = "page_size"
-    max_page_size = 100
+ORDER_FILTERS = [
+    p.number("number"),
+    p.choice("status", OrderStatus.values, many=True),
+    p.boolean("on_hold"),
+    p.choice("hold_kind", HoldKind.values),
+    p.day("placed_after"),
+    p.day("placed_before"),
+    p.day("completed_after"),
+    p.day("completed_before"),
+    p.text("market", max_length=32),
+    p.text("country", max_length=2, description="ISO 3166 code"),
+    p.text("currency", max_length=3),
+    p.money("grand_total_min"),
+    p.money("grand_total_max"),
+    p.choice("payment", PaymentStatus.values),
+    p.text("email", max_length=254),
+    p.text("sku", max_length=64),
+    p.choice("returns", [value for value, _ in RETURNS_CHOICES]),
+]
 
 
 class OrderPagination(KeysetPagination):
@@ -59,36 +79,63 @@ def visible_orders(integration: Integration | None) -> QuerySet[Order]:
     return orders
 
 
-def refusal_response(error: DomainError) -> Response:
-    code = (
-        status.HTTP_403_FORBIDDEN if isinstance(error, NotPermitted) else status.HTTP_409_CONFLICT
+def with_everything_shown(orders: QuerySet[Order]) -> QuerySet[Order]:
+    shipments = Shipment.objects.select_related("warehouse").prefetch_related(
+        Prefetch("lines", queryset=ShipmentLine.objects.select_related("order_line"))
     )
-    return Response({"detail": str(error)}, status=code)
+    return orders.select_related("payment").prefetch_related(
+        "lines", Prefetch("shipments", queryset=shipments)
+    )
 
 
-class OrderViewSet(ReadOnlyModelViewSet):
+class OrderViewSet(ApiMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, GenericViewSet):
     """Orders with their lines, shipments and payment summary, newest first."""
 
     serializer_class = api.OrderSerializer
     pagination_class = OrderPagination
-    filter_backends = [DjangoFilterBackend]
-    filterset_class = OrderFilterSet
     lookup_field = "number"
-    lookup_value_regex = r"\d+"
+    lookup_value_regex = r"[0-9]+"
+    list_params = ORDER_FILTERS
 
     def get_queryset(self):
-        shipments = Shipment.objects.select_related("warehouse").prefetch_related(
-            Prefetch("lines", queryset=ShipmentLine.objects.select_related("order_line"))
-        )
-        return (
-            visible_orders(self.request.auth)
-            .select_related("payment")
-            .prefetch_related("lines", Prefetch("shipments", queryset=shipments))
-        )
+        return with_everything_shown(visible_orders(self.request.auth))
+
+    def filter_queryset(self, queryset):
+        if self.action != "list":
+            return queryset
+        # Every value was checked against ORDER_FILTERS first; the FilterSet is the
+        # one definition of what each filter selects.
+        filters = OrderFilterSet(self.request.query_params, queryset=queryset)
+        if not filters.is_valid():
+            raise ValidationError(filters.errors)
+        return filters.qs
+
+    def get_object(self):
+        number = exact_number(self.kwargs["number"])
+        order = self.get_queryset().filter(number=number).first() if number else None
+        if order is None:
+            raise Http404
+        return order
+
+    def changed(self, order: Order) -> Response:
+        """The order as the write left it (even one now held, hidden from lists)."""
+        shown = with_everything_shown(Order.objects.all()).get(pk=order.pk)
+        return Response(self.get_serializer(shown).data)
 
     @extend_schema(
+        parameters=p.openapi(ORDER_FILTERS), responses={200: api.OrderSerializer, **errors()}
+    )
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(parameters=[NUMBER], responses={200: api.OrderSerializer, **errors(404)})
+    def retrieve(self, request, *args, **kwargs):
+        return super().retrieve(request, *args, **kwargs)
+
+    @extend_schema(
+        parameters=[NUMBER],
         request=None,
-        responses={200: api.OrderSerializer, 403: ERROR, 404: ERROR, 409: ERROR},
+        responses={200: api.OrderSerializer, **errors(403, 404, 409)},
         description="Confirm a pending order (what an ERP does), as the integration's group may.",
     )
     @action(detail=True, methods=["post"])
@@ -98,16 +145,62 @@ class OrderViewSet(ReadOnlyModelViewSet):
             services.confirm_order(order_id=order.pk, by=actor_for(request.auth))
         except DomainError as error:
             return refusal_response(error)
-        return Response(self.get_serializer(self.get_queryset().get(pk=order.pk)).data)
+        return self.changed(order)
+
+    @extend_schema(
+        parameters=[NUMBER],
+        request=inputs.ORDER_UPDATE,
+        responses={200: api.OrderSerializer, **errors(403, 404, 409, 415)},
+        description="Centra's `updateDirectToConsumerOrder`, one change a request: hold "
+        "(`is_on_hold: true` with a kind and a reason), resume (`is_on_hold: false`), or "
+        "cancel units in no shipment (`cancel_lines` with a comment). A fraud tool holds "
+        "an order with kind `fraud_check`, then resumes or cancels it.",
+    )
+    def partial_update(self, request, number=None):
+        order = self.get_object()
+        form = inputs.order_update_input(request.data)
+        form.is_valid(raise_exception=True)
+        try:
+            update_order(order, form.validated_data, by=actor_for(request.auth))
+        except DomainError as error:
+            return refusal_response(error)
+        return self.changed(order)
 
 
-class ShipmentViewSet(ReadOnlyModelViewSet):
+def update_order(order: Order, change: dict, *, by) -> None:
+    """One change through its service, as the integration."""
+    if "cancel_lines" in change:
+        cancel_products(
+            order_id=order.pk,
+            quantities=inputs.units_by(change["cancel_lines"], "line"),
+            reason=change["cancellation_comment"],
+            by=by,
+        )
+    elif change["is_on_hold"]:
+        services.hold_order(
+            order_id=order.pk,
+            by=by,
+            kind=change["hold_kind"],
+            reason=change["hold_status_change_reason"],
+        )
+    else:
+        services.resume_order(order_id=order.pk, by=by)
+
+
+SHIPMENT_FILTERS = [
+    p.choice("status", ShipmentStatus.values, many=True),
+    p.number("order", description="Order number"),
+]
+
+
+class ShipmentViewSet(ApiMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, GenericViewSet):
     """Shipments, oldest first; `?status=good_to_go` is what a warehouse ships next."""
 
     serializer_class = api.ShipmentSerializer
     pagination_class = ShipmentPagination
     lookup_field = "ref"
-    lookup_value_regex = r"\d+-\d+"
+    lookup_value_regex = r"[0-9]+-[0-9]+"
+    list_params = SHIPMENT_FILTERS
 
     def get_queryset(self):
         shipments = (
@@ -117,33 +210,45 @@ class ShipmentViewSet(ReadOnlyModelViewSet):
                 Prefetch("lines", queryset=ShipmentLine.objects.select_related("order_line"))
             )
         )
-        wanted = self.request.query_params.getlist("status")
+        if self.action != "list":
+            return shipments
+        wanted = self.request.query_params.getlist("status")  # checked by SHIPMENT_FILTERS
         if wanted:
             shipments = shipments.filter(status__in=wanted)
-        order = self.request.query_params.get("order", "")
-        if order.isdigit():
-            shipments = shipments.filter(order__number=int(order))
+        order = self.request.query_params.get("order")
+        if order is not None:
+            shipments = shipments.filter(order__number=exact_number(order))
         return shipments
 
     def get_object(self):
         number, _, sequence = self.kwargs["ref"].partition("-")
-        shipment = self.get_queryset().filter(order__number=number, sequence=sequence).first()
+        number, sequence = exact_number(number), exact_number(sequence)
+        shipment = (
+            self.get_queryset().filter(order__number=number, sequence=sequence).first()
+            if number and sequence
+            else None
+        )
         if shipment is None:
             raise Http404
         return shipment
 
     @extend_schema(
-        parameters=[
-            OpenApiParameter("status", enum=ShipmentStatus.values, many=True),
-            OpenApiParameter("order", int, description="Order number"),
-        ]
+        parameters=p.openapi(SHIPMENT_FILTERS),
+        responses={200: api.ShipmentSerializer, **errors()},
     )
     def list(self, request, *args, **kwargs):
         return super().list(request, *args, **kwargs)
 
     @extend_schema(
+        parameters=[SHIPMENT_REF], responses={200: api.ShipmentSerializer, **errors(404)}
+    )
+    def retrieve(self, request, *args, **kwargs):
+        return super().retrieve(request, *args, **kwargs)
+
+    @extend_schema(
+        parameters=[SHIPMENT_REF],
         request=api.CompleteShipmentSerializer,
-        responses={200: api.ShipmentSerializer, 400: ERROR, 403: ERROR, 404: ERROR, 409: ERROR},
+        responses={200: api.ShipmentSerializer, **errors(403, 404, 409, 415)},
         description="Complete a shipment with its tracking number (what a warehouse does); "
         "a good-to-go shipment is captured first.",
     )
@@ -159,43 +264,3 @@ class ShipmentViewSet(ReadOnlyModelViewSet):
         except DomainError as error:
             return refusal_response(error)
         return Response(self.get_serializer(self.get_object()).data)
-
-
-class EventsView(APIView):
-    """The integration's event queue: the oldest events it has not confirmed yet."""
-
-    @extend_schema(
-        parameters=[OpenApiParameter("limit", int, description="At most 500; default 100.")],
-        responses={200: inline_serializer("Events", {"events": api.EventSerializer(many=True)})},
-    )
-    def get(self, request):
-        try:
-            limit = max(1, min(500, int(request.query_params.get("limit", 100))))
-        except ValueError:
-            return Response({"detail": "limit must be a number."}, status=400)
-        events = queued(request.auth).order_by("id")[:limit]
-        return Response({"events": api.EventSerializer(events, many=True).data})
-
-
-class ConfirmEventsView(APIView):
-    """Confirm events as handled; they are not returned again."""
-
-    @extend_schema(
-        request=api.ConfirmEventsSerializer,
-        responses={200: inline_serializer("Confirmed", {"confirmed": serializers.IntegerField()})},
-    )
-    def post(self, request):
-        form = api.ConfirmEventsSerializer(data=request.data)
-        form.is_valid(raise_exception=True)
-        confirmed = (
-            queued(request.auth)
-            .filter(event_id__in=form.validated_data["ids"])
-            .update(delivered_at=timezone.now())
-        )
-        return Response({"confirmed": confirmed})
-
-
-def queued(integration: Integration) -> QuerySet[OutboxMessage]:
-    return OutboxMessage.objects.filter(
-        integration=integration, channel=OutboxMessage.Channel.QUEUE, delivered_at__isnull=True
-    )
