@@ -17,14 +17,14 @@ from core.fsm import ensure_allowed
 from orders.models import Order
 from payments.errors import PaymentDeclined, unless_declined
 from payments.gateways import gateway_for
-from payments.ledger import (
+from payments.models import Payment, PaymentTransaction
+from payments.recording import (
     decline_error,
     lock_payment,
     record_call,
     show_amount,
     transition_payment,
 )
-from payments.models import Payment, PaymentTransaction
 
 VOID = PaymentTransaction.Kind.VOID
 

@@ -38,7 +38,8 @@ from core.fsm import ensure_allowed, run_transition
 from core.money import quantize
 from orders.models import Order
 from payments.gateways import GatewayResult, gateway_for
-from payments.ledger import (
+from payments.models import Payment, PaymentTransaction
+from payments.recording import (
     decline_error,
     lock_payment,
     parse_amount,
@@ -47,7 +48,6 @@ from payments.ledger import (
     show_amount,
     transition_payment,
 )
-from payments.models import Payment, PaymentTransaction
 
 # Callers read the selectors and the releasing services beside the services.
 from payments.releasing import (  # noqa: F401

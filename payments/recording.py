@@ -1,5 +1,5 @@
-"""The payment services' shared steps: the lock, the ledger row of every provider
-call, and the payment's event.
+"""How the payment services record what they do: the lock they start with, the
+ledger row of every provider call (`payments.models.ledger`), and the payment's event.
 
 Locks follow the one lock order written down in `orders.locks`: the order row
 first, the payment row last.
