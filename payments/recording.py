@@ -12,7 +12,7 @@ from decimal import Decimal
 from core.actors import Actor, actor_name, actor_user
 from core.errors import DomainError
 from core.fsm import run_transition
-from core.money import exact_amount
+from core.money import exact_amount, format_money
 from orders.events import record_event
 from orders.locks import lock_order
 from orders.models import OrderEvent
@@ -42,10 +42,6 @@ def parse_amount(amount: Decimal, payment: Payment, *, verb: str) -> Decimal:
     if amount <= 0:
         raise DomainError(f"Give an amount above zero to {verb}.")
     return amount
-
-
-def show_amount(amount: Decimal, currency: str) -> str:
-    return f"{amount} {currency}"
 
 
 def record_call(
@@ -80,7 +76,7 @@ def record_call(
 def decline_error(payment: Payment, *, operation: str, amount: Decimal, result: GatewayResult):
     reason = result.message.strip().rstrip(".") or "no reason given"
     return PaymentDeclined(
-        f"The payment provider declined to {operation} {show_amount(amount, payment.currency)} "
+        f"The payment provider declined to {operation} {format_money(amount, payment.currency)} "
         f"for {payment.order}: {reason}.",
         operation=operation,
         amount=amount,

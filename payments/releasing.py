@@ -14,6 +14,7 @@ from django.db import transaction
 
 from core.actors import Actor, process
 from core.fsm import ensure_allowed
+from core.money import format_money
 from orders.models import Order
 from payments.errors import PaymentDeclined, unless_declined
 from payments.gateways import gateway_for
@@ -22,7 +23,6 @@ from payments.recording import (
     decline_error,
     lock_payment,
     record_call,
-    show_amount,
     transition_payment,
 )
 
@@ -76,7 +76,7 @@ def _give_back_open_amount(
                 getattr(payment, transition),
                 by=by,
                 row=row,
-                message=done(show_amount(amount, payment.currency)),
+                message=done(format_money(amount, payment.currency)),
             )
     if not result.approved:
         raise decline_error(payment, operation=transition, amount=amount, result=result)

@@ -35,7 +35,7 @@ from django.utils import timezone
 from core.actors import Actor, actor_name, actor_user
 from core.errors import DomainError
 from core.fsm import ensure_allowed, run_transition
-from core.money import quantize
+from core.money import format_money, quantize
 from orders.models import Order
 from payments.gateways import GatewayResult, gateway_for
 from payments.models import Payment, PaymentTransaction
@@ -45,7 +45,6 @@ from payments.recording import (
     parse_amount,
     record_call,
     record_payment_event,
-    show_amount,
     transition_payment,
 )
 
@@ -87,7 +86,8 @@ def authorize_payment(*, order: Order, by: Actor) -> Payment:
         payment.currency = order.currency
         amount = quantize(order.grand_total, order.currency)
         if amount <= 0:
-            raise DomainError(f"{order} has nothing to pay: its grand total is {amount}.")
+            total = format_money(amount, order.currency)
+            raise DomainError(f"{order} has nothing to pay: its grand total is {total}.")
         ensure_allowed(payment.authorize, by=by)
 
         result = gateway.authorize(payment, amount)
@@ -118,7 +118,7 @@ def _record_authorization(payment: Payment, *, by: Actor, row, transition: str, 
         transition=transition,
         from_status=from_status,
         to_status=to_status,
-        message=f"{what} {show_amount(row.amount, payment.currency)} ({payment.method}).",
+        message=f"{what} {format_money(row.amount, payment.currency)} ({payment.method}).",
     )
 
 
@@ -141,8 +141,8 @@ def _capture(
         amount = parse_amount(amount, payment, verb="capture")
         if amount > payment.open_amount:
             raise DomainError(
-                f"{payment.order} has {show_amount(payment.open_amount, payment.currency)} "
-                f"authorized and not captured, less than {show_amount(amount, payment.currency)}."
+                f"{payment.order} has {format_money(payment.open_amount, payment.currency)} "
+                f"authorized and not captured, less than {format_money(amount, payment.currency)}."
             )
 
         if manual:
@@ -167,7 +167,7 @@ def _capture(
                 method,
                 by=by,
                 row=row,
-                message=f"{verb}: {show_amount(amount, payment.currency)}{shipment}.",
+                message=f"{verb}: {format_money(amount, payment.currency)}{shipment}.",
                 amount=amount,
             )
     if not result.approved:
@@ -256,7 +256,7 @@ def reverse_manual_payment(*, order_id: int, shipment_ref: str, by: Actor) -> Pa
             payment.reverse_manual,
             by=by,
             row=row,
-            message=f"Marked as unpaid: {show_amount(paid.amount, payment.currency)} "
+            message=f"Marked as unpaid: {format_money(paid.amount, payment.currency)} "
             f"for shipment {shipment_ref}.",
             amount=paid.amount,
         )
@@ -289,8 +289,8 @@ def refund_payment(
         amount = parse_amount(amount, payment, verb="refund")
         if amount > payment.refundable_amount:
             raise DomainError(
-                f"{payment.order} has {show_amount(payment.refundable_amount, payment.currency)} "
-                f"captured and not refunded, less than {show_amount(amount, payment.currency)}."
+                f"{payment.order} has {format_money(payment.refundable_amount, payment.currency)} "
+                f"captured and not refunded, less than {format_money(amount, payment.currency)}."
             )
         result = gateway_for(payment.method).refund(payment, amount)
         row = record_call(
@@ -308,7 +308,7 @@ def refund_payment(
                 payment.refund,
                 by=by,
                 row=row,
-                message=f"Refunded {show_amount(amount, payment.currency)}: {reason}",
+                message=f"Refunded {format_money(amount, payment.currency)}: {reason}",
                 amount=amount,
             )
     if not result.approved:

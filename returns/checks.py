@@ -15,7 +15,7 @@ from decimal import Decimal
 from django.db.models import Sum
 
 from core.errors import DomainError
-from core.money import ZERO, exact_amount, quantize, returned_slice
+from core.money import ZERO, exact_amount, format_money, quantize, returned_slice
 from orders.models import Order, OrderStatus
 from returns.models import Return, ReturnLine, ReturnReason, StockAction
 from shipments.models import Shipment, ShipmentLine, ShipmentStatus, Warehouse
@@ -151,6 +151,6 @@ def refuse_negative_refund(return_: Return) -> None:
         deducted = return_.return_fee + return_.voucher_value
         value = return_.lines_amount + return_.shipping_amount + return_.handling_cost
         raise DomainError(
-            f"The return fee and the voucher ({deducted} {return_.currency}) are more than "
-            f"the return is worth ({value} {return_.currency})."
+            f"The return fee and the voucher ({format_money(deducted, return_.currency)}) are "
+            f"more than the return is worth ({format_money(value, return_.currency)})."
         )
