@@ -23,7 +23,7 @@ from core.money import ZERO, compute_totals, format_money, quantize
 from orders.events import record_event
 from orders.locks import lock_order
 from orders.models import Order, OrderLine, OrderStatus
-from payments.errors import PaymentDeclined, unless_declined
+from payments.errors import unless_declined
 from payments.models import Payment, PaymentStatus, PaymentTransaction
 from payments.services import refund_payment, release_when_settled, void_payment
 
@@ -67,7 +67,7 @@ def cancel_products(
         if not declined:
             _settle(order, wanted, totals.grand_total, every_unit_gone, reason, refunded, by=by)
     if declined:
-        raise _not_done(order, "its products were not cancelled", declined)
+        raise declined.explaining(f"{order}: its products were not cancelled")
     return order
 
 
@@ -303,13 +303,3 @@ def _event_data(
         "grand_total": str(order.grand_total),
         "previous_grand_total": str(previous),
     }
-
-
-def _not_done(order: Order, what: str, declined: PaymentDeclined) -> PaymentDeclined:
-    why = str(declined)
-    return PaymentDeclined(
-        f"{order}: {what}: {why[:1].lower()}{why[1:]}",
-        operation=declined.operation,
-        amount=declined.amount,
-        provider_message=declined.provider_message,
-    )
