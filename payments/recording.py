@@ -14,7 +14,7 @@ from core.errors import DomainError
 from core.fsm import run_transition
 from core.money import exact_amount, format_money
 from orders.events import record_event
-from orders.locks import lock_order
+from orders.locks import lock_with_order
 from orders.models import OrderEvent
 from payments.errors import PaymentDeclined
 from payments.gateways import GatewayResult
@@ -25,13 +25,9 @@ Outcome = PaymentTransaction.Outcome
 
 def lock_payment(order_id: int) -> Payment:
     """Lock the order, then its payment (the order services' lock order)."""
-    order = lock_order(order_id)
-    try:
-        payment = Payment.objects.select_for_update().get(order=order)
-    except Payment.DoesNotExist:
-        raise DomainError(f"{order} has no payment.") from None
-    payment.order = order
-    return payment
+    return lock_with_order(
+        Payment.objects.all(), order_id=order_id, gone=lambda order: f"{order} has no payment."
+    )
 
 
 def parse_amount(amount: Decimal, payment: Payment, *, verb: str) -> Decimal:
