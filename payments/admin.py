@@ -101,7 +101,7 @@ def goodwill_confirmation(payment: Payment, data: dict) -> str:
 
 
 def goodwill_refusal(payment: Payment, by) -> str | None:
-    return state_refusal(payment.refund) or permission_sentence(
+    return state_refusal(payment.refund_goodwill) or permission_sentence(
         by, GOODWILL_REFUND, "make goodwill refunds"
     )
 
@@ -132,6 +132,7 @@ PAYMENT_STEPS = [
     Step(
         "refund",
         services.refund_payment,
+        transition="refund_goodwill",
         form=GoodwillRefundForm,
         danger=True,
         id_attr="order_id",
@@ -170,6 +171,7 @@ class PaymentTransactionInline(ReadOnlyAdminMixin, admin.TabularInline):
     fields = [
         "created_at",
         "kind",
+        "purpose",
         "by_hand",
         "money",
         "outcome",

@@ -18,7 +18,7 @@ from orders.locks import lock_with_order
 from orders.models import OrderEvent
 from payments.errors import PaymentDeclined
 from payments.gateways import GatewayResult
-from payments.models import Payment, PaymentTransaction
+from payments.models import KIND_OF_PURPOSE, Payment, PaymentTransaction
 
 Outcome = PaymentTransaction.Outcome
 
@@ -43,7 +43,7 @@ def parse_amount(amount: Decimal, payment: Payment, *, verb: str) -> Decimal:
 def record_call(
     payment: Payment,
     *,
-    kind: str,
+    purpose: str,
     amount: Decimal,
     result: GatewayResult,
     by: Actor,
@@ -52,9 +52,11 @@ def record_call(
     manual: bool = False,
     return_ref: str = "",
 ) -> PaymentTransaction:
+    """The ledger row of one provider call, of the kind its purpose makes."""
     return PaymentTransaction.objects.create(
         payment=payment,
-        kind=kind,
+        kind=KIND_OF_PURPOSE[purpose],
+        purpose=purpose,
         amount=amount,
         outcome=Outcome.SUCCESS if result.approved else Outcome.FAILED,
         manual=manual,
@@ -87,16 +89,18 @@ def transition_payment(
     by: Actor,
     row: PaymentTransaction,
     message: str,
+    event: str = "",
     **kwargs,
 ) -> OrderEvent:
-    """Run the transition, save the payment and write its event."""
+    """Run the transition, save the payment and write its event (named after the
+    transition unless `event` names it)."""
     from_status, to_status = run_transition(method, by=by, **kwargs)
     payment.save()
     return record_payment_event(
         payment,
         by=by,
         row=row,
-        transition=f"payment_{method.__name__}",
+        transition=event or f"payment_{method.__name__}",
         from_status=from_status,
         to_status=to_status,
         message=message,
@@ -125,6 +129,7 @@ def record_payment_event(
         data={
             "transaction": row.pk,
             "kind": row.kind,
+            "purpose": row.purpose,
             "amount": str(row.amount),
             "currency": payment.currency,
             "shipment": row.shipment_ref,

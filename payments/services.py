@@ -38,7 +38,7 @@ from core.fsm import ensure_allowed, run_transition
 from core.money import format_money, quantize
 from orders.models import Order
 from payments.gateways import GatewayResult, gateway_for
-from payments.models import Payment, PaymentTransaction
+from payments.models import Payment, PaymentTransaction, Purpose
 from payments.recording import (
     decline_error,
     lock_payment,
@@ -97,7 +97,9 @@ def authorize_payment(*, order: Order, by: Actor) -> Payment:
             payment.authorize, by=by, amount=amount, approved=result.approved
         )
         payment.save()
-        row = record_call(payment, kind=Kind.AUTHORIZE, amount=amount, result=result, by=by)
+        row = record_call(
+            payment, purpose=Purpose.AUTHORIZATION, amount=amount, result=result, by=by
+        )
         what = "Authorized" if result.approved else "Authorization declined for"
         change = (from_status, to_status)
         _record_authorization(
@@ -151,7 +153,7 @@ def _capture(
             result = gateway_for(payment.method).capture(payment, amount)
         row = record_call(
             payment,
-            kind=Kind.CAPTURE,
+            purpose=Purpose.CAPTURE,
             amount=amount,
             result=result,
             by=by,
@@ -242,6 +244,7 @@ def reverse_manual_payment(*, order_id: int, shipment_ref: str, by: Actor) -> Pa
         row = PaymentTransaction.objects.create(
             payment=payment,
             kind=Kind.REVERSAL,
+            purpose=Purpose.REVERSAL,
             amount=paid.amount,
             outcome=Outcome.SUCCESS,
             manual=True,
@@ -268,14 +271,51 @@ def refund_payment(
 ) -> PaymentTransaction:
     """Refund part or all of what was captured, with a reason.
 
-    Without `return_ref` it is a goodwill refund; with it ("1042-R1") it is the
-    money of that return, idempotent per return like a capture per shipment:
+    Without `return_ref` it is a goodwill refund (`Payment.refund_goodwill`); with
+    it ("1042-R1") it is the money of that return (`Payment.refund_return`, each
+    with its own permission), idempotent per return like a capture per shipment:
     the return's refund made already is returned and nothing more is refunded (a
-    partial unique constraint holds this in the database too). Which permission
-    each needs is `payments.models.refund_permission`. On a decline, raises
-    `PaymentDeclined` after its own block (see the module docstring for callers
-    inside their own transaction).
+    partial unique constraint holds this in the database too). On a decline,
+    raises `PaymentDeclined` after its own block (see the module docstring for
+    callers inside their own transaction).
     """
+    purpose = Purpose.RETURN_REFUND if return_ref else Purpose.GOODWILL_REFUND
+    return _refund(
+        order_id=order_id,
+        amount=amount,
+        reason=reason,
+        by=by,
+        purpose=purpose,
+        return_ref=return_ref,
+    )
+
+
+def refund_cancelled_products(
+    *, order_id: int, amount: Decimal, reason: str, by: Actor
+) -> PaymentTransaction:
+    """Give back what was captured for products now cancelled, as part of cancelling
+    them (`Payment.refund_cancelled_products`). Declines like `refund_payment`."""
+    return _refund(
+        order_id=order_id,
+        amount=amount,
+        reason=reason,
+        by=by,
+        purpose=Purpose.CANCELLATION_REFUND,
+        return_ref="",
+    )
+
+
+# The transition each refund takes: what it is for decides who may make it.
+REFUND_TRANSITIONS = {
+    Purpose.GOODWILL_REFUND: "refund_goodwill",
+    Purpose.RETURN_REFUND: "refund_return",
+    Purpose.CANCELLATION_REFUND: "refund_cancelled_products",
+}
+
+
+def _refund(
+    *, order_id: int, amount: Decimal, reason: str, by: Actor, purpose: str, return_ref: str
+) -> PaymentTransaction:
     reason = reason.strip()
     if not reason:
         raise DomainError("Give a reason for the refund.")
@@ -284,8 +324,8 @@ def refund_payment(
         already = payment.transactions.refund_of(return_ref)
         if already:
             return already
-        payment.refunding_return = return_ref
-        ensure_allowed(payment.refund, by=by)
+        method = getattr(payment, REFUND_TRANSITIONS[purpose])
+        ensure_allowed(method, by=by)
         amount = parse_amount(amount, payment, verb="refund")
         if amount > payment.refundable_amount:
             raise DomainError(
@@ -295,7 +335,7 @@ def refund_payment(
         result = gateway_for(payment.method).refund(payment, amount)
         row = record_call(
             payment,
-            kind=Kind.REFUND,
+            purpose=purpose,
             amount=amount,
             result=result,
             by=by,
@@ -305,10 +345,13 @@ def refund_payment(
         if result.approved:
             transition_payment(
                 payment,
-                payment.refund,
+                method,
                 by=by,
                 row=row,
                 message=f"Refunded {format_money(amount, payment.currency)}: {reason}",
+                # Every refund is one event to integrations (`payment.refunded`);
+                # its data says what for.
+                event="payment_refund",
                 amount=amount,
             )
     if not result.approved:
@@ -328,7 +371,9 @@ def reauthorize_payment(*, order_id: int, amount: Decimal, by: Actor) -> Payment
         ensure_allowed(payment.reauthorize, by=by)
         amount = parse_amount(amount, payment, verb="authorize")
         result = gateway_for(payment.method).authorize(payment, amount)
-        row = record_call(payment, kind=Kind.AUTHORIZE, amount=amount, result=result, by=by)
+        row = record_call(
+            payment, purpose=Purpose.REAUTHORIZATION, amount=amount, result=result, by=by
+        )
         from_status, to_status = run_transition(
             payment.reauthorize, by=by, amount=amount, approved=result.approved
         )

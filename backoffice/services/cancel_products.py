@@ -25,7 +25,7 @@ from orders.locks import lock_order
 from orders.models import Order, OrderLine, OrderStatus
 from payments.errors import unless_declined
 from payments.models import Payment, PaymentStatus, PaymentTransaction
-from payments.services import refund_payment, release_when_settled, void_payment
+from payments.services import refund_cancelled_products, release_when_settled, void_payment
 
 # The refund and release a cancellation makes are part of it, under its permission;
 # the user who cancelled is on the order's event.
@@ -215,9 +215,8 @@ def _payment(order: Order) -> Payment | None:
 def _refunded_for_cancellations(payment: Payment) -> Decimal:
     """What earlier product cancellations refunded (their refunds are this step's)."""
     rows = payment.transactions.filter(
-        kind=PaymentTransaction.Kind.REFUND,
+        purpose=PaymentTransaction.Purpose.CANCELLATION_REFUND,
         outcome=PaymentTransaction.Outcome.SUCCESS,
-        actor=FOR_CANCEL_PRODUCTS,
     )
     return quantize(rows.aggregate(total=Sum("amount"))["total"] or ZERO, payment.currency)
 
@@ -238,7 +237,9 @@ def _refund_above(order: Order, *, owed: Decimal, why: str) -> tuple[Decimal, ob
     if not refund:
         return ZERO, None
     declined = unless_declined(
-        lambda: refund_payment(order_id=order.pk, amount=refund, reason=why, by=FOR_CANCEL_PRODUCTS)
+        lambda: refund_cancelled_products(
+            order_id=order.pk, amount=refund, reason=why, by=FOR_CANCEL_PRODUCTS
+        )
     )
     return (ZERO, declined) if declined else (refund, None)
 
