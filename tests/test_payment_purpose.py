@@ -1,6 +1,6 @@
 """`PaymentTransaction.purpose`: every service that writes a ledger row says what its
-money moved for, the database holds each purpose to its kind, and the migration
-gives older rows the purpose these services would have written."""
+money moved for, and the database holds each purpose to its kind (the migration
+that gave older rows theirs: `test_payment_purpose_migration.py`)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,7 @@ from collections.abc import Callable
 from decimal import Decimal
 
 import pytest
-from django.db import IntegrityError, connection, transaction
-from django.db.migrations.executor import MigrationExecutor
+from django.db import IntegrityError, transaction
 
 from backoffice import services as backoffice
 from core.roles import BACKOFFICE_ADMIN
@@ -367,38 +366,6 @@ def test_the_database_holds_each_purpose_to_its_kind(kind, purpose, return_ref):
             outcome=OK,
             actor="test",
         )
-
-
-# The migration ---------------------------------------------------------------------
-
-BEFORE = [("payments", "0006_refund_per_return_goodwill_refund")]
-WITH_PURPOSE = [("payments", "0008_transaction_purpose_fits_kind")]
-
-
-def migrate(targets) -> MigrationExecutor:
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
-    return executor
-
-
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_the_migration_gives_older_rows_the_purpose_their_step_writes():
-    """Every path of the table, then the purpose column dropped (the schema before)
-    and added again by the migration: each row gets back what its step wrote."""
-    for path in PATHS:
-        take(path)
-    written = dict(PaymentTransaction.objects.values_list("pk", "purpose"))
-    assert set(written.values()) == set(Purpose.values)
-    try:
-        migrate(BEFORE)
-        executor = migrate(WITH_PURPOSE)
-        rows = executor.loader.project_state(WITH_PURPOSE).apps.get_model(
-            "payments", "PaymentTransaction"
-        )
-        assert dict(rows.objects.values_list("pk", "purpose")) == written
-    finally:
-        migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
 
 
 @pytest.mark.django_db
