@@ -176,17 +176,17 @@ WHERE o.id <= %(n)s AND o.status <> 0 AND st <> 'skip'
 
 # The ledger: an authorization each, a capture per paid shipment, a refund or void.
 LEDGER_ROWS = """
-INSERT INTO payments_paymenttransaction (payment_id, kind, amount, outcome, manual,
+INSERT INTO payments_paymenttransaction (payment_id, kind, purpose, amount, outcome, manual,
     provider_reference, message, raw_response, shipment_ref, reference, return_ref, actor,
     created_at)
-SELECT p.id, 'authorize', CASE WHEN p.status = 'failed' THEN o.grand_total
+SELECT p.id, 'authorize', 'authorization', CASE WHEN p.status = 'failed' THEN o.grand_total
                                ELSE p.authorized_amount END,
     CASE WHEN p.status = 'failed' THEN 'failed' ELSE 'success' END, false,
     p.provider_reference, 'Approved.', '{}'::jsonb, '', '', '', 'system', p.created_at
 FROM payments_payment p JOIN orders_order o ON o.id = p.order_id
 WHERE p.id <= %(n)s
 UNION ALL
-SELECT p.id, 'capture', s.amount + s.shipping_amount, 'success', false,
+SELECT p.id, 'capture', 'capture', s.amount + s.shipping_amount, 'success', false,
     'test_capture_' || s.id, 'Approved.', '{}'::jsonb, o.number || '-' || s.sequence, '',
     '', 'system', s.paid_at
 FROM payments_payment p JOIN orders_order o ON o.id = p.order_id
@@ -194,6 +194,7 @@ JOIN shipments_shipment s ON s.order_id = o.id AND s.status IN ('paid', 'complet
 WHERE p.id <= %(n)s
 UNION ALL
 SELECT p.id, CASE WHEN p.status = 'voided' THEN 'void' ELSE 'refund' END,
+    CASE WHEN p.status = 'voided' THEN 'void' ELSE 'goodwill_refund' END,
     CASE WHEN p.status = 'voided' THEN p.released_amount ELSE p.refunded_amount END,
     'success', false, 'test_' || p.status || '_' || p.id, 'Approved.', '{}'::jsonb, '',
     CASE WHEN p.status = 'voided' THEN '' ELSE 'Damaged' END, '', 'system',

@@ -23,7 +23,7 @@ from django.utils.formats import date_format
 from core.actors import Actor
 from core.errors import DomainError
 from orders.events import record_event
-from orders.locks import lock_order
+from orders.locks import lock_order, lock_with_order
 from orders.models import Order, OrderEvent
 
 COMMENT = "comment"
@@ -134,19 +134,13 @@ def _ensure_may_comment(by: Actor) -> None:
 
 def _locked_own_comment(comment_id: int, by: Actor, verb: str) -> OrderEvent:
     """The comment, its order locked first (the one lock order), then its own row."""
-    found = OrderEvent.objects.filter(
-        pk=comment_id, subject=OrderEvent.Subject.COMMENT, transition=COMMENT
-    ).values_list("order_id", flat=True)
-    order_id = found.first()
-    if order_id is None:
-        raise DomainError("That comment does not exist (it may have been deleted).")
-    order = lock_order(order_id)
-    comment = OrderEvent.objects.select_for_update().filter(pk=comment_id).first()
-    if comment is None:
-        raise DomainError("That comment does not exist (it may have been deleted).")
+    comment = lock_with_order(
+        OrderEvent.objects.filter(subject=OrderEvent.Subject.COMMENT, transition=COMMENT),
+        pk=comment_id,
+        gone="That comment does not exist (it may have been deleted).",
+    )
     if not is_author(comment, by):
         raise DomainError(f"Only its author can {verb} a comment.")
-    comment.order = order
     return comment
 
 

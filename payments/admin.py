@@ -99,7 +99,7 @@ def goodwill_confirmation(payment: Payment, data: dict) -> str:
 
 
 def goodwill_refusal(payment: Payment, by) -> str | None:
-    return state_refusal(payment.refund) or permission_sentence(
+    return state_refusal(payment.refund_goodwill) or permission_sentence(
         by, GOODWILL_REFUND, "make goodwill refunds"
     )
 
@@ -129,6 +129,7 @@ PAYMENT_STEPS = [
     Step(
         "refund",
         services.refund_payment,
+        transition="refund_goodwill",
         form=GoodwillRefundForm,
         danger=True,
         id_attr="order_id",
@@ -166,6 +167,7 @@ class PaymentTransactionInline(ReadOnlyAdminMixin, admin.TabularInline):
     fields = [
         "created_at",
         "kind",
+        "purpose",
         "by_hand",
         "money",
         "outcome",

@@ -30,6 +30,17 @@ class PaymentDeclined(DomainError):
         self.amount = amount
         self.provider_message = provider_message
 
+    def explaining(self, not_done: str) -> PaymentDeclined:
+        """This decline as the reason a larger step was not taken, for that step's caller:
+        "Order 1042 was not cancelled: the payment provider declined to void …"."""
+        why = str(self)
+        return PaymentDeclined(
+            f"{not_done}: {why[:1].lower()}{why[1:]}",
+            operation=self.operation,
+            amount=self.amount,
+            provider_message=self.provider_message,
+        )
+
 
 def unless_declined(step: Callable[[], object]) -> PaymentDeclined | None:
     """Run a step that calls the payment provider inside the caller's transaction;

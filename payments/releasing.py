@@ -14,19 +14,17 @@ from django.db import transaction
 
 from core.actors import Actor, process
 from core.fsm import ensure_allowed
+from core.money import format_money
 from orders.models import Order
 from payments.errors import PaymentDeclined, unless_declined
 from payments.gateways import gateway_for
-from payments.ledger import (
+from payments.models import Payment, PaymentTransaction, Purpose
+from payments.recording import (
     decline_error,
     lock_payment,
     record_call,
-    show_amount,
     transition_payment,
 )
-from payments.models import Payment, PaymentTransaction
-
-VOID = PaymentTransaction.Kind.VOID
 
 
 def void_payment(*, order_id: int, by: Actor) -> PaymentTransaction:
@@ -39,6 +37,7 @@ def void_payment(*, order_id: int, by: Actor) -> PaymentTransaction:
         order_id,
         by=by,
         transition="void",
+        purpose=Purpose.VOID,
         done=lambda amount: f"Authorization of {amount} voided.",
     )
 
@@ -55,12 +54,13 @@ def release_remaining_authorization(*, order_id: int, by: Actor) -> PaymentTrans
         order_id,
         by=by,
         transition="release",
+        purpose=Purpose.RELEASE,
         done=lambda amount: f"Released the remaining authorization of {amount}.",
     )
 
 
 def _give_back_open_amount(
-    order_id: int, *, by: Actor, transition: str, done: Callable[[str], str]
+    order_id: int, *, by: Actor, transition: str, purpose: str, done: Callable[[str], str]
 ) -> PaymentTransaction:
     """Void the payment's open amount at the provider through `transition`
     (`void` or `release`), which decides when that is allowed."""
@@ -69,14 +69,14 @@ def _give_back_open_amount(
         ensure_allowed(getattr(payment, transition), by=by)
         amount = payment.open_amount
         result = gateway_for(payment.method).void(payment, amount)
-        row = record_call(payment, kind=VOID, amount=amount, result=result, by=by)
+        row = record_call(payment, purpose=purpose, amount=amount, result=result, by=by)
         if result.approved:
             transition_payment(
                 payment,
                 getattr(payment, transition),
                 by=by,
                 row=row,
-                message=done(show_amount(amount, payment.currency)),
+                message=done(format_money(amount, payment.currency)),
             )
     if not result.approved:
         raise decline_error(payment, operation=transition, amount=amount, result=result)

@@ -35,21 +35,21 @@ from django.utils import timezone
 from core.actors import Actor, actor_name, actor_user
 from core.errors import DomainError
 from core.fsm import ensure_allowed, run_transition
-from core.money import quantize
+from core.money import format_money, quantize
 from orders.models import Order
 from payments.gateways import GatewayResult, gateway_for
-from payments.ledger import (
+from payments.models import Payment, PaymentTransaction, Purpose
+from payments.recording import (
     decline_error,
     lock_payment,
     parse_amount,
     record_call,
     record_payment_event,
-    show_amount,
     transition_payment,
 )
-from payments.models import Payment, PaymentTransaction
 
 # Callers read the selectors and the releasing services beside the services.
+from payments.refunding import refund_cancelled_products, refund_payment  # noqa: F401
 from payments.releasing import (  # noqa: F401
     AUTOMATIC_RELEASE,
     release_remaining_authorization,
@@ -87,7 +87,8 @@ def authorize_payment(*, order: Order, by: Actor) -> Payment:
         payment.currency = order.currency
         amount = quantize(order.grand_total, order.currency)
         if amount <= 0:
-            raise DomainError(f"{order} has nothing to pay: its grand total is {amount}.")
+            total = format_money(amount, order.currency)
+            raise DomainError(f"{order} has nothing to pay: its grand total is {total}.")
         ensure_allowed(payment.authorize, by=by)
 
         result = gateway.authorize(payment, amount)
@@ -97,7 +98,9 @@ def authorize_payment(*, order: Order, by: Actor) -> Payment:
             payment.authorize, by=by, amount=amount, approved=result.approved
         )
         payment.save()
-        row = record_call(payment, kind=Kind.AUTHORIZE, amount=amount, result=result, by=by)
+        row = record_call(
+            payment, purpose=Purpose.AUTHORIZATION, amount=amount, result=result, by=by
+        )
         what = "Authorized" if result.approved else "Authorization declined for"
         change = (from_status, to_status)
         _record_authorization(
@@ -118,7 +121,7 @@ def _record_authorization(payment: Payment, *, by: Actor, row, transition: str, 
         transition=transition,
         from_status=from_status,
         to_status=to_status,
-        message=f"{what} {show_amount(row.amount, payment.currency)} ({payment.method}).",
+        message=f"{what} {format_money(row.amount, payment.currency)} ({payment.method}).",
     )
 
 
@@ -141,8 +144,8 @@ def _capture(
         amount = parse_amount(amount, payment, verb="capture")
         if amount > payment.open_amount:
             raise DomainError(
-                f"{payment.order} has {show_amount(payment.open_amount, payment.currency)} "
-                f"authorized and not captured, less than {show_amount(amount, payment.currency)}."
+                f"{payment.order} has {format_money(payment.open_amount, payment.currency)} "
+                f"authorized and not captured, less than {format_money(amount, payment.currency)}."
             )
 
         if manual:
@@ -151,7 +154,7 @@ def _capture(
             result = gateway_for(payment.method).capture(payment, amount)
         row = record_call(
             payment,
-            kind=Kind.CAPTURE,
+            purpose=Purpose.CAPTURE,
             amount=amount,
             result=result,
             by=by,
@@ -167,7 +170,7 @@ def _capture(
                 method,
                 by=by,
                 row=row,
-                message=f"{verb}: {show_amount(amount, payment.currency)}{shipment}.",
+                message=f"{verb}: {format_money(amount, payment.currency)}{shipment}.",
                 amount=amount,
             )
     if not result.approved:
@@ -242,6 +245,7 @@ def reverse_manual_payment(*, order_id: int, shipment_ref: str, by: Actor) -> Pa
         row = PaymentTransaction.objects.create(
             payment=payment,
             kind=Kind.REVERSAL,
+            purpose=Purpose.REVERSAL,
             amount=paid.amount,
             outcome=Outcome.SUCCESS,
             manual=True,
@@ -256,63 +260,10 @@ def reverse_manual_payment(*, order_id: int, shipment_ref: str, by: Actor) -> Pa
             payment.reverse_manual,
             by=by,
             row=row,
-            message=f"Marked as unpaid: {show_amount(paid.amount, payment.currency)} "
+            message=f"Marked as unpaid: {format_money(paid.amount, payment.currency)} "
             f"for shipment {shipment_ref}.",
             amount=paid.amount,
         )
-    return row
-
-
-def refund_payment(
-    *, order_id: int, amount: Decimal, reason: str, by: Actor, return_ref: str = ""
-) -> PaymentTransaction:
-    """Refund part or all of what was captured, with a reason.
-
-    Without `return_ref` it is a goodwill refund; with it ("1042-R1") it is the
-    money of that return, idempotent per return like a capture per shipment:
-    the return's refund made already is returned and nothing more is refunded (a
-    partial unique constraint holds this in the database too). Which permission
-    each needs is `payments.models.refund_permission`. On a decline, raises
-    `PaymentDeclined` after its own block (see the module docstring for callers
-    inside their own transaction).
-    """
-    reason = reason.strip()
-    if not reason:
-        raise DomainError("Give a reason for the refund.")
-    with transaction.atomic():
-        payment = lock_payment(order_id)
-        already = payment.transactions.refund_of(return_ref)
-        if already:
-            return already
-        payment.refunding_return = return_ref
-        ensure_allowed(payment.refund, by=by)
-        amount = parse_amount(amount, payment, verb="refund")
-        if amount > payment.refundable_amount:
-            raise DomainError(
-                f"{payment.order} has {show_amount(payment.refundable_amount, payment.currency)} "
-                f"captured and not refunded, less than {show_amount(amount, payment.currency)}."
-            )
-        result = gateway_for(payment.method).refund(payment, amount)
-        row = record_call(
-            payment,
-            kind=Kind.REFUND,
-            amount=amount,
-            result=result,
-            by=by,
-            reference=reason,
-            return_ref=return_ref,
-        )
-        if result.approved:
-            transition_payment(
-                payment,
-                payment.refund,
-                by=by,
-                row=row,
-                message=f"Refunded {show_amount(amount, payment.currency)}: {reason}",
-                amount=amount,
-            )
-    if not result.approved:
-        raise decline_error(payment, operation="refund", amount=amount, result=result)
     return row
 
 
@@ -328,7 +279,9 @@ def reauthorize_payment(*, order_id: int, amount: Decimal, by: Actor) -> Payment
         ensure_allowed(payment.reauthorize, by=by)
         amount = parse_amount(amount, payment, verb="authorize")
         result = gateway_for(payment.method).authorize(payment, amount)
-        row = record_call(payment, kind=Kind.AUTHORIZE, amount=amount, result=result, by=by)
+        row = record_call(
+            payment, purpose=Purpose.REAUTHORIZATION, amount=amount, result=result, by=by
+        )
         from_status, to_status = run_transition(
             payment.reauthorize, by=by, amount=amount, approved=result.approved
         )

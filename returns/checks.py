@@ -175,8 +175,8 @@ def refuse_negative_refund(return_: Return) -> None:
         deducted = return_.return_fee + return_.voucher_value
         value = return_.lines_amount + return_.shipping_amount + return_.handling_cost
         raise DomainError(
-            f"The return fee and the voucher ({deducted} {return_.currency}) are more than "
-            f"the return is worth ({value} {return_.currency})."
+            f"The return fee and the voucher ({format_money(deducted, return_.currency)}) are "
+            f"more than the return is worth ({format_money(value, return_.currency)})."
         )
 
 

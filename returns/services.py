@@ -23,7 +23,7 @@ from core.errors import DomainError
 from core.fsm import ensure_allowed, run_transition
 from core.money import ZERO, exact_amount, format_money, quantize
 from orders.events import record_event
-from orders.locks import lock_order
+from orders.locks import lock_with_order
 from orders.models import Order, OrderEvent
 from payments.errors import unless_declined
 from payments.models import Payment
@@ -39,17 +39,11 @@ RETURN = OrderEvent.Subject.RETURN
 
 def lock_return(return_id: int) -> Return:
     """Lock the return's order, then the return; a clear error if it is gone."""
-    gone = DomainError(f"Return #{return_id} does not exist (it may have been deleted).")
-    try:
-        order_id = Return.objects.values_list("order_id", flat=True).get(pk=return_id)
-    except (Return.DoesNotExist, ValueError, TypeError):
-        raise gone from None
-    order = lock_order(order_id)
-    return_ = Return.objects.select_for_update().filter(pk=return_id, order=order).first()
-    if return_ is None:
-        raise gone
-    return_.order = order
-    return return_
+    return lock_with_order(
+        Return.objects.all(),
+        pk=return_id,
+        gone=f"Return #{return_id} does not exist (it may have been deleted).",
+    )
 
 
 def record_return_event(

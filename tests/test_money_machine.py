@@ -75,9 +75,7 @@ SEEN: Counter = Counter()
 
 
 def refunded_for_cancellations(payment: Payment) -> Decimal:
-    rows = payment.transactions.filter(
-        kind="refund", outcome="success", actor="system:cancel_products"
-    )
+    rows = payment.transactions.filter(purpose="cancellation_refund", outcome="success")
     return sum(rows.values_list("amount", flat=True), ZERO)
 
 

@@ -484,8 +484,8 @@ def test_refund_needs_the_refund_permission(finance):
 
 @pytest.mark.django_db
 def test_a_goodwill_refund_is_not_finances_but_a_returns_refund_is(finance):
-    """One rule (`payments.models.refund_permission`): a refund with a return's number
-    needs `returns.refund_return` (Finance), one without is a goodwill refund
+    """A refund with a return's number is `Payment.refund_return`, which needs
+    `returns.refund_return` (Finance); one without is `Payment.refund_goodwill`
     (`payments.goodwill_refund`, Back-office admin only)."""
     order = order_of("100.00", status=S.CONFIRMED)
     pay.capture_payment(order_id=order.pk, amount=Decimal("40"), by=finance)
@@ -600,6 +600,7 @@ def test_the_database_refuses_a_second_capture_row_for_a_shipment():
     duplicate = {
         "payment": row.payment,
         "kind": "capture",
+        "purpose": "capture",
         "outcome": "success",
         "amount": Decimal("1"),
         "shipment_ref": "1-1",

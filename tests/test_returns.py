@@ -412,8 +412,8 @@ def test_the_payment_refunds_a_return_once():
     assert payment.refunded_amount == D("9.67")
     with pytest.raises(IntegrityError), transaction.atomic():
         PaymentTransaction.objects.create(
-            payment=payment, kind="refund", amount=D("1"), outcome="success",
-            return_ref=return_.number, actor="test",
+            payment=payment, kind="refund", purpose="return_refund", amount=D("1"),
+            outcome="success", return_ref=return_.number, actor="test",
         )  # fmt: skip
 
 

@@ -12,7 +12,7 @@ from core.fsm import run_transition
 from orders.events import record_event
 from orders.locks import lock_order
 from orders.models import Order
-from payments.errors import PaymentDeclined, unless_declined
+from payments.errors import unless_declined
 from payments.models import PaymentStatus
 from payments.services import void_payment
 from shipments.services import delete_open_shipments
@@ -50,13 +50,7 @@ def cancel_order(*, order_id: int, by: Actor, reason: str) -> Order:
                 data={"on_hold": False, "reason": reason, "shipments_deleted": deleted},
             )
     if declined:
-        why = str(declined)
-        raise PaymentDeclined(
-            f"{order} was not cancelled: {why[:1].lower()}{why[1:]}",
-            operation=declined.operation,
-            amount=declined.amount,
-            provider_message=declined.provider_message,
-        )
+        raise declined.explaining(f"{order} was not cancelled")
     return order
 
 

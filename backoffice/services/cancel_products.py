@@ -24,9 +24,9 @@ from orders.events import record_event
 from orders.locks import lock_order
 from orders.models import Order, OrderLine, OrderStatus
 from orders.services import complete_when_fully_shipped
-from payments.errors import PaymentDeclined, unless_declined
+from payments.errors import unless_declined
 from payments.models import Payment, PaymentStatus, PaymentTransaction
-from payments.services import refund_payment, release_when_settled, void_payment
+from payments.services import refund_cancelled_products, release_when_settled, void_payment
 
 # The refund and release a cancellation makes are part of it, under its permission;
 # the user who cancelled is on the order's event.
@@ -68,7 +68,7 @@ def cancel_products(
         if not declined:
             _settle(order, wanted, totals.grand_total, every_unit_gone, reason, refunded, by=by)
     if declined:
-        raise _not_done(order, "its products were not cancelled", declined)
+        raise declined.explaining(f"{order}: its products were not cancelled")
     return order
 
 
@@ -243,9 +243,8 @@ def _payment(order: Order) -> Payment | None:
 def _refunded_for_cancellations(payment: Payment) -> Decimal:
     """What earlier product cancellations refunded (their refunds are this step's)."""
     rows = payment.transactions.filter(
-        kind=PaymentTransaction.Kind.REFUND,
+        purpose=PaymentTransaction.Purpose.CANCELLATION_REFUND,
         outcome=PaymentTransaction.Outcome.SUCCESS,
-        actor=FOR_CANCEL_PRODUCTS,
     )
     return quantize(rows.aggregate(total=Sum("amount"))["total"] or ZERO, payment.currency)
 
@@ -266,7 +265,9 @@ def _refund_above(order: Order, *, owed: Decimal, why: str) -> tuple[Decimal, ob
     if not refund:
         return ZERO, None
     declined = unless_declined(
-        lambda: refund_payment(order_id=order.pk, amount=refund, reason=why, by=FOR_CANCEL_PRODUCTS)
+        lambda: refund_cancelled_products(
+            order_id=order.pk, amount=refund, reason=why, by=FOR_CANCEL_PRODUCTS
+        )
     )
     return (ZERO, declined) if declined else (refund, None)
 
@@ -322,13 +323,3 @@ def _event_data(
         "grand_total": str(order.grand_total),
         "previous_grand_total": str(previous),
     }
-
-
-def _not_done(order: Order, what: str, declined: PaymentDeclined) -> PaymentDeclined:
-    why = str(declined)
-    return PaymentDeclined(
-        f"{order}: {what}: {why[:1].lower()}{why[1:]}",
-        operation=declined.operation,
-        amount=declined.amount,
-        provider_message=declined.provider_message,
-    )

@@ -11,7 +11,7 @@ from core.money import format_money
 from orders.events import record_event
 from orders.locks import lock_order
 from orders.models import Order
-from payments.errors import PaymentDeclined, unless_declined
+from payments.errors import unless_declined
 from payments.services import reauthorize_payment
 
 # The new authorization is part of the restore, under its permission.
@@ -47,11 +47,5 @@ def restore_order(*, order_id: int, reason: str, by: Actor) -> Order:
                 data={"reason": reason, "authorized": str(order.grand_total)},
             )
     if declined:
-        why = str(declined)
-        raise PaymentDeclined(
-            f"{order} was not restored: {why[:1].lower()}{why[1:]}",
-            operation=declined.operation,
-            amount=declined.amount,
-            provider_message=declined.provider_message,
-        )
+        raise declined.explaining(f"{order} was not restored")
     return order

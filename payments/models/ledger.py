@@ -22,7 +22,7 @@ class PaymentTransactionQuerySet(models.QuerySet):
         if not return_ref:
             return None
         return self.filter(
-            kind=PaymentTransaction.Kind.REFUND,
+            purpose=Purpose.RETURN_REFUND,
             outcome=PaymentTransaction.Outcome.SUCCESS,
             return_ref=return_ref,
         ).first()
@@ -43,6 +43,43 @@ class PaymentTransactionQuerySet(models.QuerySet):
         ).first()
 
 
+class Purpose(models.TextChoices):
+    """What a row's money moved for: the step that wrote it, never read from its actor."""
+
+    AUTHORIZATION = "authorization", "Authorization"
+    REAUTHORIZATION = "reauthorization", "Authorization again"
+    CAPTURE = "capture", "Capture"
+    REVERSAL = "reversal", "Payment by hand reversed"
+    RETURN_REFUND = "return_refund", "Return refund"
+    GOODWILL_REFUND = "goodwill_refund", "Goodwill refund"
+    CANCELLATION_REFUND = "cancellation_refund", "Refund of cancelled products"
+    VOID = "void", "Void"
+    RELEASE = "release", "Release of the remaining authorization"
+
+
+# The provider call (the row's kind) each purpose makes.
+KIND_OF_PURPOSE = {
+    Purpose.AUTHORIZATION: "authorize",
+    Purpose.REAUTHORIZATION: "authorize",
+    Purpose.CAPTURE: "capture",
+    Purpose.REVERSAL: "reversal",
+    Purpose.RETURN_REFUND: "refund",
+    Purpose.GOODWILL_REFUND: "refund",
+    Purpose.CANCELLATION_REFUND: "refund",
+    Purpose.VOID: "void",
+    Purpose.RELEASE: "void",
+}
+
+
+def purpose_fits_kind() -> Q:
+    """Each purpose with its kind; a return refund, and only it, names its return."""
+    fits = Q()
+    for purpose, kind in KIND_OF_PURPOSE.items():
+        fits |= Q(purpose=purpose.value, kind=kind)
+    return_refund = Q(purpose=Purpose.RETURN_REFUND.value)
+    return fits & ((return_refund & ~Q(return_ref="")) | (~return_refund & Q(return_ref="")))
+
+
 class PaymentTransaction(models.Model):
     """One call to a payment provider (or one payment recorded by hand): the ledger."""
 
@@ -53,6 +90,8 @@ class PaymentTransaction(models.Model):
         REFUND = "refund", "Refund"
         VOID = "void", "Void"
 
+    Purpose = Purpose
+
     class Outcome(models.TextChoices):
         SUCCESS = "success", "Success"
         FAILED = "failed", "Failed"
@@ -60,6 +99,7 @@ class PaymentTransaction(models.Model):
 
     payment = models.ForeignKey(Payment, on_delete=models.CASCADE, related_name="transactions")
     kind = models.CharField(max_length=16, choices=Kind.choices)
+    purpose = models.CharField(max_length=24, choices=Purpose.choices)
     amount = models.DecimalField(**MONEY_FIELD)
     outcome = models.CharField(max_length=16, choices=Outcome.choices)
     manual = models.BooleanField(
@@ -102,6 +142,9 @@ class PaymentTransaction(models.Model):
                 condition=Q(kind="capture", outcome="success", reversed_at__isnull=True)
                 & ~Q(shipment_ref=""),
                 name="payment_tx_one_capture_per_shipment",
+            ),
+            models.CheckConstraint(
+                condition=purpose_fits_kind(), name="payment_tx_purpose_fits_kind"
             ),
             models.UniqueConstraint(
                 fields=["payment", "return_ref"],

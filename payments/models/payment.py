@@ -130,21 +130,12 @@ def has_nothing_released(payment: Payment) -> bool:
     return not payment.released_amount
 
 
-# Who may refund depends on what the refund is for, and is decided here only:
-# the money of a return goes back with the return's own permission (Finance),
-# any other refund from the payment is a goodwill refund (Back-office admin).
+# Who may refund depends on what the refund is for, so each is its own transition:
+# the money of a return goes back with the return's own permission (Finance), a
+# goodwill refund is Back-office admin's, and the money of cancelled products goes
+# back with the cancellation.
 GOODWILL_REFUND = "payments.goodwill_refund"
 RETURN_REFUND = "returns.refund_return"
-
-
-def refund_permission(*, return_ref: str) -> str:
-    """The permission a refund needs: a return's (with its number), or a goodwill one."""
-    return RETURN_REFUND if return_ref else GOODWILL_REFUND
-
-
-def may_refund(payment: Payment, user) -> bool:
-    """The refund transition's permission, for the refund `refund_payment` is making."""
-    return user.has_perm(refund_permission(return_ref=payment.refunding_return))
 
 
 def may_void(payment: Payment, user) -> bool:
@@ -175,10 +166,6 @@ class Payment(FSMModelMixin, models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
-
-    # Not a column: the return a refund being made is for ("1042-R1"), set by
-    # `refund_payment` on the locked row for the one call; empty for a goodwill refund.
-    refunding_return: str = ""
 
     class Meta:
         ordering = ["-id"]
@@ -296,10 +283,38 @@ class Payment(FSMModelMixin, models.Model):
         source=REFUNDABLE,
         target=RETURN_VALUE(PaymentStatus.PARTIALLY_REFUNDED, PaymentStatus.REFUNDED),
         conditions=[has_refundable_amount],
-        permission=may_refund,
+        permission=GOODWILL_REFUND,
         custom={"label": "refund", "past": "refunded"},
     )
-    def refund(self, *, amount: Decimal) -> str:
+    def refund_goodwill(self, *, amount: Decimal) -> str:
+        """Money given back on top of what the goods are worth (a late delivery)."""
+        return self._refunded(amount)
+
+    @transition(
+        field=status,
+        source=REFUNDABLE,
+        target=RETURN_VALUE(PaymentStatus.PARTIALLY_REFUNDED, PaymentStatus.REFUNDED),
+        conditions=[has_refundable_amount],
+        permission=RETURN_REFUND,
+        custom={"label": "refund", "past": "refunded"},
+    )
+    def refund_return(self, *, amount: Decimal) -> str:
+        """The money of a return; its number is on the ledger row."""
+        return self._refunded(amount)
+
+    @transition(
+        field=status,
+        source=REFUNDABLE,
+        target=RETURN_VALUE(PaymentStatus.PARTIALLY_REFUNDED, PaymentStatus.REFUNDED),
+        conditions=[has_refundable_amount],
+        permission="orders.cancel_products",
+        custom={"label": "refund", "past": "refunded"},
+    )
+    def refund_cancelled_products(self, *, amount: Decimal) -> str:
+        """What was captured for products now cancelled, given back as part of cancelling them."""
+        return self._refunded(amount)
+
+    def _refunded(self, amount: Decimal) -> str:
         self.refunded_amount += amount
         return self._status_now()
 

@@ -6,10 +6,9 @@ Locks follow the one lock order written down in `orders.locks`.
 from __future__ import annotations
 
 from core.actors import Actor
-from core.errors import DomainError
 from core.fsm import run_transition
 from orders.events import record_event
-from orders.locks import lock_order
+from orders.locks import lock_with_order
 from orders.models import Order, OrderEvent
 from shipments.models import Shipment
 
@@ -18,17 +17,12 @@ SHIPMENT = OrderEvent.Subject.SHIPMENT
 
 def lock_shipment(shipment_id: int) -> tuple[Order, Shipment]:
     """Lock the shipment's order, then the shipment; a clear error if it is gone."""
-    gone = DomainError(f"Shipment #{shipment_id} does not exist (it may have been deleted).")
-    try:
-        order_id = Shipment.objects.values_list("order_id", flat=True).get(pk=shipment_id)
-    except (Shipment.DoesNotExist, ValueError, TypeError):
-        raise gone from None
-    order = lock_order(order_id)
-    shipment = Shipment.objects.select_for_update().filter(pk=shipment_id, order=order).first()
-    if shipment is None:
-        raise gone
-    shipment.order = order
-    return order, shipment
+    shipment = lock_with_order(
+        Shipment.objects.all(),
+        pk=shipment_id,
+        gone=f"Shipment #{shipment_id} does not exist (it may have been deleted).",
+    )
+    return shipment.order, shipment
 
 
 def record_shipment_event(

@@ -15,7 +15,7 @@ from django.db.models import Sum
 
 from core.actors import Actor
 from core.fsm import run_transition
-from core.money import ZERO, quantize, shipping_charge, slice_charge
+from core.money import ZERO, format_money, quantize, shipping_charge, slice_charge
 from orders.models import Order
 from payments import services as payments
 from payments.errors import unless_declined
@@ -105,13 +105,15 @@ def pay_shipment(
         ["amount"],
     )
     how = "marked paid by hand" if manually else "captured"
-    already = f" ({amount - to_take} of it captured before)" if to_take != amount else ""
+    money = format_money(amount, order.currency)
+    before = format_money(amount - to_take, order.currency)
+    already = f" ({before} of it captured before)" if to_take != amount else ""
     record_shipment_event(
         shipment,
         by=by,
         transition=method.__name__,
         from_state=from_state,
-        message=f"Shipment {shipment.ref} {how}: {amount} {order.currency}{already}.",
+        message=f"Shipment {shipment.ref} {how}: {money}{already}.",
         amount=str(amount),
         shipping=str(shipping),
         taken=str(to_take),
@@ -156,7 +158,8 @@ def mark_shipment_unpaid(*, shipment_id: int, by: Actor) -> Shipment:
             by=by,
             transition="mark_unpaid",
             from_state=from_state,
-            message=f"Shipment {shipment.ref} marked unpaid ({amount} {order.currency}).",
+            message=f"Shipment {shipment.ref} marked unpaid "
+            f"({format_money(amount, order.currency)}).",
             amount=str(amount),
         )
     return shipment

@@ -27,15 +27,16 @@ from shipments.admin import shipment_badge
 from shipments.models import Shipment
 
 
-def lines_editable_by(request, order: Order | None) -> bool:
+def lines_editable_by(request, order: Order) -> bool:
     """Whether this user may edit the order's lines now: whoever may change the
     order, while `line_edit_refusal` has nothing to say."""
-    if order is None or not request.user.has_perm("orders.change_order"):
-        return False
-    # Asked for add, change and delete of every inline form: once per page.
-    if not hasattr(order, "line_edit_refusal"):
-        order.line_edit_refusal = line_edit_refusal(order)
-    return order.line_edit_refusal is None
+    return request.user.has_perm("orders.change_order") and line_edit_refusal(order) is None
+
+
+def lines_form_shown(context: dict) -> bool:
+    """Whether the page shows the lines as a form (the page decided they may change)."""
+    formsets = context.get("inline_admin_formsets", ())
+    return any(isinstance(shown.formset, OrderLineFormSet) for shown in formsets)
 
 
 class OrderPageForm(forms.ModelForm):
@@ -123,9 +124,11 @@ class OrderLineInline(admin.TabularInline):
         return super().get_queryset(request).select_related("order")
 
     # Lines are part of the order's details: whoever may change the order may
-    # change its lines, while its status allows.
+    # change its lines, while its status allows. The order page decides that once
+    # and offers this inline only then (`OrderPageMixin.get_inlines`), so where it
+    # is shown its rows may change; Django asks these for every form.
     def _may_edit(self, request, obj) -> bool:
-        return lines_editable_by(request, obj)
+        return obj is not None
 
     def has_add_permission(self, request, obj=None):
         return self._may_edit(request, obj)
@@ -194,16 +197,17 @@ class OrderPageMixin:
         return shipments
 
     def get_inlines(self, request, obj):
-        # Lines that may not be edited are a text table (`render_change_form`):
-        # a read-only inline would still render a form per line.
-        if obj is not None and not lines_editable_by(request, obj):
+        # Decided once per page: lines that may not be edited are a text table
+        # (`render_change_form`), since a read-only inline would still render a
+        # form per line; the page's other steps read the answer from the formsets.
+        if obj is None or not lines_editable_by(request, obj):
             return []
         return super().get_inlines(request, obj)
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if obj is not None:
             context.update(timeline_context(request, obj, admin_site_name=self.admin_site.name))
-            if not lines_editable_by(request, obj):
+            if not lines_form_shown(context):
                 context["line_rows"] = line_rows(obj)
         return super().render_change_form(request, context, add, change, form_url, obj)
 
@@ -274,8 +278,8 @@ class OrderPageMixin:
         order = form.instance
         loaded_version = form.cleaned_data.get("loaded_version", "")
         lines = next((fs for fs in formsets if isinstance(fs, OrderLineFormSet)), None)
-        may_edit_lines = lines_editable_by(request, order)
-        if not may_edit_lines and _posts_line_values(request.POST):
+        # The page offered the lines as a form only if they may change (`get_inlines`).
+        if lines is None and _posts_line_values(request.POST):
             # Values typed into lines that are read-only by now: say so, never
             # drop them in silence.
             raise DomainError(
@@ -285,7 +289,7 @@ class OrderPageMixin:
             )
         details = {name: form.cleaned_data[name] for name in form.changed_data}
         details.pop("loaded_version", None)
-        edits = lines.edits() if lines is not None and may_edit_lines else None
+        edits = lines.edits() if lines is not None else None
         edit_order(
             order_id=order.pk,
             loaded_version=loaded_version,

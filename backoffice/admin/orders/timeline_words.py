@@ -49,6 +49,8 @@ WORDS = {
     (Subject.SHIPMENT, "delete"): "deleted",
     (Subject.PAYMENT, "record_manual"): "paid by hand",
     (Subject.PAYMENT, "reverse_manual"): "payment by hand reversed",
+    # One event for every refund; which one is the ledger row's purpose.
+    (Subject.PAYMENT, "refund"): "refunded",
     (Subject.RETURN, "delete"): "deleted",
 }
 

@@ -1,5 +1,5 @@
-"""The payment services' shared steps: the lock, the ledger row of every provider
-call, and the payment's event.
+"""How the payment services record what they do: the lock they start with, the
+ledger row of every provider call (`payments.models.ledger`), and the payment's event.
 
 Locks follow the one lock order written down in `orders.locks`: the order row
 first, the payment row last.
@@ -12,26 +12,22 @@ from decimal import Decimal
 from core.actors import Actor, actor_name, actor_user
 from core.errors import DomainError
 from core.fsm import run_transition
-from core.money import exact_amount
+from core.money import exact_amount, format_money
 from orders.events import record_event
-from orders.locks import lock_order
+from orders.locks import lock_with_order
 from orders.models import OrderEvent
 from payments.errors import PaymentDeclined
 from payments.gateways import GatewayResult
-from payments.models import Payment, PaymentTransaction
+from payments.models import KIND_OF_PURPOSE, Payment, PaymentTransaction
 
 Outcome = PaymentTransaction.Outcome
 
 
 def lock_payment(order_id: int) -> Payment:
     """Lock the order, then its payment (the order services' lock order)."""
-    order = lock_order(order_id)
-    try:
-        payment = Payment.objects.select_for_update().get(order=order)
-    except Payment.DoesNotExist:
-        raise DomainError(f"{order} has no payment.") from None
-    payment.order = order
-    return payment
+    return lock_with_order(
+        Payment.objects.all(), order_id=order_id, gone=lambda order: f"{order} has no payment."
+    )
 
 
 def parse_amount(amount: Decimal, payment: Payment, *, verb: str) -> Decimal:
@@ -44,14 +40,10 @@ def parse_amount(amount: Decimal, payment: Payment, *, verb: str) -> Decimal:
     return amount
 
 
-def show_amount(amount: Decimal, currency: str) -> str:
-    return f"{amount} {currency}"
-
-
 def record_call(
     payment: Payment,
     *,
-    kind: str,
+    purpose: str,
     amount: Decimal,
     result: GatewayResult,
     by: Actor,
@@ -60,9 +52,11 @@ def record_call(
     manual: bool = False,
     return_ref: str = "",
 ) -> PaymentTransaction:
+    """The ledger row of one provider call, of the kind its purpose makes."""
     return PaymentTransaction.objects.create(
         payment=payment,
-        kind=kind,
+        kind=KIND_OF_PURPOSE[purpose],
+        purpose=purpose,
         amount=amount,
         outcome=Outcome.SUCCESS if result.approved else Outcome.FAILED,
         manual=manual,
@@ -80,7 +74,7 @@ def record_call(
 def decline_error(payment: Payment, *, operation: str, amount: Decimal, result: GatewayResult):
     reason = result.message.strip().rstrip(".") or "no reason given"
     return PaymentDeclined(
-        f"The payment provider declined to {operation} {show_amount(amount, payment.currency)} "
+        f"The payment provider declined to {operation} {format_money(amount, payment.currency)} "
         f"for {payment.order}: {reason}.",
         operation=operation,
         amount=amount,
@@ -95,16 +89,18 @@ def transition_payment(
     by: Actor,
     row: PaymentTransaction,
     message: str,
+    event: str = "",
     **kwargs,
 ) -> OrderEvent:
-    """Run the transition, save the payment and write its event."""
+    """Run the transition, save the payment and write its event (named after the
+    transition unless `event` names it)."""
     from_status, to_status = run_transition(method, by=by, **kwargs)
     payment.save()
     return record_payment_event(
         payment,
         by=by,
         row=row,
-        transition=f"payment_{method.__name__}",
+        transition=event or f"payment_{method.__name__}",
         from_status=from_status,
         to_status=to_status,
         message=message,
@@ -133,6 +129,7 @@ def record_payment_event(
         data={
             "transaction": row.pk,
             "kind": row.kind,
+            "purpose": row.purpose,
             "amount": str(row.amount),
             "currency": payment.currency,
             "shipment": row.shipment_ref,
