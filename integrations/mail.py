@@ -165,6 +165,7 @@ def _record_sent(message: OutboxMessage, kind: Kind, mail: Rendered) -> None:
                 order=order,
                 by=SENDER,
                 transition="email_sent",
+                publishes=None,  # the mail is itself what the event sent
                 # The address stays out of the sentence (the timeline is kept
                 # when the customer is anonymised); `data` has it, for support.
                 message=f"{kind.label} e-mailed to the customer"

@@ -37,6 +37,7 @@ from orders.bulk_outbox import outbox_ctes
 from orders.events import bulk_targets, publish_for_orders
 from orders.models import DeletedOrder, Order, OrderEvent, OrderStatus
 from orders.services import ARCHIVE_MESSAGE, CONFIRM_MESSAGE
+from outbox.event_types import EventType
 
 DEFAULT_BATCH_SIZE = 2000
 
@@ -128,7 +129,13 @@ def event_values(
 
 
 def transition_batch(
-    claim: models.QuerySet, guard: Guard, *, by: Actor, message: str, data: dict | None = None
+    claim: models.QuerySet,
+    guard: Guard,
+    *,
+    by: Actor,
+    message: str,
+    publishes: str | None,
+    data: dict | None = None,
 ) -> Batch:
     """Apply the transition to the claimed rows and write one event each.
 
@@ -138,7 +145,7 @@ def transition_batch(
     changes = changes_of(guard)
     event = event_values(guard, changes, by=by, message=message, data=data)
     if connection.vendor == "postgresql":
-        return _transition_in_one_statement(claim, guard, changes, event)
+        return _transition_in_one_statement(claim, guard, changes, event, publishes)
     ids = claimed_ids(claim)
     if ids:
         updated = Order.objects.filter(guard.where, pk__in=ids, status=guard.source).update(
@@ -146,16 +153,20 @@ def transition_batch(
         )
         _check_counts(len(ids), updated)
         insert_events(ids, event)
-        if bulk_targets(guard.name):
+        if bulk_targets(publishes):
             inserted = OrderEvent.objects.filter(
                 order_id__in=ids, transition=guard.name, created_at=event["created_at"]
             ).values_list("pk", "order_id", "order__number")
-            publish_for_orders(guard.name, inserted, occurred_at=event["created_at"])
+            publish_for_orders(publishes, inserted, occurred_at=event["created_at"])
     return batch_of(ids)
 
 
 def _transition_in_one_statement(
-    claim: models.QuerySet, guard: Guard, changes: dict[str, Any], event: dict[str, Any]
+    claim: models.QuerySet,
+    guard: Guard,
+    changes: dict[str, Any],
+    event: dict[str, Any],
+    publishes: str | None,
 ) -> Batch:
     """PostgreSQL: claim, UPDATE and INSERT the events in one statement, one round trip.
 
@@ -167,7 +178,7 @@ def _transition_in_one_statement(
     quote = connection.ops.quote_name
     orders, pk = quote(Order._meta.db_table), quote(Order._meta.pk.column)
     number = quote(Order._meta.get_field("number").column)
-    outbox_sql, outbox_params = outbox_ctes(guard.name, event["created_at"])
+    outbox_sql, outbox_params = outbox_ctes(publishes, event["created_at"])
     try:
         claim_sql, claim_params = (
             claim.values("pk").query.get_compiler(connection=connection).as_sql()
@@ -250,6 +261,7 @@ def transition_orders(
     queryset: models.QuerySet,
     by: Actor,
     message: str,
+    publishes: str | None,
     batch_size: int = DEFAULT_BATCH_SIZE,
     limit: int | None = None,
     dry_run: bool = False,
@@ -262,7 +274,7 @@ def transition_orders(
     return in_batches(
         queryset,
         guard,
-        lambda claim: transition_batch(claim, guard, by=by, message=message),
+        lambda claim: transition_batch(claim, guard, by=by, message=message, publishes=publishes),
         batch_size=batch_size,
         limit=limit,
         dry_run=dry_run,
@@ -273,7 +285,12 @@ def transition_orders(
 def archive_orders(*, queryset: models.QuerySet, by: Actor, **batching) -> int:
     """Archive the queryset's archivable orders; the bulk twin of `services.archive_order`."""
     return transition_orders(
-        Order.archive, queryset=queryset, by=by, message=ARCHIVE_MESSAGE, **batching
+        Order.archive,
+        queryset=queryset,
+        by=by,
+        message=ARCHIVE_MESSAGE,
+        publishes=EventType.ORDER_ARCHIVED,
+        **batching,
     )
 
 
@@ -282,7 +299,13 @@ def confirm_orders(*, ids: list[int], by: Actor) -> set[int]:
     `services.confirm_order`, for a large selection in the admin. Returns the
     ids now confirmed (an order another user holds locked is left out)."""
     selected = Order.objects.filter(pk__in=ids)
-    transition_orders(Order.confirm, queryset=selected, by=by, message=CONFIRM_MESSAGE)
+    transition_orders(
+        Order.confirm,
+        queryset=selected,
+        by=by,
+        message=CONFIRM_MESSAGE,
+        publishes=EventType.ORDER_CONFIRMED,
+    )
     return set(selected.filter(status=OrderStatus.CONFIRMED).values_list("pk", flat=True))
 
 
@@ -292,6 +315,7 @@ def delete_orders(
     method,
     by: Actor,
     reason: str,
+    publishes: str | None,
     batch_size: int = DEFAULT_BATCH_SIZE,
     limit: int | None = None,
     dry_run: bool = False,
@@ -305,7 +329,7 @@ def delete_orders(
     return in_batches(
         queryset,
         guard,
-        lambda claim: _delete_batch(claim, guard, by=by, reason=reason),
+        lambda claim: _delete_batch(claim, guard, by=by, reason=reason, publishes=publishes),
         batch_size=batch_size,
         limit=limit,
         dry_run=dry_run,
@@ -313,7 +337,30 @@ def delete_orders(
     )
 
 
-def _delete_batch(claim: models.QuerySet, guard: Guard, *, by: Actor, reason: str) -> Batch:
+def purge_orders(*, queryset: models.QuerySet, by: Actor, reason: str, **batching) -> int:
+    """Delete the queryset's cancelled orders; the bulk twin of
+    `services.delete_order_permanently`, announced as `order.deleted`."""
+    return delete_orders(
+        queryset=queryset,
+        method=Order.delete_permanently,
+        by=by,
+        reason=reason,
+        publishes=EventType.ORDER_DELETED,
+        **batching,
+    )
+
+
+def discard_selections(*, queryset: models.QuerySet, by: Actor, reason: str, **batching) -> int:
+    """Delete the queryset's selections; the bulk twin of `services.discard_selection`,
+    which integrations never hear of (a selection was never an order to them)."""
+    return delete_orders(
+        queryset=queryset, method=Order.discard, by=by, reason=reason, publishes=None, **batching
+    )
+
+
+def _delete_batch(
+    claim: models.QuerySet, guard: Guard, *, by: Actor, reason: str, publishes: str | None
+) -> Batch:
     ids = claimed_ids(claim)
     if not ids:
         return batch_of(ids)
@@ -322,7 +369,7 @@ def _delete_batch(claim: models.QuerySet, guard: Guard, *, by: Actor, reason: st
     _check_counts(len(ids), len(numbers))
     user, actor = actor_user(by), actor_name(by)
     publish_for_orders(
-        guard.name, [(None, pk, numbers[pk]) for pk in ids], occurred_at=timezone.now()
+        publishes, [(None, pk, numbers[pk]) for pk in ids], occurred_at=timezone.now()
     )
     DeletedOrder.objects.bulk_create(
         DeletedOrder(

@@ -1,7 +1,7 @@
 """The outbox messages of a bulk transition, written in the bulk path's one statement.
 
 `orders.bulk` chains claim, UPDATE and event INSERT in data-modifying CTEs on
-PostgreSQL; when integrations subscribe to the transition's event, these CTEs
+PostgreSQL; when integrations subscribe to the event type the bulk path publishes, these CTEs
 join the chain, so the messages commit with the batch and still no order id
 travels to Python.
 """
@@ -14,12 +14,11 @@ from typing import Any
 from django.db import connection
 
 from orders.events import bulk_targets
-from orders.models import Order, OrderEvent
-from outbox.event_types import event_type_of
+from orders.models import Order
 from outbox.models import OutboxMessage
 
 
-def outbox_ctes(transition: str, occurred_at: datetime) -> tuple[str, list[Any]]:
+def outbox_ctes(event_type: str | None, occurred_at: datetime) -> tuple[str, list[Any]]:
     """`, owed AS (…), outbox AS (INSERT …)` and its parameters, or ("", []) when
     nobody is owed the event.
 
@@ -27,13 +26,13 @@ def outbox_ctes(transition: str, occurred_at: datetime) -> tuple[str, list[Any]]
     its `events` CTE the events' id and order_id. Each event gets one id, shared
     by all its messages (the CTE is MATERIALIZED, so it is generated once).
     """
-    owed = bulk_targets(transition)
+    owed = bulk_targets(event_type)
     if not owed:
         return "", []
     quote = connection.ops.quote_name
     pk, number = quote(Order._meta.pk.column), quote(Order._meta.get_field("number").column)
     constant = {
-        "event_type": event_type_of(OrderEvent.Subject.ORDER, transition),
+        "event_type": event_type,
         "subject_ref": "",
         "occurred_at": occurred_at,
         "next_attempt_at": occurred_at,

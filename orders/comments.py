@@ -51,7 +51,12 @@ def add_comment(*, order_id: int, by: Actor, text: str) -> OrderEvent:
     with transaction.atomic():
         order = lock_order(order_id)
         return record_event(
-            order=order, by=by, transition=COMMENT, subject=OrderEvent.Subject.COMMENT, message=text
+            order=order,
+            by=by,
+            transition=COMMENT,
+            publishes=None,  # staff's notes stay in the back office
+            subject=OrderEvent.Subject.COMMENT,
+            message=text,
         )
 
 
@@ -71,6 +76,7 @@ def edit_comment(*, comment_id: int, by: Actor, text: str) -> OrderEvent:
             order=comment.order,
             by=by,
             transition=EDIT,
+            publishes=None,
             subject=OrderEvent.Subject.COMMENT,
             subject_ref=str(comment.pk),
             message=f"Edited the comment of {_when(comment)}.",
@@ -88,6 +94,7 @@ def delete_comment(*, comment_id: int, by: Actor) -> OrderEvent:
             order=comment.order,
             by=by,
             transition=DELETE,
+            publishes=None,
             subject=OrderEvent.Subject.COMMENT,
             subject_ref=str(comment.pk),
             message=f"Deleted the comment of {_when(comment)}.",

@@ -16,10 +16,14 @@ from typing import Any
 from django.utils import timezone
 
 from core.actors import Actor, actor_name, actor_user
-from orders.models import Order, OrderEvent, OrderStatus
-from outbox.event_types import event_type_of
+from orders.models import Order, OrderEvent
+from outbox.event_types import EventType
 from outbox.publish import Happened, publish, targets
 from outbox.subscriptions import Subscriber
+
+# What a change publishes: one event type, several (an order created and confirmed
+# at once), or None for what integrations are not told (a comment, a note).
+Publishes = str | tuple[str, ...] | None
 
 
 def record_event(
@@ -27,6 +31,7 @@ def record_event(
     order: Order,
     by: Actor,
     transition: str,
+    publishes: Publishes,
     from_state: Any = "",
     to_state: Any = "",
     subject: str = OrderEvent.Subject.ORDER,
@@ -34,6 +39,8 @@ def record_event(
     message: str = "",
     data: dict | None = None,
 ) -> OrderEvent:
+    """Write the change's event and the outbox messages of the event types it
+    `publishes`, named by the service (required: a change says what it tells)."""
     event = OrderEvent.objects.create(
         order=order,
         user=actor_user(by),
@@ -55,41 +62,36 @@ def record_event(
             subject_ref=subject_ref,
             order_event_id=event.pk,
         )
-        for event_type in published_types(subject, transition, event.to_state)
+        for event_type in event_types(publishes)
     )
     return event
 
 
-def published_types(subject: str, transition: str, to_state: str) -> list[str]:
-    """The integration event types one `OrderEvent` stands for (usually one, or none)."""
-    event_type = event_type_of(subject, transition)
-    if event_type is None:
-        return []
-    if event_type == "order.created" and to_state == str(OrderStatus.CONFIRMED):
-        # Autoconfirm: the order was created and confirmed in one step.
-        return [event_type, "order.confirmed"]
-    return [event_type]
+def event_types(publishes: Publishes) -> tuple[str, ...]:
+    if publishes is None:
+        return ()
+    return (publishes,) if isinstance(publishes, str) else publishes
 
 
-def publish_order_deleted(order: Order, *, transition: str) -> None:
+def publish_order_deleted(order: Order) -> None:
     """A deleted order leaves no event behind (its timeline goes with it): only this."""
-    publish_for_orders(transition, [(None, order.pk, order.number)], occurred_at=timezone.now())
+    publish_for_orders(
+        EventType.ORDER_DELETED, [(None, order.pk, order.number)], occurred_at=timezone.now()
+    )
 
 
-def bulk_targets(transition: str) -> tuple[Subscriber, ...]:
-    """Who is owed the event of an order transition taken in bulk (cached: no query)."""
-    event_type = event_type_of(OrderEvent.Subject.ORDER, transition)
+def bulk_targets(event_type: str | None) -> tuple[Subscriber, ...]:
+    """Who is owed an event type published in bulk (cached: no query)."""
     return targets(event_type) if event_type else ()
 
 
 def publish_for_orders(
-    transition: str,
+    event_type: str | None,
     events: Iterable[tuple[int | None, int, int]],
     *,
     occurred_at: datetime,
 ) -> None:
     """The bulk paths' events: (event id or None, order id, order number) each."""
-    event_type = event_type_of(OrderEvent.Subject.ORDER, transition)
     if event_type is None:
         return
     publish(

@@ -20,9 +20,10 @@ from django.db import transaction
 from core.actors import Actor, actor_name, actor_user, process
 from core.errors import DomainError
 from core.fsm import run_transition, state_refusal
-from orders.events import publish_order_deleted, record_event
+from orders.events import Publishes, publish_order_deleted, record_event
 from orders.locks import lock_order
 from orders.models import ADDRESS_FIELDS, DeletedOrder, HoldKind, Order, OrderLine, OrderStatus
+from outbox.event_types import EventType
 
 # Lines may be added, changed or removed until the order is being shipped (and
 # while nothing is shipped or captured: `backoffice.services.line_edit_refusal`).
@@ -47,6 +48,7 @@ def _transition_order(
     order_id: int,
     by: Actor,
     action: str,
+    publishes: Publishes,
     message: str = "",
     data: dict | None = None,
     **kwargs: Any,
@@ -59,6 +61,7 @@ def _transition_order(
             order=order,
             by=by,
             transition=action,
+            publishes=publishes,
             from_state=from_status,
             to_state=to_status,
             message=message,
@@ -79,6 +82,8 @@ def create_selection(*, by: Actor, lines: Iterable[dict[str, Any]], **fields: An
             order=order,
             by=by,
             transition="create_selection",
+            # A selection is no order yet: integrations hear of it when it is placed.
+            publishes=None,
             to_state=order.status,
             message="Selection created.",
         )
@@ -86,11 +91,23 @@ def create_selection(*, by: Actor, lines: Iterable[dict[str, Any]], **fields: An
 
 
 def confirm_order(*, order_id: int, by: Actor) -> Order:
-    return _transition_order(order_id=order_id, by=by, action="confirm", message=CONFIRM_MESSAGE)
+    return _transition_order(
+        order_id=order_id,
+        by=by,
+        action="confirm",
+        publishes=EventType.ORDER_CONFIRMED,
+        message=CONFIRM_MESSAGE,
+    )
 
 
 def unconfirm_order(*, order_id: int, by: Actor) -> Order:
-    return _transition_order(order_id=order_id, by=by, action="unconfirm", message="Unconfirmed.")
+    return _transition_order(
+        order_id=order_id,
+        by=by,
+        action="unconfirm",
+        publishes=EventType.ORDER_UNCONFIRMED,
+        message="Unconfirmed.",
+    )
 
 
 def hold_order(*, order_id: int, by: Actor, kind: str, reason: str) -> Order:
@@ -103,6 +120,7 @@ def hold_order(*, order_id: int, by: Actor, kind: str, reason: str) -> Order:
         order_id=order_id,
         by=by,
         action="hold",
+        publishes=EventType.ORDER_HELD,
         kind=kind,
         reason=reason,
         message=f"Put on hold ({HoldKind(kind).label}): {reason}",
@@ -119,7 +137,12 @@ def resume_order(*, order_id: int, by: Actor) -> Order:
     cancelled (products cancelled while it was held) completes, with its own event."""
     with transaction.atomic():
         order = _transition_order(
-            order_id=order_id, by=by, action="resume", message="Resumed.", data={"on_hold": False}
+            order_id=order_id,
+            by=by,
+            action="resume",
+            publishes=EventType.ORDER_RESUMED,
+            message="Resumed.",
+            data={"on_hold": False},
         )
         if complete_when_fully_shipped(order=order, by=FOR_RESUME):
             order.save()
@@ -127,6 +150,7 @@ def resume_order(*, order_id: int, by: Actor) -> Order:
                 order=order,
                 by=by,
                 transition="complete",
+                publishes=EventType.ORDER_COMPLETED,
                 from_state=OrderStatus.PROCESSING,
                 to_state=order.status,
                 message="Completed on resuming: every line is shipped or cancelled.",
@@ -156,16 +180,30 @@ ARCHIVE_MESSAGE = "Archived."
 
 
 def archive_order(*, order_id: int, by: Actor) -> Order:
-    return _transition_order(order_id=order_id, by=by, action="archive", message=ARCHIVE_MESSAGE)
+    return _transition_order(
+        order_id=order_id,
+        by=by,
+        action="archive",
+        publishes=EventType.ORDER_ARCHIVED,
+        message=ARCHIVE_MESSAGE,
+    )
 
 
 def reactivate_order(*, order_id: int, by: Actor) -> Order:
-    return _transition_order(order_id=order_id, by=by, action="reactivate", message="Reactivated.")
+    return _transition_order(
+        order_id=order_id,
+        by=by,
+        action="reactivate",
+        publishes=EventType.ORDER_REACTIVATED,
+        message="Reactivated.",
+    )
 
 
 def delete_order_permanently(*, order_id: int, by: Actor, reason: str = "") -> DeletedOrder:
     """Remove a cancelled order and everything under it, leaving only a tombstone."""
-    return _delete_order(order_id=order_id, by=by, action="delete_permanently", reason=reason)
+    return _delete_order(
+        order_id=order_id, by=by, action="delete_permanently", reason=reason, published=True
+    )
 
 
 def discard_selection(*, order_id: int, by: Actor, reason: str = "") -> DeletedOrder:
@@ -174,10 +212,13 @@ def discard_selection(*, order_id: int, by: Actor, reason: str = "") -> DeletedO
     The tombstone keeps the order numbers explainable: every number handed out
     is either an order or a tombstone.
     """
-    return _delete_order(order_id=order_id, by=by, action="discard", reason=reason)
+    # A selection was never an order to integrations: its discarding publishes nothing.
+    return _delete_order(order_id=order_id, by=by, action="discard", reason=reason, published=False)
 
 
-def _delete_order(*, order_id: int, by: Actor, action: str, reason: str) -> DeletedOrder:
+def _delete_order(
+    *, order_id: int, by: Actor, action: str, reason: str, published: bool
+) -> DeletedOrder:
     with transaction.atomic():
         order = lock_order(order_id)
         run_transition(getattr(order, action), by=by)
@@ -188,7 +229,8 @@ def _delete_order(*, order_id: int, by: Actor, action: str, reason: str) -> Dele
             actor=actor_name(by),
             reason=reason.strip(),
         )
-        publish_order_deleted(order, transition=action)
+        if published:
+            publish_order_deleted(order)
         order.delete()
     return tombstone
 
@@ -221,6 +263,7 @@ def update_order_details(*, order_id: int, by: Actor, changes: dict[str, Any]) -
             order=order,
             by=by,
             transition="edit_details",
+            publishes=EventType.ORDER_UPDATED,
             from_state=order.status,
             to_state=order.status,
             message="Details changed: " + ", ".join(sorted(changes)),

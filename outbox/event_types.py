@@ -1,52 +1,62 @@
-"""The events integrations can subscribe to, and what the services call them.
+"""The events integrations can subscribe to.
 
-Integrations see Centra-style names ("order.confirmed"); the services write
-their transition's own name on the `OrderEvent` ("confirm"). This table is the
-one translation; an event not in it never leaves the back office.
+Integrations see Centra-style names ("order.confirmed"). Each service names the
+event type its change publishes, explicitly, where it records the change
+(`orders.events.record_event(publishes=…)`): what leaves the back office follows
+what happened (cancelling the last products completes the order: that is
+`order.completed`), never the name of the transition that ran. A change with no
+type of its own (an edit, products cancelled or restored) is `order.updated`, as
+Centra's webhooks say "update" on any change.
 """
 
 from __future__ import annotations
 
-# (subject, transition) → event type
-EVENT_TYPES: dict[tuple[str, str], str] = {
-    ("order", "checkout"): "order.created",
-    ("order", "confirm"): "order.confirmed",
-    ("order", "unconfirm"): "order.unconfirmed",
-    ("order", "hold"): "order.held",
-    ("order", "resume"): "order.resumed",
-    ("order", "cancel"): "order.cancelled",
-    ("order", "complete"): "order.completed",
-    ("order", "archive"): "order.archived",
-    ("order", "reactivate"): "order.reactivated",
-    ("order", "delete_permanently"): "order.deleted",
-    ("order", "anonymize"): "order.anonymized",
-    ("shipment", "create"): "shipment.created",
-    ("shipment", "good_to_go"): "shipment.good_to_go",
-    ("shipment", "complete"): "shipment.completed",
-    ("payment", "payment_capture"): "payment.captured",
-    # Money recorded by hand (an invoice paid) is captured money too.
-    ("payment", "payment_record_manual"): "payment.captured",
-    ("payment", "payment_refund"): "payment.refunded",
-    ("payment", "payment_void"): "payment.voided",
-    ("return", "create"): "return.created",
-    ("return", "refund"): "return.refunded",
-    ("return", "complete"): "return.completed",
+from enum import StrEnum
+
+
+class EventType(StrEnum):
+    ORDER_CREATED = "order.created"
+    ORDER_CONFIRMED = "order.confirmed"
+    ORDER_UNCONFIRMED = "order.unconfirmed"
+    ORDER_HELD = "order.held"
+    ORDER_RESUMED = "order.resumed"
+    # Details, lines, products cancelled or restored: the order changed, its status did not.
+    ORDER_UPDATED = "order.updated"
+    ORDER_CANCELLED = "order.cancelled"
+    ORDER_RESTORED = "order.restored"
+    ORDER_COMPLETED = "order.completed"
+    ORDER_ARCHIVED = "order.archived"
+    ORDER_REACTIVATED = "order.reactivated"
+    ORDER_DELETED = "order.deleted"
+    ORDER_ANONYMIZED = "order.anonymized"
+    SHIPMENT_CREATED = "shipment.created"
+    SHIPMENT_GOOD_TO_GO = "shipment.good_to_go"
+    # Back from good-to-go, or marked unpaid: the shipment moved back a step.
+    SHIPMENT_UPDATED = "shipment.updated"
+    SHIPMENT_COMPLETED = "shipment.completed"
+    SHIPMENT_DELETED = "shipment.deleted"
+    PAYMENT_AUTHORIZED = "payment.authorized"
+    PAYMENT_CAPTURED = "payment.captured"
+    PAYMENT_REFUNDED = "payment.refunded"
+    PAYMENT_VOIDED = "payment.voided"
+    PAYMENT_RELEASED = "payment.released"
+    # A payment recorded by hand taken back (the shipment marked unpaid).
+    PAYMENT_UPDATED = "payment.updated"
+    RETURN_CREATED = "return.created"
+    RETURN_REFUNDED = "return.refunded"
+    RETURN_COMPLETED = "return.completed"
     # An integration that saw "return.created" must hear when it is gone or
     # back to Pending, or it holds a return (and its goods) that no longer are.
-    ("return", "uncomplete"): "return.uncompleted",
-    ("return", "delete"): "return.deleted",
-}
+    RETURN_UNCOMPLETED = "return.uncompleted"
+    RETURN_DELETED = "return.deleted"
 
-ALL_EVENT_TYPES: list[str] = sorted(set(EVENT_TYPES.values()))
+
+ALL_EVENT_TYPES: list[str] = sorted(str(event_type) for event_type in EventType)
 
 # The customer e-mail each event sends (the store settings may turn a kind off).
 CUSTOMER_MAIL_KINDS: dict[str, str] = {
-    "order.confirmed": "order_confirmation",
-    "shipment.completed": "shipping_confirmation",
-    "order.cancelled": "cancellation",
-    "payment.refunded": "refund",
+    EventType.ORDER_CONFIRMED: "order_confirmation",
+    EventType.SHIPMENT_COMPLETED: "shipping_confirmation",
+    EventType.ORDER_CANCELLED: "cancellation",
+    EventType.PAYMENT_REFUNDED: "refund",
 }
-
-
-def event_type_of(subject: str, transition: str) -> str | None:
-    return EVENT_TYPES.get((str(subject), transition))

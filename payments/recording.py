@@ -13,7 +13,7 @@ from core.actors import Actor, actor_name, actor_user
 from core.errors import DomainError
 from core.fsm import run_transition
 from core.money import exact_amount, format_money
-from orders.events import record_event
+from orders.events import Publishes, record_event
 from orders.locks import lock_with_order
 from orders.models import OrderEvent
 from payments.errors import PaymentDeclined
@@ -89,6 +89,7 @@ def transition_payment(
     by: Actor,
     row: PaymentTransaction,
     message: str,
+    publishes: Publishes,
     event: str = "",
     **kwargs,
 ) -> OrderEvent:
@@ -101,6 +102,7 @@ def transition_payment(
         by=by,
         row=row,
         transition=event or f"payment_{method.__name__}",
+        publishes=publishes,
         from_status=from_status,
         to_status=to_status,
         message=message,
@@ -113,6 +115,7 @@ def record_payment_event(
     by: Actor,
     row: PaymentTransaction,
     transition: str,
+    publishes: Publishes,
     from_status: str,
     to_status: str,
     message: str,
@@ -121,6 +124,7 @@ def record_payment_event(
         order=payment.order,
         by=by,
         transition=transition,
+        publishes=publishes,
         from_state=from_status,
         to_state=to_status,
         subject=OrderEvent.Subject.PAYMENT,

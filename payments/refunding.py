@@ -16,6 +16,7 @@ from core.actors import Actor
 from core.errors import DomainError
 from core.fsm import ensure_allowed
 from core.money import format_money
+from outbox.event_types import EventType
 from payments.gateways import gateway_for
 from payments.models import PaymentTransaction, Purpose
 from payments.recording import (
@@ -110,8 +111,8 @@ def _refund(
                 by=by,
                 row=row,
                 message=f"Refunded {format_money(amount, payment.currency)}: {reason}",
-                # Every refund is one event to integrations (`payment.refunded`);
-                # its data says what for.
+                # Every refund is one event to integrations; its data says what for.
+                publishes=EventType.PAYMENT_REFUNDED,
                 event="payment_refund",
                 amount=amount,
             )

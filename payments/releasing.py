@@ -16,6 +16,7 @@ from core.actors import Actor, process
 from core.fsm import ensure_allowed
 from core.money import format_money
 from orders.models import Order
+from outbox.event_types import EventType
 from payments.errors import PaymentDeclined, unless_declined
 from payments.gateways import gateway_for
 from payments.models import Payment, PaymentTransaction, Purpose
@@ -37,6 +38,7 @@ def void_payment(*, order_id: int, by: Actor) -> PaymentTransaction:
         order_id,
         by=by,
         transition="void",
+        publishes=EventType.PAYMENT_VOIDED,
         purpose=Purpose.VOID,
         done=lambda amount: f"Authorization of {amount} voided.",
     )
@@ -54,13 +56,20 @@ def release_remaining_authorization(*, order_id: int, by: Actor) -> PaymentTrans
         order_id,
         by=by,
         transition="release",
+        publishes=EventType.PAYMENT_RELEASED,
         purpose=Purpose.RELEASE,
         done=lambda amount: f"Released the remaining authorization of {amount}.",
     )
 
 
 def _give_back_open_amount(
-    order_id: int, *, by: Actor, transition: str, purpose: str, done: Callable[[str], str]
+    order_id: int,
+    *,
+    by: Actor,
+    transition: str,
+    publishes: str,
+    purpose: str,
+    done: Callable[[str], str],
 ) -> PaymentTransaction:
     """Void the payment's open amount at the provider through `transition`
     (`void` or `release`), which decides when that is allowed."""
@@ -76,6 +85,7 @@ def _give_back_open_amount(
                 getattr(payment, transition),
                 by=by,
                 row=row,
+                publishes=publishes,
                 message=done(format_money(amount, payment.currency)),
             )
     if not result.approved:

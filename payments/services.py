@@ -37,6 +37,7 @@ from core.errors import DomainError
 from core.fsm import ensure_allowed, run_transition
 from core.money import format_money, quantize
 from orders.models import Order
+from outbox.event_types import EventType
 from payments.gateways import GatewayResult, gateway_for
 from payments.models import Payment, PaymentTransaction, Purpose
 from payments.recording import (
@@ -119,6 +120,8 @@ def _record_authorization(payment: Payment, *, by: Actor, row, transition: str, 
         by=by,
         row=row,
         transition=transition,
+        # A declined authorization changes nothing an integration acts on.
+        publishes=EventType.PAYMENT_AUTHORIZED if row.outcome == Outcome.SUCCESS else None,
         from_status=from_status,
         to_status=to_status,
         message=f"{what} {format_money(row.amount, payment.currency)} ({payment.method}).",
@@ -171,6 +174,8 @@ def _capture(
                 by=by,
                 row=row,
                 message=f"{verb}: {format_money(amount, payment.currency)}{shipment}.",
+                # Money recorded by hand (an invoice paid) is captured money too.
+                publishes=EventType.PAYMENT_CAPTURED,
                 amount=amount,
             )
     if not result.approved:
@@ -260,6 +265,7 @@ def reverse_manual_payment(*, order_id: int, shipment_ref: str, by: Actor) -> Pa
             payment.reverse_manual,
             by=by,
             row=row,
+            publishes=EventType.PAYMENT_UPDATED,
             message=f"Marked as unpaid: {format_money(paid.amount, payment.currency)} "
             f"for shipment {shipment_ref}.",
             amount=paid.amount,

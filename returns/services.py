@@ -25,6 +25,7 @@ from core.money import ZERO, exact_amount, format_money, quantize
 from orders.events import record_event
 from orders.locks import lock_with_order
 from orders.models import Order, OrderEvent
+from outbox.event_types import EventType
 from payments.errors import unless_declined
 from payments.models import Payment
 from payments.services import refund_payment
@@ -47,7 +48,14 @@ def lock_return(return_id: int) -> Return:
 
 
 def record_return_event(
-    return_: Return, *, by: Actor, transition: str, from_state, message: str, to_state=None
+    return_: Return,
+    *,
+    by: Actor,
+    transition: str,
+    publishes: str,
+    from_state,
+    message: str,
+    to_state=None,
 ) -> None:
     record_event(
         order=return_.order,
@@ -55,6 +63,7 @@ def record_return_event(
         subject=RETURN,
         subject_ref=return_.number,
         transition=transition,
+        publishes=publishes,
         from_state=from_state,
         to_state=return_.status if to_state is None else to_state,
         message=message,
@@ -176,6 +185,7 @@ def create_return(*, shipment_id: int, by: Actor, **choices: Unpack[ReturnChoice
             return_,
             by=by,
             transition="create",
+            publishes=EventType.RETURN_CREATED,
             from_state="",
             message=f"Return {return_.number} created from shipment {shipment.ref}: {units}; "
             f"suggested refund {suggested}.",
@@ -212,6 +222,7 @@ def complete_return(*, return_id: int, by: Actor) -> Return:
             return_,
             by=by,
             transition="complete",
+            publishes=EventType.RETURN_COMPLETED,
             from_state=from_state,
             message=f"Return {return_.number} completed: {what} {_where(return_)}.",
         )
@@ -235,6 +246,7 @@ def uncomplete_return(*, return_id: int, by: Actor) -> Return:
             return_,
             by=by,
             transition="uncomplete",
+            publishes=EventType.RETURN_UNCOMPLETED,
             from_state=from_state,
             message=f"Return {return_.number} uncompleted: {undone}.",
         )
@@ -306,6 +318,7 @@ def refund_return(*, return_id: int, amount: Decimal | None = None, by: Actor) -
                 return_,
                 by=by,
                 transition="refund",
+                publishes=EventType.RETURN_REFUNDED,
                 from_state=from_state,
                 message=f"Return {return_.number} refunded: "
                 f"{format_money(amount, return_.currency)}.",
@@ -327,6 +340,7 @@ def delete_return(*, return_id: int, by: Actor) -> None:
             return_,
             by=by,
             transition="delete",
+            publishes=EventType.RETURN_DELETED,
             from_state=from_state,
             to_state="deleted",
             message=f"Return {return_.number} deleted; nothing was refunded or received.",

@@ -80,21 +80,20 @@ def test_bulk_archive_matches_the_archive_service():
 
 @pytest.mark.django_db
 @pytest.mark.parametrize(
-    ("status", "method", "service"),
+    ("status", "bulk_twin", "service"),
     [
-        (S.CANCELLED, Order.delete_permanently, services.delete_order_permanently),
-        (S.INCOMPLETE, Order.discard, services.discard_selection),
+        (S.CANCELLED, bulk.purge_orders, services.delete_order_permanently),
+        (S.INCOMPLETE, bulk.discard_selections, services.discard_selection),
     ],
 )
-def test_bulk_delete_matches_the_deleting_service(status, method, service):
+def test_bulk_delete_matches_the_deleting_service(status, bulk_twin, service):
     by_service = [OrderFactory(status=status) for _ in range(3)]
     by_bulk = [OrderFactory(status=status) for _ in range(3)]
 
     for order in by_service:
         service(order_id=order.pk, by=ACTOR, reason=" Old. ")
-    deleted = bulk.delete_orders(
+    deleted = bulk_twin(
         queryset=Order.objects.filter(pk__in=[o.pk for o in by_bulk]),
-        method=method,
         by=ACTOR,
         reason=" Old. ",
         batch_size=2,
@@ -166,7 +165,11 @@ def test_a_batch_with_a_row_outside_the_guard_rolls_back_whole():
         transaction.atomic(),
     ):
         bulk.transition_batch(
-            claim.select_for_update(), bulk.guard_of(Order.archive), by=ACTOR, message="x"
+            claim.select_for_update(),
+            bulk.guard_of(Order.archive),
+            by=ACTOR,
+            message="x",
+            publishes=None,
         )
     assert [snapshot(completed), snapshot(confirmed)] == before
 

@@ -13,8 +13,9 @@ from hypothesis import strategies as st
 
 from core.errors import DomainError
 from core.money import returned_slice
-from orders.events import published_types
 from orders.models import OrderEvent, OrderStatus
+from outbox.event_types import ALL_EVENT_TYPES
+from outbox.models import OutboxMessage
 from payments import services as pay
 from payments.errors import PaymentDeclined
 from payments.models import Payment, PaymentTransaction
@@ -23,6 +24,7 @@ from returns.models import Return, ReturnStatus, StockAction
 from returns.selectors import returnable_quantities, returns_of_order
 from shipments.models import ShipmentStatus, Stock
 from tests.factories import FACTORY, OrderFactory, ShipmentFactory, WarehouseFactory
+from tests.integration_support import make_integration
 from tests.returns_support import (
     LINES,
     allow_handling,
@@ -466,11 +468,22 @@ def test_a_refund_cannot_be_undone():
 
 
 def test_every_return_step_is_a_published_event_type():
-    assert published_types("return", "create", "pending") == ["return.created"]
-    assert published_types("return", "refund", "refunded") == ["return.refunded"]
-    assert published_types("return", "complete", "completed") == ["return.completed"]
-    assert published_types("return", "uncomplete", "pending") == ["return.uncompleted"]
-    assert published_types("return", "delete", "deleted") == ["return.deleted"]
+    make_integration(kind="queue", events=ALL_EVENT_TYPES)
+    order = completed_order()
+    kept, deleted = make_return(order, a=1), make_return(order, a=1)
+    returns.complete_return(return_id=kept.pk, by=FACTORY)
+    returns.uncomplete_return(return_id=kept.pk, by=FACTORY)
+    returns.refund_return(return_id=kept.pk, by=FACTORY)
+    returns.delete_return(return_id=deleted.pk, by=FACTORY)
+    published = OutboxMessage.objects.filter(event_type__startswith="return.").order_by("pk")
+    assert list(published.values_list("event_type", "subject_ref")) == [
+        ("return.created", kept.number),
+        ("return.created", deleted.number),
+        ("return.completed", kept.number),
+        ("return.uncompleted", kept.number),
+        ("return.refunded", kept.number),
+        ("return.deleted", deleted.number),
+    ]
 
 
 def test_reading_returns_takes_a_fixed_number_of_queries(django_assert_num_queries):

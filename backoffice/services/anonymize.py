@@ -34,6 +34,7 @@ from orders.comments import COMMENT, DELETE, EDIT
 from orders.events import publish_for_orders
 from orders.models import OPEN_STATUSES, AnonymizedCustomer, Order, OrderEvent
 from orders.models.anonymized import email_hash, normalized_email
+from outbox.event_types import EventType
 from outbox.models import OutboxMessage
 from payments.models import PaymentTransaction
 from returns.models import Return, ReturnStatus
@@ -289,7 +290,7 @@ def _record(orders: models.QuerySet, *, by: Actor, at) -> None:
     )
     numbers = dict(orders.values_list("pk", "number"))
     publish_for_orders(
-        TRANSITION,
+        EventType.ORDER_ANONYMIZED,
         [(event.pk, event.order_id, numbers[event.order_id]) for event in events],
         occurred_at=at,
     )

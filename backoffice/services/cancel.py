@@ -12,6 +12,7 @@ from core.fsm import run_transition
 from orders.events import record_event
 from orders.locks import lock_order
 from orders.models import Order
+from outbox.event_types import EventType
 from payments.errors import unless_declined
 from payments.models import PaymentStatus
 from payments.services import void_payment
@@ -44,6 +45,7 @@ def cancel_order(*, order_id: int, by: Actor, reason: str) -> Order:
                 order=order,
                 by=by,
                 transition="cancel",
+                publishes=EventType.ORDER_CANCELLED,
                 from_state=from_status,
                 to_state=to_status,
                 message=message,

@@ -24,6 +24,7 @@ from orders.events import record_event
 from orders.locks import lock_order
 from orders.models import Order, OrderLine, OrderStatus
 from orders.services import complete_when_fully_shipped
+from outbox.event_types import EventType
 from payments.errors import unless_declined
 from payments.models import Payment, PaymentStatus, PaymentTransaction
 from payments.services import refund_cancelled_products, release_when_settled, void_payment
@@ -72,6 +73,15 @@ def cancel_products(
     return order
 
 
+# Cancelling products publishes the status it reached: every unit cancelled is a
+# cancelled order (with its e-mail), the last open units of a shipped order a
+# completed one; otherwise the order was updated.
+REACHED = {
+    OrderStatus.CANCELLED: EventType.ORDER_CANCELLED,
+    OrderStatus.COMPLETED: EventType.ORDER_COMPLETED,
+}
+
+
 def _settle(order, wanted, grand_total, every_unit_gone, reason, refunded, *, by) -> None:
     """Save the cancelled units and the order's new state, record it, release the rest."""
     OrderLine.objects.bulk_update(list(wanted), ["quantity_cancelled"])
@@ -90,6 +100,7 @@ def _settle(order, wanted, grand_total, every_unit_gone, reason, refunded, *, by
         order=order,
         by=by,
         transition="cancel_products",
+        publishes=REACHED.get(to_status, EventType.ORDER_UPDATED),
         from_state=from_status,
         to_state=to_status,
         message=_cancel_message(order, _described(wanted), reason, refunded, to_status),
@@ -157,6 +168,7 @@ def restore_products(
             order=order,
             by=by,
             transition="restore_products",
+            publishes=EventType.ORDER_UPDATED,
             from_state=from_status,
             to_state=to_status,
             message=f"Products restored: {described}. Reason: {_sentence(reason)} "

@@ -9,7 +9,8 @@ from core.actors import Actor, process
 from core.fsm import run_transition
 from orders.events import record_event
 from orders.locks import lock_order
-from orders.models import Order, StoreSettings
+from orders.models import Order, OrderStatus, StoreSettings
+from outbox.event_types import EventType
 from payments.errors import unless_declined
 from payments.gateways import gateway_for
 from payments.services import authorize_payment, capture_payment
@@ -44,6 +45,10 @@ def checkout_order(*, order_id: int, by: Actor) -> Order:
                 order=order,
                 by=by,
                 transition="checkout",
+                # With Autoconfirm the order was created and confirmed in one step.
+                publishes=(EventType.ORDER_CREATED, EventType.ORDER_CONFIRMED)
+                if to_status == OrderStatus.CONFIRMED
+                else EventType.ORDER_CREATED,
                 from_state=from_status,
                 to_state=to_status,
                 message="Order created.",

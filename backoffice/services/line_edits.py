@@ -22,6 +22,7 @@ from orders.events import record_event
 from orders.locks import lock_order
 from orders.models import Order, OrderLine, OrderStatus
 from orders.services import LINE_EDIT_STATUSES, update_order_details
+from outbox.event_types import EventType
 from payments.models import Payment
 
 # What staff may type on a line; `quantity_cancelled` moves only by cancelling products.
@@ -115,6 +116,7 @@ def _edit_lines(order: Order, edits: LineEdits, *, by: Actor) -> None:
         order=order,
         by=by,
         transition="edit_lines",
+        publishes=EventType.ORDER_UPDATED,
         from_state=order.status,
         to_state=order.status,
         message="Lines changed: " + "; ".join(changes),

@@ -11,6 +11,7 @@ from core.money import format_money
 from orders.events import record_event
 from orders.locks import lock_order
 from orders.models import Order
+from outbox.event_types import EventType
 from payments.errors import unless_declined
 from payments.services import reauthorize_payment
 
@@ -40,6 +41,7 @@ def restore_order(*, order_id: int, reason: str, by: Actor) -> Order:
                 order=order,
                 by=by,
                 transition="restore",
+                publishes=EventType.ORDER_RESTORED,
                 from_state=from_status,
                 to_state=to_status,
                 message=f"Restored: {reason} Authorized "

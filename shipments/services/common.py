@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from core.actors import Actor
 from core.fsm import run_transition
-from orders.events import record_event
+from orders.events import Publishes, record_event
 from orders.locks import lock_with_order
 from orders.models import Order, OrderEvent
 from shipments.models import Shipment
@@ -30,6 +30,7 @@ def record_shipment_event(
     *,
     by: Actor,
     transition: str,
+    publishes: Publishes,
     from_state,
     message: str,
     to_state=None,
@@ -41,6 +42,7 @@ def record_shipment_event(
         subject=SHIPMENT,
         subject_ref=shipment.ref,
         transition=transition,
+        publishes=publishes,
         from_state=from_state,
         to_state=shipment.status if to_state is None else to_state,
         message=message,
@@ -48,16 +50,31 @@ def record_shipment_event(
     )
 
 
-def move_order(order: Order, method, *, by: Actor, message: str, data: dict) -> None:
+def move_order(
+    order: Order, method, *, by: Actor, publishes: Publishes, message: str, data: dict
+) -> None:
     """Run an order transition the shipments drive, save it, and record it."""
     from_status, _ = run_transition(method, by=by)
     record_order_move(
-        order, method.__name__, by=by, from_status=from_status, message=message, data=data
+        order,
+        method.__name__,
+        by=by,
+        publishes=publishes,
+        from_status=from_status,
+        message=message,
+        data=data,
     )
 
 
 def record_order_move(
-    order: Order, transition: str, *, by: Actor, from_status, message: str, data: dict
+    order: Order,
+    transition: str,
+    *,
+    by: Actor,
+    publishes: Publishes,
+    from_status,
+    message: str,
+    data: dict,
 ) -> None:
     """Save the order a shipment step has just moved, and record the move."""
     order.save()
@@ -65,6 +82,7 @@ def record_order_move(
         order=order,
         by=by,
         transition=transition,
+        publishes=publishes,
         from_state=from_status,
         to_state=order.status,
         message=message,

@@ -24,6 +24,7 @@ from orders.events import record_event
 from orders.locks import lock_order
 from orders.models import Order, OrderEvent, OrderLine
 from orders.services import complete_when_fully_shipped
+from outbox.event_types import EventType
 from payments import services as payments
 from payments.errors import unless_declined
 from shipments.models import Shipment, ShipmentLine, ShipmentStatus, Stock, Warehouse
@@ -120,6 +121,7 @@ def create_shipment_under_lock(
         shipment,
         by=by,
         transition="create",
+        publishes=EventType.SHIPMENT_CREATED,
         from_state="",
         message=f"Shipment {shipment.ref} created from {warehouse}: {units}.",
         warehouse=warehouse.name,
@@ -131,6 +133,7 @@ def create_shipment_under_lock(
             order=order,
             by=by,
             transition="start_processing",
+            publishes=None,  # "shipment.created" says it
             from_state=from_status,
             to_state=order.status,
             message=f"Processing: shipment {shipment.ref} created.",
@@ -177,7 +180,7 @@ def _next_sequence(order: Order) -> int:
     return created.count() + 1
 
 
-def _step(*, shipment_id: int, by: Actor, action: str, message: str) -> Shipment:
+def _step(*, shipment_id: int, by: Actor, action: str, publishes: str, message: str) -> Shipment:
     """Lock, transition, save, record: the body of every simple shipment step."""
     _, shipment = lock_shipment(shipment_id)
     from_state, _ = run_transition(getattr(shipment, action), by=by)
@@ -186,6 +189,7 @@ def _step(*, shipment_id: int, by: Actor, action: str, message: str) -> Shipment
         shipment,
         by=by,
         transition=action,
+        publishes=publishes,
         from_state=from_state,
         message=message.format(ref=shipment.ref),
     )
@@ -199,6 +203,7 @@ def mark_good_to_go(*, shipment_id: int, by: Actor) -> Shipment:
             shipment_id=shipment_id,
             by=by,
             action="good_to_go",
+            publishes=EventType.SHIPMENT_GOOD_TO_GO,
             message="Shipment {ref} is good-to-go.",
         )
     return shipment
@@ -210,6 +215,7 @@ def mark_not_good_to_go(*, shipment_id: int, by: Actor) -> Shipment:
             shipment_id=shipment_id,
             by=by,
             action="not_good_to_go",
+            publishes=EventType.SHIPMENT_UPDATED,
             message="Shipment {ref} is no longer good-to-go.",
         )
     return shipment
@@ -270,6 +276,7 @@ def _complete(order: Order, shipment: Shipment, *, by: Actor, tracking) -> None:
         shipment,
         by=by,
         transition="complete",
+        publishes=EventType.SHIPMENT_COMPLETED,
         from_state=from_state,
         message=(
             f"Shipment {shipment.ref} completed: shipped {shipped_date:%Y-%m-%d} "
@@ -285,6 +292,7 @@ def _complete(order: Order, shipment: Shipment, *, by: Actor, tracking) -> None:
             order,
             "complete",
             by=by,
+            publishes=EventType.ORDER_COMPLETED,
             from_status=from_status,
             message=f"Completed: every line is shipped or cancelled ({shipment.ref} was last).",
             data={"shipment": shipment.ref},
@@ -309,6 +317,7 @@ def delete_shipment(*, shipment_id: int, by: Actor) -> Order:
             shipment,
             by=by,
             transition="delete",
+            publishes=EventType.SHIPMENT_DELETED,
             from_state=from_state,
             to_state="deleted",
             message=f"Shipment {ref} deleted; its stock is released.",
@@ -319,6 +328,7 @@ def delete_shipment(*, shipment_id: int, by: Actor) -> Order:
                 order,
                 order.return_to_confirmed,
                 by=by,
+                publishes=None,  # "shipment.deleted" says it
                 message=f"Back to Confirmed: its last shipment, {ref}, was deleted.",
                 data={"shipment": ref},
             )
@@ -353,6 +363,7 @@ def delete_open_shipments(*, order: Order, by: Actor) -> list[str]:
             shipment,
             by=by,
             transition="delete",
+            publishes=EventType.SHIPMENT_DELETED,
             from_state=from_state,
             to_state="deleted",
             message=f"Shipment {shipment.ref} deleted with the order's cancellation; "

@@ -17,6 +17,7 @@ from core.actors import Actor
 from core.fsm import run_transition
 from core.money import ZERO, format_money, quantize, shipping_charge, slice_charge
 from orders.models import Order
+from outbox.event_types import EventType
 from payments import services as payments
 from payments.errors import unless_declined
 from payments.models import Payment
@@ -112,6 +113,7 @@ def pay_shipment(
         shipment,
         by=by,
         transition=method.__name__,
+        publishes=None,  # the payment's own event ("payment.captured") says it
         from_state=from_state,
         message=f"Shipment {shipment.ref} {how}: {money}{already}.",
         amount=str(amount),
@@ -157,6 +159,7 @@ def mark_shipment_unpaid(*, shipment_id: int, by: Actor) -> Shipment:
             shipment,
             by=by,
             transition="mark_unpaid",
+            publishes=EventType.SHIPMENT_UPDATED,
             from_state=from_state,
             message=f"Shipment {shipment.ref} marked unpaid "
             f"({format_money(amount, order.currency)}).",

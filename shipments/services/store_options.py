@@ -9,6 +9,7 @@ from core.errors import DomainError
 from core.fsm import run_transition
 from orders.events import record_event
 from orders.models import Order
+from outbox.event_types import EventType
 from payments.errors import unless_declined
 from shipments.models import Shipment, Warehouse
 from shipments.selectors import propose_split
@@ -54,6 +55,7 @@ def ship_at_checkout(*, order: Order, capture: bool) -> Shipment | None:
             shipment,
             by=DIRECT_TO_SHIPMENT,
             transition="good_to_go",
+            publishes=EventType.SHIPMENT_GOOD_TO_GO,
             from_state=from_state,
             message=f"Shipment {shipment.ref} is good-to-go.",
         )
@@ -64,6 +66,7 @@ def ship_at_checkout(*, order: Order, capture: bool) -> Shipment | None:
         order=order,
         by=DIRECT_TO_SHIPMENT,
         transition="note",
+        publishes=None,
         from_state=order.status,
         to_state=order.status,
         message="No active warehouse has every line in stock: the order waits in Confirmed.",

@@ -22,6 +22,6 @@ class Command(BatchCommand):
         return Order.objects.filter(created_at__lt=cutoff)
 
     def apply(self, queryset, options, **batching):
-        return bulk.delete_orders(
-            queryset=queryset, method=Order.discard, by=self.actor, reason=self.reason, **batching
+        return bulk.discard_selections(
+            queryset=queryset, by=self.actor, reason=self.reason, **batching
         )

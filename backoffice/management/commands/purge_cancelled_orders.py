@@ -48,9 +48,8 @@ class Command(BatchCommand):
         return filtered(OrderFilterSet, filter_data(options), old_enough)
 
     def apply(self, queryset, options, **batching):
-        return bulk.delete_orders(
+        return bulk.purge_orders(
             queryset=queryset,
-            method=Order.delete_permanently,
             by=self.actor,
             reason=self.reason,
             **batching,
