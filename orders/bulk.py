@@ -337,7 +337,9 @@ def delete_orders(
     )
 
 
-def purge_orders(*, queryset: models.QuerySet, by: Actor, reason: str, **batching) -> int:
+def delete_orders_permanently(
+    *, queryset: models.QuerySet, by: Actor, reason: str, **batching
+) -> int:
     """Delete the queryset's cancelled orders; the bulk twin of
     `services.delete_order_permanently`, announced as `order.deleted`."""
     return delete_orders(

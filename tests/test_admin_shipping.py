@@ -88,7 +88,7 @@ def test_expedite_by_role_and_status(client, role, status, held):
             assert sum(line.quantity for line in shipment.lines.all()) == sum(
                 line.quantity for line in order.lines.all()
             )
-        assert messages_of(bulk) == [f"1 order shipped: {in_bulk.number}."]
+        assert messages_of(bulk) == [f"1 order expedited: {in_bulk.number}."]
     else:
         assert {o.pk: shipping_state(o) for o in (in_bulk, on_page)} == before
         assert len(messages_of(bulk)) == 1 and messages_of(bulk)[0].endswith(".")
@@ -115,7 +115,7 @@ def test_expedite_ships_what_is_available_and_says_when_nothing_is(client):
     )
 
     assert messages_of(response) == [
-        f"1 order shipped: {order.number}.",
+        f"1 order expedited: {order.number}.",
         f"Skipped: Order {empty.number} has nothing available to ship in any warehouse.",
     ]
     shipment = Order.objects.get(pk=order.pk).shipments.get()

@@ -82,7 +82,7 @@ def test_bulk_archive_matches_the_archive_service():
 @pytest.mark.parametrize(
     ("status", "bulk_twin", "service"),
     [
-        (S.CANCELLED, bulk.purge_orders, services.delete_order_permanently),
+        (S.CANCELLED, bulk.delete_orders_permanently, services.delete_order_permanently),
         (S.INCOMPLETE, bulk.discard_selections, services.discard_selection),
     ],
 )

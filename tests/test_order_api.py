@@ -83,7 +83,7 @@ def test_archived_and_held_orders_are_shown_as_each_integration_is_configured():
     assert set(numbers(with_held.get(ORDERS))) == {held.number, plain.number}
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_integrations_made_before_hiding_held_orders_keep_their_choice():
     before = [("outbox", "0003_delivery_order_and_inactive_messages")]
     executor = MigrationExecutor(connection)

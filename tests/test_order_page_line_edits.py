@@ -4,7 +4,7 @@ form, or the text table. Nothing is cached on the order."""
 
 import pytest
 
-from backoffice.admin import order_page
+from backoffice.admin.orders import page as order_page
 from core.roles import BACKOFFICE_ADMIN
 from orders.models import OrderStatus
 from tests.admin_support import role_user

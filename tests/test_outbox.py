@@ -112,7 +112,7 @@ def test_deleted_orders_are_announced_by_the_service_and_the_bulk_path():
     make_integration(kind="queue", events=["order.deleted"])
     one, two, three = (OrderFactory(status=S.CANCELLED) for _ in range(3))
     services.delete_order_permanently(order_id=one.pk, by=FACTORY, reason="Erasure")
-    bulk.purge_orders(
+    bulk.delete_orders_permanently(
         queryset=Order.objects.filter(pk__in=[two.pk, three.pk]),
         by="command:purge_cancelled_orders",
         reason="Old",

@@ -245,7 +245,7 @@ def test_deliver_events_finishes_its_pass_and_stops_on_sigterm(receiver, monkeyp
 
 
 # Transactional: an idle pass lets go of its connection, as in production.
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_running_worker_writes_nothing_while_idle(monkeypatch):
     passes = []
 

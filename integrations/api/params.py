@@ -19,9 +19,11 @@ from drf_spectacular.utils import OpenApiParameter
 from rest_framework.exceptions import ValidationError
 
 from core.admin.changelist import MAX_BIGINT, MAX_PARAMETER_LENGTH, exact_number
+from core.money import read_amount
 
 # A money amount as a column holds it: at most 12 whole digits and 2 decimals.
-MONEY_PATTERN = r"^-?[0-9]{1,12}(\.[0-9]{1,2})?$"
+# What `core.money.read_amount` reads without a currency (two places), and nothing else.
+MONEY_PATTERN = r"^ *[0-9]{1,12}(\.[0-9]{1,2})? *$"
 DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 # Text without NUL (PostgreSQL refuses it in text) or other control characters.
 TEXT_PATTERN = r"^[^\x00-\x1f\x7f]*$"
@@ -114,6 +116,12 @@ def day(name: str, *, description: str = "") -> Param:
 
 def money(name: str, *, description: str = "") -> Param:
     def check(value: str) -> str | None:
+        # The one reader of typed amounts says what is wrong; the pattern, which
+        # the schema publishes, keeps what it accepts exactly what is declared.
+        try:
+            read_amount(value)
+        except ValueError as error:
+            return f"{name}: {error}"
         if re.fullmatch(MONEY_PATTERN, value):
             return None
         return f"{name} must be an amount like 120 or 99.95."

@@ -308,7 +308,7 @@ class Order(FSMModelMixin, models.Model):
         target=OrderStatus.PROCESSING,
         conditions=[is_not_on_hold_for_shipping, has_something_to_ship],
         permission="shipments.create_shipment",
-        custom={"label": "expedite", "past": "shipped"},
+        custom={"label": "expedite", "past": "expedited"},
     )
     def start_processing(self) -> None:
         """A shipment is being created (the first one moves Confirmed to Processing)."""

@@ -48,7 +48,7 @@ class Command(BatchCommand):
         return filtered(OrderFilterSet, filter_data(options), old_enough)
 
     def apply(self, queryset, options, **batching):
-        return bulk.purge_orders(
+        return bulk.delete_orders_permanently(
             queryset=queryset,
             by=self.actor,
             reason=self.reason,
