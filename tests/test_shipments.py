@@ -226,7 +226,7 @@ def test_orders_not_confirmed_cannot_be_shipped(status, warehouse):
     before = snapshot(order)
     with pytest.raises(
         DomainError,
-        match=rf"^Order {order.number} is {S(status).label}, so it cannot be shipped\.$",
+        match=rf"^Order {order.number} is {S(status).label}, so it cannot be expedited\.$",
     ):
         create(order, warehouse, {line.pk: 1})
     assert snapshot(order) == before
