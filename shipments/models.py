@@ -280,3 +280,32 @@ class ShipmentLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.quantity} × {self.order_line.sku}"
+
+
+class Allocation(models.Model):
+    """Units of an order line reserved in a warehouse since the order was placed,
+    not yet in a shipment; `Stock.allocated` counts them.
+
+    Made at checkout when the order's market has an allocation rule. A shipment
+    created for the line consumes them; cancelling units or the order releases
+    them. A row stays at zero once used up: it says the order reserves at
+    placement, so a deleted shipment's units go back to being reserved.
+    """
+
+    order_line = models.ForeignKey(OrderLine, on_delete=models.CASCADE, related_name="allocations")
+    warehouse = models.ForeignKey(Warehouse, on_delete=models.PROTECT, related_name="allocations")
+    quantity = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["order_line", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["order_line", "warehouse"], name="allocation_one_row_per_warehouse"
+            ),
+            models.CheckConstraint(
+                condition=Q(quantity__gte=0), name="allocation_quantity_not_negative"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} × {self.order_line.sku} in {self.warehouse}"

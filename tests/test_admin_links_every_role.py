@@ -86,7 +86,7 @@ def data():
     returned = completed_order()
     make_return(returned, a=1)
     overflow = WarehouseFactory(name="Overflow")
-    market = make_market(warehouses=(overflow,))
+    market = make_market(code="WEB", warehouses=(overflow,))
     make_item("TEE-M", prices={market.pricelist: "29.90"})
     refunded = make_return(
         returned, a=1, b=1, stock_action=StockAction.TO_WAREHOUSE, warehouse_id=overflow.pk

@@ -44,10 +44,19 @@ def release_stock(shipment: Shipment, *, consume: bool = False) -> None:
 
 
 def allocate(warehouse: Warehouse, wanted: Mapping[OrderLine, int]) -> None:
+    units = units_of(wanted)
+    allocate_locked(warehouse, lock_stock(warehouse.pk, units), units)
+
+
+def units_of(wanted: Mapping[OrderLine, int]) -> Counter[str]:
     units: Counter[str] = Counter()
     for line, quantity in wanted.items():
         units[line.sku] += quantity
-    stock = lock_stock(warehouse.pk, units)
+    return units
+
+
+def allocate_locked(warehouse: Warehouse, stock: Mapping[str, Stock], units: Counter[str]) -> None:
+    """Allocate `units` per SKU on the warehouse's locked rows, or refuse and change nothing."""
     for sku, quantity in units.items():
         available = stock[sku].available if sku in stock else 0
         if quantity > available:
