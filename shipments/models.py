@@ -34,7 +34,9 @@ class Stock(models.Model):
     sku = models.CharField("SKU", max_length=64)
     on_hand = models.PositiveIntegerField(default=0)
     allocated = models.PositiveIntegerField(
-        default=0, help_text="Units held by shipments that are not completed yet."
+        default=0,
+        help_text="Units held by shipments that are not completed yet, and reserved by "
+        "orders since their placement.",
     )
 
     class Meta:

@@ -281,3 +281,23 @@ def test_split_page_shows_where_the_units_are_reserved(admin_client, market, fir
 
     assert "Reserved at placement" in page
     assert "1 in Stockholm, 1 in Berlin" in page
+
+
+def test_restoring_a_cancelled_order_reserves_again_or_is_refused(market, first):
+    StockFactory(warehouse=first, sku="TEE-M", on_hand=2)
+    order = checkout(selection(2))
+    backoffice.cancel_order(order_id=order.pk, by=FACTORY, reason="Asked to")
+    assert counts(first) == (2, 0)
+
+    backoffice.restore_order(order_id=order.pk, reason="Asked again.", by=FACTORY)
+    assert reserved(order) == {"Stockholm": 2}
+    assert counts(first) == (2, 2)
+
+    backoffice.cancel_order(order_id=order.pk, by=FACTORY, reason="Asked to")
+    other = checkout(selection(1))
+    before, stock_before = snapshot(order), stock_snapshot()
+    with pytest.raises(DomainError, match=r"Only 1 of TEE-M are in stock, not the 2 wanted\."):
+        backoffice.restore_order(order_id=order.pk, reason="Once more.", by=FACTORY)
+    assert snapshot(order) == before
+    assert stock_snapshot() == stock_before
+    assert reserved(other) == {"Stockholm": 1}

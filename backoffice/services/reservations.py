@@ -40,6 +40,11 @@ def release_for_edit(order: Order) -> bool:
     return True
 
 
+def release_all(order: Order) -> None:
+    """A restore that did not go through: the cancelled order holds nothing again."""
+    release_reservation(order)
+
+
 def forget_reservation(order: Order) -> None:
     """A checkout that did not go through (the provider declined) reserves nothing."""
     release_reservation(order, forget=True)
