@@ -147,13 +147,12 @@ class AllocationPriority(models.Model):
 
     class Meta:
         verbose_name = "allocation rule warehouse"
-        ordering = ["market", "priority"]
+        # Equal priorities go in the order they were added. (No unique priority:
+        # swapping two in the admin's inline would break it half-way through.)
+        ordering = ["market", "priority", "pk"]
         constraints = [
             models.UniqueConstraint(
                 fields=["market", "warehouse"], name="allocation_warehouse_once_per_market"
-            ),
-            models.UniqueConstraint(
-                fields=["market", "priority"], name="allocation_priority_once_per_market"
             ),
         ]
 
