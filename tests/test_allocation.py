@@ -7,6 +7,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from backoffice import services as backoffice
 from backoffice.services.line_edits import LineEdits
@@ -30,6 +32,10 @@ from tests.helpers import snapshot, stock_snapshot
 S = OrderStatus
 
 pytestmark = pytest.mark.django_db
+
+# The split page (session, user and permissions included): the order, its lines,
+# warehouses, stock and reservations, each read a fixed number of times.
+SPLIT_PAGE_QUERIES = 17
 
 
 @pytest.fixture
@@ -272,12 +278,21 @@ def test_editing_lines_moves_the_reservation_to_the_new_sku(market, first):
     assert counts(first, "TEE-L") == (2, 1)
 
 
-def test_split_page_shows_where_the_units_are_reserved(admin_client, market, first, second):
+def split_page_queries(admin_client, order: Order) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        assert admin_client.get(f"/admin/orders/order/{order.pk}/split/").status_code == 200
+    return len(queries)
+
+
+def test_split_page_shows_where_the_units_are_reserved(
+    admin_client, market, first, second, django_assert_max_num_queries
+):
     StockFactory(warehouse=first, sku="TEE-M", on_hand=1)
     StockFactory(warehouse=second, sku="TEE-M", on_hand=1)
     order = confirmed(checkout(selection(2)))
 
-    page = admin_client.get(f"/admin/orders/order/{order.pk}/split/").content.decode()
+    with django_assert_max_num_queries(SPLIT_PAGE_QUERIES):
+        page = admin_client.get(f"/admin/orders/order/{order.pk}/split/").content.decode()
 
     assert "Reserved at placement" in page
     assert "1 in Stockholm, 1 in Berlin" in page
@@ -301,3 +316,15 @@ def test_restoring_a_cancelled_order_reserves_again_or_is_refused(market, first)
     assert snapshot(order) == before
     assert stock_snapshot() == stock_before
     assert reserved(other) == {"Stockholm": 1}
+
+
+def test_the_split_page_reads_as_many_queries_for_many_reserved_lines(
+    admin_client, market, first, second
+):
+    StockFactory(warehouse=first, sku="TEE-M", on_hand=20)
+    StockFactory(warehouse=second, sku="TEE-M", on_hand=20)
+    one = confirmed(checkout(selection(2)))
+    many = confirmed(checkout(selection(2, 3, 4, 5, 6)))
+    split_page_queries(admin_client, one)  # the session and permissions read once
+
+    assert split_page_queries(admin_client, many) == split_page_queries(admin_client, one)
