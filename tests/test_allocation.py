@@ -14,7 +14,7 @@ from backoffice import services as backoffice
 from backoffice.services.line_edits import LineEdits
 from core.errors import DomainError
 from orders import services as orders
-from orders.models import Order, OrderStatus
+from orders.models import Order, OrderStatus, StoreSettings
 from payments.models import PaymentTransaction
 from shipments import services as shipping
 from shipments.models import Allocation, Stock
@@ -328,3 +328,18 @@ def test_the_split_page_reads_as_many_queries_for_many_reserved_lines(
     split_page_queries(admin_client, one)  # the session and permissions read once
 
     assert split_page_queries(admin_client, many) == split_page_queries(admin_client, one)
+
+
+def test_direct_to_shipment_ships_the_reserved_units_counting_them_once(market, first, second):
+    StoreSettings.objects.update_or_create(pk=1, defaults={"direct_to_shipment": True})
+    StockFactory(warehouse=first, sku="TEE-M", on_hand=1)
+    StockFactory(warehouse=second, sku="TEE-M", on_hand=3)
+    order = checkout(selection(2))
+
+    # Stockholm (first by the rule) could not ship both; Berlin ships them all, and
+    # what was reserved in Stockholm goes back.
+    shipment = order.shipments.get()
+    assert shipment.warehouse == second
+    assert reserved(order) == {}
+    assert counts(first) == (1, 0)
+    assert counts(second) == (3, 2)
