@@ -59,7 +59,10 @@ class Stock(models.Model):
     def clean(self) -> None:
         # The database refuses it too; this says it on an edited form.
         if self.allocated > self.on_hand:
-            allocated = f"{self.allocated} units are allocated to shipments: keep at least those."
+            allocated = (
+                f"{self.allocated} units are allocated to shipments and orders: "
+                "keep at least those."
+            )
             raise ValidationError({"on_hand": allocated})
 
     @property

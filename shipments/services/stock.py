@@ -90,7 +90,7 @@ def _refuse_below_allocated(stock: Stock, on_hand: int) -> None:
     if on_hand < stock.allocated:
         raise DomainError(
             f"{stock.sku} in {stock.warehouse} has {stock.allocated} units allocated to "
-            f"shipments: on hand cannot go below that."
+            f"shipments and orders: on hand cannot go below that."
         )
 
 
@@ -156,7 +156,7 @@ def take_back(warehouse_id: int, units: Mapping[str, int]) -> None:
             warehouse = row.warehouse if row else Warehouse.objects.get(pk=warehouse_id)
             raise DomainError(
                 f"{sku} in {warehouse} has {on_hand} on hand and {allocated} allocated to "
-                f"shipments: taking {quantity} back out would leave too few."
+                f"shipments and orders: taking {quantity} back out would leave too few."
             )
     for sku, quantity in units.items():
         row = stock[sku]
