@@ -69,20 +69,22 @@ def reserve(*, order: Order, warehouses: Sequence[Warehouse]) -> None:
     _release_beyond_need(held, need, stock)
     _refuse_short(lines, held, need, warehouses, stock)
     for line in lines:
-        missing = need[line.pk] - _holding(held, line.pk)
-        for warehouse in warehouses:
-            row = stock.get((warehouse.pk, line.sku))
-            taken = min(missing, row.available) if row else 0
-            if taken:
-                row.allocated += taken
-                allocation = rows.get((line.pk, warehouse.pk))
-                if allocation is None:
-                    allocation = Allocation(order_line=line, warehouse=warehouse)
-                    rows[line.pk, warehouse.pk] = allocation
-                    held.append(allocation)
-                allocation.quantity += taken
-                missing -= taken
+        _reserve_missing(line, need[line.pk] - _holding(held, line.pk), warehouses, stock, rows)
     _save(stock, rows.values())
+
+
+def _reserve_missing(line, missing: int, warehouses, stock, rows) -> None:
+    """Take the line's missing units from the warehouses, first choice first."""
+    for warehouse in warehouses:
+        row = stock.get((warehouse.pk, line.sku))
+        taken = min(missing, row.available) if row else 0
+        if taken > 0:
+            row.allocated += taken
+            allocation = rows.setdefault(
+                (line.pk, warehouse.pk), Allocation(order_line=line, warehouse=warehouse)
+            )
+            allocation.quantity += taken
+            missing -= taken
 
 
 def _holding(held: list[Allocation], line_id: int) -> int:
