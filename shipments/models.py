@@ -34,7 +34,9 @@ class Stock(models.Model):
     sku = models.CharField("SKU", max_length=64)
     on_hand = models.PositiveIntegerField(default=0)
     allocated = models.PositiveIntegerField(
-        default=0, help_text="Units held by shipments that are not completed yet."
+        default=0,
+        help_text="Units held by shipments that are not completed yet, and reserved by "
+        "orders since their placement.",
     )
 
     class Meta:
@@ -57,7 +59,10 @@ class Stock(models.Model):
     def clean(self) -> None:
         # The database refuses it too; this says it on an edited form.
         if self.allocated > self.on_hand:
-            allocated = f"{self.allocated} units are allocated to shipments: keep at least those."
+            allocated = (
+                f"{self.allocated} units are allocated to shipments and orders: "
+                "keep at least those."
+            )
             raise ValidationError({"on_hand": allocated})
 
     @property
@@ -280,3 +285,32 @@ class ShipmentLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.quantity} × {self.order_line.sku}"
+
+
+class Allocation(models.Model):
+    """Units of an order line reserved in a warehouse since the order was placed,
+    not yet in a shipment; `Stock.allocated` counts them.
+
+    Made at checkout when the order's market has an allocation rule. A shipment
+    created for the line consumes them; cancelling units or the order releases
+    them. A row stays at zero once used up: it says the order reserves at
+    placement, so a deleted shipment's units go back to being reserved.
+    """
+
+    order_line = models.ForeignKey(OrderLine, on_delete=models.CASCADE, related_name="allocations")
+    warehouse = models.ForeignKey(Warehouse, on_delete=models.PROTECT, related_name="allocations")
+    quantity = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["order_line", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["order_line", "warehouse"], name="allocation_one_row_per_warehouse"
+            ),
+            models.CheckConstraint(
+                condition=Q(quantity__gte=0), name="allocation_quantity_not_negative"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} × {self.order_line.sku} in {self.warehouse}"

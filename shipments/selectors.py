@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from orders.models import Order, OrderLine
-from shipments.models import Stock, Warehouse
+from shipments.models import Allocation, Stock, Warehouse
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,9 @@ def propose_split(*, order: Order, warehouse: Warehouse) -> SplitProposal:
     """
     lines = [line for line in order.lines_with_shipped() if line.quantity_unshipped > 0]
     left = available_by_sku(warehouse=warehouse, skus={line.sku for line in lines})
+    # What the order reserved in the warehouse at placement is its own to ship.
+    for sku, quantity in held_by_sku(order, warehouse).items():
+        left[sku] = left.get(sku, 0) + quantity
     proposed = []
     for line in lines:
         available = left.get(line.sku, 0)
@@ -52,3 +56,24 @@ def propose_split(*, order: Order, warehouse: Warehouse) -> SplitProposal:
 def available_by_sku(*, warehouse: Warehouse, skus: Iterable[str]) -> dict[str, int]:
     rows = Stock.objects.filter(warehouse=warehouse, sku__in=list(skus))
     return {row.sku: row.available for row in rows}
+
+
+def held_by_sku(order: Order, warehouse: Warehouse) -> Counter[str]:
+    """What the order reserved in the warehouse and holds still, per SKU."""
+    held: Counter[str] = Counter()
+    rows = Allocation.objects.filter(order_line__order=order, warehouse=warehouse, quantity__gt=0)
+    for sku, quantity in rows.values_list("order_line__sku", "quantity"):
+        held[sku] += quantity
+    return held
+
+
+def reserved_by_line(order: Order) -> dict[int, list[tuple[Warehouse, int]]]:
+    """Per order line, where its units are reserved since placement (first choice
+    first); empty when the order does not reserve at placement."""
+    reserved: dict[int, list[tuple[Warehouse, int]]] = {}
+    rows = Allocation.objects.filter(order_line__order=order).select_related("warehouse")
+    for row in rows.order_by("pk"):
+        reserved.setdefault(row.order_line_id, [])
+        if row.quantity:
+            reserved[row.order_line_id].append((row.warehouse, row.quantity))
+    return reserved

@@ -41,6 +41,7 @@ from returns import services as returns
 from returns.models import StockAction
 from shipments.models import ShipmentStatus
 from tests.admin_support import ROLES, role_user
+from tests.catalog_support import make_item, make_market
 from tests.factories import (
     FACTORY,
     OrderFactory,
@@ -85,6 +86,8 @@ def data():
     returned = completed_order()
     make_return(returned, a=1)
     overflow = WarehouseFactory(name="Overflow")
+    market = make_market(code="WEB", warehouses=(overflow,))
+    make_item("TEE-M", prices={market.pricelist: "29.90"})
     refunded = make_return(
         returned, a=1, b=1, stock_action=StockAction.TO_WAREHOUSE, warehouse_id=overflow.pk
     )

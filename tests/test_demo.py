@@ -13,7 +13,8 @@ from django.core.management.base import CommandError
 from django.db.models import Count
 from django.utils import timezone
 
-from orders.models import Order, OrderEvent, OrderStatus, StoreSettings
+from catalog.models import AllocationPriority, CountryTax, Item, Market, Price
+from orders.models import Order, OrderEvent, OrderLine, OrderStatus, StoreSettings
 from payments.models import PaymentTransaction
 from shipments.models import Stock
 
@@ -84,3 +85,28 @@ def test_demo_refuses_store_options_its_stories_do_by_hand():
     with pytest.raises(CommandError, match="needs the default store options"):
         run_demo(orders=5)
     assert not Order.objects.exists()
+
+
+@pytest.mark.django_db
+def test_demo_catalogue_sells_every_line_at_the_price_charged():
+    run_demo(orders=20, seed=5)
+
+    prices = {
+        (sku, pricelist): amount
+        for sku, pricelist, amount in Price.objects.values_list(
+            "item__sku", "pricelist__name", "amount"
+        )
+    }
+    lines = OrderLine.objects.values_list("sku", "order__pricelist", "unit_price")
+    assert lines.exists()
+    for sku, pricelist, unit_price in lines:
+        assert prices[sku, pricelist] == unit_price
+    taxes = dict(CountryTax.objects.values_list("country", "percent"))
+    for country, tax in OrderLine.objects.values_list("order__shipping_country", "tax_percent"):
+        assert taxes[country] == tax
+    markets = set(Market.objects.values_list("code", flat=True))
+    assert markets == {"DK", "EU", "SE", "UK", "US"}
+    assert set(Order.objects.values_list("market", flat=True)) <= markets
+    # The demo's markets have no allocation rule: its stories allocate at shipment.
+    assert not AllocationPriority.objects.exists()
+    assert Item.objects.exclude(ean__regex=r"^\d{13}$").count() == 0

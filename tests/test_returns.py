@@ -304,7 +304,8 @@ def test_uncomplete_is_refused_where_shipments_hold_the_units():
     before = world(order)
     with pytest.raises(
         DomainError,
-        match=r"^A in Main has 1 on hand and 1 allocated to shipments: taking 1 back out would",
+        match=r"^A in Main has 1 on hand and 1 allocated to shipments and orders: taking 1 "
+        r"back out would",
     ):
         returns.uncomplete_return(return_id=return_.pk, by=FACTORY)
     assert world(order) == before

@@ -15,6 +15,7 @@ from django.db import transaction
 from django.db.models import Count
 
 from backoffice.demo.catalog import ARCHIVER, DEMO_USERS, make_selection
+from backoffice.demo.shop import delete_catalogue, make_catalogue
 from backoffice.demo.stories import STORIES, Staff, Story, make_warehouses
 from backoffice.demo.timeshift import move_into_the_past, ship_on_the_day_of_completion
 from core.errors import DomainError
@@ -68,6 +69,7 @@ def _build(
     *, orders: int, rng: random.Random, staff: Staff, progress: Callable[[str], None]
 ) -> Demo:
     warehouses = make_warehouses(rng)
+    make_catalogue()
     plan = _plan_stories(rng, orders)
     archive_ids: list[int] = []
     for index, (story_name, age_days) in enumerate(plan):
@@ -203,5 +205,6 @@ def reset_demo() -> None:
         Order.objects.all().delete()
         DeletedOrder.objects.all().delete()
         Stock.objects.all().delete()
+        delete_catalogue()
         Warehouse.objects.all().delete()
         get_user_model().objects.filter(username__in=DEMO_USERS).delete()

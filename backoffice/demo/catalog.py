@@ -113,7 +113,7 @@ def make_selection(
         lines=lines,
         currency=market.currency,
         market=market.code,
-        pricelist=f"{market.currency} retail",
+        pricelist=pricelist_name(market.currency),
         language=market.language,
         customer_email=f"{first}.{last}.{index}@example.com".lower(),
         customer_name=name,
@@ -142,9 +142,7 @@ def _basket(rng: random.Random, min_lines: int) -> list[tuple]:
 def _line(rng: random.Random, product: tuple, currency: str) -> dict:
     sku, name, variants, euro_price = product
     variant = rng.choice(variants)
-    # Shop prices: a whole amount in the local currency, less ten cents ("499.90").
-    whole = (euro_price * Decimal(RATES[currency])).quantize(Decimal(1), rounding=ROUND_HALF_UP)
-    price = quantize(whole - Decimal("0.10"), currency)
+    price = shop_price(euro_price, currency)
     quantity = rng.choice([1, 1, 1, 2, 3])
     discount = Decimal("10.00") if rng.random() < 0.15 else Decimal("0.00")
     return {
@@ -176,3 +174,13 @@ def all_skus() -> list[str]:
 
 def sku_of(sku: str, variant: str) -> str:
     return f"{sku}-{variant}".replace(" ", "").replace("/", "-").upper()
+
+
+def shop_price(euro_price: Decimal, currency: str) -> Decimal:
+    """A shop price: a whole amount in the local currency, less ten cents ("499.90")."""
+    whole = (euro_price * Decimal(RATES[currency])).quantize(Decimal(1), rounding=ROUND_HALF_UP)
+    return quantize(whole - Decimal("0.10"), currency)
+
+
+def pricelist_name(currency: str) -> str:
+    return f"{currency} retail"

@@ -16,6 +16,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.db.models import Sum
 
+from backoffice.services.reservations import follow_units
 from core.actors import Actor, process
 from core.errors import DomainError
 from core.fsm import ensure_allowed, refusal, run_transition
@@ -40,10 +41,11 @@ def cancel_products(
 ) -> Order:
     """Cancel unshipped units (order line id → units) of an open order, on hold or not.
 
-    Only units in no shipment can be cancelled: they hold no stock, so no
-    allocation changes. Money captured above the new total is refunded in the
-    same step (a decline refuses the step, nothing changed but the failed ledger
-    row). Cancelling every unit cancels the order and voids what is left;
+    Only units in no shipment can be cancelled: they hold no shipment's stock,
+    and what the order reserved for them at placement is released. Money
+    captured above the new total is refunded in the same step (a decline
+    refuses the step, nothing changed but the failed ledger row). Cancelling every unit
+    cancels the order and voids what is left;
     cancelling the last open units of an order whose shipments are all completed
     completes it (unless it is on hold: resuming completes it), and the rest of
     the authorization is released.
@@ -85,6 +87,7 @@ REACHED = {
 def _settle(order, wanted, grand_total, every_unit_gone, reason, refunded, *, by) -> None:
     """Save the cancelled units and the order's new state, record it, release the rest."""
     OrderLine.objects.bulk_update(list(wanted), ["quantity_cancelled"])
+    follow_units(order)  # cancelled units reserved at placement go back on the shelf
     previous, order.grand_total = order.grand_total, grand_total
     from_status = order.status
     if every_unit_gone:
@@ -158,6 +161,7 @@ def restore_products(
         for line, units in wanted.items():
             line.quantity_cancelled -= units
             line.save(update_fields=["quantity_cancelled"])
+        follow_units(order)  # restored units are reserved again, or refused
         previous = order.grand_total
         order.recalculate_totals()
         _refuse_above_authorization(order)

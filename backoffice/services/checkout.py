@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.db import transaction
 
+from backoffice.services.reservations import forget_reservation, reserve_at_checkout
 from core.actors import Actor, process
 from core.fsm import run_transition
 from orders.events import record_event
@@ -23,8 +24,11 @@ DIRECT_CAPTURE = process("store", "direct_capture")
 def checkout_order(*, order_id: int, by: Actor) -> Order:
     """Turn a selection into an order, as the store options say.
 
-    Authorizes the grand total first: when the provider declines, the order
-    stays Incomplete, the failed authorization stays in the payment's ledger,
+    When the order's market has an allocation rule, every unit is reserved
+    first, from the rule's warehouses in priority order; too few in stock
+    refuses the checkout with one sentence, nothing changed. Then authorizes the
+    grand total: when the provider declines, the order stays Incomplete
+    (reserving nothing), the failed authorization stays in the payment's ledger,
     and the provider's sentence is raised. With Direct Capture (and without
     Direct to Shipment, which captures through its shipment) the grand total is
     captured as well; a declined capture does not undo the checkout: the
@@ -37,8 +41,12 @@ def checkout_order(*, order_id: int, by: Actor) -> Order:
         order = lock_order(order_id)
         order.recalculate_totals()
         from_status, to_status = run_transition(order.checkout, by=by, autoconfirm=autoconfirm)
+        # Stock before money: too few units refuses before the provider is asked.
+        reserved = reserve_at_checkout(order)
         # On a decline the order is not saved; the failed authorization is kept.
         declined = unless_declined(lambda: authorize_payment(order=order, by=by))
+        if declined and reserved:
+            forget_reservation(order)
         if not declined:
             order.save()
             record_event(

@@ -15,6 +15,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from backoffice.services.reservations import follow_units, release_for_edit
 from core.actors import Actor
 from core.errors import DomainError
 from core.money import MAX_AMOUNT, ZERO, format_money
@@ -105,7 +106,10 @@ def _edit_lines(order: Order, edits: LineEdits, *, by: Actor) -> None:
     unknown = [pk for pk in (*edits.changed, *edits.removed) if pk not in existing]
     if unknown:
         raise DomainError(f"Line #{unknown[0]} is not a line of {order}.")
+    # Lines may change SKU or go: reserved stock is given back, then reserved anew.
+    reserving = release_for_edit(order)
     changes = _apply(order, existing, edits)
+    follow_units(order, reserving=reserving)
     if order.status != OrderStatus.INCOMPLETE and not order.lines.exists():
         raise DomainError(f"{order} must keep at least one line: cancel the order instead.")
     previous = order.grand_total

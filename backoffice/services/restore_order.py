@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import transaction
 
+from backoffice.services.reservations import follow_units, release_all
 from core.actors import Actor, process
 from core.errors import DomainError
 from core.fsm import run_transition
@@ -22,9 +23,11 @@ FOR_RESTORE = process("system", "restore_order")
 def restore_order(*, order_id: int, reason: str, by: Actor) -> Order:
     """Cancelled → Pending, when nothing was ever captured and products are left.
 
-    The grand total is authorized again through the provider; when it declines,
-    the order stays Cancelled, the failed authorization stays in the ledger, and
-    the sentence says why.
+    An order that reserved its stock at placement reserves it again (refused
+    with one sentence when it is gone). The grand total is authorized again
+    through the provider; when it declines, the order stays Cancelled, holding
+    no stock, the failed authorization stays in the ledger, and the sentence
+    says why.
     """
     reason = (reason or "").strip()
     if not reason:
@@ -32,9 +35,13 @@ def restore_order(*, order_id: int, reason: str, by: Actor) -> Order:
     with transaction.atomic():
         order = lock_order(order_id)
         from_status, to_status = run_transition(order.restore, by=by)
+        # Stock before money: an order that reserved at placement reserves again.
+        follow_units(order)
         declined = unless_declined(
             lambda: reauthorize_payment(order_id=order.pk, amount=order.grand_total, by=FOR_RESTORE)
         )
+        if declined:
+            release_all(order)
         if not declined:
             order.save()
             record_event(

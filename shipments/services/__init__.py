@@ -2,12 +2,20 @@
 
 One module per reason to change: `lifecycle` (create, good-to-go, complete,
 delete), `paying` (what a shipment charges, captured or recorded by hand),
-`stock` (allocation and counts), `store_options` (Direct to Shipment at
+`stock` (allocation and counts), `allocation` (stock reserved for an order
+from its placement), `store_options` (Direct to Shipment at
 checkout); `common` holds the shipment lock and event they all use. Callers import from
 here.
 """
 
-from shipments.selectors import ProposedLine, SplitProposal, available_by_sku, propose_split
+from shipments.selectors import (
+    ProposedLine,
+    SplitProposal,
+    available_by_sku,
+    propose_split,
+    reserved_by_line,
+)
+from shipments.services.allocation import release_reservation, reserve, reserves_at_placement
 from shipments.services.lifecycle import (
     complete_shipment,
     create_shipment,
@@ -45,7 +53,11 @@ __all__ = [
     "mark_shipment_unpaid",
     "propose_split",
     "receive_stock",
+    "release_reservation",
     "remove_stock",
+    "reserve",
+    "reserved_by_line",
+    "reserves_at_placement",
     "set_stock_on_hand",
     "ship_at_checkout",
     "shipment_amounts",

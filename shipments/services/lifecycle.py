@@ -14,7 +14,6 @@ from collections.abc import Mapping
 from datetime import date
 
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from core.actors import Actor, process
@@ -27,8 +26,15 @@ from orders.services import complete_when_fully_shipped
 from outbox.event_types import EventType
 from payments import services as payments
 from payments.errors import unless_declined
-from shipments.models import Shipment, ShipmentLine, ShipmentStatus, Stock, Warehouse
+from shipments.models import Shipment, ShipmentLine, ShipmentStatus, Warehouse
 from shipments.selectors import propose_split
+from shipments.services.allocation import (
+    allocate_for_shipment,
+    held_rows,
+    lock_stock_at,
+    reserve_shipment_units,
+    reserves_at_placement,
+)
 from shipments.services.common import (
     SHIPMENT,
     lock_shipment,
@@ -37,13 +43,7 @@ from shipments.services.common import (
     record_shipment_event,
 )
 from shipments.services.paying import pay_shipment
-from shipments.services.stock import (
-    active_warehouse,
-    allocate,
-    lock_stock,
-    release_stock,
-    units_by_sku,
-)
+from shipments.services.stock import active_warehouse, lock_stock, release_stock, units_by_sku
 
 # Deleting the shipments of an order being cancelled is part of the cancel,
 # under the cancel's permission.
@@ -107,7 +107,7 @@ def create_shipment_under_lock(
     from_status = order.status
     run_transition(order.start_processing, by=by)
     wanted = _checked_quantities(order, quantities)
-    allocate(warehouse, wanted)
+    allocate_for_shipment(order, warehouse, wanted)
 
     shipment = Shipment.objects.create(
         order=order, sequence=_next_sequence(order), warehouse=warehouse
@@ -312,7 +312,12 @@ def delete_shipment(*, shipment_id: int, by: Actor) -> Order:
         order, shipment = lock_shipment(shipment_id)
         from_state, _ = run_transition(shipment.delete_shipment, by=by)
         ref = shipment.ref
-        release_stock(shipment)
+        if reserves_at_placement(order):
+            reserve_shipment_units(shipment)
+            released = "its units are reserved for the order again"
+        else:
+            release_stock(shipment)
+            released = "its stock is released"
         record_shipment_event(
             shipment,
             by=by,
@@ -320,7 +325,7 @@ def delete_shipment(*, shipment_id: int, by: Actor) -> Order:
             publishes=EventType.SHIPMENT_DELETED,
             from_state=from_state,
             to_state="deleted",
-            message=f"Shipment {ref} deleted; its stock is released.",
+            message=f"Shipment {ref} deleted; {released}.",
         )
         shipment.delete()
         if not order.shipments.exists():
@@ -336,23 +341,22 @@ def delete_shipment(*, shipment_id: int, by: Actor) -> Order:
 
 
 def delete_open_shipments(*, order: Order, by: Actor) -> list[str]:
-    """Delete the order's unpaid shipments and release their stock, for its cancellation.
+    """Delete the order's unpaid shipments and release their stock and whatever the
+    order reserved at placement, for its cancellation.
 
     The caller holds the order lock and has run the order's cancel transition,
     whose permission covers this; each deleted shipment gets its own event.
     """
     shipments = list(order.shipments.open().select_for_update().order_by("pk"))
     units = {shipment.pk: units_by_sku(shipment) for shipment in shipments}
+    reserved = [row for row in held_rows(order) if row.quantity]
     # All the stock rows, of every warehouse, locked in one statement in primary-key
     # order: locking them shipment by shipment would take them out of that order
     # and deadlock against a shipment being created for the same SKUs.
-    held = Q(pk__in=[])
-    for shipment in shipments:
-        held |= Q(warehouse_id=shipment.warehouse_id, sku__in=list(units[shipment.pk]))
-    stock = {
-        (row.warehouse_id, row.sku): row
-        for row in Stock.objects.select_for_update().filter(held).order_by("pk")
-    }
+    stock = lock_stock_at(
+        {(shipment.warehouse_id, sku) for shipment in shipments for sku in units[shipment.pk]}
+        | {(row.warehouse_id, row.order_line.sku) for row in reserved}
+    )
     refs = []
     for shipment in shipments:
         shipment.order = order
@@ -371,6 +375,10 @@ def delete_open_shipments(*, order: Order, by: Actor) -> list[str]:
         )
         refs.append(shipment.ref)
         shipment.delete()
+    for row in reserved:
+        stock[row.warehouse_id, row.order_line.sku].allocated -= row.quantity
+        row.quantity = 0
+        row.save(update_fields=["quantity"])
     for row in stock.values():
         row.save(update_fields=["allocated"])
     return refs

@@ -44,10 +44,19 @@ def release_stock(shipment: Shipment, *, consume: bool = False) -> None:
 
 
 def allocate(warehouse: Warehouse, wanted: Mapping[OrderLine, int]) -> None:
+    units = units_of(wanted)
+    allocate_locked(warehouse, lock_stock(warehouse.pk, units), units)
+
+
+def units_of(wanted: Mapping[OrderLine, int]) -> Counter[str]:
     units: Counter[str] = Counter()
     for line, quantity in wanted.items():
         units[line.sku] += quantity
-    stock = lock_stock(warehouse.pk, units)
+    return units
+
+
+def allocate_locked(warehouse: Warehouse, stock: Mapping[str, Stock], units: Counter[str]) -> None:
+    """Allocate `units` per SKU on the warehouse's locked rows, or refuse and change nothing."""
     for sku, quantity in units.items():
         available = stock[sku].available if sku in stock else 0
         if quantity > available:
@@ -81,7 +90,7 @@ def _refuse_below_allocated(stock: Stock, on_hand: int) -> None:
     if on_hand < stock.allocated:
         raise DomainError(
             f"{stock.sku} in {stock.warehouse} has {stock.allocated} units allocated to "
-            f"shipments: on hand cannot go below that."
+            f"shipments and orders: on hand cannot go below that."
         )
 
 
@@ -147,7 +156,7 @@ def take_back(warehouse_id: int, units: Mapping[str, int]) -> None:
             warehouse = row.warehouse if row else Warehouse.objects.get(pk=warehouse_id)
             raise DomainError(
                 f"{sku} in {warehouse} has {on_hand} on hand and {allocated} allocated to "
-                f"shipments: taking {quantity} back out would leave too few."
+                f"shipments and orders: taking {quantity} back out would leave too few."
             )
     for sku, quantity in units.items():
         row = stock[sku]

@@ -61,7 +61,8 @@ class SplitForm(forms.Form):
 
 def split_rows(order: Order, warehouse: Warehouse, warehouses: list[Warehouse], form):
     """The split page's table: per line ordered, cancelled, in shipments, unshipped,
-    available in each warehouse, and the quantity field (proposed for `warehouse`)."""
+    where it is reserved since placement, available in each warehouse, and the
+    quantity field (proposed for `warehouse`)."""
     lines = list(order.lines_with_shipped())
     skus = {line.sku for line in lines}
     available = {w.pk: shipping.available_by_sku(warehouse=w, skus=skus) for w in warehouses}
@@ -69,12 +70,17 @@ def split_rows(order: Order, warehouse: Warehouse, warehouses: list[Warehouse], 
         p.line.pk: p.quantity
         for p in shipping.propose_split(order=order, warehouse=warehouse).lines
     }
+    reserved = shipping.reserved_by_line(order)
     rows = []
     for line in lines:
         field = form[f"qty_{line.pk}"] if f"qty_{line.pk}" in form.fields else None
         rows.append(
             {
                 "line": line,
+                "reserved": ", ".join(
+                    f"{units} in {warehouse}" for warehouse, units in reserved.get(line.pk, [])
+                )
+                or "—",
                 "available": [available[w.pk].get(line.sku, 0) for w in warehouses],
                 "proposed": proposal.get(line.pk, 0),
                 "field": field,
@@ -177,6 +183,8 @@ class SplitPageMixin:
             "chosen": chosen,
             "chosen_index": warehouses.index(chosen),
             "rows": split_rows(order, chosen, warehouses, form),
+            # Orders whose market reserves at placement show where their units wait.
+            "reserving": shipping.reserves_at_placement(order),
             "media": self.media,
         }
         request.current_app = self.admin_site.name

@@ -1,0 +1,62 @@
+"""Reading the catalogue: a market's allocation rule, its shipping, an item's price and tax.
+
+Each lookup a selection needs refuses with one sentence when the catalogue has
+no answer, so a storefront never sells at a price the server did not set.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from catalog.models import CountryTax, Item, Market, Price, ShippingMethod
+from core.errors import DomainError
+from shipments.models import Warehouse
+
+
+def allocation_rule_for(market_code: str) -> list[Warehouse]:
+    """The warehouses an order of this market reserves stock from, first choice first;
+    empty when the market is unknown or has no rule (stock is then taken when a
+    shipment is created)."""
+    market = Market.objects.filter(code=market_code).first() if market_code else None
+    return market.allocation_rule() if market else []
+
+
+def market_of(code: str) -> Market:
+    market = Market.objects.select_related("pricelist").filter(code=code).first()
+    if market is None:
+        raise DomainError(f"Market {code or '(none)'} is not in the catalogue.")
+    return market
+
+
+def item_for_sale(sku: str) -> Item:
+    item = Item.objects.select_related("product").filter(sku=sku).first()
+    if item is None or not (item.is_active and item.product.is_active):
+        raise DomainError(f"{sku} is not for sale.")
+    return item
+
+
+def price_in(item: Item, market: Market) -> Decimal:
+    price = Price.objects.filter(item=item, pricelist=market.pricelist).first()
+    if price is None:
+        raise DomainError(f"{item.sku} has no price in the {market.pricelist} pricelist.")
+    return price.amount
+
+
+def tax_percent_for(country: str) -> Decimal:
+    tax = CountryTax.objects.filter(country=country).first()
+    if tax is None:
+        raise DomainError(f"There is no tax rate for {country or 'an empty country'}.")
+    return tax.percent
+
+
+def shipping_method_of(market: Market, name: str = "") -> ShippingMethod:
+    """The market's method by name, or its default when no name is given."""
+    methods = market.shipping_methods.all()
+    method = methods.filter(name=name).first() if name else methods.filter(is_default=True).first()
+    if method is None:
+        raise DomainError(
+            f"{market} has no shipping method {name}."
+            if name
+            else f"{market} has no default shipping method."
+        )
+    return method
