@@ -24,6 +24,7 @@ import statistics
 import sys
 import time
 from pathlib import Path
+from urllib.parse import quote_plus
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -66,7 +67,14 @@ def facts() -> dict:
     tracking = Shipment.objects.exclude(tracking_number="").order_by("-id").first()
     payment = Payment.objects.order_by("-id").first()
     today = timezone.localdate()
+    skus = long_tail("SELECT sku FROM orders_orderline GROUP BY sku ORDER BY count(*) DESC, sku")
+    names = long_tail(
+        "SELECT split_part(customer_name, ' ', 1) || ' ' || split_part(customer_name, ' ', 2) "
+        "FROM orders_order GROUP BY 1 ORDER BY count(*) DESC, 1"
+    )
     return {
+        "skus": skus,
+        "names": names,
         "number": newest.number,
         "completed": completed,
         "big": big,
@@ -80,6 +88,17 @@ def facts() -> dict:
         "year": today.year - 1,
         "month": today.replace(day=1) - __import__("datetime").timedelta(days=1),
     }
+
+
+def long_tail(sql: str) -> dict[str, str]:
+    """The top, 99th-percentile and median values of a ranking (most used first):
+    the best seller, one more used than 99 % of the others, a middling one."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        ranked = [row[0] for row in cursor.fetchall()]
+    return {"top": ranked[0], "p99": ranked[len(ranked) // 100], "median": ranked[len(ranked) // 2]}
 
 
 def orders_pages(f: dict) -> list[tuple[str, str, str | None]]:
@@ -148,6 +167,12 @@ def orders_pages(f: dict) -> list[tuple[str, str, str | None]]:
         ),
         ("orders: search SKU (popular), page 5", o + f"?q={f['sku_popular']}&p=5", None),
         ("orders: search tracking", o + f"?q={f['tracking']}", s + f"?q={f['tracking']}"),
+    ]
+    for kind, values in (("SKU", f["skus"]), ("name", f["names"])):
+        for rank in ("top", "p99", "median"):
+            term = quote_plus(values[rank])
+            pages.append((f"orders: search {kind} ({rank})", f"{o}?q={term}", f"{s}?q={term}"))
+    pages += [
         ("orders: search archived SKU", o + f"?status=5&q={f['sku_popular']}", None),
     ]
     big, done = f["big"].pk, f["completed"].pk

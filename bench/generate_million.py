@@ -6,9 +6,11 @@
 Orders are numbered in placing order over three years (the highest number is
 the newest). By age: the oldest 72 % are Archived, the next 15 % Completed, the
 newest 13 % a mix of Pending, Confirmed, Processing, Cancelled and Incomplete,
-with 1 % of the open ones on hold. Each order has 1–4 lines (2.5 on average; one
-line in ten is one of ten best-selling SKUs, so a SKU search can match tens of
-thousands of orders), Processing, Completed and Archived orders have one
+with 1 % of the open ones on hold. Each order has 1–4 lines (2.5 on average; each
+line's SKU is drawn from a long tail of 50,000, Zipf-like: the ten best sellers
+BEST-0…BEST-9 are on ~6 % of the lines, so a SKU search can match thousands of
+orders, and most SKUs are on tens to hundreds of lines; surnames likewise from a
+long tail of 20,000), Processing, Completed and Archived orders have one
 shipment holding all their lines (one in twenty two, a line each), every order
 placed has a payment with its ledger (authorize, a capture per paid shipment, a
 refund or void), and every transition an event. One more order is the "big
@@ -40,10 +42,14 @@ ROOT = Path(__file__).resolve().parent.parent
 # r a pseudo-random 0..999 per order.
 ORDER_ROWS = """
 WITH base AS (
-    SELECT g, g::float8 / %(n)s AS p, (g * 7919 + g / 7) %% 1000 AS r
+    SELECT g, g::float8 / %(n)s AS p, (g * 7919 + g / 7) %% 1000 AS r,
+        -- The surname's rank, log-uniform over 20,000 surnames (Zipf-like: a
+        -- few shared by thousands of customers, most by a handful).
+        floor(3 * power(20003 / 3.0, ((g * 40503 + 7) %% 1000003)::float8 / 1000003))::int
+            - 2 AS surname_rank
     FROM generate_series(1::bigint, %(n)s) AS g
 ), classed AS (
-    SELECT g, p, r,
+    SELECT g, p, r, surname_rank,
         CASE
             WHEN p <= 0.72 THEN 5
             WHEN p <= 0.87 THEN 4
@@ -75,7 +81,10 @@ SELECT
     'retail', 'en',
     'customer' || (g %% 400000) || '@example.com',
     (ARRAY['Anna','Björn','Carla','David','Eva','Farid','Greta','Hugo'])[1 + g %% 8]
-        || ' ' || (ARRAY['Lind','Berg','Nilsson','Smith','Rossi','Dubois','Khan'])[1 + g %% 7]
+        || ' ' || CASE WHEN surname_rank <= 7
+            THEN (ARRAY['Rossi','Lind','Berg','Nilsson','Smith','Dubois','Khan'])[surname_rank]
+            -- Eight hex digits: no surname is the start of another.
+            ELSE 'Sur' || lpad(to_hex((surname_rank * 2654435761) %% 4294967296), 8, '0') END
         || ' ' || (g %% 400000),
     'Customer ' || g, g || ' Main Street', 'Stockholm', '11122',
     (ARRAY['SE','DE','US','GB','SE','FR','NL','DK','NO','FI'])[1 + g %% 10],
@@ -102,11 +111,17 @@ LINE_ROWS = """
 INSERT INTO orders_orderline (id, order_id, sku, product_name, variant, quantity,
     unit_price, tax_percent, discount, quantity_cancelled)
 SELECT o.id * 4 + l - 4, o.id,
-    CASE WHEN (o.id * 13 + l) %% 10 = 0 THEN 'BEST-' || ((o.id + l) %% 10)
-         ELSE 'SKU-' || ((o.id * 31 + l * 7919) %% 20000) END,
+    CASE WHEN z.sku_rank <= 10 THEN 'BEST-' || (z.sku_rank - 1)
+         ELSE 'SKU-' || z.sku_rank END,
     'Product ' || l, (ARRAY['S','M','L','XL'])[1 + l %% 4],
     1 + (o.id + l) %% 3, 19.90 + ((o.id + l) %% 50) * 2, 25.00, 0, 0
 FROM orders_order o CROSS JOIN LATERAL generate_series(1, 1 + o.id %% 4) AS l
+-- The SKU's rank, log-uniform over 50,000 SKUs (Zipf-like, P(rank) ~ 1/(rank + 8)):
+-- the best seller is on about 1 line in 85, thousands of SKUs on tens to hundreds.
+CROSS JOIN LATERAL (
+    SELECT floor(9 * power(50009 / 9.0, ((o.id * 2654435761 + l * 40503) %% 1000003)::float8
+        / 1000003))::int - 8 AS sku_rank
+) AS z
 WHERE o.id <= %(n)s
 """
 

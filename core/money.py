@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from functools import cache
 from typing import Protocol
 
 ZERO = Decimal("0")
@@ -37,9 +38,14 @@ def currency_places(currency: str) -> int:
     return CURRENCY_DECIMALS.get(currency.upper(), 2)
 
 
+@cache
+def _exponent(currency: str) -> Decimal:
+    # Looked up once per currency: an export quantizes a dozen amounts per row.
+    return Decimal(1).scaleb(-currency_places(currency))
+
+
 def quantize(amount: Decimal, currency: str) -> Decimal:
-    exponent = Decimal(1).scaleb(-currency_places(currency))
-    return Decimal(amount).quantize(exponent, rounding=ROUND_HALF_UP)
+    return Decimal(amount).quantize(_exponent(currency), rounding=ROUND_HALF_UP)
 
 
 def exact_amount(value: object, currency: str) -> Decimal:
@@ -106,10 +112,12 @@ class Totals:
 def compute_totals(lines: Iterable[PricedLine], *, shipping: Decimal, currency: str) -> Totals:
     """Totals of an order from its lines; cancelled units are not charged."""
     line_totals, subtotal, discount, tax = [], ZERO, ZERO, ZERO
+    # The exponent looked up once: an export computes the totals of every order.
+    exponent = _exponent(currency)
     for line in lines:
         active = line.quantity - line.quantity_cancelled
         total = line_amount(line, active, currency)
-        gross = quantize(line.unit_price * active, currency)
+        gross = (line.unit_price * active).quantize(exponent, rounding=ROUND_HALF_UP)
         line_totals.append(total)
         subtotal += gross
         discount += gross - total

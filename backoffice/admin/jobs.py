@@ -19,7 +19,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html
 
-from backoffice.jobs import queue_step_job
+from backoffice.jobs import queue_step_job_over
 from backoffice.models import StepJob, StepJobOutcome
 from core.admin.links import change_url, may_view
 from core.steps import Step
@@ -50,12 +50,7 @@ class BackgroundStepsMixin:
         return getattr(settings, "BACKGROUND_STEP_THRESHOLD", 1000)
 
     def queue_step(self, request, queryset, step: Step, *, params: dict[str, list[str]]):
-        ids = [
-            pk if isinstance(pk, int) else str(pk) for pk in queryset.values_list("pk", flat=True)
-        ]
-        job = queue_step_job(
-            by=request.user, model=self.model, step=step, object_ids=ids, params=params
-        )
+        job = queue_step_job_over(by=request.user, step=step, queryset=queryset, params=params)
         url = reverse(
             "admin:backoffice_stepjob_change", args=[job.pk], current_app=self.admin_site.name
         )
