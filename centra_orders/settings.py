@@ -212,6 +212,9 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # A return's stock action is read (createReturn) and shown (a return) under two
+    # field names: one enum in the schema.
+    "ENUM_NAME_OVERRIDES": {"StockActionEnum": "returns.models.StockAction"},
 }
 
 # A new or changed subscription reaches other processes within this many seconds.
