@@ -195,7 +195,7 @@ CONTENT_SECURITY_POLICY = {
 INSTALLED_APPS += ["rest_framework", "drf_spectacular", "drf_spectacular_sidecar"]
 # The outbox stands below orders; integrations (delivery, API, mails) on top.
 INSTALLED_APPS.insert(INSTALLED_APPS.index("orders"), "outbox")
-INSTALLED_APPS += ["integrations"]
+INSTALLED_APPS += ["integrations", "storefront"]
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["integrations.api.auth.IntegrationTokenAuthentication"],

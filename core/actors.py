@@ -7,6 +7,7 @@ the payment ledger read the same whoever wrote them:
 - `store:direct_capture`     a store option acting on its own authority at checkout
 - `system:cancel_order`      one service acting for another inside its transaction
 - `integration:<name>`       an external system, through the API or a queue
+- `storefront:<name>`        a shop placing its buyers' orders through the Checkout API
 
 Strings skip the permission checks (see `core.fsm.permission_refusal`); users never do.
 An integration is the one process with limits: it acts with its staff group's
@@ -19,7 +20,7 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 
 Actor = AbstractBaseUser | AnonymousUser | str
 
-PROCESS_KINDS = ("command", "store", "system", "integration")
+PROCESS_KINDS = ("command", "store", "system", "integration", "storefront")
 
 
 class Process(str):

@@ -1,5 +1,6 @@
 """The payments app's models; import them from here."""
 
+from payments.models.attempt import AttemptStatus, PaymentAttempt
 from payments.models.ledger import (
     KIND_OF_PURPOSE,
     PaymentTransaction,
@@ -29,7 +30,9 @@ __all__ = [
     "KIND_OF_PURPOSE",
     "REFUNDABLE",
     "RETURN_REFUND",
+    "AttemptStatus",
     "Payment",
+    "PaymentAttempt",
     "PaymentStatus",
     "PaymentTransaction",
     "PaymentTransactionQuerySet",
