@@ -17,5 +17,7 @@ urlpatterns = [
     path("", RedirectView.as_view(url="/admin/", permanent=False)),
     path("favicon.ico", favicon),
     path("admin/", admin.site.urls),
+    # Before "api/": that include ends with a catch-all that would shadow it.
+    path("api/checkout/", include("storefront.api.urls")),
     path("api/", include("integrations.api.urls")),
 ]
