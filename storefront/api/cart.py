@@ -46,6 +46,10 @@ class SelectionView(CheckoutView):
 
 
 class ItemView(CheckoutView):
+    """Add units of an item (its SKU) to the selection: 201 and the selection."""
+
+    created_status = 201
+
     def post(self, request: Request, item: str, quantity: int = 1):
         found = Item.objects.filter(sku=item, is_active=True, product__is_active=True).exists()
         if not found:
@@ -57,25 +61,31 @@ class ItemView(CheckoutView):
 
 
 class LineView(CheckoutView):
-    """`lines/{line}` and `lines/{line}/quantity/{n}`: set, raise, lower, remove."""
+    """`DELETE lines/{line}`: remove the line."""
+
+    def delete(self, request: Request, line: str):
+        return change_line(self, line, s.remove_line)
+
+
+class LineQuantityView(CheckoutView):
+    """`lines/{line}/quantity/{n}`: PUT sets, POST raises, DELETE lowers (0 removes)."""
 
     def put(self, request: Request, line: str, quantity: int):
-        return self._line(line, s.set_line_quantity, quantity=quantity)
+        return change_line(self, line, s.set_line_quantity, quantity=quantity)
 
     def post(self, request: Request, line: str, quantity: int):
-        return self._line(line, s.change_line_quantity, change=quantity)
+        return change_line(self, line, s.change_line_quantity, change=quantity)
 
-    def delete(self, request: Request, line: str, quantity: int | None = None):
-        if quantity is None:
-            return self._line(line, s.remove_line)
-        return self._line(line, s.change_line_quantity, change=-quantity)
+    def delete(self, request: Request, line: str, quantity: int):
+        return change_line(self, line, s.change_line_quantity, change=-quantity)
 
-    def _line(self, line: str, service, **kwargs):
-        order = self.checkout.selection()
-        if order is None or not line.isdigit() or not order.lines.filter(pk=int(line)).exists():
-            raise Refused(404, {"line": "not found"})
-        self.change(service, field="quantity", line_id=int(line), **kwargs)
-        return self.answer()
+
+def change_line(view: CheckoutView, line: str, service, **kwargs):
+    order = view.checkout.selection()
+    if order is None or not line.isdigit() or not order.lines.filter(pk=int(line)).exists():
+        raise Refused(404, {"line": "not found"})
+    view.change(service, field="quantity", line_id=int(line), **kwargs)
+    return view.answer()
 
 
 class CountryView(CheckoutView):

@@ -20,7 +20,7 @@ urlpatterns = [
     path("lines/<str:line>", cart.LineView.as_view(), name="checkout-line"),
     path(
         "lines/<str:line>/quantity/<int:quantity>",
-        cart.LineView.as_view(),
+        cart.LineQuantityView.as_view(),
         name="checkout-line-quantity",
     ),
     path("countries", catalogue.CountriesView.as_view(), name="checkout-countries"),
