@@ -13,7 +13,7 @@ from django.core.management.base import CommandError
 from django.db.models import Count
 from django.utils import timezone
 
-from catalog.models import AllocationPriority, CountryTax, Item, Market, Price
+from catalog.models import AllocationPriority, CountryTax, Item, Market, Price, Product
 from orders.models import Order, OrderEvent, OrderLine, OrderStatus, StoreSettings
 from payments.models import PaymentTransaction
 from shipments.models import Stock
@@ -110,3 +110,5 @@ def test_demo_catalogue_sells_every_line_at_the_price_charged():
     # The demo's markets have no allocation rule: its stories allocate at shipment.
     assert not AllocationPriority.objects.exists()
     assert Item.objects.exclude(ean__regex=r"^\d{13}$").count() == 0
+    # Every product is on a shelf the Checkout API lists.
+    assert not Product.objects.filter(categories=None).exists()

@@ -121,7 +121,6 @@ def selection_of(
     shipping = next((m for m in methods if m.name == order.shipping_method), None)
     payment = order.payment_method or next((m.id for m in checkout_methods()), "")
     payment_name = next((m.name for m in checkout_methods() if m.id == payment), "")
-    typed = checkout.session.fields if checkout.session else {}
     return {
         "language": order.language,
         "currency": currency,
@@ -133,8 +132,8 @@ def selection_of(
         "discounts": discounts_of(totals.discount, currency),
         "totals": totals_of(totals, lines),
         "vatExempt": False,
-        "address": address_of(order, "billing", typed.get("address")),
-        "shippingAddress": address_of(order, "shipping", typed.get("shippingAddress")),
+        "address": address_of(order, "billing"),
+        "shippingAddress": address_of(order, "shipping"),
         "additionalNotes": order.notes,
         "currencyFormat": currency_format(currency),
     }
@@ -202,11 +201,12 @@ def totals_of(totals, lines: list[OrderLine]) -> dict:
     }
 
 
-def address_of(order: Order, kind: str, typed: dict | None) -> dict:
-    """The address as the buyer typed it, else what the selection holds."""
+def address_of(order: Order, kind: str) -> dict:
+    """The address as the selection holds it: the name split at its first space, the
+    street in `address1`."""
     name = getattr(order, f"{kind}_name")
     first, _, last = name.partition(" ")
-    held = {
+    return {
         "firstName": first,
         "lastName": last,
         "address1": getattr(order, f"{kind}_street"),
@@ -218,8 +218,6 @@ def address_of(order: Order, kind: str, typed: dict | None) -> dict:
         "email": order.customer_email if kind == "billing" else "",
         "phoneNumber": "",
     }
-    typed = {key: str(value) for key, value in (typed or {}).items() if key in ADDRESS_FIELDS}
-    return {**held, **typed}
 
 
 def currency_format(currency: str) -> dict:

@@ -139,8 +139,9 @@ class PaymentFieldsView(CheckoutView):
 
 
 def apply_fields(view: CheckoutView, data: dict) -> None:
-    """`address`, `shippingAddress`, `email`, `newsletter`, `termsAndConditions` of a
-    body (`PUT /payment-fields`, `POST /payment`): on the selection, and kept as typed."""
+    """`address`, `shippingAddress` and `email` of a body (`PUT /payment-fields`, `POST
+    /payment`), on the selection. Only what an order holds is kept (no personal data
+    outside the order, so erasing a customer erases it): a phone number is not."""
     billing = f.typed_address(data, "address")
     shipping = f.typed_address(data, "shippingAddress")
     email = f.text(data, "email") or (billing or {}).get("email") or None
@@ -153,13 +154,3 @@ def apply_fields(view: CheckoutView, data: dict) -> None:
         billing=f.address(billing) if billing else None,
         shipping=f.address(shipping) if shipping else None,
     )
-    session = view.checkout
-    kept = dict(session.session.fields) if session.session else {}
-    if billing is not None:
-        kept["address"] = billing
-    if shipping is not None:
-        kept["shippingAddress"] = shipping
-    for key in ("newsletter", "termsAndConditions"):
-        if key in data:
-            kept[key] = f.accepted(data[key])
-    session.set_fields(kept)

@@ -88,7 +88,7 @@ class PaymentView(CheckoutView):
             body["url"] = action.url
         if action.form_html:
             body["formHtml"] = action.form_html
-        self.checkout._selection = None
+        self.checkout.refresh()
         placed = self.checkout.selection() is None and self.checkout.session.last_order_id
         if action.action == "success" and placed:
             receipt = receipt_response(self.checkout, self.checkout.session.last_order)
@@ -100,7 +100,7 @@ class PaymentView(CheckoutView):
         order = self.checkout.selection()
         with transaction.atomic():
             gone = placement().remove_unavailable(order_id=order.pk, by=self.checkout.actor)
-        self.checkout._selection = None
+        self.checkout.refresh()
         listed = gone or short.unavailable
         return Response(
             {
