@@ -13,6 +13,7 @@ from decimal import Decimal
 from django.utils.text import slugify
 
 from catalog.models import Item, Market, ShippingMethod
+from catalog.selectors import voucher_off, vouchers_on
 from core.money import ZERO, compute_totals, currency_places, format_price, line_amount, quantize
 from orders.models import Order, OrderLine, OrderStatus
 from payments.hosted import checkout_methods
@@ -129,7 +130,7 @@ def selection_of(
         "shippingMethod": method_id(shipping) if shipping else "",
         "shippingMethodName": order.shipping_method,
         "items": [item_of(line, catalogue.get(line.sku), currency) for line in lines],
-        "discounts": discounts_of(totals.discount, currency),
+        "discounts": discounts_of(order, totals, currency),
         "totals": totals_of(totals, lines),
         "vatExempt": False,
         "address": address_of(order, "billing"),
@@ -170,11 +171,19 @@ def item_of(line: OrderLine, item: Item | None, currency: str) -> dict:
     }
 
 
-def discounts_of(discount: Decimal, currency: str) -> dict:
+def discounts_of(order: Order, totals, currency: str) -> dict:
+    vouchers = vouchers_on(order.pk, order.market) if order.pk else []
     return {
-        "anyDiscount": bool(discount),
-        **price(-discount, currency, "discount"),
-        "vouchers": [],
+        "anyDiscount": bool(totals.discount),
+        **price(-totals.discount, currency, "discount"),
+        "vouchers": [
+            {
+                "voucher": v.code,
+                "description": v.description,
+                **price(-voucher_off(v, totals.subtotal, currency), currency, "priceOff"),
+            }
+            for v in vouchers
+        ],
         "automaticDiscounts": [],
     }
 

@@ -7,7 +7,7 @@ from rest_framework.request import Request
 
 from backoffice.services import selections as s
 from catalog.models import Item, MarketCountry
-from catalog.selectors import market_of
+from catalog.selectors import market_of, voucher_of
 from core.errors import DomainError
 from payments.hosted import checkout_method
 from storefront.api import fields as f
@@ -154,3 +154,25 @@ def apply_fields(view: CheckoutView, data: dict) -> None:
         billing=f.address(billing) if billing else None,
         shipping=f.address(shipping) if shipping else None,
     )
+
+
+class VouchersView(CheckoutView):
+    """`POST vouchers {"voucher": CODE}` adds a code; `DELETE vouchers {"voucher": CODE}`
+    (Centra's example shop) removes one, as `DELETE vouchers/{code}` does."""
+
+    def post(self, request: Request):
+        return change_voucher(self, s.apply_voucher, f.text(f.body_of(request), "voucher"))
+
+    def delete(self, request: Request, code: str = ""):
+        code = code or f.text(f.body_of(request), "voucher")
+        return change_voucher(self, s.remove_voucher, code)
+
+
+def change_voucher(view: CheckoutView, service, code: str):
+    order = view.checkout.open_selection()
+    try:
+        voucher_of(market_of(order.market), code)
+    except DomainError:
+        raise Refused(404, {"voucher": "not found"}) from None
+    view.change(service, field="voucher", code=code)
+    return view.answer()
