@@ -116,3 +116,18 @@ def test_moving_to_another_market_drops_its_vouchers(api):
 
     assert response.data["selection"]["discounts"]["vouchers"] == []
     assert response.data["selection"]["totals"]["grandTotalPriceAsNumber"] == 39.0
+
+
+@pytest.mark.parametrize(
+    ("amount", "currency", "shown"),
+    [
+        ("3600", "SEK", "3\u00a0600.00\u00a0SEK"),
+        ("1234567.5", "EUR", "1\u00a0234\u00a0567.50\u00a0EUR"),
+        ("-9.48", "EUR", "-9.48\u00a0EUR"),
+        ("1500", "JPY", "1\u00a0500\u00a0JPY"),
+    ],
+)
+def test_format_price_is_centras_no_break_spaced_format(amount, currency, shown):
+    from core.money import format_price
+
+    assert format_price(D(amount), currency) == shown
