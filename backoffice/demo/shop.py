@@ -20,6 +20,7 @@ from catalog.models import (
     Price,
     Pricelist,
     Product,
+    Voucher,
 )
 from catalog.models import ShippingMethod as Method
 
@@ -76,6 +77,8 @@ def _make_market(market, pricelist: Pricelist) -> None:
     for country in market.countries:
         MarketCountry.objects.create(market=made, country=country)
         CountryTax.objects.create(country=country, percent=Decimal(TAX[market.currency]))
+    # A code a demo buyer can try in every market.
+    Voucher.objects.create(market=made, code="WELCOME10", percent=Decimal(10), description="10 %")
     for name, euro_price, default in SHIPPING:
         Method.objects.create(
             market=made,

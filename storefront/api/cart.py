@@ -138,7 +138,7 @@ class PaymentFieldsView(CheckoutView):
         return self.answer()
 
 
-def apply_fields(view: CheckoutView, data: dict) -> None:
+def apply_fields(view: CheckoutView, data: dict, *, paying: bool = False) -> None:
     """`address`, `shippingAddress` and `email` of a body (`PUT /payment-fields`, `POST
     /payment`), on the selection. Only what an order holds is kept (no personal data
     outside the order, so erasing a customer erases it): a phone number is not."""
@@ -150,6 +150,7 @@ def apply_fields(view: CheckoutView, data: dict) -> None:
     view.change(
         s.set_customer,
         field="address",
+        paying=paying,
         email=email,
         billing=f.address(billing) if billing else None,
         shipping=f.address(shipping) if shipping else None,

@@ -48,10 +48,10 @@ class PaymentView(CheckoutView):
         if order is None or not order.lines.exists():
             raise Refused(406, {"selection": "the selection has no items"})
         method = self._method(f.text(data, "paymentMethod") or order.payment_method)
-        apply_fields(self, data)
+        apply_fields(self, data, paying=True)
         if f.text(data, "shippingMethod"):
             self._shipping(f.text(data, "shippingMethod"))
-        self.change(s.set_payment_method, field="paymentMethod", method=method)
+        self.change(s.set_payment_method, field="paymentMethod", method=method, paying=True)
         return self._begin(method, return_page, failed_page)
 
     def _method(self, wanted: str) -> str:
@@ -62,7 +62,7 @@ class PaymentView(CheckoutView):
 
     def _shipping(self, wanted: str) -> None:
         name = shipping_name(self.checkout.selection(), wanted)
-        self.change(s.set_shipping_method, field="shippingMethod", name=name)
+        self.change(s.set_shipping_method, field="shippingMethod", name=name, paying=True)
 
     def _begin(self, method: str, return_page: str, failed_page: str) -> Response:
         p = placement()
