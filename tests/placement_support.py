@@ -13,7 +13,7 @@ from core.actors import process
 from orders.models import Order
 from payments.hosted import TestProvider
 from payments.models import PaymentAttempt
-from tests.catalog_support import make_market
+from tests.catalog_support import make_item, make_market
 from tests.factories import LineDataFactory, OrderFactory, StockFactory, WarehouseFactory
 
 SHOP = process("storefront", "web")
@@ -26,7 +26,8 @@ def make_shop(*, on_hand: int = 10, second: int = 0) -> None:
     """Market WEB reserving from Stockholm (`on_hand` units) then Berlin (`second`)."""
     first = WarehouseFactory(name="Stockholm", priority=1)
     berlin = WarehouseFactory(name="Berlin", priority=2)
-    make_market(code="WEB", warehouses=(first, berlin))
+    market = make_market(code="WEB", warehouses=(first, berlin))
+    make_item(SKU, prices={market.pricelist: "10.00"})
     StockFactory(warehouse=first, sku=SKU, on_hand=on_hand)
     StockFactory(warehouse=berlin, sku=SKU, on_hand=second)
 

@@ -123,7 +123,13 @@ def begin_payment(
         if quantize(order.grand_total, order.currency) <= 0:
             raise DomainError(f"{order} has nothing to pay: free orders are not taken yet.")
         for attempt in order.payment_attempts.filter(status=AttemptStatus.OPEN):
-            _move(attempt, attempt.cancel, by=by, message="Payment cancelled: begun again.")
+            _move(
+                attempt,
+                attempt.cancel,
+                by=by,
+                message="Payment cancelled: begun again.",
+                at=timezone.now(),
+            )
         attempt = _open_attempt(order, provider, checkout.id, return_page, failed_page, by)
     return provider.begin(attempt, base_url=base_url)
 
