@@ -416,7 +416,6 @@ def _place(attempt: PaymentAttempt, answer: ProviderAnswer, source: HostedProvid
 
 def _after_refused_checkout(attempt: PaymentAttempt, error: DomainError) -> DomainError:
     """Stock gone since the payment began: cancel the attempt, StockShort; else the error."""
-    attempt.order.refresh_from_db()
     short = shortages(attempt.order)
     if not short:
         raise error
