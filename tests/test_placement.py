@@ -344,3 +344,13 @@ def test_the_order_page_tells_the_payment_attempts_story(shop, admin_client):
     assert response.status_code == 200
     for words in ("Payment attempt begun", "Payment attempt declined", "Payment attempt placed"):
         assert words in response.text
+
+
+def test_with_direct_to_shipment_the_order_ships_from_its_reservation(shop):
+    shop.direct_to_shipment = True
+    shop.save()
+    attempt = open_attempt(make_selection(2))
+    order = settle_from_return(fields=answers(attempt)[1])
+    assert order.status == S.PROCESSING
+    assert order.shipments.count() == 1
+    assert Stock.objects.get(warehouse__name="Stockholm").allocated == 2
