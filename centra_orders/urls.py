@@ -19,5 +19,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     # Before "api/": that include ends with a catch-all that would shadow it.
     path("api/checkout/", include("storefront.api.urls")),
+    path("payments/", include("storefront.provider.urls")),
     path("api/", include("integrations.api.urls")),
 ]

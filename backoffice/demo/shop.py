@@ -77,8 +77,6 @@ def _make_market(market, pricelist: Pricelist) -> None:
     for country in market.countries:
         MarketCountry.objects.create(market=made, country=country)
         CountryTax.objects.create(country=country, percent=Decimal(TAX[market.currency]))
-    # A code a demo buyer can try in every market.
-    Voucher.objects.create(market=made, code="WELCOME10", percent=Decimal(10), description="10 %")
     for name, euro_price, default in SHIPPING:
         Method.objects.create(
             market=made,
@@ -86,6 +84,8 @@ def _make_market(market, pricelist: Pricelist) -> None:
             price=shop_price(euro_price + Decimal("0.10"), market.currency),
             is_default=default,
         )
+    # A code to try in the shop: 10 % off every line.
+    Voucher.objects.create(market=made, code="WELCOME10", percent=Decimal("10"))
 
 
 def ean13(first_twelve: str) -> str:
@@ -95,7 +95,7 @@ def ean13(first_twelve: str) -> str:
 
 
 def delete_catalogue() -> None:
-    # Markets first: their allocation rules protect the warehouses.
+    # Markets first: their allocation rules protect the warehouses (their vouchers go too).
     Market.objects.all().delete()
     Pricelist.objects.all().delete()
     Item.objects.all().delete()
