@@ -24,9 +24,21 @@ def pay_at_the_provider(api, decision: str, *, country: str = "SE") -> dict:
     """POST /payment (the buyer living in `country`), then the buyer's choice at the
     hosted page: the parameters the provider appended to the shop's return (or failed)
     page."""
+    return decide(begin(api, country=country), decision)
+
+
+def begin(api, *, country: str = "SE") -> str:
+    """POST /payment: the provider's page to send the buyer to."""
     paid = api.post("payment", {**PAY, "address": {**PAY["address"], "country": country}})
     assert paid.status_code == 200, paid.data
-    page = urlsplit(paid.data["url"])
+    assert paid.data["action"] == "redirect"
+    return paid.data["url"]
+
+
+def decide(url: str, decision: str) -> dict:
+    """The buyer approves or declines at the provider's page (which notifies the shop's
+    server first), and lands on the shop's page with the provider's parameters."""
+    page = urlsplit(url)
     assert (page.scheme, page.netloc) == ("http", "testserver")
     back = Client().post(page.path, {"decision": decision})
     assert back.status_code == 302
