@@ -29,9 +29,23 @@ TOKEN = OpenApiParameter(
 COMMON = (400, 401, 404, 405, 415)
 
 
+ACTIONS = {"get": "retrieve", "post": "create", "put": "update", "delete": "destroy"}
+
+
 class CheckoutSchema(AutoSchema):
     def get_tags(self) -> list[str]:
         return ["checkout"]
+
+    def get_operation_id(self) -> str:
+        """The path's words with its parameters (`vouchers/{code}`: `vouchers_by_code`),
+        so `DELETE vouchers` and `DELETE vouchers/{code}` are two operations."""
+        words = [
+            f"by_{word[1:-1]}" if word.startswith("{") else word
+            for word in self.path.strip("/").split("/")[1:]  # after "api"
+        ]
+        return "_".join([*words, ACTIONS.get(self.method.lower(), self.method.lower())]).replace(
+            "-", "_"
+        )
 
     def get_override_parameters(self):
         return [TOKEN]
