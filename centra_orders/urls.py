@@ -18,4 +18,6 @@ urlpatterns = [
     path("favicon.ico", favicon),
     path("admin/", admin.site.urls),
     path("api/", include("integrations.api.urls")),
+    # The demo shop page (DEBUG or SHOP_PAGE only; a 404 otherwise).
+    path("shop/", include("storefront.shop.urls")),
 ]

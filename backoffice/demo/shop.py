@@ -1,9 +1,10 @@
 """The demo's catalogue: the products, prices, tax rates and markets its orders use.
 
 Every SKU the demo's selections name is an item here, priced in each market's
-pricelist at the price the selections charge. The markets have no allocation
-rule, so the demo's orders take stock when their shipments are created, as the
-stories expect.
+pricelist at the price the selections charge. The markets get no allocation
+rule until the stories are told, so the stories' orders take stock when their
+shipments are created, as they expect; then each market gets one, so the orders
+the demo shop (/shop/) places reserve their stock at placement.
 """
 
 from __future__ import annotations
@@ -11,7 +12,17 @@ from __future__ import annotations
 from decimal import Decimal
 
 from backoffice.demo.catalog import MARKETS, PRODUCTS, TAX, pricelist_name, shop_price, sku_of
-from catalog.models import CountryTax, Item, Market, MarketCountry, Price, Pricelist, Product
+from backoffice.demo.stories import Warehouses
+from catalog.models import (
+    AllocationPriority,
+    CountryTax,
+    Item,
+    Market,
+    MarketCountry,
+    Price,
+    Pricelist,
+    Product,
+)
 from catalog.models import ShippingMethod as Method
 
 # (name, price in euros, default): priced per market like the products.
@@ -57,6 +68,17 @@ def _make_market(market, pricelist: Pricelist) -> None:
             name=name,
             price=shop_price(euro_price + Decimal("0.10"), market.currency),
             is_default=default,
+        )
+
+
+def give_markets_allocation_rules(warehouses: Warehouses) -> None:
+    """American orders from New Jersey first, the others from Stockholm; then the rest."""
+    for market in Market.objects.all():
+        first = warehouses.america if market.code == "US" else warehouses.europe
+        rest = [w for w in (warehouses.europe, warehouses.america, warehouses.store) if w != first]
+        AllocationPriority.objects.bulk_create(
+            AllocationPriority(market=market, warehouse=warehouse, priority=priority)
+            for priority, warehouse in enumerate([first, *rest], start=1)
         )
 
 
