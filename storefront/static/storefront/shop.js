@@ -95,15 +95,22 @@
 
   function productCard(product) {
     const items = (product.items || []).filter((item) => item.item);
-    const label = (item) => item.name || item.size || item.sku || item.item;
+    const soldOut = (item) => item.stock === "no" || item.stock === false || item.stock === 0;
+    const label = (item) => `${item.name || item.size || item.sku || item.item}${soldOut(item) ? " (sold out)" : ""}`;
     const add = el("button", { type: "button", className: "add", text: "Add to selection" });
     let choose = null;
     if (items.length > 1) {
       choose = el("select", { "aria-label": `Size of ${product.name}` });
-      for (const item of items) choose.append(el("option", { value: item.item, text: label(item) }));
+      for (const item of items) {
+        const option = el("option", { value: item.item, text: label(item) });
+        option.disabled = soldOut(item);
+        choose.append(option);
+      }
+      const first = items.find((item) => !soldOut(item));
+      if (first) choose.value = first.item;
     }
     const chosen = () => (choose ? choose.value : items[0] && items[0].item);
-    add.disabled = items.length === 0;
+    add.disabled = items.length === 0 || items.every(soldOut);
     add.addEventListener("click", async () => {
       add.disabled = true;
       const result = await call("POST", `items/${encodeURIComponent(chosen())}`);
