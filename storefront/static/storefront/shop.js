@@ -115,8 +115,11 @@
       add.disabled = true;
       const result = await call("POST", `items/${encodeURIComponent(chosen())}`);
       add.disabled = false;
-      if (result.ok) notify("");
-      else notify(problemOf(result.data, "That could not be added."));
+      if (result.ok) {
+        notify("");
+        add.textContent = "Added ✓";
+        setTimeout(() => (add.textContent = "Add to selection"), 1200);
+      } else notify(problemOf(result.data, "That could not be added."));
       if (result.data.selection) renderSelection(result.data);
     });
     const size = items.length === 1 ? el("span", { className: "size", text: label(items[0]) }) : choose;
@@ -153,7 +156,7 @@
       "td",
       {},
       el("span", { className: "line-name", text: nameOf(line) }),
-      el("span", { className: "muted line-size", text: [line.size, line.sku].filter(Boolean).join(" · ") }),
+      line.size ? el("span", { className: "muted line-size", text: line.size }) : null,
     );
     const quantity = el("td", { className: "num" });
     if (editable) {
@@ -372,8 +375,11 @@
     $("country").addEventListener("change", changeCountry);
     if (PAGE === "return") await paymentReturned();
     else {
-      if (PAGE === "failed") notify("The payment was declined, and no order was placed. Your selection is still here: try again.");
       await showShop();
+      if (PAGE === "failed") {
+        notify("The payment was declined, and no order was placed. Your selection is still here.");
+        $("notice").append(el("a", { href: "#checkout", text: "Back to checkout" }));
+      }
     }
     show("loading", false);
     document.body.dataset.ready = "true";
