@@ -22,7 +22,7 @@ from payments.models import PaymentAttempt
 from storefront.api.body import selection_response, token_of
 from storefront.api.context import Checkout, Refused, allowed_origins, checkout_for
 
-PAYING = "the selection is being paid: a payment is in progress"
+PAYING = "payment in progress: the selection cannot change until the payment is settled"
 # DRF's refusals in Centra's shape: the field each one is about.
 DRF_FIELDS = {
     exceptions.ParseError: "body",
