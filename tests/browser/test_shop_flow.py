@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from core.roles import CUSTOMER_SERVICE
+from core.roles import CUSTOMER_SERVICE, WAREHOUSE
 from orders.models import Order, OrderStatus
 from payments.models import PaymentTransaction
 from shipments.models import Allocation, Stock, Warehouse
@@ -112,10 +112,18 @@ def test_approved_payment_places_an_order_staff_see_pending_with_stock_allocated
     assert "Pending" in row.inner_text()
     staff.shot("admin-orders-list")
     staff.goto(f"/admin/orders/order/{order.pk}/change/")
-    body = staff.locator("body").inner_text()
-    assert "anna.berg@example.com" in body and "storefront:test-shop" in body
-    assert "Authoriz" in body
+    assert staff.locator("#id_customer_email").input_value() == "anna.berg@example.com"
+    ledger = staff.locator("tr.centra-ledger-success", has_text="Authorize")
+    assert "951.90" in ledger.inner_text() and "Success" in ledger.inner_text()
     staff.shot("admin-order-page")
+    # The warehouse sees the units reserved since placement.
+    UserFactory(username="wendy", groups=[WAREHOUSE], password=PASSWORD)
+    warehouse = new_page()
+    log_in(warehouse, "wendy")
+    warehouse.goto("/admin/shipments/stock/")
+    tee = warehouse.locator("#result_list tbody tr", has_text="TEE-M").inner_text().split()
+    assert tee[-3:] == ["10", "2", "8"]  # on hand, allocated, available
+    warehouse.shot("admin-stock-allocated")
 
     page.set_viewport_size(PHONE)
     page.shot("receipt-390")

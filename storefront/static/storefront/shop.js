@@ -351,7 +351,7 @@
     $("order-number").textContent = order.order || "";
     $("order-status").textContent = order.statusDescription || "";
     const email = (order.address || {}).email;
-    $("order-email").textContent = email ? `A confirmation goes to ${email}.` : "";
+    $("order-email").textContent = email ? `Receipt for ${email}.` : "";
     $("receipt-lines").tBodies[0].replaceChildren(...(order.items || []).map((line) => lineRow(line, false)));
     renderTotals($("receipt-totals"), order.totals || {});
     $("basket-count").textContent = "Selection: 0";
