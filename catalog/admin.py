@@ -20,6 +20,7 @@ from catalog.models import (
     Pricelist,
     Product,
     ShippingMethod,
+    Voucher,
 )
 from core.admin.changelist import CheckedChangeListMixin
 
@@ -132,3 +133,11 @@ class ShippingMethodAdmin(CheckedChangeListMixin, admin.ModelAdmin):
     list_display = ["name", "market", "price", "is_default"]
     list_select_related = ["market"]
     list_filter = ["market"]
+
+
+@admin.register(Voucher)
+class VoucherAdmin(CheckedChangeListMixin, admin.ModelAdmin):
+    list_display = ["code", "market", "percent", "amount", "is_active"]
+    list_select_related = ["market"]
+    list_filter = ["is_active", "market"]
+    search_fields = ["code", "description"]

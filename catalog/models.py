@@ -14,6 +14,7 @@ from django.db import models
 from django.db.models import Q
 
 from core.money import MONEY_FIELD
+from orders.models import Order
 from shipments.models import Warehouse
 
 
@@ -200,3 +201,56 @@ class ShippingMethod(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.market.code})"
+
+
+class Voucher(models.Model):
+    """A code a buyer types for a discount in one market: a percentage of the items,
+    or a fixed amount off them (in the market's currency, tax included)."""
+
+    market = models.ForeignKey(Market, on_delete=models.CASCADE, related_name="vouchers")
+    code = models.CharField(max_length=64, help_text="What the buyer types (any case).")
+    description = models.CharField(max_length=200, blank=True)
+    percent = models.DecimalField(
+        max_digits=5, decimal_places=2, null=True, blank=True, help_text="Percent off the items."
+    )
+    amount = models.DecimalField(
+        "amount off",
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text="Off the items, in the market's currency, tax included.",
+    )
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["market", "code"]
+        constraints = [
+            models.UniqueConstraint(
+                models.functions.Upper("code"), "market", name="voucher_code_once_per_market"
+            ),
+            models.CheckConstraint(
+                condition=Q(percent__isnull=False, amount__isnull=True, percent__gt=0,
+                            percent__lte=100)
+                | Q(percent__isnull=True, amount__isnull=False, amount__gt=0),
+                name="voucher_percent_or_amount",
+            ),
+        ]  # fmt: skip
+
+    def __str__(self) -> str:
+        return f"{self.code} ({self.market.code})"
+
+
+class AppliedVoucher(models.Model):
+    """A voucher a selection uses; its discount is spread over the lines when priced."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="+")
+    voucher = models.ForeignKey(Voucher, on_delete=models.CASCADE, related_name="applied")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["order", "voucher"], name="voucher_applied_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.voucher} on {self.order}"

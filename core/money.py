@@ -144,6 +144,30 @@ def compute_totals(lines: Iterable[PricedLine], *, shipping: Decimal, currency: 
     )
 
 
+def spread_discount(amounts: list[Decimal], discount: Decimal, currency: str) -> list[Decimal]:
+    """`discount` split over lines whose amounts are `amounts`, in proportion to them.
+
+    The discount is capped at the amounts' sum. Each slice is a difference of
+    cumulative shares, so the slices add up to the discount to the cent and none is
+    more than its line's amount (a line's discount never exceeds its price).
+    """
+    total = sum(amounts, ZERO)
+    discount = min(quantize(discount, currency), total)
+    if total <= 0 or discount <= 0:
+        return [quantize(ZERO, currency) for _ in amounts]
+    slices, before, running = [], quantize(ZERO, currency), ZERO
+    for amount in amounts:
+        running += amount
+        share = quantize(discount * running / total, currency)
+        slices.append(share - before)
+        before = share
+    return slices
+
+
+def percent_of(amount: Decimal, percent: Decimal, currency: str) -> Decimal:
+    return quantize(amount * percent / 100, currency)
+
+
 def slice_charge(
     line: PricedLine, *, units_charged: int, amount_charged: Decimal, quantity: int, currency: str
 ) -> Decimal:

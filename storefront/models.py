@@ -58,10 +58,6 @@ class CheckoutSession(models.Model):
     last_order = models.ForeignKey(
         Order, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    # The checkout fields as the buyer typed them (`PUT /payment-fields`, `POST
-    # /payment`), shown back in the selection's `address` and `shippingAddress`;
-    # the selection holds what an order needs of them.
-    fields = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField()
     expires_at = models.DateTimeField(db_index=True)

@@ -13,7 +13,7 @@ from django.core.management.base import CommandError
 from django.db.models import Count
 from django.utils import timezone
 
-from catalog.models import AllocationPriority, CountryTax, Item, Market, Price
+from catalog.models import AllocationPriority, CountryTax, Item, Market, Price, Product
 from orders.models import Order, OrderEvent, OrderLine, OrderStatus, StoreSettings
 from payments.models import PaymentTransaction
 from shipments.models import Allocation, Stock
@@ -122,3 +122,5 @@ def test_demo_catalogue_sells_every_line_at_the_price_charged():
     assert rules.filter(market__code="SE").first().warehouse.name == "Stockholm DC"
     assert rules.values("market").distinct().count() == len(markets)
     assert Item.objects.exclude(ean__regex=r"^\d{13}$").count() == 0
+    # Every product is on a shelf the Checkout API lists.
+    assert not Product.objects.filter(categories=None).exists()

@@ -15,6 +15,7 @@ from backoffice.demo.catalog import MARKETS, PRODUCTS, TAX, pricelist_name, shop
 from backoffice.demo.stories import Warehouses
 from catalog.models import (
     AllocationPriority,
+    Category,
     CountryTax,
     Item,
     Market,
@@ -28,6 +29,15 @@ from catalog.models import ShippingMethod as Method
 # (name, price in euros, default): priced per market like the products.
 SHIPPING = (("Standard", Decimal("4.90"), True), ("Express", Decimal("12.90"), False))
 
+# The shop's shelves (uri, name) and the products (by code) on each.
+CATEGORIES = (
+    ("tops", "Tops", ("TEE-ORGANIC", "HOODIE-LOOP")),
+    ("bottoms", "Bottoms", ("JEANS-STRAIGHT",)),
+    ("shoes", "Shoes", ("SNEAKER-LOW",)),
+    ("outerwear", "Outerwear", ("JACKET-RAIN",)),
+    ("accessories", "Accessories", ("CAP-WOOL", "SOCKS-3PK", "TOTE-CANVAS")),
+)
+
 
 def make_catalogue() -> None:
     pricelists = {
@@ -37,6 +47,7 @@ def make_catalogue() -> None:
         for market in MARKETS
     }
     _make_products(pricelists)
+    _make_categories()
     for market in MARKETS:
         _make_market(market, pricelists[market.currency])
 
@@ -55,6 +66,12 @@ def _make_products(pricelists: dict[str, Pricelist]) -> None:
                 Price(item=item, pricelist=pricelist, amount=shop_price(euro_price, currency))
                 for currency, pricelist in pricelists.items()
             )
+
+
+def _make_categories() -> None:
+    for position, (uri, name, codes) in enumerate(CATEGORIES):
+        category = Category.objects.create(uri=uri, name=name, position=position)
+        category.products.set(Product.objects.filter(uri__in=[code.lower() for code in codes]))
 
 
 def _make_market(market, pricelist: Pricelist) -> None:
@@ -94,4 +111,5 @@ def delete_catalogue() -> None:
     Pricelist.objects.all().delete()
     Item.objects.all().delete()
     Product.objects.all().delete()
+    Category.objects.all().delete()
     CountryTax.objects.all().delete()

@@ -12,16 +12,20 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
-from catalog.models import Market, MarketCountry, Price
+from catalog.models import AppliedVoucher, Market, MarketCountry, Price
 from catalog.selectors import (
     item_for_sale,
     market_of,
     price_in,
     shipping_method_of,
     tax_percent_for,
+    voucher_of,
+    voucher_off,
+    vouchers_on,
 )
 from core.actors import Actor
 from core.errors import DomainError
+from core.money import ZERO, quantize, spread_discount
 from orders.locks import lock_order
 from orders.models import Order, OrderLine, OrderStatus
 from orders.services import create_selection
@@ -223,6 +227,26 @@ def set_customer(
         return price_selection(order_id=order_id, by=by)
 
 
+def apply_voucher(*, order_id: int, code: str, by: Actor) -> Order:
+    """Use the market's voucher `code` (any case); applying it twice changes nothing."""
+    with transaction.atomic():
+        order = _lock_selection(order_id)
+        voucher = voucher_of(market_of(order.market), code)
+        AppliedVoucher.objects.get_or_create(order=order, voucher=voucher)
+        _price(order)
+    return order
+
+
+def remove_voucher(*, order_id: int, code: str, by: Actor) -> Order:
+    """Stop using the voucher `code`; a code of the market not in use changes nothing."""
+    with transaction.atomic():
+        order = _lock_selection(order_id)
+        voucher = voucher_of(market_of(order.market), code)
+        AppliedVoucher.objects.filter(order=order, voucher=voucher).delete()
+        _price(order)
+    return order
+
+
 def price_selection(*, order_id: int, by: Actor) -> Order:
     """Price every line and the shipping again from the catalogue.
 
@@ -244,7 +268,8 @@ def _price(order: Order) -> None:
     for line in lines:
         line.unit_price = price_in(item_for_sale(line.sku), market)
         line.tax_percent = tax
-    OrderLine.objects.bulk_update(lines, ["unit_price", "tax_percent"])
+    _discount(order, lines)
+    OrderLine.objects.bulk_update(lines, ["unit_price", "tax_percent", "discount"])
     order.recalculate_totals()
     order.save()
 
@@ -298,6 +323,20 @@ def _write_address(order: Order, kind: str, address: Address) -> None:
     for field in ("name", "street", "city", "zipcode"):
         setattr(order, f"{kind}_{field}", getattr(address, field))
     setattr(order, f"{kind}_country", address.country.strip().upper())
+
+
+def _discount(order: Order, lines: list[OrderLine]) -> None:
+    """The vouchers' discount spread over the lines (a selection's only discounts);
+    vouchers of another market are dropped."""
+    AppliedVoucher.objects.filter(order=order).exclude(voucher__market__code=order.market).delete()
+    gross = [quantize(line.unit_price * line.quantity, order.currency) for line in lines]
+    items_total = sum(gross, ZERO)
+    off = sum(
+        (voucher_off(v, items_total, order.currency) for v in vouchers_on(order.pk, order.market)),
+        ZERO,
+    )
+    for line, slice_ in zip(lines, spread_discount(gross, off, order.currency), strict=True):
+        line.discount = slice_
 
 
 def _lock_selection(order_id: int) -> Order:

@@ -21,6 +21,7 @@ from orders.locks import lock_order
 from payments.models import PaymentAttempt
 from storefront.api.body import selection_response, token_of
 from storefront.api.context import Checkout, Refused, allowed_origins, checkout_for
+from storefront.api.schema import CheckoutSchema
 
 PAYING = "payment in progress: the selection cannot change until the payment is settled"
 # DRF's refusals in Centra's shape: the field each one is about.
@@ -72,6 +73,8 @@ class CheckoutView(APIView):
     authentication_classes: list = []
     permission_classes: list = []
     parser_classes = [JSONParser]
+    schema = CheckoutSchema()
+    error_statuses: tuple[int, ...] = (406, 409)  # besides storefront.api.schema.COMMON
     checkout: Checkout | None = None
     needs_secret = False  # server-side mode only (markets, pricelists, PUT selection)
 
@@ -81,6 +84,8 @@ class CheckoutView(APIView):
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
         self.checkout = checkout_for(request)
+        if not isinstance(request.data, dict):  # every body this API reads is an object
+            raise Refused(406, {"body": "send a JSON object"})
         if self.needs_secret and not self.checkout.server_side:
             raise Refused(401, {"authorization": "this call needs the storefront's secret"})
 
@@ -125,6 +130,8 @@ class CheckoutView(APIView):
 
 class NotFoundView(CheckoutView):
     """Any other address under /api/checkout/: Centra's 404, not a redirect."""
+
+    schema = None  # not an operation
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)

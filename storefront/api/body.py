@@ -13,6 +13,7 @@ from decimal import Decimal
 from django.utils.text import slugify
 
 from catalog.models import Item, Market, ShippingMethod
+from catalog.selectors import voucher_off, vouchers_on
 from core.money import ZERO, compute_totals, currency_places, format_price, line_amount, quantize
 from orders.models import Order, OrderLine, OrderStatus
 from payments.hosted import checkout_methods
@@ -121,7 +122,6 @@ def selection_of(
     shipping = next((m for m in methods if m.name == order.shipping_method), None)
     payment = order.payment_method or next((m.id for m in checkout_methods()), "")
     payment_name = next((m.name for m in checkout_methods() if m.id == payment), "")
-    typed = checkout.session.fields if checkout.session else {}
     return {
         "language": order.language,
         "currency": currency,
@@ -130,11 +130,11 @@ def selection_of(
         "shippingMethod": method_id(shipping) if shipping else "",
         "shippingMethodName": order.shipping_method,
         "items": [item_of(line, catalogue.get(line.sku), currency) for line in lines],
-        "discounts": discounts_of(totals.discount, currency),
+        "discounts": discounts_of(order, totals, currency),
         "totals": totals_of(totals, lines),
         "vatExempt": False,
-        "address": address_of(order, "billing", typed.get("address")),
-        "shippingAddress": address_of(order, "shipping", typed.get("shippingAddress")),
+        "address": address_of(order, "billing"),
+        "shippingAddress": address_of(order, "shipping"),
         "additionalNotes": order.notes,
         "currencyFormat": currency_format(currency),
     }
@@ -171,11 +171,19 @@ def item_of(line: OrderLine, item: Item | None, currency: str) -> dict:
     }
 
 
-def discounts_of(discount: Decimal, currency: str) -> dict:
+def discounts_of(order: Order, totals, currency: str) -> dict:
+    vouchers = vouchers_on(order.pk, order.market) if order.pk else []
     return {
-        "anyDiscount": bool(discount),
-        **price(-discount, currency, "discount"),
-        "vouchers": [],
+        "anyDiscount": bool(totals.discount),
+        **price(-totals.discount, currency, "discount"),
+        "vouchers": [
+            {
+                "voucher": v.code,
+                "description": v.description,
+                **price(-voucher_off(v, totals.subtotal, currency), currency, "priceOff"),
+            }
+            for v in vouchers
+        ],
         "automaticDiscounts": [],
     }
 
@@ -202,11 +210,12 @@ def totals_of(totals, lines: list[OrderLine]) -> dict:
     }
 
 
-def address_of(order: Order, kind: str, typed: dict | None) -> dict:
-    """The address as the buyer typed it, else what the selection holds."""
+def address_of(order: Order, kind: str) -> dict:
+    """The address as the selection holds it: the name split at its first space, the
+    street in `address1`."""
     name = getattr(order, f"{kind}_name")
     first, _, last = name.partition(" ")
-    held = {
+    return {
         "firstName": first,
         "lastName": last,
         "address1": getattr(order, f"{kind}_street"),
@@ -218,8 +227,6 @@ def address_of(order: Order, kind: str, typed: dict | None) -> dict:
         "email": order.customer_email if kind == "billing" else "",
         "phoneNumber": "",
     }
-    typed = {key: str(value) for key, value in (typed or {}).items() if key in ADDRESS_FIELDS}
-    return {**held, **typed}
 
 
 def currency_format(currency: str) -> dict:

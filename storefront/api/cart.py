@@ -7,7 +7,7 @@ from rest_framework.request import Request
 
 from backoffice.services import selections as s
 from catalog.models import Item, MarketCountry
-from catalog.selectors import market_of
+from catalog.selectors import market_of, voucher_of
 from core.errors import DomainError
 from payments.hosted import checkout_method
 from storefront.api import fields as f
@@ -46,6 +46,10 @@ class SelectionView(CheckoutView):
 
 
 class ItemView(CheckoutView):
+    """Add units of an item (its SKU) to the selection: 201 and the selection."""
+
+    created_status = 201
+
     def post(self, request: Request, item: str, quantity: int = 1):
         found = Item.objects.filter(sku=item, is_active=True, product__is_active=True).exists()
         if not found:
@@ -57,25 +61,31 @@ class ItemView(CheckoutView):
 
 
 class LineView(CheckoutView):
-    """`lines/{line}` and `lines/{line}/quantity/{n}`: set, raise, lower, remove."""
+    """`DELETE lines/{line}`: remove the line."""
+
+    def delete(self, request: Request, line: str):
+        return change_line(self, line, s.remove_line)
+
+
+class LineQuantityView(CheckoutView):
+    """`lines/{line}/quantity/{n}`: PUT sets, POST raises, DELETE lowers (0 removes)."""
 
     def put(self, request: Request, line: str, quantity: int):
-        return self._line(line, s.set_line_quantity, quantity=quantity)
+        return change_line(self, line, s.set_line_quantity, quantity=quantity)
 
     def post(self, request: Request, line: str, quantity: int):
-        return self._line(line, s.change_line_quantity, change=quantity)
+        return change_line(self, line, s.change_line_quantity, change=quantity)
 
-    def delete(self, request: Request, line: str, quantity: int | None = None):
-        if quantity is None:
-            return self._line(line, s.remove_line)
-        return self._line(line, s.change_line_quantity, change=-quantity)
+    def delete(self, request: Request, line: str, quantity: int):
+        return change_line(self, line, s.change_line_quantity, change=-quantity)
 
-    def _line(self, line: str, service, **kwargs):
-        order = self.checkout.selection()
-        if order is None or not line.isdigit() or not order.lines.filter(pk=int(line)).exists():
-            raise Refused(404, {"line": "not found"})
-        self.change(service, field="quantity", line_id=int(line), **kwargs)
-        return self.answer()
+
+def change_line(view: CheckoutView, line: str, service, **kwargs):
+    order = view.checkout.selection()
+    if order is None or not line.isdigit() or not order.lines.filter(pk=int(line)).exists():
+        raise Refused(404, {"line": "not found"})
+    view.change(service, field="quantity", line_id=int(line), **kwargs)
+    return view.answer()
 
 
 class CountryView(CheckoutView):
@@ -129,8 +139,9 @@ class PaymentFieldsView(CheckoutView):
 
 
 def apply_fields(view: CheckoutView, data: dict) -> None:
-    """`address`, `shippingAddress`, `email`, `newsletter`, `termsAndConditions` of a
-    body (`PUT /payment-fields`, `POST /payment`): on the selection, and kept as typed."""
+    """`address`, `shippingAddress` and `email` of a body (`PUT /payment-fields`, `POST
+    /payment`), on the selection. Only what an order holds is kept (no personal data
+    outside the order, so erasing a customer erases it): a phone number is not."""
     billing = f.typed_address(data, "address")
     shipping = f.typed_address(data, "shippingAddress")
     email = f.text(data, "email") or (billing or {}).get("email") or None
@@ -143,13 +154,25 @@ def apply_fields(view: CheckoutView, data: dict) -> None:
         billing=f.address(billing) if billing else None,
         shipping=f.address(shipping) if shipping else None,
     )
-    session = view.checkout
-    kept = dict(session.session.fields) if session.session else {}
-    if billing is not None:
-        kept["address"] = billing
-    if shipping is not None:
-        kept["shippingAddress"] = shipping
-    for key in ("newsletter", "termsAndConditions"):
-        if key in data:
-            kept[key] = f.accepted(data[key])
-    session.set_fields(kept)
+
+
+class VouchersView(CheckoutView):
+    """`POST vouchers {"voucher": CODE}` adds a code; `DELETE vouchers {"voucher": CODE}`
+    (Centra's example shop) removes one, as `DELETE vouchers/{code}` does."""
+
+    def post(self, request: Request):
+        return change_voucher(self, s.apply_voucher, f.text(f.body_of(request), "voucher"))
+
+    def delete(self, request: Request, code: str = ""):
+        code = code or f.text(f.body_of(request), "voucher")
+        return change_voucher(self, s.remove_voucher, code)
+
+
+def change_voucher(view: CheckoutView, service, code: str):
+    order = view.checkout.open_selection()
+    try:
+        voucher_of(market_of(order.market), code)
+    except DomainError:
+        raise Refused(404, {"voucher": "not found"}) from None
+    view.change(service, field="voucher", code=code)
+    return view.answer()

@@ -25,6 +25,8 @@ from storefront.api.context import Refused
 
 
 class CatalogueView(CheckoutView):
+    error_statuses = (406,)
+
     def reply(self, **body) -> Response:
         return Response({**token_of(self.checkout), **body})
 

@@ -62,6 +62,12 @@ class Checkout:
                 self._selection = order
         return self._selection
 
+    def refresh(self) -> None:
+        """Read the session and its selection again (a service or the placement changed them)."""
+        self._selection = None
+        if self.session is not None:
+            self.session.refresh_from_db(fields=["selection", "last_order"])
+
     def open_selection(self) -> Order:
         """The buyer's selection, created (and the session stored) if there is none."""
         order = self.selection()
@@ -85,11 +91,6 @@ class Checkout:
         CheckoutSession.objects.filter(pk=self.session.pk).update(selection=None, last_order=order)
         self.session.selection, self.session.last_order = None, order
         self._selection = None
-
-    def set_fields(self, fields: dict) -> None:
-        session = self.session or self._store(selection=self.open_selection())
-        session.fields = fields
-        session.save(update_fields=["fields"])
 
     def _store(self, *, selection: Order) -> CheckoutSession:
         now = timezone.now()

@@ -25,13 +25,19 @@ from storefront.api.context import Refused
 
 
 def placement():
-    """Part A's placement service (imported when used: it stands beside this API)."""
-    from backoffice.services import placement as module
-
+    """The placement service, imported when used; a project without it takes no payments."""
+    try:
+        from backoffice.services import placement as module
+    except ImportError:  # pragma: no cover - only before the placement service exists
+        raise Refused(412, {"paymentMethod": "payments are not available"}) from None
     return module
 
 
 class PaymentView(CheckoutView):
+    """The address inline, then the provider's action: `{action, url}` and the selection."""
+
+    error_statuses = (406, 409, 410, 412)
+
     def post(self, request: Request):
         data = f.body_of(request)
         if not f.accepted(data.get("termsAndConditions")):
@@ -82,7 +88,7 @@ class PaymentView(CheckoutView):
             body["url"] = action.url
         if action.form_html:
             body["formHtml"] = action.form_html
-        self.checkout._selection = None
+        self.checkout.refresh()
         placed = self.checkout.selection() is None and self.checkout.session.last_order_id
         if action.action == "success" and placed:
             receipt = receipt_response(self.checkout, self.checkout.session.last_order)
@@ -94,7 +100,7 @@ class PaymentView(CheckoutView):
         order = self.checkout.selection()
         with transaction.atomic():
             gone = placement().remove_unavailable(order_id=order.pk, by=self.checkout.actor)
-        self.checkout._selection = None
+        self.checkout.refresh()
         listed = gone or short.unavailable
         return Response(
             {
@@ -122,6 +128,10 @@ def _first_method() -> str:
 
 
 class PaymentResultView(CheckoutView):
+    """The provider's parameters (`paymentMethodFields`) → the order's receipt."""
+
+    error_statuses = (406, 412)
+
     def post(self, request: Request):
         data = f.body_of(request)
         fields = data.get("paymentMethodFields", {})
@@ -151,6 +161,10 @@ class PaymentResultView(CheckoutView):
 
 
 class ReceiptView(CheckoutView):
+    """The session's last order, in the receipt's shape."""
+
+    error_statuses = ()
+
     def get(self, request: Request):
         self.checkout.selection()  # a selection placed meanwhile is detached: its order
         session = self.checkout.session

@@ -20,7 +20,7 @@ urlpatterns = [
     path("lines/<str:line>", cart.LineView.as_view(), name="checkout-line"),
     path(
         "lines/<str:line>/quantity/<int:quantity>",
-        cart.LineView.as_view(),
+        cart.LineQuantityView.as_view(),
         name="checkout-line-quantity",
     ),
     path("countries", catalogue.CountriesView.as_view(), name="checkout-countries"),
@@ -44,6 +44,8 @@ urlpatterns = [
         name="checkout-payment-method",
     ),
     path("payment-fields", cart.PaymentFieldsView.as_view(), name="checkout-payment-fields"),
+    path("vouchers", cart.VouchersView.as_view(), name="checkout-vouchers"),
+    path("vouchers/<str:code>", cart.VouchersView.as_view(), name="checkout-voucher"),
     path("markets", catalogue.MarketsView.as_view(), name="checkout-markets"),
     path("pricelists", catalogue.PricelistsView.as_view(), name="checkout-pricelists"),
     path("categories", catalogue.CategoriesView.as_view(), name="checkout-categories"),
