@@ -130,7 +130,8 @@ def test_approved_payment_places_an_order_staff_see_pending_with_stock_allocated
 
 
 def test_declined_payment_places_nothing_and_keeps_the_selection(new_page, shop):
-    page = new_page()
+    # The frozen selection's refusal, provoked below.
+    page = new_page(expected_console=(r"/api/checkout/lines/\d+/quantity/2\).*status of 409",))
     page.set_viewport_size(PHONE)
     open_shop(page)
     page.shot("shop-390")
@@ -140,7 +141,18 @@ def test_declined_payment_places_nothing_and_keeps_the_selection(new_page, shop)
 
     page.click("#pay")
     page.wait_for_url("**/payments/test-provider/**")
+    provider_url = page.url
     page.shot("provider-page-390")
+    # Back in the shop while the payment is open, the selection is frozen (409):
+    # the page says why and links back to the payment page.
+    page.go_back()
+    page.locator("body[data-ready=true]").wait_for()
+    page.shot("back-in-the-shop-390")
+    page.get_by_role("button", name="One more Wool cap").click()
+    page.locator("#notice", has_text="still open at the payment page").wait_for()
+    page.shot("frozen-while-paying-390")
+    page.get_by_role("link", name="Back to the payment page").click()
+    page.wait_for_url(provider_url)
     page.get_by_role("button", name="Decline").click()
     page.wait_for_url("**/shop/failed**")
     page.locator("body[data-ready=true]").wait_for()

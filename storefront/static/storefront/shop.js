@@ -7,6 +7,7 @@
   const API = document.body.dataset.api;
   const PAGE = document.body.dataset.page;
   const TOKEN = "centra-orders-shop.token";
+  const PAYING = "centra-orders-shop.payment-page"; // the provider's page of the open payment
   const $ = (id) => document.getElementById(id);
 
   // One call to the API: sends the token, keeps the one the answer carries
@@ -15,7 +16,8 @@
     const headers = { Accept: "application/json" };
     const token = localStorage.getItem(TOKEN);
     if (token) headers["API-token"] = token;
-    const init = { method, headers };
+    // Never from the browser's cache: going back to the page would show a stale selection.
+    const init = { method, headers, cache: "no-store" };
     if (body !== undefined) {
       headers["Content-Type"] = "application/json";
       init.body = JSON.stringify(body);
@@ -71,11 +73,25 @@
     return parts.length ? parts.join(" ") : fallback;
   }
 
+  // A refused change: a payment left open at the provider's page (409) freezes the
+  // selection, as in Centra, until it is approved, declined or expires.
+  function refused(result, fallback) {
+    if (result.status !== 409) {
+      notify(problemOf(result.data, fallback));
+      return;
+    }
+    notify("Your payment is still open at the payment page: approve or decline it there before changing your selection.");
+    const open = sessionStorage.getItem(PAYING);
+    if (open) $("notice").append(el("a", { href: open, text: "Back to the payment page" }));
+  }
+
   function notify(text, kind = "error") {
     const notice = $("notice");
     notice.textContent = text;
     notice.className = `notice ${kind}`;
     notice.hidden = !text;
+    // On a phone the basket is far below the notice: bring the sentence into view.
+    if (text) notice.scrollIntoView({ block: "nearest" });
   }
 
   // --- the catalogue -----------------------------------------------------------
@@ -119,7 +135,7 @@
         notify("");
         add.textContent = "Added ✓";
         setTimeout(() => (add.textContent = "Add to selection"), 1200);
-      } else notify(problemOf(result.data, "That could not be added."));
+      } else refused(result, "That could not be added.");
       if (result.data.selection) renderSelection(result.data);
     });
     const size = items.length === 1 ? el("span", { className: "size", text: label(items[0]) }) : choose;
@@ -184,7 +200,7 @@
     const path = quantity > 0 ? `lines/${line.line}/quantity/${quantity}` : `lines/${line.line}`;
     const result = await call(quantity > 0 ? "PUT" : "DELETE", path);
     if (result.ok) notify("");
-    else notify(problemOf(result.data, "Your selection could not be changed."));
+    else refused(result, "Your selection could not be changed.");
     if (result.data.selection) renderSelection(result.data);
   }
 
@@ -241,7 +257,7 @@
   async function changeCountry(event) {
     const result = await call("PUT", `countries/${encodeURIComponent(event.target.value)}`);
     if (result.ok) notify("");
-    else notify(problemOf(result.data, "That country could not be chosen."));
+    else refused(result, "That country could not be chosen.");
     if (result.data.selection) renderSelection(result.data);
   }
 
@@ -287,6 +303,7 @@
     $("pay").disabled = true;
     const { ok, data } = await call("POST", "payment", body);
     if (ok && data.action === "redirect" && data.url) {
+      sessionStorage.setItem(PAYING, data.url);
       window.location.assign(data.url);
       return;
     }
@@ -304,6 +321,10 @@
       return;
     }
     if (data.selection) renderSelection(data);
+    for (const key of Object.keys(data.errors || {})) {
+      const field = form.elements[key.replace(/^address\./, "")];
+      if (field && field.classList) field.classList.add("invalid");
+    }
     errors.textContent = problemOf(data, "The payment could not be started.");
     errors.hidden = false;
   }
@@ -348,6 +369,7 @@
   }
 
   function showReceipt(order) {
+    sessionStorage.removeItem(PAYING);
     $("order-number").textContent = order.order || "";
     $("order-status").textContent = order.statusDescription || "";
     const email = (order.address || {}).email;
@@ -377,6 +399,7 @@
     else {
       await showShop();
       if (PAGE === "failed") {
+        sessionStorage.removeItem(PAYING);
         notify("The payment was declined, and no order was placed. Your selection is still here.");
         $("notice").append(el("a", { href: "#checkout", text: "Back to checkout" }));
       }
