@@ -1,5 +1,6 @@
 """The catalogue in the back office: products and their items with prices, pricelists,
-tax rates, markets with their countries, allocation rule and shipping methods.
+tax rates, markets with their countries, allocation rule and shipping methods,
+vouchers.
 
 Back-office admins keep it; the other groups may look (the permissions are
 granted by `catalog/migrations/0002_groups.py`).
@@ -139,5 +140,5 @@ class ShippingMethodAdmin(CheckedChangeListMixin, admin.ModelAdmin):
 class VoucherAdmin(CheckedChangeListMixin, admin.ModelAdmin):
     list_display = ["code", "market", "percent", "amount", "is_active"]
     list_select_related = ["market"]
-    list_filter = ["is_active", "market"]
-    search_fields = ["code", "description"]
+    list_filter = ["market", "is_active"]
+    search_fields = ["code"]

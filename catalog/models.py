@@ -14,7 +14,6 @@ from django.db import models
 from django.db.models import Q
 
 from core.money import MONEY_FIELD
-from orders.models import Order
 from shipments.models import Warehouse
 
 
@@ -204,22 +203,17 @@ class ShippingMethod(models.Model):
 
 
 class Voucher(models.Model):
-    """A code a buyer types for a discount in one market: a percentage of the items,
-    or a fixed amount off them (in the market's currency, tax included)."""
+    """A code a buyer types for a discount in one market: a percentage off every
+    line, or a fixed amount (in the market's currency) shared across the lines by
+    their price. Shipping is never discounted."""
 
     market = models.ForeignKey(Market, on_delete=models.CASCADE, related_name="vouchers")
-    code = models.CharField(max_length=64, help_text="What the buyer types (any case).")
-    description = models.CharField(max_length=200, blank=True)
+    code = models.CharField(max_length=64, help_text="What the buyer types; not case-sensitive.")
     percent = models.DecimalField(
-        max_digits=5, decimal_places=2, null=True, blank=True, help_text="Percent off the items."
+        "percent off", max_digits=5, decimal_places=2, null=True, blank=True
     )
     amount = models.DecimalField(
-        "amount off",
-        max_digits=14,
-        decimal_places=2,
-        null=True,
-        blank=True,
-        help_text="Off the items, in the market's currency, tax included.",
+        "amount off", max_digits=14, decimal_places=2, null=True, blank=True
     )
     is_active = models.BooleanField(default=True)
 
@@ -229,28 +223,15 @@ class Voucher(models.Model):
             models.UniqueConstraint(
                 models.functions.Upper("code"), "market", name="voucher_code_once_per_market"
             ),
+            # Exactly one of a percentage (above 0, at most 100) or an amount above 0.
             models.CheckConstraint(
-                condition=Q(percent__isnull=False, amount__isnull=True, percent__gt=0,
-                            percent__lte=100)
-                | Q(percent__isnull=True, amount__isnull=False, amount__gt=0),
+                condition=(
+                    Q(percent__gt=0, percent__lte=100, amount__isnull=True)
+                    | Q(percent__isnull=True, amount__gt=0)
+                ),
                 name="voucher_percent_or_amount",
             ),
-        ]  # fmt: skip
-
-    def __str__(self) -> str:
-        return f"{self.code} ({self.market.code})"
-
-
-class AppliedVoucher(models.Model):
-    """A voucher a selection uses; its discount is spread over the lines when priced."""
-
-    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="+")
-    voucher = models.ForeignKey(Voucher, on_delete=models.CASCADE, related_name="applied")
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["order", "voucher"], name="voucher_applied_once")
         ]
 
     def __str__(self) -> str:
-        return f"{self.voucher} on {self.order}"
+        return self.code

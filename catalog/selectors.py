@@ -8,9 +8,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from catalog.models import AppliedVoucher, CountryTax, Item, Market, Price, ShippingMethod, Voucher
+from catalog.models import CountryTax, Item, Market, Price, ShippingMethod, Voucher
 from core.errors import DomainError
-from core.money import percent_of, quantize
 from shipments.models import Warehouse
 
 
@@ -63,27 +62,9 @@ def shipping_method_of(market: Market, name: str = "") -> ShippingMethod:
     return method
 
 
-def voucher_of(market: Market, code: str) -> Voucher:
-    """The market's active voucher of that code, in any case."""
-    voucher = market.vouchers.filter(code__iexact=code.strip(), is_active=True).first()
-    if voucher is None:
-        raise DomainError(f"{code.strip() or 'An empty code'} is not a voucher of {market}.")
-    return voucher
-
-
-def vouchers_on(order_id: int, market_code: str) -> list[Voucher]:
-    """The active vouchers of the order's market the order uses, first applied first."""
-    rows = AppliedVoucher.objects.filter(
-        order_id=order_id, voucher__market__code=market_code, voucher__is_active=True
-    )
-    return [row.voucher for row in rows.select_related("voucher").order_by("pk")]
-
-
-def voucher_off(voucher: Voucher, items_total: Decimal, currency: str) -> Decimal:
-    """What the voucher takes off items worth `items_total` (never more than that)."""
-    off = (
-        percent_of(items_total, voucher.percent, currency)
-        if voucher.percent is not None
-        else quantize(voucher.amount, currency)
-    )
-    return min(off, items_total)
+def voucher_in(market: Market, code: str) -> Voucher | None:
+    """The market's active voucher with this code (not case-sensitive), if there is one."""
+    code = code.strip()
+    if not code:
+        return None
+    return market.vouchers.filter(code__iexact=code, is_active=True).first()

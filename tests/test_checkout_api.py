@@ -413,3 +413,21 @@ def test_get_selection_reads_in_few_queries(api, django_assert_max_num_queries):
         response = api.get("selection")
 
     assert len(response.data["selection"]["items"]) == 2
+
+
+def test_client_side_storefronts_are_told_apart_by_their_origin(shop):
+    from storefront.models import Storefront
+
+    shop.storefront.allowed_origins = "https://web.example"
+    shop.storefront.save()
+    Storefront.objects.create(name="app", market=shop.us, allowed_origins="https://app.example")
+
+    web = Api(origin="https://web.example").get("selection")
+    app = Api(origin="https://app.example/").get("selection")
+    preflight = Api(origin="https://app.example").call("OPTIONS", "items/TEE-M")
+
+    assert web.data["location"]["market"] == "WEB"
+    assert app.data["location"]["market"] == "US"
+    assert preflight.status_code == 204
+    assert "API-token" in preflight["Access-Control-Allow-Headers"]
+    assert not CheckoutSession.objects.exists()

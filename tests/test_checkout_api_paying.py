@@ -10,6 +10,7 @@ from __future__ import annotations
 import sys
 import types
 from dataclasses import dataclass
+from datetime import timedelta
 
 import pytest
 from django.utils import timezone
@@ -17,6 +18,7 @@ from django.utils import timezone
 from core.errors import DomainError
 from orders.models import Order, OrderStatus
 from payments.hosted import PaymentAction
+from payments.models import PaymentAttempt
 from storefront.api.tokens import digest
 from storefront.models import CheckoutSession
 from tests.checkout_support import Api, make_shop
@@ -109,7 +111,9 @@ def placement(monkeypatch):
         "Unavailable": Unavailable, "StockShort": StockShort, "PaymentFailed": PaymentFailed,
         "PaymentNotVerified": PaymentNotVerified, "begin_payment": begin_payment,
         "remove_unavailable": remove_unavailable, "settle_from_return": settle_from_return,
-        "payment_in_progress": lambda order: False,
+        "payment_in_progress": lambda order: PaymentAttempt.objects.filter(
+            order=order, status="open"
+        ).exists(),
     }.items():  # fmt: skip
         setattr(fake, name, value)
     monkeypatch.setitem(sys.modules, "backoffice.services.placement", fake)
@@ -265,3 +269,20 @@ def test_receipt_without_an_order_is_404(api):
 
     assert response.status_code == 404
     assert response.data["errors"] == {"order": "not found"}
+
+
+def test_paying_again_while_a_payment_is_open_starts_over_but_the_cart_is_frozen(api, placement):
+    api.post("items/TEE-M")
+    order_id = selection_id(api)
+    PaymentAttempt.objects.create(
+        order_id=order_id, reference="r0", provider="test", payment_method="test",
+        amount="34.80", currency="EUR", return_page=PAY["paymentReturnPage"],
+        by="storefront:web", expires_at=timezone.now() + timedelta(minutes=30),
+    )  # fmt: skip
+
+    frozen = api.post("items/TEE-M")
+    again = api.post("payment", PAY)
+
+    assert frozen.status_code == 409
+    assert again.status_code == 200 and again.data["action"] == "redirect"
+    assert len(placement.calls) == 1

@@ -1,16 +1,13 @@
-"""Vouchers: a code per market, a percentage or a fixed amount off the items, spread
-over the lines by the one pricing path so the slices add up to the cent."""
+"""Vouchers through the Checkout API: `POST /vouchers`, `DELETE /vouchers[/{code}]`; the
+discount is the selection's pricing path's (backoffice.services.selections.add_voucher)."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
 
 from catalog.models import Voucher
-from core.money import spread_discount
 from storefront.api.tokens import digest
 from storefront.models import CheckoutSession
 from tests.checkout_support import Api, make_shop
@@ -18,27 +15,11 @@ from tests.checkout_support import Api, make_shop
 D = Decimal
 NBSP = "\u00a0"
 
-cents = st.integers(min_value=0, max_value=10_000_000).map(lambda n: D(n).scaleb(-2))
-
-
-@given(amounts=st.lists(cents, min_size=1, max_size=8), discount=cents)
-def test_spread_discount_adds_up_to_the_cent_and_never_exceeds_a_line(amounts, discount):
-    slices = spread_discount(amounts, discount, "EUR")
-
-    assert sum(slices, D(0)) == min(discount, sum(amounts, D(0)))
-    for amount, slice_ in zip(amounts, slices, strict=True):
-        assert D(0) <= slice_ <= amount
-        assert slice_ == slice_.quantize(D("0.01"))
-
-
-def test_spread_discount_in_a_currency_without_decimals():
-    assert spread_discount([D(100), D(200), D(300)], D(100), "JPY") == [D(17), D(33), D(50)]
-
 
 @pytest.fixture
 def shop(db):
     shop = make_shop()
-    Voucher.objects.create(market=shop.web, code="TEN", percent=D("10"), description="10 %")
+    Voucher.objects.create(market=shop.web, code="TEN", percent=D("10"))
     Voucher.objects.create(market=shop.web, code="FIVE", amount=D("5.00"))
     Voucher.objects.create(market=shop.us, code="USONLY", amount=D("1.00"))
     return shop
@@ -63,7 +44,7 @@ def test_a_percentage_voucher_discounts_the_lines_and_the_totals(api):
     discounts = response.data["selection"]["discounts"]
     assert discounts["anyDiscount"] is True
     assert discounts["vouchers"] == [
-        {"voucher": "TEN", "description": "10 %", "priceOff": f"-9.48{NBSP}EUR",
+        {"voucher": "TEN", "description": "TEN", "priceOff": f"-9.48{NBSP}EUR",
          "priceOffAsNumber": -9.48}
     ]  # fmt: skip
     totals = response.data["selection"]["totals"]
@@ -116,3 +97,28 @@ def test_moving_to_another_market_drops_its_vouchers(api):
 
     assert response.data["selection"]["discounts"]["vouchers"] == []
     assert response.data["selection"]["totals"]["grandTotalPriceAsNumber"] == 39.0
+
+
+@pytest.mark.parametrize(
+    ("amount", "currency", "shown"),
+    [
+        ("3600", "SEK", "3\u00a0600.00\u00a0SEK"),
+        ("1234567.5", "EUR", "1\u00a0234\u00a0567.50\u00a0EUR"),
+        ("-9.48", "EUR", "-9.48\u00a0EUR"),
+        ("1500", "JPY", "1\u00a0500\u00a0JPY"),
+    ],
+)
+def test_format_price_is_centras_no_break_spaced_format(amount, currency, shown):
+    from core.money import format_price
+
+    assert format_price(D(amount), currency) == shown
+
+
+def test_a_second_voucher_replaces_the_first(api):
+    api.post("items/TEE-M")
+    api.post("vouchers", {"voucher": "TEN"})
+
+    response = api.post("vouchers", {"voucher": "five"})
+
+    assert [v["voucher"] for v in response.data["selection"]["discounts"]["vouchers"]] == ["FIVE"]
+    assert response.data["selection"]["totals"]["grandTotalPriceAsNumber"] == 29.8

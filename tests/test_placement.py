@@ -333,3 +333,24 @@ def test_stock_snapshot_is_untouched_by_a_refused_begin(shop):
     with pytest.raises(StockShort):
         begin(make_selection(9))
     assert stock_snapshot() == before
+
+
+def test_the_order_page_tells_the_payment_attempts_story(shop, admin_client):
+    order = make_selection()
+    with pytest.raises(PaymentFailed):
+        settle_from_return(fields=answers(open_attempt(order), approved=False)[1])
+    settle_from_return(fields=answers(open_attempt(order))[1])
+    response = admin_client.get(f"/admin/orders/order/{order.pk}/change/")
+    assert response.status_code == 200
+    for words in ("Payment attempt begun", "Payment attempt declined", "Payment attempt placed"):
+        assert words in response.text
+
+
+def test_with_direct_to_shipment_the_order_ships_from_its_reservation(shop):
+    shop.direct_to_shipment = True
+    shop.save()
+    attempt = open_attempt(make_selection(2))
+    order = settle_from_return(fields=answers(attempt)[1])
+    assert order.status == S.PROCESSING
+    assert order.shipments.count() == 1
+    assert Stock.objects.get(warehouse__name="Stockholm").allocated == 2

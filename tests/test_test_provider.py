@@ -11,6 +11,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from backoffice.services.placement import StockShort, settle_from_return
 from core.errors import DomainError
 from orders.models import OrderStatus
 from payments.hosted import (
@@ -22,7 +23,8 @@ from payments.hosted import (
     sign,
     verify_signed,
 )
-from payments.models import PaymentTransaction
+from payments.models import PaymentAttempt, PaymentTransaction
+from shipments.models import Stock
 from tests.placement_support import answers, make_selection, make_shop, open_attempt
 
 NOW = datetime.fromtimestamp(1765000000, tz=UTC)
@@ -284,3 +286,28 @@ def test_an_unknown_or_expired_payment_is_a_plain_page(attempt, client):
         ).status_code
         == 410
     )
+
+
+def test_approving_when_the_stock_is_gone_returns_and_the_result_says_so(attempt, client):
+    Stock.objects.update(on_hand=0)
+    response = client.post(f"/payments/test-provider/{attempt.reference}", {"decision": "approve"})
+    params = {k: v[0] for k, v in parse_qs(urlsplit(response["Location"]).query).items()}
+    assert params["success"] == "true"
+    with pytest.raises(StockShort):
+        settle_from_return(fields=params)
+    attempt.refresh_from_db()
+    assert attempt.status == "cancelled"
+    assert not PaymentTransaction.objects.exists()
+
+
+def test_an_approval_for_an_expired_attempt_is_not_ok(attempt, client):
+    attempt_expired = PaymentAttempt.objects.filter(pk=attempt.pk)
+    body, _ = answers(attempt)
+    attempt_expired.update(expires_at=timezone.now())
+    response = notify(client, body)
+    assert response.status_code == 409
+    assert response.json() == {
+        "success": False,
+        "message": "The payment expired before it was approved.",
+    }
+    assert not PaymentTransaction.objects.exists()

@@ -24,9 +24,7 @@ always placed with an authorization (see docs/payments-provider.md).
 from __future__ import annotations
 
 import secrets
-from collections import Counter
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
@@ -35,8 +33,14 @@ from django.db import transaction
 from django.utils import timezone
 
 from backoffice.services.checkout import checkout_order
-from backoffice.services.selections import price_selection
-from catalog.selectors import allocation_rule_for
+
+# The stock check's names are placement's too (the API imports them from here).
+from backoffice.services.placement_stock import (  # noqa: F401
+    StockShort,
+    Unavailable,
+    remove_unavailable,
+    shortages,
+)
 from core.actors import Actor, actor_name
 from core.errors import DomainError, FieldErrors
 from core.fsm import run_transition
@@ -54,30 +58,9 @@ from payments.hosted import (
     hosted_provider,
 )
 from payments.models import AttemptStatus, PaymentAttempt
-from shipments.models import Stock
 
 # How long the buyer has at the provider's page; the selection is frozen meanwhile.
 ATTEMPT_LIFETIME = timedelta(minutes=30)
-
-
-@dataclass(frozen=True)
-class Unavailable:
-    """A SKU the selection wants more of than the market's warehouses hold."""
-
-    sku: str
-    product: str
-    original_quantity: int
-    unavailable: int
-    available: int
-
-
-class StockShort(DomainError):
-    """Too few in stock for the selection (410): `unavailable` says what and how many."""
-
-    def __init__(self, unavailable: list[Unavailable]):
-        skus = ", ".join(row.sku for row in unavailable)
-        super().__init__(f"Not enough in stock: {skus}.")
-        self.unavailable = unavailable
 
 
 class PaymentFailed(DomainError):
@@ -216,53 +199,6 @@ def _move(attempt: PaymentAttempt, transition, *, by: Actor, message: str, **kwa
         subject_ref=attempt.reference,
         message=message,
     )
-
-
-# Stock
-
-
-def shortages(order: Order) -> list[Unavailable]:
-    """What the selection wants beyond what its market's warehouses have available.
-
-    A market without an allocation rule takes stock at shipment: nothing is short.
-    """
-    rule = allocation_rule_for(order.market)
-    if not rule:
-        return []
-    lines = list(order.lines.order_by("pk"))
-    wanted: Counter[str] = Counter()
-    for line in lines:
-        wanted[line.sku] += line.quantity
-    available: Counter[str] = Counter()
-    for row in Stock.objects.filter(warehouse__in=rule, sku__in=list(wanted)):
-        available[row.sku] += max(0, row.available)
-    names = {line.sku: line.product_name for line in reversed(lines)}
-    return [
-        Unavailable(sku, names[sku], units, units - available[sku], available[sku])
-        for sku, units in wanted.items()
-        if units > available[sku]
-    ]
-
-
-def remove_unavailable(*, order_id: int, by: Actor) -> list[Unavailable]:
-    """Lower (or remove) the lines stock cannot fill, price the selection again; what was short."""
-    with transaction.atomic():
-        order = lock_order(order_id)
-        if order.status != OrderStatus.INCOMPLETE:
-            raise DomainError(f"{order} is placed: its selection can no longer change.")
-        short = shortages(order)
-        left = {row.sku: row.available for row in short}
-        for line in order.lines.filter(sku__in=list(left)).order_by("pk"):
-            keep = min(line.quantity, left[line.sku])
-            left[line.sku] -= keep
-            if keep:
-                line.quantity = keep
-                line.save(update_fields=["quantity"])
-            else:
-                line.delete()
-        if short:
-            price_selection(order_id=order.pk, by=by)
-    return short
 
 
 def payment_in_progress(order: Order) -> bool:
@@ -416,7 +352,6 @@ def _place(attempt: PaymentAttempt, answer: ProviderAnswer, source: HostedProvid
 
 def _after_refused_checkout(attempt: PaymentAttempt, error: DomainError) -> DomainError:
     """Stock gone since the payment began: cancel the attempt, StockShort; else the error."""
-    attempt.order.refresh_from_db()
     short = shortages(attempt.order)
     if not short:
         raise error

@@ -12,20 +12,18 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
-from catalog.models import AppliedVoucher, Market, MarketCountry, Price
+from catalog.models import Market, MarketCountry, Price
 from catalog.selectors import (
     item_for_sale,
     market_of,
     price_in,
     shipping_method_of,
     tax_percent_for,
-    voucher_of,
-    voucher_off,
-    vouchers_on,
+    voucher_in,
 )
 from core.actors import Actor
 from core.errors import DomainError
-from core.money import ZERO, quantize, spread_discount
+from core.money import ZERO, voucher_discounts
 from orders.locks import lock_order
 from orders.models import Order, OrderLine, OrderStatus
 from orders.services import create_selection
@@ -227,23 +225,30 @@ def set_customer(
         return price_selection(order_id=order_id, by=by)
 
 
-def apply_voucher(*, order_id: int, code: str, by: Actor) -> Order:
-    """Use the market's voucher `code` (any case); applying it twice changes nothing."""
+def add_voucher(*, order_id: int, code: str, by: Actor) -> Order:
+    """Put a voucher's discount on the selection (one voucher at a time: a second
+    replaces the first)."""
     with transaction.atomic():
         order = _lock_selection(order_id)
-        voucher = voucher_of(market_of(order.market), code)
-        AppliedVoucher.objects.get_or_create(order=order, voucher=voucher)
+        voucher = voucher_in(market_of(order.market), code)
+        if voucher is None:
+            raise DomainError(f"There is no voucher “{code.strip()}” in this market.")
+        order.voucher = voucher.code
         _price(order)
     return order
 
 
 def remove_voucher(*, order_id: int, code: str, by: Actor) -> Order:
-    """Stop using the voucher `code`; a code of the market not in use changes nothing."""
+    """Take the voucher off; a code that is not on the selection changes nothing."""
     with transaction.atomic():
         order = _lock_selection(order_id)
-        voucher = voucher_of(market_of(order.market), code)
-        AppliedVoucher.objects.filter(order=order, voucher=voucher).delete()
-        _price(order)
+        if order.voucher and order.voucher.casefold() == code.strip().casefold():
+            order.voucher = ""
+            lines = list(order.lines.all())
+            for line in lines:
+                line.discount = ZERO
+            OrderLine.objects.bulk_update(lines, ["discount"])
+            _price(order)
     return order
 
 
@@ -268,7 +273,7 @@ def _price(order: Order) -> None:
     for line in lines:
         line.unit_price = price_in(item_for_sale(line.sku), market)
         line.tax_percent = tax
-    _discount(order, lines)
+    _discount(order, market, lines)
     OrderLine.objects.bulk_update(lines, ["unit_price", "tax_percent", "discount"])
     order.recalculate_totals()
     order.save()
@@ -325,18 +330,23 @@ def _write_address(order: Order, kind: str, address: Address) -> None:
     setattr(order, f"{kind}_country", address.country.strip().upper())
 
 
-def _discount(order: Order, lines: list[OrderLine]) -> None:
-    """The vouchers' discount spread over the lines (a selection's only discounts);
-    vouchers of another market are dropped."""
-    AppliedVoucher.objects.filter(order=order).exclude(voucher__market__code=order.market).delete()
-    gross = [quantize(line.unit_price * line.quantity, order.currency) for line in lines]
-    items_total = sum(gross, ZERO)
-    off = sum(
-        (voucher_off(v, items_total, order.currency) for v in vouchers_on(order.pk, order.market)),
-        ZERO,
-    )
-    for line, slice_ in zip(lines, spread_discount(gross, off, order.currency), strict=True):
-        line.discount = slice_
+def _discount(order: Order, market: Market, lines: list[OrderLine]) -> None:
+    """The voucher's discount on every line. A voucher the market no longer has (the
+    selection moved to another market, the code was switched off) is dropped with
+    its discount; a selection that never had one keeps its lines' discounts."""
+    if not order.voucher:
+        return
+    voucher = voucher_in(market, order.voucher)
+    grosses = [line.unit_price * line.quantity for line in lines]
+    if voucher is None:
+        order.voucher = ""
+        discounts = voucher_discounts(grosses, amount=ZERO, currency=order.currency)
+    else:
+        discounts = voucher_discounts(
+            grosses, percent=voucher.percent, amount=voucher.amount, currency=order.currency
+        )
+    for line, discount in zip(lines, discounts, strict=True):
+        line.discount = discount
 
 
 def _lock_selection(order_id: int) -> Order:

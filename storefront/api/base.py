@@ -108,14 +108,16 @@ class CheckoutView(APIView):
     def answer(self, order=None, status_code: int = 200, **extra) -> Response:
         return Response({**selection_response(self.checkout, order), **extra}, status=status_code)
 
-    def change(self, service, *, field: str = "selection", **kwargs):
+    def change(self, service, *, field: str = "selection", paying: bool = False, **kwargs):
         """Run a selection service on the buyer's selection (created if needed), under
-        the order lock; a refusal is a 406 keyed by `field`, nothing changed."""
+        the order lock; a refusal is a 406 keyed by `field`, nothing changed. While a
+        payment is open every change is a 409, except `POST /payment`'s own
+        (`paying`): paying again starts over, cancelling the open attempt."""
         order = self.checkout.open_selection()
         try:
             with transaction.atomic():
                 # Under the order's lock: a payment begun meanwhile is seen.
-                if payment_in_progress(lock_order(order.pk)):
+                if payment_in_progress(lock_order(order.pk)) and not paying:
                     raise Refused(409, {"selection": PAYING})
                 result = service(order_id=order.pk, by=self.checkout.actor, **kwargs)
         except DomainError as error:

@@ -7,7 +7,7 @@ from rest_framework.request import Request
 
 from backoffice.services import selections as s
 from catalog.models import Item, MarketCountry
-from catalog.selectors import market_of, voucher_of
+from catalog.selectors import market_of, voucher_in
 from core.errors import DomainError
 from payments.hosted import checkout_method
 from storefront.api import fields as f
@@ -138,7 +138,7 @@ class PaymentFieldsView(CheckoutView):
         return self.answer()
 
 
-def apply_fields(view: CheckoutView, data: dict) -> None:
+def apply_fields(view: CheckoutView, data: dict, *, paying: bool = False) -> None:
     """`address`, `shippingAddress` and `email` of a body (`PUT /payment-fields`, `POST
     /payment`), on the selection. Only what an order holds is kept (no personal data
     outside the order, so erasing a customer erases it): a phone number is not."""
@@ -150,6 +150,7 @@ def apply_fields(view: CheckoutView, data: dict) -> None:
     view.change(
         s.set_customer,
         field="address",
+        paying=paying,
         email=email,
         billing=f.address(billing) if billing else None,
         shipping=f.address(shipping) if shipping else None,
@@ -157,11 +158,12 @@ def apply_fields(view: CheckoutView, data: dict) -> None:
 
 
 class VouchersView(CheckoutView):
-    """`POST vouchers {"voucher": CODE}` adds a code; `DELETE vouchers {"voucher": CODE}`
-    (Centra's example shop) removes one, as `DELETE vouchers/{code}` does."""
+    """`POST vouchers {"voucher": CODE}` puts a code on the selection (one at a time: a
+    second replaces the first); `DELETE vouchers/{code}`, or `DELETE vouchers {"voucher":
+    CODE}` as Centra's example shop sends it, takes it off."""
 
     def post(self, request: Request):
-        return change_voucher(self, s.apply_voucher, f.text(f.body_of(request), "voucher"))
+        return change_voucher(self, s.add_voucher, f.text(f.body_of(request), "voucher"))
 
     def delete(self, request: Request, code: str = ""):
         code = code or f.text(f.body_of(request), "voucher")
@@ -170,9 +172,7 @@ class VouchersView(CheckoutView):
 
 def change_voucher(view: CheckoutView, service, code: str):
     order = view.checkout.open_selection()
-    try:
-        voucher_of(market_of(order.market), code)
-    except DomainError:
-        raise Refused(404, {"voucher": "not found"}) from None
+    if voucher_in(market_of(order.market), code) is None:
+        raise Refused(404, {"voucher": "not found"})
     view.change(service, field="voucher", code=code)
     return view.answer()

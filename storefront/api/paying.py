@@ -48,10 +48,10 @@ class PaymentView(CheckoutView):
         if order is None or not order.lines.exists():
             raise Refused(406, {"selection": "the selection has no items"})
         method = self._method(f.text(data, "paymentMethod") or order.payment_method)
-        apply_fields(self, data)
+        apply_fields(self, data, paying=True)
         if f.text(data, "shippingMethod"):
             self._shipping(f.text(data, "shippingMethod"))
-        self.change(s.set_payment_method, field="paymentMethod", method=method)
+        self.change(s.set_payment_method, field="paymentMethod", method=method, paying=True)
         return self._begin(method, return_page, failed_page)
 
     def _method(self, wanted: str) -> str:
@@ -62,7 +62,7 @@ class PaymentView(CheckoutView):
 
     def _shipping(self, wanted: str) -> None:
         name = shipping_name(self.checkout.selection(), wanted)
-        self.change(s.set_shipping_method, field="shippingMethod", name=name)
+        self.change(s.set_shipping_method, field="shippingMethod", name=name, paying=True)
 
     def _begin(self, method: str, return_page: str, failed_page: str) -> Response:
         p = placement()
@@ -96,20 +96,27 @@ class PaymentView(CheckoutView):
         return Response({**selection_response(self.checkout), **body})
 
     def _short(self, short) -> Response:
-        """410: the short lines lowered or removed, the selection answered without them."""
-        order = self.checkout.selection()
+        return short_answer(self, short)
+
+
+def short_answer(view: CheckoutView, short) -> Response:
+    """410: the short lines lowered or removed, the selection answered without them."""
+    checkout = view.checkout
+    order = checkout.selection()
+    gone = []
+    if order is not None:
         with transaction.atomic():
-            gone = placement().remove_unavailable(order_id=order.pk, by=self.checkout.actor)
-        self.checkout.refresh()
-        listed = gone or short.unavailable
-        return Response(
-            {
-                **selection_response(self.checkout),
-                "errors": {"stock": "unavailable items"},
-                "unavailable": [_unavailable(u) for u in listed],
-            },
-            status=410,
-        )
+            gone = placement().remove_unavailable(order_id=order.pk, by=checkout.actor)
+        checkout.refresh()
+    listed = gone or short.unavailable
+    return Response(
+        {
+            **selection_response(checkout),
+            "errors": {"stock": "unavailable items"},
+            "unavailable": [_unavailable(u) for u in listed],
+        },
+        status=410,
+    )
 
 
 def _unavailable(u) -> dict:
@@ -130,7 +137,7 @@ def _first_method() -> str:
 class PaymentResultView(CheckoutView):
     """The provider's parameters (`paymentMethodFields`) → the order's receipt."""
 
-    error_statuses = (406, 412)
+    error_statuses = (406, 410, 412)
 
     def post(self, request: Request):
         data = f.body_of(request)
@@ -140,6 +147,10 @@ class PaymentResultView(CheckoutView):
         p = placement()
         try:
             order = p.settle_from_return(fields=fields)
+        except p.StockShort as short:
+            # Gone between the payment and its result: the attempt is cancelled and
+            # nothing charged; the buyer pays again for what is left (Centra's 410).
+            return short_answer(self, short)
         except (p.PaymentFailed, p.PaymentNotVerified) as failed:
             return Response(
                 {

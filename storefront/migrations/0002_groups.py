@@ -11,7 +11,7 @@ def grant_storefront_permissions(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("storefront", "0001_initial"),
-        ("catalog", "0003_categories_vouchers"),
+        ("catalog", "0005_categories"),
     ]
 
     operations = [migrations.RunPython(grant_storefront_permissions, migrations.RunPython.noop)]
