@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 
+from catalog.models import Voucher
 from core.roles import CUSTOMER_SERVICE, WAREHOUSE
 from orders.models import Order, OrderStatus
 from payments.models import PaymentTransaction
@@ -38,6 +39,7 @@ def shop(settings):
     ):
         make_item(sku, prices={pricelist: amount}, name=name)
         Stock.objects.create(warehouse=warehouse, sku=sku, on_hand=10)
+    Voucher.objects.create(market=market, code="WELCOME10", percent=Decimal("10"))
     Storefront.objects.create(name="test-shop", market=market, language="en")
     return warehouse
 
@@ -66,7 +68,8 @@ def open_shop(page) -> None:
 
 def test_approved_payment_places_an_order_staff_see_pending_with_stock_allocated(new_page, shop):
     UserFactory(username="carol", groups=[CUSTOMER_SERVICE], password=PASSWORD)
-    page = new_page()
+    # The unknown voucher's 404, provoked below.
+    page = new_page(expected_console=(r"/api/checkout/vouchers\).*status of 404",))
     open_shop(page)
     page.shot("shop-1440")
     add_to_selection(page, "Organic tee")
@@ -76,12 +79,21 @@ def test_approved_payment_places_an_order_staff_see_pending_with_stock_allocated
     tee.locator(".qty-value", has_text="2").wait_for()
     # Every figure is the server's: 2 × 299 + 349 + 4.90 shipping.
     assert "951.90" in page.locator("#totals .grand").inner_text()
+    page.fill("#voucher-code", "NOPE")
+    page.click("#voucher button[type=submit]")
+    page.locator("#notice", has_text="There is no voucher NOPE").wait_for()
+    page.fill("#voucher-code", "welcome10")
+    page.click("#voucher button[type=submit]")
+    page.locator("#voucher-applied", has_text="WELCOME10").wait_for()
+    # 10 % off the lines (947.00 → 852.30), shipping as it was.
+    assert "857.20" in page.locator("#totals .grand").inner_text()
+    assert page.locator("#notice").is_hidden()
     fill_checkout(page)
     page.shot("selection-and-checkout-1440")
 
     page.click("#pay")
     page.wait_for_url("**/payments/test-provider/**")
-    assert "951.90" in page.locator("body").inner_text()
+    assert "857.20" in page.locator("body").inner_text()
     page.shot("provider-page-1440")
     page.get_by_role("button", name="Approve").click()
     page.wait_for_url("**/shop/return**")
@@ -90,9 +102,9 @@ def test_approved_payment_places_an_order_staff_see_pending_with_stock_allocated
 
     order = Order.objects.exclude(status=S.INCOMPLETE).get()
     assert page.locator("#order-number").inner_text() == str(order.number)
-    assert "951.90" in page.locator("#receipt-totals .grand").inner_text()
+    assert "857.20" in page.locator("#receipt-totals .grand").inner_text()
     assert order.status == S.PENDING
-    assert order.grand_total == Decimal("951.90")
+    assert order.grand_total == Decimal("857.20")
     authorization = PaymentTransaction.objects.get(payment__order=order, kind="authorize")
     assert (authorization.outcome, authorization.amount) == ("success", order.grand_total)
     held = Allocation.objects.filter(order_line__order=order)
@@ -114,7 +126,7 @@ def test_approved_payment_places_an_order_staff_see_pending_with_stock_allocated
     staff.goto(f"/admin/orders/order/{order.pk}/change/")
     assert staff.locator("#id_customer_email").input_value() == "anna.berg@example.com"
     ledger = staff.locator("tr.centra-ledger-success", has_text="Authorize")
-    assert "951.90" in ledger.inner_text() and "Success" in ledger.inner_text()
+    assert "857.20" in ledger.inner_text() and "Success" in ledger.inner_text()
     staff.shot("admin-order-page")
     # The warehouse sees the units reserved since placement.
     UserFactory(username="wendy", groups=[WAREHOUSE], password=PASSWORD)

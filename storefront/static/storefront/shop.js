@@ -206,7 +206,8 @@
 
   function renderTotals(target, totals) {
     const rows = [
-      ["Items", totals.itemsTotalPrice],
+      // The lines show their prices after the discount; the items' sum is before it.
+      [totals.totalDiscountPrice ? "Items before discount" : "Items", totals.itemsTotalPrice],
       ["Discount", totals.totalDiscountPrice || null],
       ["Shipping", totals.shippingPrice],
       ["Handling", totals.handlingCostPriceAsNumber ? totals.handlingCostPrice : null],
@@ -230,10 +231,43 @@
     show("lines", lines.length > 0);
     show("totals", lines.length > 0);
     show("checkout", lines.length > 0);
+    show("voucher", lines.length > 0);
+    renderVoucher(selection.discounts || {});
     $("lines").tBodies[0].replaceChildren(...lines.map((line) => lineRow(line, true)));
     renderTotals($("totals"), selection.totals || {});
     renderCountries(data);
     prefill(selection.address || {});
+  }
+
+  // The selection's voucher, if any, with a way to take it off.
+  function renderVoucher(discounts) {
+    const applied = $("voucher-applied");
+    const vouchers = discounts.vouchers || [];
+    applied.hidden = vouchers.length === 0;
+    if (!vouchers.length) return;
+    const code = vouchers[0].voucher;
+    const remove = el("button", { type: "button", className: "secondary", text: "Remove" });
+    remove.addEventListener("click", async () => {
+      const result = await call("DELETE", `vouchers/${encodeURIComponent(code)}`);
+      if (result.ok) notify("");
+      else refused(result, "The voucher could not be removed.");
+      if (result.data.selection) renderSelection(result.data);
+    });
+    applied.replaceChildren(`Voucher ${code} applied: ${vouchers[0].priceOff || ""}`, remove);
+  }
+
+  async function applyVoucher(event) {
+    event.preventDefault();
+    const input = $("voucher-code");
+    const code = input.value.trim();
+    if (!code) return;
+    const result = await call("POST", "vouchers", { voucher: code });
+    if (result.ok) {
+      notify("");
+      input.value = "";
+    } else if (result.status === 404) notify(`There is no voucher ${code}.`);
+    else refused(result, "That voucher could not be used.");
+    if (result.data.selection) renderSelection(result.data);
   }
 
   function renderCountries(data) {
@@ -395,6 +429,7 @@
   async function start() {
     $("checkout").addEventListener("submit", pay);
     $("country").addEventListener("change", changeCountry);
+    $("voucher").addEventListener("submit", applyVoucher);
     if (PAGE === "return") await paymentReturned();
     else {
       await showShop();
