@@ -20,10 +20,11 @@ def api(store):
     return Api(secret=make_shop().secret)
 
 
-def pay_at_the_provider(api, decision: str) -> dict:
-    """POST /payment, then the buyer's choice at the hosted page: the parameters the
-    provider appended to the shop's return (or failed) page."""
-    paid = api.post("payment", PAY)
+def pay_at_the_provider(api, decision: str, *, country: str = "SE") -> dict:
+    """POST /payment (the buyer living in `country`), then the buyer's choice at the
+    hosted page: the parameters the provider appended to the shop's return (or failed)
+    page."""
+    paid = api.post("payment", {**PAY, "address": {**PAY["address"], "country": country}})
     assert paid.status_code == 200, paid.data
     page = urlsplit(paid.data["url"])
     assert (page.scheme, page.netloc) == ("http", "testserver")

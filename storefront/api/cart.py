@@ -165,8 +165,14 @@ class VouchersView(CheckoutView):
     def post(self, request: Request):
         return change_voucher(self, s.add_voucher, f.text(f.body_of(request), "voucher"))
 
-    def delete(self, request: Request, code: str = ""):
-        code = code or f.text(f.body_of(request), "voucher")
+    def delete(self, request: Request):
+        return change_voucher(self, s.remove_voucher, f.text(f.body_of(request), "voucher"))
+
+
+class VoucherView(CheckoutView):
+    """`DELETE vouchers/{code}` (URL-encoded): take the code off."""
+
+    def delete(self, request: Request, code: str):
         return change_voucher(self, s.remove_voucher, code)
 
 

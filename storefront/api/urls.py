@@ -45,7 +45,7 @@ urlpatterns = [
     ),
     path("payment-fields", cart.PaymentFieldsView.as_view(), name="checkout-payment-fields"),
     path("vouchers", cart.VouchersView.as_view(), name="checkout-vouchers"),
-    path("vouchers/<str:code>", cart.VouchersView.as_view(), name="checkout-voucher"),
+    path("vouchers/<str:code>", cart.VoucherView.as_view(), name="checkout-voucher"),
     path("markets", catalogue.MarketsView.as_view(), name="checkout-markets"),
     path("pricelists", catalogue.PricelistsView.as_view(), name="checkout-pricelists"),
     path("categories", catalogue.CategoriesView.as_view(), name="checkout-categories"),
