@@ -252,3 +252,7 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
 EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "20"))
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "orders@example.com")
 # --- end of integrations --------------------------------------------------------------------
+
+# --- The demo shop page (issue 26, storefront/shop) -----------------------------------------
+# /shop/ is served with DEBUG on, or in production when this is set; a 404 otherwise.
+SHOP_PAGE = env_bool("SHOP_PAGE", False)

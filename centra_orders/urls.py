@@ -21,4 +21,6 @@ urlpatterns = [
     path("api/checkout/", include("storefront.api.urls")),
     path("payments/", include("storefront.provider.urls")),
     path("api/", include("integrations.api.urls")),
+    # The demo shop page (DEBUG or SHOP_PAGE only; a 404 otherwise).
+    path("shop/", include("storefront.shop.urls")),
 ]

@@ -1,9 +1,10 @@
 """The demo's catalogue: the products, prices, tax rates and markets its orders use.
 
 Every SKU the demo's selections name is an item here, priced in each market's
-pricelist at the price the selections charge. The markets have no allocation
-rule, so the demo's orders take stock when their shipments are created, as the
-stories expect.
+pricelist at the price the selections charge. The markets get no allocation
+rule until the stories are told, so the stories' orders take stock when their
+shipments are created, as they expect; then each market gets one, so the orders
+the demo shop (/shop/) places reserve their stock at placement.
 """
 
 from __future__ import annotations
@@ -11,7 +12,9 @@ from __future__ import annotations
 from decimal import Decimal
 
 from backoffice.demo.catalog import MARKETS, PRODUCTS, TAX, pricelist_name, shop_price, sku_of
+from backoffice.demo.stories import Warehouses
 from catalog.models import (
+    AllocationPriority,
     Category,
     CountryTax,
     Item,
@@ -86,6 +89,17 @@ def _make_market(market, pricelist: Pricelist) -> None:
         )
     # A code to try in the shop: 10 % off every line.
     Voucher.objects.create(market=made, code="WELCOME10", percent=Decimal("10"))
+
+
+def give_markets_allocation_rules(warehouses: Warehouses) -> None:
+    """American orders from New Jersey first, the others from Stockholm; then the rest."""
+    for market in Market.objects.all():
+        first = warehouses.america if market.code == "US" else warehouses.europe
+        rest = [w for w in (warehouses.europe, warehouses.america, warehouses.store) if w != first]
+        AllocationPriority.objects.bulk_create(
+            AllocationPriority(market=market, warehouse=warehouse, priority=priority)
+            for priority, warehouse in enumerate([first, *rest], start=1)
+        )
 
 
 def ean13(first_twelve: str) -> str:
