@@ -303,6 +303,26 @@ def test_origin_not_allowed_is_401(shop):
     assert allowed["Access-Control-Allow-Origin"] == "https://shop.example"
 
 
+def test_a_same_origin_page_without_origin_header_is_its_own_origin(shop):
+    """Browsers send no `Origin` on a same-origin GET, only `Sec-Fetch-Site`."""
+    shop.storefront.allowed_origins = "http://testserver"
+    shop.storefront.save()
+
+    own_page = Api().get("selection", **{"Sec-Fetch-Site": "same-origin"})
+    elsewhere = Api().get("selection", **{"Sec-Fetch-Site": "cross-site"})
+
+    assert own_page.status_code == 200
+    assert elsewhere.status_code == 401
+    assert elsewhere.data == {"errors": {"origin": "not allowed"}}
+
+
+def test_no_answer_may_be_cached(shop):
+    api = Api()
+    answers = [api.get("selection"), api.post("items/TEE-M"), Api().get("nowhere")]
+
+    assert [answer["Cache-Control"] for answer in answers] == ["no-store"] * 3
+
+
 def test_a_wrong_secret_is_401_and_client_side_cannot_set_the_market(shop):
     assert Api(secret="guess").get("selection").status_code == 401
     client_side = Api().put("selection", {"market": "US"})

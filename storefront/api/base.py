@@ -94,6 +94,9 @@ class CheckoutView(APIView):
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
+        # A selection is one buyer's and changes with every call: a browser's Back
+        # must ask again, never show a copy (an emptied or frozen cart otherwise).
+        response["Cache-Control"] = "no-store"
         origin = request.headers.get("Origin", "")
         checkout = self.checkout
         if origin and checkout and not checkout.server_side:

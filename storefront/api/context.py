@@ -123,7 +123,16 @@ def storefront_for(request) -> tuple[Storefront, bool]:
         if storefront is None or not hmac.compare_digest(storefront.secret_hash, wanted):
             raise Refused(401, {"authorization": "not valid"})
         return storefront, True
-    return _by_origin(request.headers.get("Origin", "")), False
+    return _by_origin(request.headers.get("Origin", "") or _own_origin(request)), False
+
+
+def _own_origin(request) -> str:
+    """A browser sends no `Origin` on a same-origin GET; it says `Sec-Fetch-Site:
+    same-origin` instead, so the page is on this host: its origin is ours. (Any
+    cross-site browser call carries `Origin`, which is what the check is for.)"""
+    if request.headers.get("Sec-Fetch-Site") != "same-origin":
+        return ""
+    return f"{request.scheme}://{request.get_host()}"
 
 
 def _by_origin(origin: str) -> Storefront:
