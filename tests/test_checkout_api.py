@@ -442,6 +442,27 @@ def test_get_selection_reads_in_seven_queries_whatever_its_size(
     assert len(response.data["selection"]["items"]) == 6
 
 
+def test_adding_an_item_reads_as_many_queries_for_many_lines(api, shop):
+    """Pricing reads every line's price at once: a bigger cart costs no more queries."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.catalog_support import make_item
+
+    def adding(sku: str) -> int:
+        make_item(sku, prices={shop.web.pricelist: "10.00"}, name=sku)
+        with CaptureQueriesContext(connection) as queries:
+            assert api.post(f"items/{sku}").status_code == 201
+        return len(queries)
+
+    adding("FIRST")
+    second = adding("SECOND")
+    for n in range(5):
+        adding(f"MORE-{n}")
+
+    assert adding("EIGHTH") == second
+
+
 def test_client_side_storefronts_are_told_apart_by_their_origin(shop):
     from storefront.models import Storefront
 

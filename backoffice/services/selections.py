@@ -16,7 +16,7 @@ from catalog.models import Market, MarketCountry, Price
 from catalog.selectors import (
     item_for_sale,
     market_of,
-    price_in,
+    prices_for,
     shipping_method_of,
     tax_percent_for,
     voucher_in,
@@ -270,8 +270,9 @@ def _price(order: Order) -> None:
     _follow_market(order, market)
     tax = tax_percent_for(order.shipping_country)
     lines = list(order.lines.order_by("pk"))
+    prices = prices_for([line.sku for line in lines], market)
     for line in lines:
-        line.unit_price = price_in(item_for_sale(line.sku), market)
+        line.unit_price = prices[line.sku]
         line.tax_percent = tax
     _discount(order, market, lines)
     OrderLine.objects.bulk_update(lines, ["unit_price", "tax_percent", "discount"])
