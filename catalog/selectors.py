@@ -36,17 +36,10 @@ def item_for_sale(sku: str) -> Item:
     return item
 
 
-def price_in(item: Item, market: Market) -> Decimal:
-    price = Price.objects.filter(item=item, pricelist=market.pricelist).first()
-    if price is None:
-        raise DomainError(f"{item.sku} has no price in the {market.pricelist} pricelist.")
-    return price.amount
-
-
 def prices_for(skus: Sequence[str], market: Market) -> dict[str, Decimal]:
     """Each SKU's price in the market's pricelist, read in two queries however many
-    lines a selection has; refused as `item_for_sale` and `price_in` refuse, for
-    the first SKU that is not for sale or has no price."""
+    lines a selection has; refused with one sentence for the first SKU that is
+    not for sale (as `item_for_sale`) or has no price."""
     wanted = set(skus)
     items = Item.objects.select_related("product").filter(sku__in=wanted)
     for_sale = {item.sku for item in items if item.is_active and item.product.is_active}
