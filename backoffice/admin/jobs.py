@@ -70,8 +70,39 @@ class BackgroundStepsMixin:
         return HttpResponseRedirect(url)
 
 
+class StepJobStateFilter(admin.SimpleListFilter):
+    title = "state"
+    parameter_name = "state"
+
+    def lookups(self, request, model_admin):
+        return [("unfinished", "Queued or running"), ("finished", "Finished")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "unfinished":
+            return queryset.filter(finished_at__isnull=True)
+        if self.value() == "finished":
+            return queryset.filter(finished_at__isnull=False)
+        return queryset
+
+
+class WhoseFilter(admin.SimpleListFilter):
+    """Superusers see everyone's background steps; "mine" is the board's tile."""
+
+    title = "queued by"
+    parameter_name = "whose"
+
+    def lookups(self, request, model_admin):
+        return [("mine", "Me")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "mine":
+            return queryset.filter(created_by=request.user)
+        return queryset
+
+
 class StepJobAdmin(admin.ModelAdmin):
     list_display = ["__str__", "created_by", "created_at", "state", "progress"]
+    list_filter = [StepJobStateFilter, WhoseFilter]
     list_select_related = ["created_by", "content_type"]
     list_per_page = 50
     progress_template = "admin/backoffice/stepjob/progress.html"
