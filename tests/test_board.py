@@ -164,6 +164,7 @@ def test_shipped_within_counts_the_first_shipment_after_confirmation(client, bos
 
 def test_ages_read_in_the_largest_whole_unit():
     now = timezone.now()
+    assert age(now - timedelta(seconds=20), now) == "under a minute"
     assert age(now - timedelta(minutes=5), now) == "5 min"
     assert age(now - timedelta(hours=3, minutes=59), now) == "3 h"
     assert age(now - timedelta(days=1, hours=2), now) == "1 day"

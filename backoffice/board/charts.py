@@ -24,7 +24,7 @@ from shipments.models import Shipment
 
 DAYS = 30
 WIDTH, HEIGHT = 720, 220
-LEFT, RIGHT, TOP, BOTTOM = 44, 12, 12, 28
+LEFT, RIGHT, TOP, BOTTOM = 44, 24, 12, 28
 WITHIN_DAYS = (1, 2, 3)
 
 

@@ -90,6 +90,8 @@ class Shown:
 def age(moment: datetime, now: datetime | None = None) -> str:
     """How long ago, in the largest whole unit: "5 min", "3 h", "2 days"."""
     seconds = max(0, int(((now or timezone.now()) - moment).total_seconds()))
+    if seconds < 60:
+        return "under a minute"
     if seconds < 3600:
         return f"{seconds // 60} min"
     if seconds < 86400:
