@@ -11,6 +11,7 @@ from django.http import HttpResponseRedirect
 from django.urls import reverse
 
 from backoffice.admin.orders.glance import order_glance
+from backoffice.admin.orders.payment_note import refund_way
 from backoffice.admin.orders.returns_section import returns_rows, with_return_instruction
 from backoffice.admin.orders.timeline import line_rows, timeline_context
 from backoffice.services import LineEdits, edit_order, line_edit_refusal
@@ -162,13 +163,18 @@ class OrderPageMixin:
         back_to = reverse(
             "admin:orders_order_change", args=[quote(order.pk)], current_app=self.admin_site.name
         )
+        return_rows = returns_rows(self.admin_site, request, order, back_to=back_to)
+        if payment and not payment["payment_step_buttons"]:
+            payment["payment_note"] = refund_way(
+                request.user, payment["payment"], shipments_part["shipment_rows"], return_rows
+            )
         return {
             "step_buttons": available,
             "blocked_steps": with_return_instruction(
                 order, blocked, shipments_part["shipment_rows"]
             ),
             "step_notes": notes,
-            "return_rows": returns_rows(self.admin_site, request, order, back_to=back_to),
+            "return_rows": return_rows,
             "flow_url": reverse(
                 "admin:orders_order_flow_of",
                 args=[quote(order.pk)],

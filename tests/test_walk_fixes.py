@@ -1,0 +1,81 @@
+"""The rough edges a walk of every role found (issue 30's numbered fixes), each
+with the page as the role sees it."""
+
+from __future__ import annotations
+
+import re
+from html import unescape
+
+import pytest
+
+from core.roles import BACKOFFICE_ADMIN, CUSTOMER_SERVICE, FINANCE
+from orders.models import OrderStatus
+from shipments.models import ShipmentStatus
+from tests.admin_support import role_user
+from tests.factories import OrderFactory, advance_shipment
+from tests.returns_support import completed_order, make_return
+
+pytestmark = pytest.mark.django_db
+
+ORDERS_URL = "/admin/orders/order/"
+
+
+def text_of(html: str) -> str:
+    return unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)))
+
+
+def payment_section(client, order) -> str:
+    page = client.get(f"{ORDERS_URL}{order.pk}/change/").content.decode()
+    return page.split('id="payment"')[1].split('class="centra-ledger"')[0]
+
+
+# 2. Finance's payment section on a completed order said "No payment steps you can
+# take now.": it says where refunds are made and whose step a goodwill refund is.
+def test_fix_2_finance_is_told_where_refunds_are_made(client):
+    order = completed_order()
+    client.force_login(role_user(FINANCE))
+    section = text_of(payment_section(client, order))
+    assert "No payment steps you can take now." not in section
+    assert "Refunds are made from a return" in section
+    assert "A goodwill refund (money back without a return) is a Back-office admin's step." in (
+        section
+    )
+
+
+def test_fix_2_a_return_to_refund_is_named_with_its_link(client):
+    order = completed_order()
+    return_ = make_return(order)
+    client.force_login(role_user(FINANCE))
+    section = payment_section(client, order)
+    assert 'href="#returns"' in section
+    assert f"refund {return_.number}" in text_of(section)
+
+
+def test_fix_2_customer_service_gets_the_create_return_links(client):
+    order = completed_order()
+    client.force_login(role_user(CUSTOMER_SERVICE))
+    section = payment_section(client, order)
+    assert 'data-step="instruction-create_return"' in section
+
+
+def test_fix_2_a_back_office_admin_has_the_goodwill_refund_button(client):
+    order = completed_order()
+    client.force_login(role_user(BACKOFFICE_ADMIN))
+    section = text_of(payment_section(client, order))
+    assert "Refunds are made from a return" not in section
+
+
+# 3. The bulk Cancel refusal after a capture offered only "Back": each refused
+# order now names the way forward, a return, with a link to its shipments.
+def test_fix_3_the_bulk_cancel_refusal_links_each_order_to_its_return_way(client):
+    captured = [completed_order(status=OrderStatus.PROCESSING) for _ in range(2)]
+    for order in captured:
+        advance_shipment(order.shipments.get(), status=ShipmentStatus.PAID)
+    pending = OrderFactory(status=OrderStatus.PENDING)
+    client.force_login(role_user(CUSTOMER_SERVICE))
+    selected = [order.pk for order in [*captured, pending]]
+    page = client.post(ORDERS_URL, {"action": "cancel", "_selected_action": selected})
+    skips = page.content.decode().split('class="centra-skips"')[1].split("</ul>")[0]
+    for order in captured:
+        assert f'href="{ORDERS_URL}{order.pk}/change/#shipments"' in skips
+    assert "Refund it through a return instead" in text_of(skips)
