@@ -79,3 +79,66 @@ def test_fix_3_the_bulk_cancel_refusal_links_each_order_to_its_return_way(client
     for order in captured:
         assert f'href="{ORDERS_URL}{order.pk}/change/#shipments"' in skips
     assert "Refund it through a return instead" in text_of(skips)
+
+
+def blocked_of(client, order) -> str:
+    page = client.get(f"{ORDERS_URL}{order.pk}/change/").content.decode()
+    return (
+        page.split('class="centra-blocked"')[1].split("</ul>")[0]
+        if "centra-blocked" in (page)
+        else ""
+    )
+
+
+# 1. A Processing order whose units are all in an open shipment showed no "Cancel
+# products…" and no reason: it says why, and links the shipment's delete step for
+# whoever may take it.
+def test_fix_1_units_all_in_an_open_shipment_say_why_and_what_to_do(client):
+    order = completed_order(status=OrderStatus.PROCESSING)
+    shipment = order.shipments.get()
+    client.force_login(role_user(BACKOFFICE_ADMIN))
+    blocked = blocked_of(client, order)
+    assert f"every unit left is in shipment {shipment.ref}, not paid yet" in text_of(blocked)
+    assert f"/admin/shipments/shipment/{shipment.pk}/step/delete_shipment/" in blocked
+
+
+def test_fix_1_customer_service_is_told_who_deletes_the_shipment(client):
+    order = completed_order(status=OrderStatus.PROCESSING)
+    client.force_login(role_user(CUSTOMER_SERVICE))
+    blocked = text_of(blocked_of(client, order))
+    assert "The warehouse can delete the shipment first" in blocked
+
+
+def test_fix_1_says_nothing_once_the_shipment_is_paid(client):
+    order = completed_order(status=OrderStatus.PROCESSING)
+    advance_shipment(order.shipments.get(), status=ShipmentStatus.PAID)
+    client.force_login(role_user(BACKOFFICE_ADMIN))
+    assert "every unit left is in shipment" not in text_of(blocked_of(client, order))
+
+
+# 9. Machine words: the e-mails column said `order.confirmed` and the timeline
+# `integration:storefront`; both now read as staff speak.
+def test_fix_9_event_types_and_processes_in_words():
+    from core.actors import actor_words
+    from outbox.event_types import EventType, event_words
+
+    assert event_words(EventType.ORDER_CONFIRMED) == "Order confirmed"
+    assert event_words(EventType.SHIPMENT_GOOD_TO_GO) == "Shipment good-to-go"
+    assert actor_words("integration:storefront") == "Integration storefront"
+    assert actor_words("store:direct_capture") == "The store (direct capture)"
+    assert actor_words("carol") == "carol"
+
+
+def test_fix_9_the_order_page_shows_no_machine_words(client):
+    from orders.models import OrderEvent
+
+    order = completed_order()
+    OrderEvent.objects.filter(order=order).update(actor="integration:storefront")
+    client.force_login(role_user(BACKOFFICE_ADMIN))
+    page = client.get(f"{ORDERS_URL}{order.pk}/change/").content.decode()
+    timeline = page.split('id="events-group"')[1].split("</table>")[0]
+    assert "integration:storefront" not in timeline
+    assert "Integration storefront" in text_of(timeline)
+    emails = page.split('id="customer-emails"')[1].split("</table>")[0]
+    assert "<td>order.confirmed</td>" not in emails
+    assert "Order confirmed" in text_of(emails)

@@ -46,3 +46,38 @@ def test_fix_4_filter_drop_downs_close_after_choosing_clearing_and_later(new_pag
     assert page.locator(OPEN_FILTERS).count() == 0
     # The search box is not covered.
     assert page.locator("#searchbar").is_visible()
+
+
+# 15. axe: the return create page's quantity inputs were unlabelled and a link there
+# looked like text; the returns and shipments lists' search boxes had no label;
+# the progress page of a queued or running background step failed a critical rule.
+def test_fix_15_axe_finds_nothing_serious_on_the_walks_pages(new_page):
+    from backoffice.models import StepJob
+    from core.roles import BACKOFFICE_ADMIN
+    from tests.browser.test_at_a_glance import check
+    from tests.returns_support import completed_order, make_return
+    from tests.test_step_jobs import queue_for
+
+    adam = UserFactory(username="adam", groups=[BACKOFFICE_ADMIN], password=PASSWORD)
+    order = completed_order()
+    make_return(order)
+    shipment = order.shipments.get()
+    queued = queue_for(adam, [OrderFactory(status=S.PENDING)])
+    running = queue_for(adam, [OrderFactory(status=S.PENDING)])
+    from django.utils import timezone
+
+    StepJob.objects.filter(pk=running.pk).update(started_at=timezone.now())
+    page = new_page()
+    log_in(page, "adam")
+    problems = []
+    pages = {
+        "create-return": f"/admin/shipments/shipment/{shipment.pk}/step/create_return/",
+        "returns-list": "/admin/returns/return/",
+        "shipments-list": "/admin/shipments/shipment/",
+        "progress-queued": f"/admin/backoffice/stepjob/{queued.pk}/change/",
+        "progress-running": f"/admin/backoffice/stepjob/{running.pk}/change/",
+    }
+    for what, url in pages.items():
+        page.goto(url)
+        problems += check(page, what, 1440)
+    assert not problems, "\n".join(problems)

@@ -10,6 +10,7 @@ from django.db.models import Prefetch, prefetch_related_objects
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 
+from backoffice.admin.orders.cancel_way import cancel_products_way
 from backoffice.admin.orders.glance import order_glance
 from backoffice.admin.orders.payment_note import refund_way
 from backoffice.admin.orders.returns_section import returns_rows, with_return_instruction
@@ -164,6 +165,9 @@ class OrderPageMixin:
             "admin:orders_order_change", args=[quote(order.pk)], current_app=self.admin_site.name
         )
         return_rows = returns_rows(self.admin_site, request, order, back_to=back_to)
+        way = cancel_products_way(order, request.user, shipments_part["shipment_rows"], available)
+        if way:
+            blocked.append(way)
         if payment and not payment["payment_step_buttons"]:
             payment["payment_note"] = refund_way(
                 request.user, payment["payment"], shipments_part["shipment_rows"], return_rows
