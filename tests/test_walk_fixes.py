@@ -142,3 +142,48 @@ def test_fix_9_the_order_page_shows_no_machine_words(client):
     emails = page.split('id="customer-emails"')[1].split("</table>")[0]
     assert "<td>order.confirmed</td>" not in emails
     assert "Order confirmed" in text_of(emails)
+
+
+# 14. A completed order for Customer service said "No steps you can take here now."
+# at the top while "Create return…" was 2,000 px down, and the comment box was at
+# the bottom: both are now linked next to the step buttons, above the facts.
+def test_fix_14_the_parts_steps_and_the_comment_box_are_linked_at_the_top(client):
+    order = completed_order()
+    shipment = order.shipments.get()
+    client.force_login(role_user(CUSTOMER_SERVICE))
+    page = client.get(f"{ORDERS_URL}{order.pk}/change/").content.decode()
+    top = page.split('class="centra-glance')[0]
+    assert "No steps you can take here now." not in top
+    assert f"/admin/shipments/shipment/{shipment.pk}/step/create_return/" in top
+    assert f"Create return {shipment.ref}…" in top
+    assert 'href="#comments"' in top
+    assert 'id="comments"' in page
+
+
+# 11. The progress page listed every skipped order one by one: the reasons come
+# first, grouped with their counts; a bulk step's form says how many can take it.
+def test_fix_11_skips_are_grouped_by_reason_with_counts(client):
+    from tests.test_step_jobs import progress_url, queue_for, run_all
+
+    user = role_user(CUSTOMER_SERVICE)
+    held = [OrderFactory(status=OrderStatus.PENDING, on_hold=True) for _ in range(3)]
+    confirmed = [OrderFactory(status=OrderStatus.CONFIRMED) for _ in range(2)]
+    job = queue_for(user, [OrderFactory(status=OrderStatus.PENDING), *held, *confirmed])
+    run_all()
+    client.force_login(user)
+    page = client.get(progress_url(job)).content.decode()
+    reasons = page.split('class="centra-skip-reasons"')[1].split("</ul>")[0]
+    counts = sorted(int(n) for n in re.findall(r"<strong>(\d+)</strong>", reasons))
+    assert counts == [2, 3]
+    assert str(held[0].number) not in reasons.split("(e.g.")[0]
+
+
+def test_fix_11_the_step_form_says_how_many_of_the_selection_can_take_it(client):
+    free = [OrderFactory(status=OrderStatus.CONFIRMED) for _ in range(2)]
+    held = OrderFactory(status=OrderStatus.CONFIRMED, on_hold=True)
+    client.force_login(role_user(CUSTOMER_SERVICE))
+    selected = [order.pk for order in [*free, held]]
+    page = client.post(ORDERS_URL, {"action": "hold", "_selected_action": selected})
+    assert "2 of the 3 selected orders can be put on hold; 1 will be skipped" in text_of(
+        page.content.decode()
+    )

@@ -81,3 +81,22 @@ def test_fix_15_axe_finds_nothing_serious_on_the_walks_pages(new_page):
         page.goto(url)
         problems += check(page, what, 1440)
     assert not problems, "\n".join(problems)
+
+
+# 14. The steps on the order's parts and the comment box, within reach of the facts.
+def test_fix_14_create_return_and_comment_are_above_the_fold(new_page):
+    from tests.returns_support import completed_order
+
+    UserFactory(username="carol", groups=[CUSTOMER_SERVICE], password=PASSWORD)
+    order = completed_order()
+    page = new_page()
+    log_in(page, "carol")
+    page.set_viewport_size({"width": 1440, "height": 900})
+    page.goto(f"/admin/orders/order/{order.pk}/change/")
+    page.shot("completed-order-carol")
+    create = page.locator("[data-shortcut=create_return]")
+    assert create.bounding_box()["y"] < 900
+    page.locator("[data-shortcut=comment]").click()
+    page.wait_for_timeout(300)
+    box = page.locator("#id_comment_text").bounding_box()
+    assert 0 <= box["y"] < 900

@@ -1,6 +1,7 @@
-"""Why the order page offers no "Cancel products…" when every unit left is in an
-open shipment, and the way forward: delete that shipment first (its step's link,
-for whoever may take it)."""
+"""The ways forward the order page names at the top: why it offers no "Cancel
+products…" when every unit left is in an open shipment (delete that shipment
+first: its step's link, for whoever may take it), and the steps this user may
+take on the order's shipments and returns, whose buttons are far down the page."""
 
 from __future__ import annotations
 
@@ -46,3 +47,26 @@ def cancel_products_way(order: Order, user, shipment_rows: list[dict], buttons: 
         "The warehouse can delete the shipment first; then cancel products here.",
         refs,
     )
+
+
+# The steps of the order's parts worth a shortcut at the top of the page.
+SHORTCUT_STEPS = {"create_return", "complete", "refund"}
+
+
+def step_shortcuts(shipment_rows: list[dict], return_rows: list[dict]) -> list[dict]:
+    """Links to the steps this user may take now on the order's shipments and
+    returns ("Create return 1042-1…"), for the top of the page."""
+    shortcuts = []
+    for rows, ref_of in ((shipment_rows, lambda row: row["shipment"].ref), (return_rows, None)):
+        for row in rows:
+            ref = ref_of(row) if ref_of else row["return"].number
+            for button in row["buttons"]:
+                if button["name"] in SHORTCUT_STEPS:
+                    shortcuts.append(
+                        {
+                            "url": button["url"],
+                            "label": f"{button['label']} {ref}…",
+                            "name": button["name"],
+                        }
+                    )
+    return shortcuts

@@ -10,7 +10,7 @@ from django.db.models import Prefetch, prefetch_related_objects
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 
-from backoffice.admin.orders.cancel_way import cancel_products_way
+from backoffice.admin.orders.cancel_way import cancel_products_way, step_shortcuts
 from backoffice.admin.orders.glance import order_glance
 from backoffice.admin.orders.payment_note import refund_way
 from backoffice.admin.orders.returns_section import returns_rows, with_return_instruction
@@ -172,8 +172,13 @@ class OrderPageMixin:
             payment["payment_note"] = refund_way(
                 request.user, payment["payment"], shipments_part["shipment_rows"], return_rows
             )
+        shortcuts = step_shortcuts(shipments_part["shipment_rows"], return_rows)
         return {
             "step_buttons": available,
+            "step_shortcuts": shortcuts,
+            "no_steps_text": "No step of the order itself is yours now; on its parts:"
+            if shortcuts
+            else None,
             "blocked_steps": with_return_instruction(
                 order, blocked, shipments_part["shipment_rows"]
             ),
