@@ -100,3 +100,32 @@ def test_fix_14_create_return_and_comment_are_above_the_fold(new_page):
     page.wait_for_timeout(300)
     box = page.locator("#id_comment_text").bounding_box()
     assert 0 <= box["y"] < 900
+
+
+ROWS_ON_SCREEN = """
+() => [...document.querySelectorAll("#result_list tbody tr")]
+  .filter((row) => row.getBoundingClientRect().bottom <= window.innerHeight).length
+"""
+EMAILS_CUT = """
+() => [...document.querySelectorAll("#result_list td.field-customer .centra-clip")]
+  .filter((email) => email.scrollWidth > email.clientWidth + 1).map((email) => email.textContent)
+"""
+
+
+# 5. The orders list showed 11 rows above the fold at 1440×900 with every e-mail
+# cut: at least 15 rows, and the e-mail readable.
+def test_fix_5_fifteen_orders_above_the_fold_with_their_emails(new_page):
+    UserFactory(username="carol", groups=[CUSTOMER_SERVICE], password=PASSWORD)
+    for n in range(20):
+        OrderFactory(
+            status=S.CONFIRMED,
+            customer_email=f"firstname.lastname{n}@example-store.com",
+            customer_name="Maximiliane Oberhauser",
+        )
+    page = new_page()
+    log_in(page, "carol")
+    page.set_viewport_size({"width": 1440, "height": 900})
+    page.goto("/admin/orders/order/")
+    page.shot("orders-1440x900")
+    assert page.evaluate(ROWS_ON_SCREEN) >= 15
+    assert page.evaluate(EMAILS_CUT) == []
