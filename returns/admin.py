@@ -219,7 +219,8 @@ class ReturnAdmin(LinksForWhoMayOpenMixin, ServiceWrittenAdmin):
         "comment",
         "amounts",
         "refund",
-        "created_by",
+        # Not the `created_by` field: Django would link the user's page, a 403 for staff.
+        "creator",
         "created_at",
         "refunded_at",
         "completed_at",
@@ -267,7 +268,7 @@ class ReturnAdmin(LinksForWhoMayOpenMixin, ServiceWrittenAdmin):
         )
 
     @admin.display(description="created by")
-    def created_by(self, return_: Return):
+    def creator(self, return_: Return):
         return return_.created_by_name
 
     @admin.display(description="order")

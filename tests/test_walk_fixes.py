@@ -12,7 +12,7 @@ from core.roles import BACKOFFICE_ADMIN, CUSTOMER_SERVICE, FINANCE
 from orders.models import OrderStatus
 from shipments.models import ShipmentStatus
 from tests.admin_support import role_user
-from tests.factories import OrderFactory, advance_shipment
+from tests.factories import OrderFactory, UserFactory, advance_shipment
 from tests.returns_support import completed_order, make_return
 
 pytestmark = pytest.mark.django_db
@@ -187,3 +187,56 @@ def test_fix_11_the_step_form_says_how_many_of_the_selection_can_take_it(client)
     assert "2 of the 3 selected orders can be put on hold; 1 will be skipped" in text_of(
         page.content.decode()
     )
+
+
+# 6. The return page's "Created by" linked to the user's page: a 403 for every
+# staff role. It is the creator's name, as written on the return.
+@pytest.mark.parametrize("role", [CUSTOMER_SERVICE, FINANCE, BACKOFFICE_ADMIN])
+def test_fix_6_created_by_is_a_name_not_a_link_to_a_403(client, role):
+    maker = UserFactory(username="maker", groups=[CUSTOMER_SERVICE])
+    return_ = make_return(completed_order(), by=maker)
+    client.force_login(role_user(role))
+    page = client.get(f"/admin/returns/return/{return_.pk}/change/").content.decode()
+    created_by = page.split("field-creator")[1].split("</div>\n")[0]
+    assert "/admin/auth/user/" not in created_by
+    assert "maker" in created_by
+
+
+# 12. Return form: "Handling cost — Added to the refund" beside "Return fee —
+# Deducted" read as two charges, and "Other warehouse" was prefilled though unused.
+def test_fix_12_the_return_form_says_which_way_money_moves_and_leaves_the_warehouse(client):
+    order = completed_order()
+    client.force_login(role_user(CUSTOMER_SERVICE))
+    url = f"/admin/shipments/shipment/{order.shipments.get().pk}/step/create_return/"
+    form = client.get(url).context["form"]
+    assert form.fields["handling_cost"].label == "Handling cost paid back (+)"
+    assert form.fields["return_fee"].label == "Return fee kept (−)"
+    assert form["warehouse"].value() is None
+
+
+def test_fix_12_into_another_warehouse_without_one_is_refused_with_a_sentence(client):
+    from returns.models import StockAction
+
+    order = completed_order()
+    shipment = order.shipments.get()
+    line = shipment.lines.first()
+    client.force_login(role_user(CUSTOMER_SERVICE))
+    url = f"/admin/shipments/shipment/{shipment.pk}/step/create_return/"
+    page = client.post(
+        url, {f"qty_{line.pk}": "1", "stock_action": StockAction.TO_WAREHOUSE, "post": "yes"}
+    )
+    assert page.status_code == 200
+    assert "warehouse" in str(page.context["form"].errors).lower()
+
+
+# 10. Integration form: the name's format said before saving (its help text read
+# "Acts as integration:." in HTML), event types in words.
+def test_fix_10_the_integration_form_says_the_names_format_and_events_in_words(client):
+    from django.contrib.auth import get_user_model
+
+    boss = get_user_model().objects.create_superuser("boss", "boss@example.com", "x")
+    client.force_login(boss)
+    page = client.get("/admin/outbox/integration/add/").content.decode()
+    assert "Acts as integration:." not in text_of(page)
+    assert "Letters, digits, hyphens and underscores, no spaces" in page
+    assert "Order confirmed (order.confirmed)" in page
