@@ -1,5 +1,6 @@
 """The catalogue in the back office: products and their items with prices, pricelists,
-tax rates, markets with their countries, allocation rule and shipping methods.
+tax rates, markets with their countries, allocation rule and shipping methods,
+vouchers.
 
 Back-office admins keep it; the other groups may look (the permissions are
 granted by `catalog/migrations/0002_groups.py`).
@@ -19,6 +20,7 @@ from catalog.models import (
     Pricelist,
     Product,
     ShippingMethod,
+    Voucher,
 )
 from core.admin.changelist import CheckedChangeListMixin
 
@@ -123,3 +125,11 @@ class ShippingMethodAdmin(CheckedChangeListMixin, admin.ModelAdmin):
     list_display = ["name", "market", "price", "is_default"]
     list_select_related = ["market"]
     list_filter = ["market"]
+
+
+@admin.register(Voucher)
+class VoucherAdmin(CheckedChangeListMixin, admin.ModelAdmin):
+    list_display = ["code", "market", "percent", "amount", "is_active"]
+    list_select_related = ["market"]
+    list_filter = ["market", "is_active"]
+    search_fields = ["code"]

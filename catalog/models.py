@@ -184,3 +184,38 @@ class ShippingMethod(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.market.code})"
+
+
+class Voucher(models.Model):
+    """A code a buyer types for a discount in one market: a percentage off every
+    line, or a fixed amount (in the market's currency) shared across the lines by
+    their price. Shipping is never discounted."""
+
+    market = models.ForeignKey(Market, on_delete=models.CASCADE, related_name="vouchers")
+    code = models.CharField(max_length=64, help_text="What the buyer types; not case-sensitive.")
+    percent = models.DecimalField(
+        "percent off", max_digits=5, decimal_places=2, null=True, blank=True
+    )
+    amount = models.DecimalField(
+        "amount off", max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["market", "code"]
+        constraints = [
+            models.UniqueConstraint(
+                models.functions.Upper("code"), "market", name="voucher_code_once_per_market"
+            ),
+            # Exactly one of a percentage (above 0, at most 100) or an amount above 0.
+            models.CheckConstraint(
+                condition=(
+                    Q(percent__gt=0, percent__lte=100, amount__isnull=True)
+                    | Q(percent__isnull=True, amount__gt=0)
+                ),
+                name="voucher_percent_or_amount",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.code

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from catalog.models import CountryTax, Item, Market, Price, ShippingMethod
+from catalog.models import CountryTax, Item, Market, Price, ShippingMethod, Voucher
 from core.errors import DomainError
 from shipments.models import Warehouse
 
@@ -60,3 +60,11 @@ def shipping_method_of(market: Market, name: str = "") -> ShippingMethod:
             else f"{market} has no default shipping method."
         )
     return method
+
+
+def voucher_in(market: Market, code: str) -> Voucher | None:
+    """The market's active voucher with this code (not case-sensitive), if there is one."""
+    code = code.strip()
+    if not code:
+        return None
+    return market.vouchers.filter(code__iexact=code, is_active=True).first()

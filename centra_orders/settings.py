@@ -165,6 +165,12 @@ PAYMENT_GATEWAYS = {
     "bank_transfer": "payments.gateways.ManualGateway",
 }
 
+# The Checkout API's payment methods (payments.hosted): each a hosted provider's page.
+CHECKOUT_PAYMENT_METHODS = [{"id": "test", "name": "Card (test provider)", "provider": "test"}]
+# The test provider's signing secret (External Payment Plugin HMAC); unset, a key
+# derived from SECRET_KEY (payments.hosted.secret_of_test_provider).
+TEST_PROVIDER_SECRET = os.environ.get("TEST_PROVIDER_SECRET", "")
+
 # A bulk step over more objects than this is queued and taken by the worker
 # (`manage.py deliver_events`), not in the request; at most 1000 in a request.
 BACKGROUND_STEP_THRESHOLD = int(os.environ.get("BACKGROUND_STEP_THRESHOLD", "1000"))

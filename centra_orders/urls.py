@@ -17,5 +17,6 @@ urlpatterns = [
     path("", RedirectView.as_view(url="/admin/", permanent=False)),
     path("favicon.ico", favicon),
     path("admin/", admin.site.urls),
+    path("payments/", include("storefront.provider.urls")),
     path("api/", include("integrations.api.urls")),
 ]

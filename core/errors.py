@@ -26,3 +26,15 @@ class PartlyDone(DomainError):
     Each part runs in its own transaction, so what was done stays done; the
     sentence names both.
     """
+
+
+class FieldErrors(DomainError):
+    """A refusal naming the fields at fault, as the Checkout API answers it (406):
+    `errors` maps a dotted field name to what is wrong ("address.email": "required").
+
+    Still a `DomainError`, its sentence naming the fields, for any other caller.
+    """
+
+    def __init__(self, errors: dict[str, str], message: str = ""):
+        super().__init__(message or "Missing or invalid: " + ", ".join(sorted(errors)) + ".")
+        self.errors = dict(errors)

@@ -9,7 +9,7 @@ so the parts of a line always add up to the line's total to the cent.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from functools import cache
@@ -90,6 +90,39 @@ def line_amount(line: PricedLine, quantity: int, currency: str) -> Decimal:
 def line_amount_between(line: PricedLine, start: int, end: int, currency: str) -> Decimal:
     """The amount for units start+1..end of a line; slices add up exactly."""
     return line_amount(line, end, currency) - line_amount(line, start, currency)
+
+
+def spread(amount: Decimal, weights: Sequence[Decimal], currency: str) -> list[Decimal]:
+    """`amount` shared out in proportion to `weights`, each share in whole cents and
+    the shares adding up to `amount` exactly (the cents left over go to the largest
+    remainders, the first on a tie). All zero when every weight is zero."""
+    unit = _exponent(currency)
+    cents = int(quantize(amount, currency) / unit)
+    total = sum(weights, ZERO)
+    if not total or not cents:
+        return [quantize(ZERO, currency) for _ in weights]
+    exact = [Decimal(cents) * weight / total for weight in weights]
+    shares = [int(share) for share in exact]  # toward zero: never more than the exact share
+    by_remainder = sorted(range(len(weights)), key=lambda i: (-(exact[i] - shares[i]), i))
+    for i in by_remainder[: cents - sum(shares)]:
+        shares[i] += 1
+    return [quantize(share * unit, currency) for share in shares]
+
+
+def voucher_discounts(
+    grosses: Sequence[Decimal],
+    *,
+    percent: Decimal | None = None,
+    amount: Decimal | None = None,
+    currency: str,
+) -> list[Decimal]:
+    """Each line's discount under a voucher, given each line's price × quantity:
+    `percent` off every line, or a fixed `amount` (at most the lines' sum) spread
+    over the lines by their price, to the cent."""
+    if percent is not None:
+        return [quantize(gross * percent / 100, currency) for gross in grosses]
+    cap = min(amount or ZERO, sum(grosses, ZERO))
+    return spread(cap, grosses, currency)
 
 
 def tax_included(amount: Decimal, tax_percent: Decimal, currency: str) -> Decimal:

@@ -66,8 +66,12 @@ Outcome = PaymentTransaction.Outcome
 # Services
 
 
-def authorize_payment(*, order: Order, by: Actor) -> Payment:
+def authorize_payment(*, order: Order, by: Actor, verified: GatewayResult | None = None) -> Payment:
     """Authorize the order's grand total through the gateway of its payment method.
+
+    `verified` is a hosted provider's answer, already verified (signature, amount,
+    currency) by the caller: it is recorded as the authorization instead of asking
+    the gateway, so the ledger and the event are the same as for any checkout.
 
     Called by checkout inside its transaction, with the order locked. A declined
     authorization leaves the payment Failed with the failed transaction row and
@@ -92,7 +96,7 @@ def authorize_payment(*, order: Order, by: Actor) -> Payment:
             raise DomainError(f"{order} has nothing to pay: its grand total is {total}.")
         ensure_allowed(payment.authorize, by=by)
 
-        result = gateway.authorize(payment, amount)
+        result = verified or gateway.authorize(payment, amount)
         if result.approved:
             payment.provider_reference = result.reference
         from_status, to_status = run_transition(

@@ -9,7 +9,8 @@ run: a service that changes state (takes an edge) while an integration listens
 to every event type must leave at least one outbox message for it, so no change
 leaves the system unannounced. A step whose provider call was declined is the one
 exception: the decline is in the ledger, and nothing changed that an integration
-acts on. So is discarding a selection: it was never an order to integrations.
+acts on. So is discarding a selection, and a payment attempt declined or cancelled:
+the selection was never an order to integrations.
 """
 
 from __future__ import annotations
@@ -66,10 +67,16 @@ def edges_taken(*models) -> Iterator[set[tuple]]:
         yield taken
     finally:
         post_transition.disconnect(note)
-    announced = {edge for edge in taken if edge[:2] != (Order, "discard")}
+    announced = {edge for edge in taken if edge[:2] != (Order, "discard") and quiet(edge) is False}
     if announced and declines.count() == declined_before:
         published = OutboxMessage.objects.filter(integration=listener)
         assert published.exists(), f"{sorted(map(str, announced))} changed state, published nothing"
+
+
+def quiet(edge: tuple) -> bool:
+    """A payment attempt declined or cancelled: the selection was never an order to
+    integrations (its placing is announced by the checkout's `order.created`)."""
+    return edge[0].__name__ == "PaymentAttempt" and edge[1] != "place"
 
 
 @dataclass(frozen=True)

@@ -4,11 +4,11 @@ The transition tables (the order's, the product steps', the shipment steps', the
 return steps') each check that an allowed row takes its edge, and export the
 edges their rows take. The edges no table row takes (the ones the shipments and
 the product steps drive on the order, checkout with Autoconfirm, discarding a
-selection) are taken here, one case each, and the payment's in
-`tests/payment_edges.py`. Together they must be the edges the
-`@transition` decorators declare, as django-fsm's introspection (and so the
-flow page) sees them: an edge declared and never taken, or taken and not
-declared, fails.
+selection) are taken here, one case each, the payment's in
+`tests/payment_edges.py` and the payment attempt's in `tests/attempt_edges.py`.
+Together they must be the edges the `@transition` decorators declare, as
+django-fsm's introspection (and so the flow page) sees them: an edge declared
+and never taken, or taken and not declared, fails.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import pytest
 from backoffice import services as backoffice
 from orders import services
 from orders.models import Order, OrderStatus
-from payments.models import Payment
+from payments.models import Payment, PaymentAttempt
 from returns.models import Return
 from shipments import services as shipping
 from shipments.models import Shipment, ShipmentStatus
@@ -26,6 +26,7 @@ from tests import test_admin_shipment_steps as shipment_table
 from tests import test_order_transitions as order_table
 from tests import test_product_cancellation_table as product_table
 from tests import test_return_steps_table as return_table
+from tests.attempt_edges import ATTEMPT_CASES
 from tests.factories import FACTORY, OrderFactory, ShipmentFactory
 from tests.machine_edges import (
     a_shipped,
@@ -40,7 +41,7 @@ from tests.machine_edges import (
 from tests.payment_edges import PAYMENT_CASES
 
 S = OrderStatus
-MACHINES = (Order, Shipment, Return, Payment)
+MACHINES = (Order, Shipment, Return, Payment, PaymentAttempt)
 
 
 def checkout_autoconfirmed(order: Order) -> None:
@@ -136,6 +137,7 @@ CASES = [
 ]
 
 CASES += PAYMENT_CASES
+CASES += ATTEMPT_CASES
 
 TABLES = {
     "tests/test_order_transitions.py": order_table.OBSERVED_EDGES,

@@ -11,7 +11,16 @@ from __future__ import annotations
 from decimal import Decimal
 
 from backoffice.demo.catalog import MARKETS, PRODUCTS, TAX, pricelist_name, shop_price, sku_of
-from catalog.models import CountryTax, Item, Market, MarketCountry, Price, Pricelist, Product
+from catalog.models import (
+    CountryTax,
+    Item,
+    Market,
+    MarketCountry,
+    Price,
+    Pricelist,
+    Product,
+    Voucher,
+)
 from catalog.models import ShippingMethod as Method
 
 # (name, price in euros, default): priced per market like the products.
@@ -58,6 +67,8 @@ def _make_market(market, pricelist: Pricelist) -> None:
             price=shop_price(euro_price + Decimal("0.10"), market.currency),
             is_default=default,
         )
+    # A code to try in the shop: 10 % off every line.
+    Voucher.objects.create(market=made, code="WELCOME10", percent=Decimal("10"))
 
 
 def ean13(first_twelve: str) -> str:
@@ -67,7 +78,7 @@ def ean13(first_twelve: str) -> str:
 
 
 def delete_catalogue() -> None:
-    # Markets first: their allocation rules protect the warehouses.
+    # Markets first: their allocation rules protect the warehouses (their vouchers go too).
     Market.objects.all().delete()
     Pricelist.objects.all().delete()
     Item.objects.all().delete()

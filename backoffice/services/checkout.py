@@ -13,7 +13,7 @@ from orders.locks import lock_order
 from orders.models import Order, OrderStatus, StoreSettings
 from outbox.event_types import EventType
 from payments.errors import unless_declined
-from payments.gateways import gateway_for
+from payments.gateways import GatewayResult, gateway_for
 from payments.services import authorize_payment, capture_payment
 from shipments.services import ship_at_checkout
 
@@ -21,7 +21,7 @@ from shipments.services import ship_at_checkout
 DIRECT_CAPTURE = process("store", "direct_capture")
 
 
-def checkout_order(*, order_id: int, by: Actor) -> Order:
+def checkout_order(*, order_id: int, by: Actor, verified: GatewayResult | None = None) -> Order:
     """Turn a selection into an order, as the store options say.
 
     When the order's market has an allocation rule, every unit is reserved
@@ -33,6 +33,9 @@ def checkout_order(*, order_id: int, by: Actor) -> Order:
     Direct to Shipment, which captures through its shipment) the grand total is
     captured as well; a declined capture does not undo the checkout: the
     payment stays authorized and the failed capture is in the ledger.
+
+    `verified`: a hosted provider's verified answer (the placement service),
+    recorded as the authorization instead of calling the gateway.
     """
     store = StoreSettings.load()
     # Direct to Shipment ships at once, which needs a confirmed order.
@@ -44,7 +47,7 @@ def checkout_order(*, order_id: int, by: Actor) -> Order:
         # Stock before money: too few units refuses before the provider is asked.
         reserved = reserve_at_checkout(order)
         # On a decline the order is not saved; the failed authorization is kept.
-        declined = unless_declined(lambda: authorize_payment(order=order, by=by))
+        declined = unless_declined(lambda: authorize_payment(order=order, by=by, verified=verified))
         if declined and reserved:
             forget_reservation(order)
         if not declined:

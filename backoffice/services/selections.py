@@ -17,9 +17,11 @@ from catalog.selectors import (
     price_in,
     shipping_method_of,
     tax_percent_for,
+    voucher_in,
 )
 from core.actors import Actor
 from core.errors import DomainError
+from core.money import ZERO, voucher_discounts
 from orders.locks import lock_order
 from orders.models import Order, OrderLine, OrderStatus
 
@@ -71,9 +73,56 @@ def _price(order: Order) -> None:
     for line in lines:
         line.unit_price = price_in(item_for_sale(line.sku), market)
         line.tax_percent = tax
-    OrderLine.objects.bulk_update(lines, ["unit_price", "tax_percent"])
+    _discount(order, market, lines)
+    OrderLine.objects.bulk_update(lines, ["unit_price", "tax_percent", "discount"])
     order.recalculate_totals()
     order.save()
+
+
+def _discount(order: Order, market: Market, lines: list[OrderLine]) -> None:
+    """The voucher's discount on every line. A voucher the market no longer has (the
+    selection moved to another market, the code was switched off) is dropped with
+    its discount; a selection that never had one keeps its lines' discounts."""
+    if not order.voucher:
+        return
+    voucher = voucher_in(market, order.voucher)
+    grosses = [line.unit_price * line.quantity for line in lines]
+    if voucher is None:
+        order.voucher = ""
+        discounts = voucher_discounts(grosses, amount=ZERO, currency=order.currency)
+    else:
+        discounts = voucher_discounts(
+            grosses, percent=voucher.percent, amount=voucher.amount, currency=order.currency
+        )
+    for line, discount in zip(lines, discounts, strict=True):
+        line.discount = discount
+
+
+def add_voucher(*, order_id: int, code: str, by: Actor) -> Order:
+    """Put a voucher's discount on the selection (one voucher at a time: a second
+    replaces the first)."""
+    with transaction.atomic():
+        order = _lock_selection(order_id)
+        voucher = voucher_in(market_of(order.market), code)
+        if voucher is None:
+            raise DomainError(f"There is no voucher “{code.strip()}” in this market.")
+        order.voucher = voucher.code
+        _price(order)
+    return order
+
+
+def remove_voucher(*, order_id: int, code: str, by: Actor) -> Order:
+    """Take the voucher off; a code that is not on the selection changes nothing."""
+    with transaction.atomic():
+        order = _lock_selection(order_id)
+        if order.voucher and order.voucher.casefold() == code.strip().casefold():
+            order.voucher = ""
+            lines = list(order.lines.all())
+            for line in lines:
+                line.discount = ZERO
+            OrderLine.objects.bulk_update(lines, ["discount"])
+            _price(order)
+    return order
 
 
 def _lock_selection(order_id: int) -> Order:

@@ -67,6 +67,8 @@ class Order(FSMModelMixin, models.Model):
     shipping_method = models.CharField(max_length=100, blank=True)
     shipping_price = models.DecimalField(**MONEY_FIELD)
     payment_method = models.CharField(max_length=64, blank=True)
+    # The catalogue's voucher code whose discount the lines carry (a selection's).
+    voucher = models.CharField(max_length=64, blank=True)
     notes = models.TextField(blank=True)
     gift_message = models.TextField(blank=True)
 

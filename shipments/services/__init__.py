@@ -15,7 +15,12 @@ from shipments.selectors import (
     propose_split,
     reserved_by_line,
 )
-from shipments.services.allocation import release_reservation, reserve, reserves_at_placement
+from shipments.services.allocation import (
+    move_reservation,
+    release_reservation,
+    reserve,
+    reserves_at_placement,
+)
 from shipments.services.lifecycle import (
     complete_shipment,
     create_shipment,
@@ -51,6 +56,7 @@ __all__ = [
     "mark_not_good_to_go",
     "mark_shipment_paid",
     "mark_shipment_unpaid",
+    "move_reservation",
     "propose_split",
     "receive_stock",
     "release_reservation",

@@ -17,12 +17,17 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 
+from django.db import transaction
 from django.db.models import Q
 
+from core.actors import Actor
 from core.errors import DomainError
+from core.fsm import ensure_allowed
+from orders.events import record_event
+from orders.locks import lock_order
 from orders.models import Order, OrderLine
 from shipments.models import Allocation, Shipment, Stock, Warehouse
-from shipments.services.stock import allocate, allocate_locked, units_of
+from shipments.services.stock import active_warehouse, allocate, allocate_locked, units_of
 
 StockKey = tuple[int, str]  # (warehouse id, SKU)
 
@@ -179,3 +184,62 @@ def reserve_shipment_units(shipment: Shipment) -> None:
         )
         row.quantity += quantity
         row.save(update_fields=["quantity"])
+
+
+def move_reservation(
+    *, order_id: int, allocation_id: int, to_warehouse_id: int, quantity: int, by: Actor
+) -> Allocation:
+    """Move `quantity` reserved units of a line to another warehouse, which must have
+    them available: staff ship from where the rule did not reserve, or free a
+    warehouse's stock for another order. Taken where a shipment could be created.
+    """
+    with transaction.atomic():
+        order = lock_order(order_id)
+        ensure_allowed(order.start_processing, by=by)
+        source = _held_row(order, allocation_id)
+        target = active_warehouse(to_warehouse_id)
+        sku = source.order_line.sku
+        if target.pk == source.warehouse_id:
+            raise DomainError(f"The units of {sku} are reserved in {target} already.")
+        if isinstance(quantity, bool) or not 1 <= quantity <= source.quantity:
+            raise DomainError(
+                f"Move 1 to {source.quantity} units of {sku}: "
+                f"that is what {source.warehouse} holds."
+            )
+        stock = lock_stock_at({(source.warehouse_id, sku), (target.pk, sku)})
+        there = stock.get((target.pk, sku))
+        available = there.available if there else 0
+        if quantity > available:
+            raise DomainError(
+                f"Only {available} of {sku} are available in {target}, not the {quantity} to move."
+            )
+        stock[source.warehouse_id, sku].allocated -= quantity
+        there.allocated += quantity
+        source.quantity -= quantity
+        moved, _ = Allocation.objects.get_or_create(order_line=source.order_line, warehouse=target)
+        moved.quantity += quantity
+        _save(stock, [source, moved])
+        record_event(
+            order=order,
+            by=by,
+            transition="move_reservation",
+            # Where an order's units wait is the warehouses' business; integrations
+            # hear of stock when a shipment is made.
+            publishes=None,
+            message=(
+                f"Moved the reservation of {quantity} × {sku} from {source.warehouse} to {target}."
+            ),
+            data={"sku": sku, "quantity": quantity, "from": source.warehouse_id, "to": target.pk},
+        )
+    return moved
+
+
+def _held_row(order: Order, allocation_id: int) -> Allocation:
+    row = (
+        Allocation.objects.filter(pk=allocation_id, order_line__order=order, quantity__gt=0)
+        .select_related("order_line", "warehouse")
+        .first()
+    )
+    if row is None:
+        raise DomainError(f"{order} holds no such reservation: the page is out of date, reload it.")
+    return row

@@ -10,7 +10,8 @@ comes from the state machine (`core.fsm`), never from the template. The steps
   `timeline_words`, `returns_section`, `documents`)
 - `comments`: comments on the timeline, the list's comment marker
 - `export`: CSV export of the selection or of everything the list matches
-- `split`, `flow`, `history`: the order's other pages
+- `split` (with `reservations`, moving reserved units), `flow`, `history`: the
+  order's other pages
 
 What the change page shows and which pages the admin adds are listed once, in
 `page_sections` and `extra_urls` (`core.admin.page_hooks`); no module overrides
@@ -42,6 +43,7 @@ from backoffice.admin.orders.flow import FlowPageMixin
 from backoffice.admin.orders.history import OrderHistoryMixin
 from backoffice.admin.orders.list import OrderListMixin
 from backoffice.admin.orders.page import OrderLineInline, OrderPageForm, OrderPageMixin
+from backoffice.admin.orders.reservations import ReservationMoveMixin
 from backoffice.admin.orders.returns_section import cancel_skip_with_return_way
 from backoffice.admin.orders.split import SplitPageMixin
 from backoffice.steps import ORDER_STEPS
@@ -63,6 +65,7 @@ class OrderAdmin(
     OrderPageMixin,
     OrderHistoryMixin,
     SplitPageMixin,
+    ReservationMoveMixin,
     FlowPageMixin,
     BackgroundStepsMixin,
     StepsAdminMixin,
@@ -80,6 +83,7 @@ class OrderAdmin(
         OrderCommentsMixin.comment_urls,
         OrderExportMixin.export_urls,
         SplitPageMixin.split_urls,
+        ReservationMoveMixin.move_urls,
         FlowPageMixin.flow_urls,
     ]
     form = OrderPageForm

@@ -11,6 +11,7 @@ from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
+from backoffice.admin.orders.reservations import MoveReservationForm
 from core.errors import DomainError
 from core.fsm import refusal
 from core.typed_fields import QuantityField
@@ -172,6 +173,7 @@ class SplitPageMixin:
                     messages.SUCCESS,
                 )
                 return HttpResponseRedirect(change_url)
+        rows = split_rows(order, chosen, warehouses, form)
         context = {
             **self.admin_site.each_context(request),
             "title": f"Split {order} into shipments",
@@ -182,9 +184,17 @@ class SplitPageMixin:
             "warehouses": warehouses,
             "chosen": chosen,
             "chosen_index": warehouses.index(chosen),
-            "rows": split_rows(order, chosen, warehouses, form),
+            "rows": rows,
             # Orders whose market reserves at placement show where their units wait.
             "reserving": shipping.reserves_at_placement(order),
+            # Only when something is still reserved is there anything to move.
+            "move_form": any(row["reserved"] != "—" for row in rows)
+            and MoveReservationForm(order=order, warehouses=warehouses),
+            "move_url": reverse(
+                "admin:orders_order_move_reservation",
+                args=[quote(order.pk)],
+                current_app=self.admin_site.name,
+            ),
             "media": self.media,
         }
         request.current_app = self.admin_site.name

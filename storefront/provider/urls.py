@@ -1,0 +1,10 @@
+"""The test provider's pages, under /payments/ (centra_orders/urls.py)."""
+
+from django.urls import path
+
+from storefront.provider import views
+
+urlpatterns = [
+    path("test-provider/<str:reference>", views.hosted_page, name="test-provider-page"),
+    path("notifications/<slug:provider>", views.notification, name="payment-notification"),
+]

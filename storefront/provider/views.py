@@ -1,0 +1,106 @@
+"""The test provider, served by the project: its hosted page and its notification endpoint.
+
+The page shows the shop's amount and currency and asks the buyer to approve or
+decline. Its answer goes two ways, as a real provider's does: the signed
+notification, handed in-process to `settle_from_notification` (the very
+function the notification endpoint calls, on the same JSON bytes, so it is
+verified the same way; an HTTP call to ourselves would need a second free
+worker and our own public address, and would deadlock a single-worker server),
+then the buyer is redirected to the shop's return page (failed page on a
+decline) with the signed parameters appended, which the shop forwards to
+`POST /payment-result`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from django.http import HttpResponseRedirect, JsonResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods, require_POST
+
+from backoffice.services.placement import PaymentNotVerified, settle_from_notification
+from core.errors import DomainError
+from core.money import format_money
+from payments.hosted import TestProvider
+from payments.models import AttemptStatus, PaymentAttempt
+
+logger = logging.getLogger(__name__)
+
+DECISIONS = {"approve": True, "decline": False}
+
+
+@require_http_methods(["GET", "POST"])
+def hosted_page(request, reference: str):
+    attempt = PaymentAttempt.objects.filter(reference=reference, provider=TestProvider.name).first()
+    if attempt is None:
+        return _plain(request, "This payment does not exist.", status=404)
+    if attempt.status != AttemptStatus.OPEN or attempt.expires_at <= timezone.now():
+        return _plain(request, "This payment has expired or is already settled.", status=410)
+    if request.method == "POST" and request.POST.get("decision") in DECISIONS:
+        return _decide(attempt, approved=DECISIONS[request.POST["decision"]])
+    context = {
+        "attempt": attempt,
+        "shop": attempt.by.removeprefix("storefront:"),
+        "amount": format_money(attempt.amount, attempt.currency),
+    }
+    status = 400 if request.method == "POST" else 200
+    response = render(request, "storefront/provider/page.html", context, status=status)
+    # The form's answer redirects to the shop's own host: the policy must allow it.
+    response._csp_update = {"form-action": _origins(attempt.return_page, attempt.failed_page)}
+    return response
+
+
+def _decide(attempt: PaymentAttempt, *, approved: bool) -> HttpResponseRedirect:
+    notification, returned = TestProvider().answer(attempt, approved=approved, now=timezone.now())
+    try:
+        settle_from_notification(
+            provider=TestProvider.name,
+            body=json.dumps(notification).encode(),
+            headers={"Content-Type": "application/json"},
+        )
+    except DomainError as error:
+        # The shop learns the outcome from POST /payment-result; the buyer goes back.
+        logger.info("Test provider notification for %s not placed: %s", attempt, error)
+    page = attempt.return_page if approved else (attempt.failed_page or attempt.return_page)
+    return HttpResponseRedirect(with_params(page, returned))
+
+
+def with_params(url: str, params: dict[str, str]) -> str:
+    """The page's address with `params` appended to its own query (ours win on a clash)."""
+    parts = urlsplit(url)
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k not in params]
+    return urlunsplit(parts._replace(query=urlencode(query + list(params.items()))))
+
+
+def _origins(*urls: str) -> list[str]:
+    origins = {"'self'"}
+    for url in filter(None, urls):
+        parts = urlsplit(url)
+        origins.add(f"{parts.scheme}://{parts.netloc}")
+    return sorted(origins)
+
+
+def _plain(request, sentence: str, *, status: int):
+    return render(request, "storefront/provider/gone.html", {"sentence": sentence}, status=status)
+
+
+@csrf_exempt  # a server-to-server call, authenticated by its HMAC signature
+@require_POST
+def notification(request, provider: str) -> JsonResponse:
+    """The provider's signed notification (External Payment Plugin shape)."""
+    try:
+        settle_from_notification(provider=provider, body=request.body, headers=request.headers)
+    except PaymentNotVerified as error:
+        return _answer(False, str(error), status=403 if error.forged else 400)
+    except DomainError as error:
+        return _answer(False, str(error), status=409)
+    return _answer(True, "OK")
+
+
+def _answer(success: bool, message: str, *, status: int = 200) -> JsonResponse:
+    return JsonResponse({"success": success, "message": message}, status=status)
