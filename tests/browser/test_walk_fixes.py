@@ -129,3 +129,25 @@ def test_fix_5_fifteen_orders_above_the_fold_with_their_emails(new_page):
     page.shot("orders-1440x900")
     assert page.evaluate(ROWS_ON_SCREEN) >= 15
     assert page.evaluate(EMAILS_CUT) == []
+
+
+# 7. The shipments list at 1024 scrolled sideways inside its box: it has the orders
+# list's drop-down filters above it, and the whole width.
+def test_fix_7_the_shipments_list_at_1024_fits_with_drop_down_filters(new_page):
+    from core.roles import WAREHOUSE
+    from shipments.models import ShipmentStatus
+    from tests.browser.test_at_a_glance import check
+    from tests.factories import ShipmentFactory
+
+    UserFactory(username="walt", groups=[WAREHOUSE], password=PASSWORD)
+    ShipmentFactory(status=ShipmentStatus.GOOD_TO_GO)
+    ShipmentFactory(status=ShipmentStatus.COMPLETED)
+    page = new_page()
+    log_in(page, "walt")
+    page.goto("/admin/shipments/shipment/")
+    problems = check(page, "shipments-list", 1024)
+    assert not problems, "\n".join(problems)
+    filters = page.locator("#changelist-filter").bounding_box()
+    results = page.locator("#result_list").bounding_box()
+    assert filters["y"] + filters["height"] <= results["y"]
+    assert page.locator(OPEN_FILTERS).count() == 0
