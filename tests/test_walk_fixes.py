@@ -240,3 +240,30 @@ def test_fix_10_the_integration_form_says_the_names_format_and_events_in_words(c
     assert "Acts as integration:." not in text_of(page)
     assert "Letters, digits, hyphens and underscores, no spaces" in page
     assert "Order confirmed (order.confirmed)" in page
+
+
+# 9. ISO dates in the timeline and the packing list: the site's one date format.
+def test_fix_9_dates_in_the_timeline_and_the_packing_list_read_as_elsewhere(client):
+    from django.utils import timezone
+    from django.utils.formats import date_format
+
+    from orders.models import OrderEvent
+
+    order = completed_order()
+    today = timezone.localdate()
+    message = OrderEvent.objects.get(order=order, transition="complete", subject="shipment").message
+    assert f"shipped {date_format(today)} with" in message
+    assert today.isoformat() not in message
+
+
+# 9. "None" in the payment ledger's "By hand" column.
+def test_fix_9_the_ledgers_by_hand_column_says_nothing_rather_than_none(client):
+    from payments.models import Payment
+
+    order = completed_order()
+    client.force_login(role_user(FINANCE))
+    payment = Payment.objects.get(order=order)
+    page = client.get(f"/admin/payments/payment/{payment.pk}/change/").content.decode()
+    cells = re.findall(r'class="field-by_hand"[^>]*>(.*?)</td>', page, re.S)
+    assert cells
+    assert not any("None" in cell for cell in cells)
