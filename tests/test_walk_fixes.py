@@ -267,3 +267,24 @@ def test_fix_9_the_ledgers_by_hand_column_says_nothing_rather_than_none(client):
     cells = re.findall(r'class="field-by_hand"[^>]*>(.*?)</td>', page, re.S)
     assert cells
     assert not any("None" in cell for cell in cells)
+
+
+# 13. The order flow diagram: "cancel products" drawn twice at most (the exact
+# edges), and no refusal shown with its template's placeholders ("{obj.order}").
+def test_fix_13_the_flow_diagram_draws_each_step_in_words(client):
+    client.force_login(role_user(BACKOFFICE_ADMIN))
+    page = client.get(f"{ORDERS_URL}flow/").content.decode()
+    titles = re.findall(r'<g class="centra-flow-edge[^"]*"[^>]*>\s*<title>([^<]*)', page)
+    assert sum(title.startswith("cancel products") for title in titles) <= 2
+    assert not [title for title in titles if "{obj" in title]
+    assert any("its order is on hold" in title for title in titles)
+
+
+def test_fix_13_refusals_in_general_words():
+    from core.admin.flow_diagram import in_general
+
+    assert in_general("{obj.order} is on hold: resume it before shipping.") == (
+        "its order is on hold: resume it before shipping."
+    )
+    assert in_general("Return {obj.number} was refunded already.") == "it was refunded already."
+    assert in_general("{obj} has no lines to order.") == "it has no lines to order."
