@@ -288,3 +288,30 @@ def test_fix_13_refusals_in_general_words():
     )
     assert in_general("Return {obj.number} was refunded already.") == "it was refunded already."
     assert in_general("{obj} has no lines to order.") == "it has no lines to order."
+
+
+# 8. After cancelling products the money card's "Open" stayed at the old
+# authorization, above the new total; the message now names what was cancelled.
+def test_fix_8_open_is_never_above_the_new_total_after_cancelling_products(client):
+    from decimal import Decimal
+
+    from tests.factories import LineDataFactory
+
+    order = OrderFactory(
+        status=OrderStatus.CONFIRMED,
+        lines=[LineDataFactory(sku="A", quantity=2, unit_price=Decimal("10.00"))],
+    )
+    line = order.lines.get()
+    client.force_login(role_user(CUSTOMER_SERVICE))
+    done = client.post(
+        f"{ORDERS_URL}{order.pk}/step/cancel_products/",
+        {f"line_{line.pk}": "1", "reason": "Out of stock"},
+        follow=True,
+    )
+    order.refresh_from_db()
+    total = f"{order.grand_total:,.2f} {order.currency}"
+    assert f"1 × A cancelled, new total {total}" in text_of(done.content.decode())
+    page = client.get(f"{ORDERS_URL}{order.pk}/change/").content.decode()
+    money = text_of(page.split('data-glance="money"')[1].split('data-glance="shipments"')[0])
+    assert f"Open {total}" in money
+    assert "Authorized beyond the total 10.00 EUR" in money
