@@ -250,13 +250,14 @@ def big_order(cursor, n: int, warehouse: int) -> int:
                shipping_name, shipping_street, shipping_city, shipping_zipcode,
                shipping_country, shipping_method, shipping_price, payment_method, notes,
                gift_message, grand_total, cancel_reason, created_at, placed_at, confirmed_at,
-               completed_at, updated_at)
+               completed_at, updated_at, voucher)
            VALUES (%s, 100000 + %s, 4, false, '', '', 'EUR', 'EU', 'retail', 'en',
                'big.order@example.com', 'Big Order', 'Big Order', '1 Main Street',
                'Stockholm', '11122', 'SE', 'Big Order', '1 Main Street', 'Stockholm',
                '11122', 'SE', 'Standard', 30.00, 'test', '', '', 4030.00, '',
                now() - interval '3 days', now() - interval '3 days',
-               now() - interval '3 days', now() - interval '1 day', now() - interval '1 day')""",
+               now() - interval '3 days', now() - interval '1 day', now() - interval '1 day',
+               '')""",
         [g, g],
     )
     cursor.execute(

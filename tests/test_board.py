@@ -14,7 +14,7 @@ from backoffice.board.tiles import HOLD_TILES, TILES, age
 from backoffice.models import StepJob
 from core.roles import BACKOFFICE_ADMIN, CUSTOMER_SERVICE, FINANCE, WAREHOUSE
 from orders import services
-from orders.models import HoldKind, OrderStatus
+from orders.models import HoldKind, Order, OrderStatus
 from outbox.models import OutboxMessage
 from returns import services as returns
 from shipments.models import ShipmentStatus
@@ -148,17 +148,21 @@ def test_the_charts_are_svg_with_their_numbers(client, boss):
     assert next(s for s in flow.series if s.key == "returned").total == 3
 
 
-def test_shipped_within_counts_the_first_shipment_after_confirmation(client, boss):
+def test_shipped_within_counts_orders_completed_days_after_confirmation(client, boss):
     order = completed_order()
-    confirmed = order.confirmed_at
-    order.__class__.objects.filter(pk=order.pk).update(placed_at=confirmed - timedelta(days=10))
-    order.__class__.objects.filter(pk=order.pk).update(confirmed_at=confirmed - timedelta(days=10))
-    order.shipments.update(completed_at=confirmed - timedelta(days=8, hours=12))
+    confirmed = order.confirmed_at - timedelta(days=10)
+    Order.objects.filter(pk=order.pk).update(
+        placed_at=confirmed,
+        confirmed_at=confirmed,
+        completed_at=confirmed + timedelta(days=1, hours=12),
+    )
+    unshipped = OrderFactory(status=S.CONFIRMED)
+    Order.objects.filter(pk=unshipped.pk).update(placed_at=confirmed, confirmed_at=confirmed)
     within = client.get("/admin/").context["within"]
     assert [(bar.days, bar.orders, bar.total, bar.percent) for bar in within] == [
-        (1, 0, 1, 0),
-        (2, 1, 1, 100),
-        (3, 1, 1, 100),
+        (1, 0, 2, 0),
+        (2, 1, 2, 50),
+        (3, 1, 2, 50),
     ]
 
 

@@ -4,7 +4,7 @@ style attribute, nothing from another site, so the page keeps its CSP).
 
 - orders placed, shipments shipped and returns created per day (one query each,
   on the placed, shipment-completed and return-created indexes);
-- the share of confirmed orders whose first shipment shipped within 1, 2 and 3
+- the share of confirmed orders shipped in full (completed) within 1, 2 and 3
   days of confirmation (one query), over orders placed 33 to 3 days ago, so
   every order counted has had its three days.
 """
@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from django.db.models import Count, F, OuterRef, Q, Subquery
+from django.db.models import Count, F, Q
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
@@ -85,7 +85,8 @@ def per_day(queryset, field: str, start: datetime, days: list[date]) -> list[int
         queryset.filter(**{f"{field}__gte": start})
         .annotate(day=TruncDate(field, tzinfo=zone))
         .values("day")
-        .annotate(n=Count("pk"))
+        # COUNT(*): the date index alone answers it (an index-only scan).
+        .annotate(n=Count("*"))
         .order_by()
     )
     found = {row["day"]: row["n"] for row in rows}
@@ -139,29 +140,25 @@ def draw(days: list[date], series: list[Series]) -> FlowChart:
 
 
 def shipped_within(now: datetime | None = None) -> list[Bar]:
-    """Of the orders placed 33 to 3 days ago and confirmed, how many shipped their
-    first shipment within 1, 2 and 3 days of confirmation (one query)."""
+    """Of the orders placed 33 to 3 days ago and confirmed, how many were shipped
+    in full (completed: every line shipped or cancelled) within 1, 2 and 3 days of
+    confirmation. One query on the placed index, reading the order's own dates
+    (a subquery per order for its first shipment took 300 ms at a million)."""
     now = now or timezone.now()
-    first_shipped = (
-        Shipment.objects.filter(order=OuterRef("pk"), completed_at__isnull=False)
-        .order_by("completed_at")
-        .values("completed_at")[:1]
-    )
     within = {
+        # Every row counted has a placed date (the range asks it); COUNT(*) takes no filter.
         f"within_{n}": Count(
-            "pk", filter=Q(first_shipped__lte=F("confirmed_at") + timedelta(days=n))
+            "placed_at",
+            filter=Q(completed_at__isnull=False)
+            & Q(completed_at__lte=F("confirmed_at") + timedelta(days=n)),
         )
         for n in WITHIN_DAYS
     }
-    found = (
-        Order.objects.filter(
-            placed_at__gte=now - timedelta(days=DAYS + WITHIN_DAYS[-1]),
-            placed_at__lt=now - timedelta(days=WITHIN_DAYS[-1]),
-            confirmed_at__isnull=False,
-        )
-        .annotate(first_shipped=Subquery(first_shipped))
-        .aggregate(total=Count("pk"), **within)
-    )
+    found = Order.objects.filter(
+        placed_at__gte=now - timedelta(days=DAYS + WITHIN_DAYS[-1]),
+        placed_at__lt=now - timedelta(days=WITHIN_DAYS[-1]),
+        confirmed_at__isnull=False,
+    ).aggregate(total=Count("*"), **within)
     bars = [Bar(n, found[f"within_{n}"], found["total"]) for n in WITHIN_DAYS]
     for bar in bars:
         bar.width = round(3 * bar.percent, 1)  # 300 px is 100 %

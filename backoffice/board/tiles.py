@@ -211,7 +211,7 @@ TILES = [*ORDER_TILES, *HOLD_TILES, *SHIPMENT_TILES, *RETURN_TILES, *OTHER_TILES
 
 def count(tile: Tile, user) -> Shown:
     """One query: how many rows, and the oldest's date."""
-    found = tile.rows(user).aggregate(count=Count("pk"), oldest=Min(tile.dated_by))
+    found = tile.rows(user).aggregate(count=Count("*"), oldest=Min(tile.dated_by))
     return Shown(tile, found["count"], found["oldest"])
 
 
