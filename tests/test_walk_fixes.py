@@ -315,3 +315,15 @@ def test_fix_8_open_is_never_above_the_new_total_after_cancelling_products(clien
     money = text_of(page.split('data-glance="money"')[1].split('data-glance="shipments"')[0])
     assert f"Open {total}" in money
     assert "Authorized beyond the total 10.00 EUR" in money
+
+
+# 8. One "Cancel products…" entry on the order page, not look-alike buttons.
+def test_fix_8_one_cancel_products_entry_on_the_order_page(client):
+    from tests.test_admin_product_steps import half_shipped
+
+    client.force_login(role_user(CUSTOMER_SERVICE))
+    order = half_shipped()
+    page = client.get(f"{ORDERS_URL}{order.pk}/change/")
+    names = [button["name"] for button in page.context["step_buttons"]]
+    assert "cancel_products" in names
+    assert "cancel_unshipped_products" not in names

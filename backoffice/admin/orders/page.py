@@ -157,6 +157,11 @@ class OrderPageMixin:
         done = has_something_to_ship.refusal.format(obj=order)
         notes = [sentence for sentence in blocked if sentence == done]
         blocked = [sentence for sentence in blocked if sentence != done]
+        # One "Cancel products…" on the page (its form cancels any unshipped unit);
+        # "Cancel unshipped products" stays the list's bulk action (the walk found
+        # three look-alike cancel buttons here).
+        if any(button["name"] == "cancel_products" for button in available):
+            available = [b for b in available if b["name"] != "cancel_unshipped_products"]
         if is_allowed(order.start_processing, by=request.user):
             available.append(self._split_button(order))
         shipments_part = self.shipments_context(request, order, shipments)
