@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from types import SimpleNamespace
+from urllib.parse import parse_qsl, urlsplit
 
 from django.test import Client
 
@@ -13,6 +14,25 @@ from storefront.models import Storefront
 from tests.catalog_support import make_item, make_market
 
 BASE = "/api/checkout/"
+
+ADDRESS = {
+    "firstName": "Anna", "lastName": "Berg", "address1": "Storgatan 1", "zipCode": "11122",
+    "city": "Stockholm", "country": "SE", "state": "", "email": "anna@example.com",
+}  # fmt: skip
+# What Centra's example shop sends to POST /payment: the address inline, terms as "1".
+PAY = {
+    "paymentMethod": "test",
+    "termsAndConditions": "1",
+    "paymentReturnPage": "http://localhost:3000/success",
+    "paymentFailedPage": "http://localhost:3000/failed",
+    "address": ADDRESS,
+}
+# The receipt's `order` fields the reference lists.
+RECEIPT = {"order", "status", "statusDescription", "date", "affiliateHtml", "language"}
+RECEIPT |= {"currency", "paymentMethod", "paymentMethodName", "shippingMethod"}
+RECEIPT |= {"shippingMethodName", "items", "discounts", "totals", "vatExempt", "address"}
+RECEIPT |= {"shippingAddress", "giftMessage", "additionalNotes", "paymentMethodData"}
+RECEIPT |= {"currencyFormat"}
 
 
 def make_shop(*, origins: str = "") -> SimpleNamespace:
@@ -74,3 +94,31 @@ class Api:
 
     def delete(self, path, body=None, **kw):
         return self.call("DELETE", path, body, **kw)
+
+
+def pay_at_the_provider(api, decision: str, *, country: str = "SE") -> dict:
+    """POST /payment (the buyer living in `country`), then the buyer's choice at the
+    hosted page: the parameters the provider appended to the shop's return (or failed)
+    page."""
+    return decide(begin(api, country=country), decision)
+
+
+def begin(api, *, country: str = "SE") -> str:
+    """POST /payment: the provider's page to send the buyer to."""
+    paid = api.post("payment", {**PAY, "address": {**PAY["address"], "country": country}})
+    assert paid.status_code == 200, paid.data
+    assert paid.data["action"] == "redirect"
+    return paid.data["url"]
+
+
+def decide(url: str, decision: str) -> dict:
+    """The buyer approves or declines at the provider's page (which notifies the shop's
+    server first), and lands on the shop's page with the provider's parameters."""
+    page = urlsplit(url)
+    assert (page.scheme, page.netloc) == ("http", "testserver")
+    back = Client().post(page.path, {"decision": decision})
+    assert back.status_code == 302
+    landing = urlsplit(back["Location"])
+    wanted = PAY["paymentReturnPage"] if decision == "approve" else PAY["paymentFailedPage"]
+    assert f"{landing.scheme}://{landing.netloc}{landing.path}" == wanted
+    return dict(parse_qsl(landing.query))

@@ -3,14 +3,10 @@ placement: add, pay, approve (or decline) at the provider, return, payment-resul
 
 from __future__ import annotations
 
-from urllib.parse import parse_qsl, urlsplit
-
 import pytest
-from django.test import Client
 
 from orders.models import Order, OrderStatus
-from tests.checkout_support import Api, make_shop
-from tests.test_checkout_api_paying import PAY
+from tests.checkout_support import PAY, Api, make_shop, pay_at_the_provider
 
 pytestmark = pytest.mark.django_db
 
@@ -18,34 +14,6 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def api(store):
     return Api(secret=make_shop().secret)
-
-
-def pay_at_the_provider(api, decision: str, *, country: str = "SE") -> dict:
-    """POST /payment (the buyer living in `country`), then the buyer's choice at the
-    hosted page: the parameters the provider appended to the shop's return (or failed)
-    page."""
-    return decide(begin(api, country=country), decision)
-
-
-def begin(api, *, country: str = "SE") -> str:
-    """POST /payment: the provider's page to send the buyer to."""
-    paid = api.post("payment", {**PAY, "address": {**PAY["address"], "country": country}})
-    assert paid.status_code == 200, paid.data
-    assert paid.data["action"] == "redirect"
-    return paid.data["url"]
-
-
-def decide(url: str, decision: str) -> dict:
-    """The buyer approves or declines at the provider's page (which notifies the shop's
-    server first), and lands on the shop's page with the provider's parameters."""
-    page = urlsplit(url)
-    assert (page.scheme, page.netloc) == ("http", "testserver")
-    back = Client().post(page.path, {"decision": decision})
-    assert back.status_code == 302
-    landing = urlsplit(back["Location"])
-    wanted = PAY["paymentReturnPage"] if decision == "approve" else PAY["paymentFailedPage"]
-    assert f"{landing.scheme}://{landing.netloc}{landing.path}" == wanted
-    return dict(parse_qsl(landing.query))
 
 
 def test_approved_at_the_provider_the_order_is_placed_and_the_receipt_answered(api):

@@ -16,8 +16,7 @@ from orders.models import Order
 from storefront.api.tokens import new_secret
 from storefront.models import Storefront
 from tests.catalog_support import make_item, make_market
-from tests.checkout_support import Api
-from tests.test_checkout_api_flow import pay_at_the_provider
+from tests.checkout_support import Api, pay_at_the_provider
 
 pytestmark = pytest.mark.django_db
 

@@ -1,126 +1,24 @@
-"""Paying through the Checkout API: `POST /payment`, `POST /payment-result`, `GET /receipt`.
+"""Paying through the Checkout API: `POST /payment`, `POST /payment-result`, `GET /receipt`,
+with the real placement and the test provider's hosted page.
 
-The placement service (`backoffice.services.placement`) is part A's; these tests
-stand in for it with a module that keeps its contract, so the API's side (what it
-sends, what it answers, the session after the order) is proven on its own.
+The whole purchase (approve, decline, the frozen cart) is `tests/test_checkout_api_flow.py`;
+this file holds what each paying call answers and refuses.
 """
 
 from __future__ import annotations
 
-import sys
-import types
-from dataclasses import dataclass
-from datetime import timedelta
-
 import pytest
-from django.utils import timezone
 
-from core.errors import DomainError
+from catalog.models import AllocationPriority
 from orders.models import Order, OrderStatus
-from payments.hosted import PaymentAction
-from payments.models import PaymentAttempt
+from payments.models import AttemptStatus, PaymentAttempt, PaymentTransaction
+from shipments.models import Stock
 from storefront.api.tokens import digest
 from storefront.models import CheckoutSession
-from tests.checkout_support import Api, make_shop
+from tests.checkout_support import ADDRESS, PAY, RECEIPT, Api, begin, decide, make_shop
+from tests.factories import StockFactory, WarehouseFactory
 
 pytestmark = pytest.mark.django_db
-
-ADDRESS = {
-    "firstName": "Anna", "lastName": "Berg", "address1": "Storgatan 1", "zipCode": "11122",
-    "city": "Stockholm", "country": "SE", "state": "", "email": "anna@example.com",
-}  # fmt: skip
-PAY = {
-    "paymentMethod": "test",
-    "termsAndConditions": "1",
-    "paymentReturnPage": "http://localhost:3000/success",
-    "paymentFailedPage": "http://localhost:3000/failed",
-    "address": ADDRESS,
-}
-RECEIPT = {"order", "status", "statusDescription", "date", "affiliateHtml", "language"}
-RECEIPT |= {"currency", "paymentMethod", "paymentMethodName", "shippingMethod"}
-RECEIPT |= {"shippingMethodName", "items", "discounts", "totals", "vatExempt", "address"}
-RECEIPT |= {"shippingAddress", "giftMessage", "additionalNotes", "paymentMethodData"}
-RECEIPT |= {"currencyFormat"}
-
-
-@dataclass(frozen=True)
-class Unavailable:
-    sku: str
-    product: str
-    original_quantity: int
-    unavailable: int
-    available: int
-
-
-class StockShort(DomainError):
-    def __init__(self, unavailable):
-        super().__init__("Some items are not in stock.")
-        self.unavailable = unavailable
-
-
-class PaymentFailed(DomainError):
-    pass
-
-
-class PaymentNotVerified(DomainError):
-    pass
-
-
-@pytest.fixture
-def placement(monkeypatch):
-    """A stand-in for part A's placement module, keeping its names and signatures."""
-    fake = types.ModuleType("backoffice.services.placement")
-    fake.calls = []
-    fake.short = {}  # sku → units available
-
-    def begin_payment(*, order_id, method, return_page, failed_page, base_url, by):
-        fake.calls.append((order_id, method, return_page, failed_page, base_url, str(by)))
-        order = Order.objects.get(pk=order_id)
-        short = [
-            Unavailable(line.sku, line.product_name, line.quantity, line.quantity - left, left)
-            for line in order.lines.all()
-            if (left := fake.short.get(line.sku, line.quantity)) < line.quantity
-        ]
-        if short:
-            raise StockShort(short)
-        return PaymentAction(action="redirect", url=f"{base_url}payments/test-provider/r1")
-
-    def remove_unavailable(*, order_id, by):
-        order = Order.objects.get(pk=order_id)
-        gone = []
-        for line in order.lines.all():
-            left = fake.short.get(line.sku, line.quantity)
-            if left < line.quantity:
-                gone.append(Unavailable(line.sku, line.product_name, line.quantity,
-                                        line.quantity - left, left))  # fmt: skip
-                line.delete() if left == 0 else type(line).objects.filter(pk=line.pk).update(
-                    quantity=left
-                )
-        return gone
-
-    def settle_from_return(*, fields):
-        order = Order.objects.get(pk=fields["selection"])
-        if fields.get("result") != "approved":
-            raise PaymentFailed("The payment was declined.")
-        Order.objects.filter(pk=order.pk).update(
-            status=OrderStatus.PENDING, placed_at=timezone.now()
-        )
-        return Order.objects.get(pk=order.pk)
-
-    for name, value in {
-        "Unavailable": Unavailable, "StockShort": StockShort, "PaymentFailed": PaymentFailed,
-        "PaymentNotVerified": PaymentNotVerified, "begin_payment": begin_payment,
-        "remove_unavailable": remove_unavailable, "settle_from_return": settle_from_return,
-        "payment_in_progress": lambda order: PaymentAttempt.objects.filter(
-            order=order, status="open"
-        ).exists(),
-    }.items():  # fmt: skip
-        setattr(fake, name, value)
-    monkeypatch.setitem(sys.modules, "backoffice.services.placement", fake)
-    import backoffice.services
-
-    monkeypatch.setattr(backoffice.services, "placement", fake, raising=False)
-    return fake
 
 
 @pytest.fixture
@@ -137,7 +35,7 @@ def selection_id(api) -> int:
     return CheckoutSession.objects.get(token_hash=digest(api.token)).selection_id
 
 
-def test_payment_takes_the_address_inline_and_answers_a_redirect(api, placement):
+def test_payment_takes_the_address_inline_and_answers_a_redirect(api):
     api.post("items/TEE-M")
     order_id = selection_id(api)
 
@@ -145,18 +43,25 @@ def test_payment_takes_the_address_inline_and_answers_a_redirect(api, placement)
 
     assert response.status_code == 200, response.data
     assert response.data["action"] == "redirect"
-    assert response.data["url"] == "http://testserver/payments/test-provider/r1"
+    attempt = PaymentAttempt.objects.get(order_id=order_id)
+    assert response.data["url"] == f"http://testserver/payments/test-provider/{attempt.reference}"
     assert response.data["token"] == api.token
     assert response.data["selection"]["address"]["firstName"] == "Anna"
-    assert placement.calls == [
-        (order_id, "test", PAY["paymentReturnPage"], PAY["paymentFailedPage"],
-         "http://testserver/", "storefront:web")
-    ]  # fmt: skip
     order = Order.objects.get(pk=order_id)
     assert (order.customer_email, order.billing_country, order.payment_method) == (
         "anna@example.com",
         "SE",
         "test",
+    )
+    assert (attempt.status, attempt.amount, attempt.currency) == (
+        AttemptStatus.OPEN,
+        order.grand_total,
+        "EUR",
+    )
+    assert (attempt.return_page, attempt.failed_page, attempt.by) == (
+        PAY["paymentReturnPage"],
+        PAY["paymentFailedPage"],
+        "storefront:web",
     )
 
 
@@ -174,28 +79,32 @@ def test_payment_takes_the_address_inline_and_answers_a_redirect(api, placement)
         ),
     ],
 )
-def test_payment_refuses_bad_input_with_406(api, placement, change, errors):
+def test_payment_refuses_bad_input_with_406_and_opens_nothing(api, change, errors):
     api.post("items/TEE-M")
 
     response = api.post("payment", {**PAY, **change})
 
     assert response.status_code == 406
     assert response.data["errors"] == errors
-    assert placement.calls == []
+    assert not PaymentAttempt.objects.exists()
 
 
-def test_payment_of_an_empty_selection_is_406_and_an_unknown_method_404(api, placement):
+def test_payment_of_an_empty_selection_is_406_and_an_unknown_method_404(api):
     assert api.post("payment", PAY).status_code == 406
     api.post("items/TEE-M")
     unknown = api.post("payment", {**PAY, "paymentMethod": "cash"})
     assert unknown.status_code == 404
     assert unknown.data["errors"] == {"paymentMethod": "not found"}
+    assert not PaymentAttempt.objects.exists()
 
 
-def test_short_stock_is_410_with_the_unavailable_list_and_them_removed(api, placement):
+def test_short_stock_is_410_with_the_unavailable_list_and_them_removed(api, shop):
+    warehouse = WarehouseFactory(name="Stockholm")
+    AllocationPriority.objects.create(market=shop.web, warehouse=warehouse, priority=1)
+    StockFactory(warehouse=warehouse, sku="TEE-M", on_hand=1)
+    StockFactory(warehouse=warehouse, sku="CAP-ONE", on_hand=0)
     api.post("items/TEE-M/quantity/3")
     api.post("items/CAP-ONE")
-    placement.short = {"TEE-M": 1, "CAP-ONE": 0}
 
     response = api.post("payment", PAY)
 
@@ -210,16 +119,19 @@ def test_short_stock_is_410_with_the_unavailable_list_and_them_removed(api, plac
     assert [(i["sku"], i["quantity"]) for i in response.data["selection"]["items"]] == [
         ("TEE-M", 1)
     ]
+    assert not PaymentAttempt.objects.exists()
+    assert list(Stock.objects.order_by("sku").values_list("sku", "allocated")) == [
+        ("CAP-ONE", 0),
+        ("TEE-M", 0),
+    ]
 
 
-def test_payment_result_answers_the_receipt_and_the_session_starts_again(api, placement):
+def test_payment_result_answers_the_receipt_and_the_session_starts_again(api):
     api.post("items/TEE-M")
-    api.post("payment", PAY)
     order_id = selection_id(api)
+    fields = decide(begin(api), "approve")
 
-    result = api.post(
-        "payment-result", {"paymentMethodFields": {"selection": order_id, "result": "approved"}}
-    )
+    result = api.post("payment-result", {"paymentMethodFields": fields})
 
     assert result.status_code == 200, result.data
     assert set(result.data) == {"token", "order", "languages", "countries", "location"}
@@ -239,27 +151,30 @@ def test_payment_result_answers_the_receipt_and_the_session_starts_again(api, pl
     assert receipt.status_code == 200 and receipt.data["order"]["order"] == str(order.number)
 
 
-def test_a_failed_payment_result_is_412_and_the_selection_stays(api, placement):
+def test_a_tampered_payment_result_is_412_and_places_nothing(api):
+    """The buyer's word is not enough: parameters whose signature does not hold."""
     api.post("items/TEE-M")
-    api.post("payment", PAY)
     order_id = selection_id(api)
+    # Declined at the provider, then "approved" by editing the return page's address.
+    fields = decide(begin(api), "decline") | {"success": "true"}
 
-    response = api.post(
-        "payment-result", {"paymentMethodFields": {"selection": order_id, "result": "declined"}}
-    )
+    response = api.post("payment-result", {"paymentMethodFields": fields})
 
     assert response.status_code == 412
     assert response.data["errors"] == {"paymentMethod": "failed"}
-    assert response.data["messages"] == ["The payment was declined."]
+    assert isinstance(response.data["messages"], list) and response.data["messages"]
     assert Order.objects.get(pk=order_id).status == OrderStatus.INCOMPLETE
-    assert len(api.get("selection").data["selection"]["items"]) == 1
+    assert not PaymentTransaction.objects.filter(outcome="success").exists()
 
 
-def test_an_order_placed_by_the_notification_is_detached_on_the_next_call(api, placement):
+def test_an_order_placed_by_the_notification_is_detached_on_the_next_call(api):
+    """Approved at the provider (its notification places the order), and the shop
+    never calls payment-result, as Centra's example shop after `action: success`."""
     api.post("items/TEE-M")
     order_id = selection_id(api)
-    Order.objects.filter(pk=order_id).update(status=OrderStatus.PENDING)
+    decide(begin(api), "approve")
 
+    assert Order.objects.get(pk=order_id).status == OrderStatus.PENDING
     assert api.get("selection").data["selection"]["items"] == []
     assert api.get("receipt").data["order"]["order"] == str(Order.objects.get(pk=order_id).number)
 
@@ -271,18 +186,16 @@ def test_receipt_without_an_order_is_404(api):
     assert response.data["errors"] == {"order": "not found"}
 
 
-def test_paying_again_while_a_payment_is_open_starts_over_but_the_cart_is_frozen(api, placement):
+def test_paying_again_while_a_payment_is_open_starts_over_but_the_cart_is_frozen(api):
     api.post("items/TEE-M")
-    order_id = selection_id(api)
-    PaymentAttempt.objects.create(
-        order_id=order_id, reference="r0", provider="test", payment_method="test",
-        amount="34.80", currency="EUR", return_page=PAY["paymentReturnPage"],
-        by="storefront:web", expires_at=timezone.now() + timedelta(minutes=30),
-    )  # fmt: skip
+    first = begin(api)
 
     frozen = api.post("items/TEE-M")
     again = api.post("payment", PAY)
 
     assert frozen.status_code == 409
     assert again.status_code == 200 and again.data["action"] == "redirect"
-    assert len(placement.calls) == 1
+    assert again.data["url"] != first
+    statuses = list(PaymentAttempt.objects.order_by("pk").values_list("status", flat=True))
+    assert statuses == [AttemptStatus.CANCELLED, AttemptStatus.OPEN]
+    assert len(api.get("selection").data["selection"]["items"]) == 1

@@ -8,10 +8,9 @@ import pytest
 from catalog.models import AllocationPriority
 from orders.models import Order, OrderStatus
 from shipments.models import Stock
-from tests.checkout_support import Api, make_shop
+from tests.checkout_support import Api, begin, decide, make_shop
 from tests.factories import WarehouseFactory
 from tests.helpers import race
-from tests.test_checkout_api_flow import begin, decide
 
 BUYERS = 20
 LAST_UNITS = 5
