@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from core.money import ZERO, format_money, quantize, tax_included
 from orders.models import Order
-from shipments.models import PAID_STATUSES, Shipment, ShipmentLine
+from shipments.models import CHARGED_STATUSES, Shipment, ShipmentLine
 from shipments.services import shipment_amounts
 
 # One page holds the documents of at most this many shipments.
@@ -83,7 +83,7 @@ def document(shipment: Shipment, *, priced: bool) -> ShipmentDocument:
     order = shipment.order
     currency = order.currency
     shipment_lines = sorted(shipment.lines.all(), key=lambda line: line.order_line_id)
-    charged = shipment.status in PAID_STATUSES
+    charged = shipment.status in CHARGED_STATUSES
     if not priced:
         amounts, shipping = {}, ZERO
     elif charged:

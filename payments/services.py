@@ -143,7 +143,7 @@ def _capture(
 ) -> PaymentTransaction:
     with transaction.atomic():
         payment = lock_payment(order_id)
-        already = payment.transactions.live_capture_of(shipment_ref)
+        already = payment.transactions.capture_of(shipment_ref)
         if already:
             return already
         method = payment.record_manual if manual else payment.capture
@@ -169,8 +169,19 @@ def _capture(
             reference=reference,
             manual=manual,
         )
-        if result.approved:
-            shipment = f" for shipment {shipment_ref}" if shipment_ref else ""
+        shipment = f" for shipment {shipment_ref}" if shipment_ref else ""
+        if result.pending:
+            transition_payment(
+                payment,
+                payment.request_capture,
+                by=by,
+                row=row,
+                message=f"Capture requested: {format_money(amount, payment.currency)}{shipment}; "
+                "the provider settles it later.",
+                publishes=EventType.PAYMENT_UPDATED,
+                amount=amount,
+            )
+        elif result.approved:
             verb = "Marked as paid" if manual else "Captured"
             transition_payment(
                 payment,
@@ -192,8 +203,11 @@ def capture_payment(
 ) -> PaymentTransaction:
     """Capture `amount` of the order's authorization through its provider.
 
-    Idempotent per shipment: if the shipment (`shipment_ref`, e.g. "1042-1")
-    is already captured, the existing transaction is returned and nothing more
+    A provider that settles later answers with a request: the row is pending,
+    the amount is requested (no longer open, not captured) until its
+    notification settles it (`payments.settling`). Idempotent per shipment: if
+    the shipment (`shipment_ref`, e.g. "1042-1") is already captured or its
+    capture requested, the existing transaction is returned and nothing more
     is captured (a partial unique constraint holds this in the database too).
     On a decline, raises `PaymentDeclined` after its own transaction block, with
     the failed row kept: inside your own `atomic()`, catch it, let your block

@@ -7,6 +7,7 @@ from payments.models.ledger import (
     PaymentTransactionQuerySet,
     Purpose,
 )
+from payments.models.notification import NotificationStatus, ProviderNotification
 from payments.models.payment import (
     CAPTURABLE,
     GOODWILL_REFUND,
@@ -31,11 +32,13 @@ __all__ = [
     "REFUNDABLE",
     "RETURN_REFUND",
     "AttemptStatus",
+    "NotificationStatus",
     "Payment",
     "PaymentAttempt",
     "PaymentStatus",
     "PaymentTransaction",
     "PaymentTransactionQuerySet",
+    "ProviderNotification",
     "Purpose",
     "has_authorization_to_release",
     "has_nothing_left_to_capture",

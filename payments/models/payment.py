@@ -77,6 +77,13 @@ CAPTURE_RESULTS = {
     PaymentStatus.PARTIALLY_REFUNDED: (PaymentStatus.PARTIALLY_REFUNDED,),
     PaymentStatus.REFUNDED: (PaymentStatus.PARTIALLY_REFUNDED,),
 }
+# A request (a provider that settles later) keeps the status: only settled rows count.
+REQUEST_CAPTURE_RESULTS = {source: (source,) for source in CAPTURE_RESULTS}
+REQUEST_REFUND_RESULTS = {source: (source,) for source in REFUNDABLE}
+# What a refund's settlement can lead to from each state a refund request leaves.
+REFUND_RESULTS = {
+    source: (PaymentStatus.PARTIALLY_REFUNDED, PaymentStatus.REFUNDED) for source in REFUNDABLE
+}
 RELEASE_RESULTS = {
     PaymentStatus.AUTHORIZED: (PaymentStatus.VOIDED,),
     PaymentStatus.PARTIALLY_CAPTURED: (PaymentStatus.CAPTURED,),
@@ -106,6 +113,16 @@ def has_open_authorization(payment: Payment) -> bool:
 
 
 order_is_not_on_hold = order_not_on_hold(through="order", until="before capturing")
+
+
+@refuses_with("{obj} has a capture requested and not settled yet: wait for the provider.")
+def has_no_capture_requested(payment: Payment) -> bool:
+    return not payment.capture_requested_amount
+
+
+@refuses_with("{obj} has a refund requested and not settled yet: wait for the provider.")
+def has_no_refund_requested(payment: Payment) -> bool:
+    return not payment.refund_requested_amount
 
 
 @refuses_with("{obj} has nothing captured left to refund.")
@@ -159,6 +176,16 @@ class Payment(FSMModelMixin, models.Model):
     # Given back to the customer's card without capture: a void, or the release of
     # what is left once the order needs no more.
     released_amount = models.DecimalField(**MONEY_FIELD)
+    # Asked of a provider that settles later and not settled yet: not captured
+    # or refunded until its notification says so, but no longer open either.
+    capture_requested_amount = models.DecimalField(**MONEY_FIELD, db_default=Decimal("0.00"))
+    refund_requested_amount = models.DecimalField(**MONEY_FIELD, db_default=Decimal("0.00"))
+    test_settles_later = models.BooleanField(
+        default=False,
+        db_default=False,
+        help_text="Test gateway only: captures and refunds are requests the provider "
+        "settles later by its notification.",
+    )
     test_decline = models.CharField(
         max_length=64,
         blank=True,
@@ -192,12 +219,22 @@ class Payment(FSMModelMixin, models.Model):
                 name="payment_amounts_not_negative",
             ),
             models.CheckConstraint(
-                condition=Q(captured_amount__lte=F("authorized_amount") - F("released_amount")),
+                condition=Q(
+                    captured_amount__lte=F("authorized_amount")
+                    - F("released_amount")
+                    - F("capture_requested_amount")
+                ),
                 name="payment_captured_within_authorized",
             ),
             models.CheckConstraint(
-                condition=Q(refunded_amount__lte=F("captured_amount")),
+                condition=Q(
+                    refunded_amount__lte=F("captured_amount") - F("refund_requested_amount")
+                ),
                 name="payment_refunded_within_captured",
+            ),
+            models.CheckConstraint(
+                condition=Q(capture_requested_amount__gte=0, refund_requested_amount__gte=0),
+                name="payment_requests_not_negative",
             ),
         ]
 
@@ -210,14 +247,20 @@ class Payment(FSMModelMixin, models.Model):
 
     @property
     def open_amount(self) -> Decimal:
-        """What is authorized and not yet captured (nothing once voided or failed)."""
+        """What is authorized and neither captured nor requested (nothing once voided or failed)."""
         if self.status in (PaymentStatus.NEW, PaymentStatus.VOIDED, PaymentStatus.FAILED):
             return ZERO
-        return self.authorized_amount - self.captured_amount - self.released_amount
+        return (
+            self.authorized_amount
+            - self.captured_amount
+            - self.released_amount
+            - self.capture_requested_amount
+        )
 
     @property
     def refundable_amount(self) -> Decimal:
-        return self.captured_amount - self.refunded_amount
+        """Captured and neither refunded nor asked back in a refund not settled yet."""
+        return self.captured_amount - self.refunded_amount - self.refund_requested_amount
 
     def _status_now(self) -> str:
         return status_for(
@@ -270,7 +313,7 @@ class Payment(FSMModelMixin, models.Model):
         field=status,
         source=[PaymentStatus.PARTIALLY_CAPTURED, PaymentStatus.CAPTURED],
         target=RETURN_VALUE(PaymentStatus.AUTHORIZED, PaymentStatus.PARTIALLY_CAPTURED),
-        conditions=[has_nothing_released],
+        conditions=[has_nothing_released, has_no_refund_requested],
         permission="payments.record_manual_payment",
         custom={"label": "mark as unpaid", "past": "marked as unpaid"},
     )
@@ -318,10 +361,74 @@ class Payment(FSMModelMixin, models.Model):
         self.refunded_amount += amount
         return self._status_now()
 
+    # A provider that settles later: the request, then its settlement or failure
+    # by the provider's notification. A request keeps the status (only settled
+    # rows count); a settlement has no permission and no hold condition, since
+    # it is the provider's word about money already asked for.
+
+    @transition_per_source(
+        REQUEST_CAPTURE_RESULTS,
+        field=status,
+        conditions=[has_open_authorization, order_is_not_on_hold],
+        permission="payments.capture_payment",
+        custom={"label": "capture", "past": "capture requested"},
+    )
+    def request_capture(self, *, amount: Decimal) -> str:
+        self.capture_requested_amount += amount
+        return self.status
+
+    @transition_per_source(
+        CAPTURE_RESULTS,
+        field=status,
+        custom={"label": "settle capture", "past": "captured"},
+    )
+    def settle_capture(self, *, amount: Decimal) -> str:
+        self.capture_requested_amount -= amount
+        self.captured_amount += amount
+        return self._status_now()
+
+    @transition_per_source(
+        REQUEST_CAPTURE_RESULTS,
+        field=status,
+        custom={"label": "fail capture", "past": "capture failed"},
+    )
+    def fail_capture(self, *, amount: Decimal) -> str:
+        """The request failed: its amount is open again (or, if expired, lost)."""
+        self.capture_requested_amount -= amount
+        return self.status
+
+    @transition_per_source(
+        REQUEST_REFUND_RESULTS,
+        field=status,
+        conditions=[has_refundable_amount],
+        custom={"label": "refund", "past": "refund requested"},
+    )
+    def request_refund(self, *, amount: Decimal) -> str:
+        """No permission of its own: the refund's transition of its purpose is asked first."""
+        self.refund_requested_amount += amount
+        return self.status
+
+    @transition_per_source(
+        REFUND_RESULTS, field=status, custom={"label": "settle refund", "past": "refunded"}
+    )
+    def settle_refund(self, *, amount: Decimal) -> str:
+        self.refund_requested_amount -= amount
+        return self._refunded(amount)
+
+    @transition_per_source(
+        REQUEST_REFUND_RESULTS,
+        field=status,
+        custom={"label": "fail refund", "past": "refund failed"},
+    )
+    def fail_refund(self, *, amount: Decimal) -> str:
+        self.refund_requested_amount -= amount
+        return self.status
+
     @transition(
         field=status,
         source=PaymentStatus.AUTHORIZED,
         target=PaymentStatus.VOIDED,
+        conditions=[has_no_capture_requested],
         permission=may_void,
         custom={"label": "void", "past": "voided"},
     )
@@ -332,7 +439,11 @@ class Payment(FSMModelMixin, models.Model):
     @transition_per_source(
         RELEASE_RESULTS,
         field=status,
-        conditions=[has_authorization_to_release, has_nothing_left_to_capture],
+        conditions=[
+            has_authorization_to_release,
+            has_no_capture_requested,
+            has_nothing_left_to_capture,
+        ],
         permission="payments.release_authorization",
         custom={
             "label": "release remaining authorization",

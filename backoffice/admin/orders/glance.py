@@ -15,6 +15,7 @@ from core.admin.badges import state_badge
 from core.money import format_money
 from orders.models import Order, OrderStatus
 from payments.models import Payment
+from payments.selectors import amount_texts
 from shipments.models import Shipment, ShipmentStatus
 
 
@@ -56,7 +57,7 @@ def order_glance(order: Order, payment: Payment | None, shipments: list[Shipment
         money = payment.currency
         glance["payment"] = {
             "badge": state_badge(payment, css_prefix="payment"),
-            "captured": format_money(payment.captured_amount, money),
+            "captured": amount_texts(payment)["captured"],
             "open": format_money(payment.open_amount, money),
             "refunded": format_money(payment.refunded_amount, money)
             if payment.refunded_amount
