@@ -38,6 +38,7 @@ from core.fsm import ensure_allowed, run_transition
 from core.money import format_money, quantize
 from orders.models import Order
 from outbox.event_types import EventType
+from payments.expiry import expiry_of, renew_authorization  # noqa: F401
 from payments.gateways import GatewayResult, gateway_for
 from payments.models import Payment, PaymentTransaction, Purpose
 from payments.recording import (
@@ -100,7 +101,11 @@ def authorize_payment(*, order: Order, by: Actor, verified: GatewayResult | None
         if result.approved:
             payment.provider_reference = result.reference
         from_status, to_status = run_transition(
-            payment.authorize, by=by, amount=amount, approved=result.approved
+            payment.authorize,
+            by=by,
+            amount=amount,
+            approved=result.approved,
+            expires_at=expiry_of(payment),
         )
         payment.save()
         row = record_call(
@@ -307,7 +312,11 @@ def reauthorize_payment(*, order_id: int, amount: Decimal, by: Actor) -> Payment
             payment, purpose=Purpose.REAUTHORIZATION, amount=amount, result=result, by=by
         )
         from_status, to_status = run_transition(
-            payment.reauthorize, by=by, amount=amount, approved=result.approved
+            payment.reauthorize,
+            by=by,
+            amount=amount,
+            approved=result.approved,
+            expires_at=expiry_of(payment),
         )
         if result.approved:
             payment.provider_reference = result.reference

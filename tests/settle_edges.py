@@ -10,6 +10,7 @@ after it, so the payment reaches each source state with settled money first.
 from __future__ import annotations
 
 from orders.models import Order, OrderStatus
+from payments import services as payments
 from payments.models import NotificationStatus, PaymentStatus, ProviderNotification
 from shipments import services as shipping
 from shipments.models import Shipment, ShipmentStatus
@@ -104,6 +105,16 @@ PAYMENT_SETTLE_CASES = [
 ]
 
 
+def renew(order: Order) -> None:
+    payments.renew_authorization(order_id=order.pk, by=FACTORY)
+
+
+RENEW_CASES = [
+    money("renew_authorization", source, source, paid(*steps), renew)
+    for source, steps in CAPTURE_SOURCES.items()
+]
+
+
 def good_to_go_settling_later(store) -> Shipment:
     order = two_lines(OrderStatus.CONFIRMED)
     shipment = ShipmentFactory(order=order, status=SH.GOOD_TO_GO)
@@ -189,4 +200,4 @@ NOTIFICATION_CASES = [
     ),
 ]
 
-SETTLE_CASES = PAYMENT_SETTLE_CASES + SHIPMENT_SETTLE_CASES + NOTIFICATION_CASES
+SETTLE_CASES = PAYMENT_SETTLE_CASES + RENEW_CASES + SHIPMENT_SETTLE_CASES + NOTIFICATION_CASES

@@ -125,6 +125,17 @@ def has_no_refund_requested(payment: Payment) -> bool:
     return not payment.refund_requested_amount
 
 
+@refuses_with("{obj.expiry_sentence}")
+def authorization_not_expired(payment: Payment) -> bool:
+    expires = payment.authorization_expires_at
+    return expires is None or expires > timezone.now()
+
+
+@refuses_with("The authorization of {obj.order} does not expire.")
+def has_expiry(payment: Payment) -> bool:
+    return payment.authorization_expires_at is not None
+
+
 @refuses_with("{obj} has nothing captured left to refund.")
 def has_refundable_amount(payment: Payment) -> bool:
     return payment.refundable_amount > 0
@@ -180,6 +191,9 @@ class Payment(FSMModelMixin, models.Model):
     # or refunded until its notification says so, but no longer open either.
     capture_requested_amount = models.DecimalField(**MONEY_FIELD, db_default=Decimal("0.00"))
     refund_requested_amount = models.DecimalField(**MONEY_FIELD, db_default=Decimal("0.00"))
+    # When what is authorized can no longer be captured (from settings, per provider
+    # and method: `payments.expiry.authorization_expiry`); empty, it never expires.
+    authorization_expires_at = models.DateTimeField(null=True, blank=True)
     test_settles_later = models.BooleanField(
         default=False,
         db_default=False,
@@ -200,6 +214,8 @@ class Payment(FSMModelMixin, models.Model):
         indexes = [
             models.Index(fields=["status"], name="payment_status_idx"),
             models.Index(fields=["provider_reference"], name="payment_provider_ref_idx"),
+            # Finance's "authorization expires within N days" filter and the daily hold.
+            models.Index(fields=["authorization_expires_at"], name="payment_auth_expires_idx"),
         ]
         permissions = [
             ("capture_payment", "Can capture payments"),
@@ -246,6 +262,14 @@ class Payment(FSMModelMixin, models.Model):
         return self.get_status_display()
 
     @property
+    def expiry_sentence(self) -> str:
+        expired = timezone.localtime(self.authorization_expires_at)
+        return (
+            f"The authorization of {self.order} expired on {expired:%Y-%m-%d}, so it cannot "
+            "be captured: authorize it again first."
+        )
+
+    @property
     def open_amount(self) -> Decimal:
         """What is authorized and neither captured nor requested (nothing once voided or failed)."""
         if self.status in (PaymentStatus.NEW, PaymentStatus.VOIDED, PaymentStatus.FAILED):
@@ -278,19 +302,20 @@ class Payment(FSMModelMixin, models.Model):
         target=RETURN_VALUE(PaymentStatus.AUTHORIZED, PaymentStatus.FAILED),
         custom={"label": "authorize", "past": "authorized"},
     )
-    def authorize(self, *, amount: Decimal, approved: bool) -> str:
+    def authorize(self, *, amount: Decimal, approved: bool, expires_at=None) -> str:
         """The provider's answer to the checkout's authorization.
 
         No permission of its own: checkout, which asks for it, checks the
         actor's right to create the order.
         """
         self.authorized_amount = amount if approved else ZERO
+        self.authorization_expires_at = expires_at if approved else None
         return PaymentStatus.AUTHORIZED if approved else PaymentStatus.FAILED
 
     @transition_per_source(
         CAPTURE_RESULTS,
         field=status,
-        conditions=[has_open_authorization, order_is_not_on_hold],
+        conditions=[has_open_authorization, order_is_not_on_hold, authorization_not_expired],
         permission="payments.capture_payment",
         custom={"label": "capture", "past": "captured"},
     )
@@ -369,7 +394,7 @@ class Payment(FSMModelMixin, models.Model):
     @transition_per_source(
         REQUEST_CAPTURE_RESULTS,
         field=status,
-        conditions=[has_open_authorization, order_is_not_on_hold],
+        conditions=[has_open_authorization, order_is_not_on_hold, authorization_not_expired],
         permission="payments.capture_payment",
         custom={"label": "capture", "past": "capture requested"},
     )
@@ -456,13 +481,32 @@ class Payment(FSMModelMixin, models.Model):
         self.released_amount += self.open_amount
         return self._status_now()
 
+    @transition_per_source(
+        REQUEST_CAPTURE_RESULTS,
+        field=status,
+        conditions=[has_expiry, has_open_authorization, has_no_capture_requested],
+        permission="payments.capture_payment",
+        custom={"label": "authorize again", "past": "authorized again"},
+    )
+    def renew_authorization(self, *, amount: Decimal, expires_at) -> str:
+        """A new authorization of what is open, before (or after) the old one lapses.
+
+        The old one is released and the new one added, so the ledger's
+        authorizations and releases still add up to the amounts and the status
+        stays. Only approved renewals run it: a decline leaves its failed row.
+        """
+        self.released_amount += amount
+        self.authorized_amount += amount
+        self.authorization_expires_at = expires_at
+        return self.status
+
     @transition(
         field=status,
         source=PaymentStatus.VOIDED,
         target=RETURN_VALUE(PaymentStatus.AUTHORIZED, PaymentStatus.VOIDED),
         custom={"label": "authorize again", "past": "authorized again"},
     )
-    def reauthorize(self, *, amount: Decimal, approved: bool) -> str:
+    def reauthorize(self, *, amount: Decimal, approved: bool, expires_at=None) -> str:
         """The provider's answer to a new authorization for a restored order.
 
         Added to what was authorized before (all of it released), so the ledger's
@@ -471,4 +515,5 @@ class Payment(FSMModelMixin, models.Model):
         """
         if approved:
             self.authorized_amount += amount
+            self.authorization_expires_at = expires_at
         return self._status_now()
