@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from backoffice.services.notifications import Answer, receive_notification
 from orders.models import Order
-from payments.hosted import TestProvider
+from payments.hosted import TestProvider, secret_of_test_provider, sign
 from payments.models import Payment, PaymentTransaction
 
 
@@ -44,3 +44,19 @@ def notify(kind: str = "capture", *, succeeded: bool = True):
         return answer
 
     return run
+
+
+def resigned(request: PaymentTransaction, **changes) -> bytes:
+    """The request's settlement with `changes`, signed again: genuine, but not its money."""
+    body = json.loads(settlement_body(request)) | changes
+    body["signature"] = sign(
+        selection=body["selection"],
+        amount=body["amount"],
+        currency=body["currency"],
+        timestamp=body["timestamp"],
+        transaction_reference=body["transactionReference"],
+        success=body["success"],
+        intent=body["intent"],
+        secret=secret_of_test_provider(),
+    )
+    return json.dumps(body).encode()

@@ -19,7 +19,7 @@ from orders import services as order_services
 from orders.models import HoldKind, Order, OrderStatus
 from outbox.models import OutboxMessage
 from payments import services as payments
-from payments.hosted import TestProvider, secret_of_test_provider, sign
+from payments.hosted import TestProvider
 from payments.models import NotificationStatus, Payment, PaymentStatus, ProviderNotification
 from shipments import services as shipping
 from shipments.models import Shipment, ShipmentStatus
@@ -31,6 +31,7 @@ from tests.settle_support import (
     deliver,
     notify,
     open_request,
+    resigned,
     settlement_body,
     settling_later,
 )
@@ -195,21 +196,6 @@ def bad_bodies():
         ),
         ("not json", lambda r: b"{", 400, "not JSON"),
     ]
-
-
-def resigned(request, **changes) -> bytes:
-    body = json.loads(settlement_body(request)) | changes
-    body["signature"] = sign(
-        selection=body["selection"],
-        amount=body["amount"],
-        currency=body["currency"],
-        timestamp=body["timestamp"],
-        transaction_reference=body["transactionReference"],
-        success=body["success"],
-        intent=body["intent"],
-        secret=secret_of_test_provider(),
-    )
-    return json.dumps(body).encode()
 
 
 @pytest.mark.django_db
