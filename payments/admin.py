@@ -33,13 +33,13 @@ from core.money import format_money
 from core.steps import Step, Words
 from core.typed_fields import AmountField
 from payments import services
+from payments.admin_reports import ProviderNotificationAdmin, ReconciliationLineAdmin  # noqa: F401
 from payments.gateways import gateway_for
 from payments.models import (
     CAPTURABLE,
     GOODWILL_REFUND,
     Payment,
     PaymentTransaction,
-    ProviderNotification,
 )
 from payments.selectors import amount_texts
 
@@ -331,54 +331,3 @@ class PaymentAdmin(LinksForWhoMayOpenMixin, PageFirstMixin, ServiceWrittenAdmin)
     @admin.display(description="released")
     def released(self, payment: Payment):
         return format_money(payment.released_amount, payment.currency)
-
-
-@admin.register(ProviderNotification)
-class ProviderNotificationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    """Every notification a provider sent, as it came: what was applied, what was not
-    and why (forged, stale, an unknown reference, other money). Read-only."""
-
-    list_display = [
-        "received_at",
-        "provider",
-        "status_badge",
-        "intent",
-        "transaction_reference",
-        "amount",
-        "currency",
-        "success",
-        "answered",
-        "reason",
-    ]
-    list_filter = [("status", ChoiceListFilter)]
-    search_fields = ["transaction_reference"]
-    search_help_text = "Exact transaction reference."
-    show_full_result_count = False
-    paginator = EstimatedCountPaginator
-    fields = [
-        "received_at",
-        "provider",
-        "status_badge",
-        "reason",
-        "answered",
-        "intent",
-        "transaction_reference",
-        "amount",
-        "currency",
-        "success",
-        "order",
-        "settlement",
-        "signature",
-        "body",
-    ]
-    readonly_fields = fields
-
-    @admin.display(description="status")
-    def status_badge(self, note: ProviderNotification):
-        return state_badge(note, css_prefix="notification")
-
-    def get_search_results(self, request, queryset, search_term):
-        term = search_term.strip()
-        if not term:
-            return queryset, False
-        return queryset.filter(transaction_reference=term), False

@@ -24,6 +24,7 @@ from payments.models.payment import (
     order_is_not_on_hold,
     status_for,
 )
+from payments.models.reconciliation import Finding, ReconciliationLine, ReconciliationRun
 
 __all__ = [
     "CAPTURABLE",
@@ -32,6 +33,7 @@ __all__ = [
     "REFUNDABLE",
     "RETURN_REFUND",
     "AttemptStatus",
+    "Finding",
     "NotificationStatus",
     "Payment",
     "PaymentAttempt",
@@ -40,6 +42,8 @@ __all__ = [
     "PaymentTransactionQuerySet",
     "ProviderNotification",
     "Purpose",
+    "ReconciliationLine",
+    "ReconciliationRun",
     "has_authorization_to_release",
     "has_nothing_left_to_capture",
     "has_nothing_released",
