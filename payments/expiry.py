@@ -17,7 +17,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from core.actors import Actor
+from core.actors import Actor, process
 from core.fsm import ensure_allowed
 from core.money import format_money
 from orders.models import HoldKind
@@ -34,6 +34,7 @@ from payments.recording import (
 )
 
 DEFAULT_LIFETIMES = {"test": 28}
+LIFTS_EXPIRING_HOLD = process("system", "authorization_renewed")
 
 Kind = PaymentTransaction.Kind
 Outcome = PaymentTransaction.Outcome
@@ -106,7 +107,8 @@ def _renew(payment: Payment, row: PaymentTransaction, *, amount, by: Actor) -> N
     )
     order = payment.order
     if order.on_hold and order.hold_kind == HoldKind.PAYMENT_EXPIRING:
-        resume_order(order_id=order.pk, by=by)
+        # The renewal lifts the hold it answers, whoever may resume orders otherwise.
+        resume_order(order_id=order.pk, by=LIFTS_EXPIRING_HOLD)
 
 
 def _record_declined(payment: Payment, row: PaymentTransaction, *, by: Actor) -> None:
