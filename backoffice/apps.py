@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.contrib.admin import apps as admin_apps
 
 
 class BackofficeConfig(AppConfig):
@@ -6,3 +7,12 @@ class BackofficeConfig(AppConfig):
 
     name = "backoffice"
     verbose_name = "Back office"
+    # "backoffice" in INSTALLED_APPS means this one, not the admin's below.
+    default = True
+
+
+class BackOfficeAdminConfig(admin_apps.AdminConfig):
+    """Django's admin, with the back office's site (the board as its index)."""
+
+    default = False
+    default_site = "backoffice.board.site.BackOfficeSite"

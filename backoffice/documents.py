@@ -15,6 +15,7 @@ from decimal import Decimal
 
 from django.db.models import Count, IntegerField, OuterRef, Prefetch, Subquery
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from core.money import ZERO, format_money, quantize, tax_included
 from orders.models import Order
@@ -128,4 +129,5 @@ def document(shipment: Shipment, *, priced: bool) -> ShipmentDocument:
 
 
 def printed_at() -> str:
-    return f"{timezone.localtime():%Y-%m-%d %H:%M}"
+    # The site's one date format, with the time: "7 Dec 2026, 14:05".
+    return date_format(timezone.localtime(), "DATETIME_FORMAT")

@@ -192,6 +192,8 @@ def other_pages(f: dict) -> list[tuple[str, str, str | None]]:
     sh, ssh = "/admin/shipments/shipment/", "/stock/shipments/shipment/"
     pa, spa = "/admin/payments/payment/", "/stock/payments/payment/"
     return [
+        # The admin's index: the board's tiles and charts (stock: the model list).
+        ("board (admin index)", "/admin/", "/stock/"),
         ("shipments: default list", sh, ssh),
         ("shipments: page 500", sh + "?p=500", ssh + "?p=500"),
         ("shipments: status created", sh + "?status=created", ssh + "?status__exact=created"),

@@ -12,6 +12,7 @@ from django.contrib import admin
 
 from catalog.models import (
     AllocationPriority,
+    Category,
     CountryTax,
     Item,
     Market,
@@ -31,10 +32,18 @@ class ItemInline(admin.TabularInline):
     fields = ["sku", "ean", "size", "is_active"]
 
 
+@admin.register(Category)
+class CategoryAdmin(CheckedChangeListMixin, admin.ModelAdmin):
+    list_display = ["name", "uri", "position"]
+    search_fields = ["name", "uri"]
+    prepopulated_fields = {"uri": ["name"]}
+
+
 @admin.register(Product)
 class ProductAdmin(CheckedChangeListMixin, admin.ModelAdmin):
     list_display = ["name", "uri", "is_active"]
-    list_filter = ["is_active"]
+    list_filter = ["is_active", "categories"]
+    filter_horizontal = ["categories"]
     search_fields = ["name", "uri", "=items__sku"]
     prepopulated_fields = {"uri": ["name"]}
     inlines = [ItemInline]

@@ -17,10 +17,26 @@ from core.money import MONEY_FIELD
 from shipments.models import Warehouse
 
 
+class Category(models.Model):
+    """A shelf of the shop: a storefront lists them and shows a category's products."""
+
+    name = models.CharField(max_length=100)
+    uri = models.SlugField(max_length=200, unique=True, help_text="Its path in the shop.")
+    position = models.PositiveSmallIntegerField(default=0, help_text="Lower comes first.")
+
+    class Meta:
+        verbose_name_plural = "categories"
+        ordering = ["position", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class Product(models.Model):
     name = models.CharField(max_length=200)
     uri = models.SlugField(max_length=200, unique=True, help_text="Its path in the shop.")
     is_active = models.BooleanField(default=True)
+    categories = models.ManyToManyField(Category, related_name="products", blank=True)
 
     class Meta:
         ordering = ["name"]

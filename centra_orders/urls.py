@@ -17,6 +17,10 @@ urlpatterns = [
     path("", RedirectView.as_view(url="/admin/", permanent=False)),
     path("favicon.ico", favicon),
     path("admin/", admin.site.urls),
+    # Before "api/": that include ends with a catch-all that would shadow it.
+    path("api/checkout/", include("storefront.api.urls")),
     path("payments/", include("storefront.provider.urls")),
     path("api/", include("integrations.api.urls")),
+    # The demo shop page (DEBUG or SHOP_PAGE only; a 404 otherwise).
+    path("shop/", include("storefront.shop.urls")),
 ]

@@ -62,3 +62,22 @@ def actor_name(by: Actor) -> str:
 def actor_user(by: Actor):
     """The user behind the actor, or None for a process (or an anonymous user)."""
     return None if isinstance(by, str) or not by.is_authenticated else by
+
+
+PROCESS_WORDS = {
+    "command": "Command {name}",
+    "store": "The store ({name})",
+    "system": "The back office",
+    "integration": "Integration {name}",
+    "storefront": "Storefront {name}",
+}
+
+
+def actor_words(actor: str) -> str:
+    """Who acted, as staff read it: "integration:storefront" is "Integration
+    storefront", "store:direct_capture" "The store (direct capture)"; a user's
+    name as it is."""
+    kind, colon, name = str(actor).partition(":")
+    if not colon or kind not in PROCESS_WORDS:
+        return str(actor)
+    return PROCESS_WORDS[kind].format(name=name.replace("_", " "))

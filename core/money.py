@@ -74,6 +74,16 @@ def format_money(amount: Decimal, currency: str) -> str:
     return f"{quantize(amount, currency):,} {currency}"
 
 
+# How a shop shows a price (Centra's Checkout API): no-break spaces between the
+# thousands and before the currency, "3 600.00 SEK".
+NBSP = "\u00a0"
+
+
+def format_price(amount: Decimal, currency: str) -> str:
+    """An amount as a storefront shows it: "3\u00a0600.00\u00a0SEK"."""
+    return f"{quantize(amount, currency):,}".replace(",", NBSP) + NBSP + currency
+
+
 def line_amount(line: PricedLine, quantity: int, currency: str) -> Decimal:
     """What `quantity` units of the line cost, tax included, after its discount.
 

@@ -20,7 +20,7 @@ from integrations import housekeeping, mail
 from integrations.delivery import redeliver
 from integrations.tokens import issue_token
 from orders.models import Order
-from outbox.event_types import ALL_EVENT_TYPES
+from outbox.event_types import ALL_EVENT_TYPES, event_words
 from outbox.models import Integration, OutboxMessage
 
 RECENT_FAILURES = 10
@@ -34,7 +34,8 @@ class IntegrationForm(forms.ModelForm):
         help_text="Where webhooks are POSTed (webhook kind).",
     )
     event_types = forms.MultipleChoiceField(
-        choices=[(t, t) for t in ALL_EVENT_TYPES],
+        # In words, with the name integrations receive: "Order confirmed (order.confirmed)".
+        choices=[(t, f"{event_words(t)} ({t})") for t in ALL_EVENT_TYPES],
         widget=forms.CheckboxSelectMultiple,
         required=False,
         help_text="Each subscribed event is written to its outbox in the change's transaction.",
@@ -54,6 +55,15 @@ class IntegrationForm(forms.ModelForm):
             "show_archived",
             "show_on_hold",
         ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The model's "Acts as integration:<name>." renders as "integration:." in
+        # HTML (the walk): the format, said before saving, and what it acts as.
+        self.fields["name"].help_text = (
+            "Letters, digits, hyphens and underscores, no spaces, e.g. “webshop”. "
+            "Its changes are written as made by “integration:webshop”."
+        )
 
     def clean(self):
         data = super().clean()

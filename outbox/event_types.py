@@ -53,6 +53,15 @@ class EventType(StrEnum):
 
 ALL_EVENT_TYPES: list[str] = sorted(str(event_type) for event_type in EventType)
 
+
+def event_words(event_type: str) -> str:
+    """An event type as staff read it: "order.confirmed" is "Order confirmed",
+    "shipment.good_to_go" "Shipment good-to-go"; integrations keep the name."""
+    subject, _, what = str(event_type).partition(".")
+    what = "good-to-go" if what == "good_to_go" else what.replace("_", " ")
+    return f"{subject.capitalize()} {what}".strip()
+
+
 # The customer e-mail each event sends (the store settings may turn a kind off).
 CUSTOMER_MAIL_KINDS: dict[str, str] = {
     EventType.ORDER_CONFIRMED: "order_confirmation",

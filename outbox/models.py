@@ -149,6 +149,12 @@ class OutboxMessage(models.Model):
                 name="outbox_queue_idx",
             ),
             models.Index(fields=["order_id", "id"], name="outbox_order_idx"),
+            # The board's "Webhooks failed" tile: the given-up rows only.
+            models.Index(
+                fields=["failed_at"],
+                condition=Q(delivered_at__isnull=True, failed_at__isnull=False),
+                name="outbox_failed_idx",
+            ),
             # The claim's order rule: an order's earlier unsettled messages (a few rows).
             models.Index(
                 fields=["order_id", "id"],

@@ -222,8 +222,9 @@ class PaymentTransactionInline(ReadOnlyAdminMixin, admin.TabularInline):
 
     @admin.display(description="by hand")
     def by_hand(self, row: PaymentTransaction):
-        # Only the rows staff recorded by hand say so; the rest stay quiet (no ✗ per row).
-        return "By hand" if row.manual else None
+        # Only the rows staff recorded by hand say so; the rest stay quiet (no ✗ per
+        # row). An empty string: Django's inline writes a None out as "None".
+        return "By hand" if row.manual else ""
 
     @admin.display(description="amount")
     def money(self, row: PaymentTransaction):

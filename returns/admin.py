@@ -27,7 +27,7 @@ from core.steps import Step
 from core.typed_fields import AmountField
 from orders.models import Order
 from returns import checks, services
-from returns.models import Return, ReturnLine
+from returns.models import Return, ReturnLine, ReturnStatus
 from shipments.models import Shipment, Warehouse
 
 
@@ -154,6 +154,24 @@ class ReturnLineInline(ReadOnlyAdminMixin, admin.TabularInline):
         return money(line.order_return, line.amount)
 
 
+class WaitingFilter(admin.SimpleListFilter):
+    """Returns waiting for the goods (not completed) or for a refund (not refunded):
+    the board's tiles link here."""
+
+    title = "waiting for"
+    parameter_name = "waiting"
+
+    def lookups(self, request, model_admin):
+        return [("goods", "The goods"), ("refund", "A refund")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "goods":
+            return queryset.exclude(status=ReturnStatus.COMPLETED)
+        if self.value() == "refund":
+            return queryset.filter(refunded_at__isnull=True)
+        return queryset
+
+
 @admin.register(Return)
 class ReturnAdmin(LinksForWhoMayOpenMixin, ServiceWrittenAdmin):
     """Returns are created from their shipment, never added here."""
@@ -176,7 +194,12 @@ class ReturnAdmin(LinksForWhoMayOpenMixin, ServiceWrittenAdmin):
     ]
     list_display_links = ["number"]
     list_select_related = ["order", "shipment__order", "warehouse"]
-    list_filter = [("status", ChoiceListFilter), ("stock_action", ChoiceListFilter), "created_at"]
+    list_filter = [
+        ("status", ChoiceListFilter),
+        WaitingFilter,
+        ("stock_action", ChoiceListFilter),
+        "created_at",
+    ]
     sortable_by = ["created"]
     search_fields = ["order__number"]  # shows the box; get_search_results does the work
     search_help_text = "Exact order number or return number (1042-R1)."
@@ -196,7 +219,8 @@ class ReturnAdmin(LinksForWhoMayOpenMixin, ServiceWrittenAdmin):
         "comment",
         "amounts",
         "refund",
-        "created_by",
+        # Not the `created_by` field: Django would link the user's page, a 403 for staff.
+        "creator",
         "created_at",
         "refunded_at",
         "completed_at",
@@ -244,7 +268,7 @@ class ReturnAdmin(LinksForWhoMayOpenMixin, ServiceWrittenAdmin):
         )
 
     @admin.display(description="created by")
-    def created_by(self, return_: Return):
+    def creator(self, return_: Return):
         return return_.created_by_name
 
     @admin.display(description="order")

@@ -136,6 +136,21 @@ class Return(FSMModelMixin, models.Model):
         # Django's own "delete_return" would clash with the step's: returns are
         # created and deleted through the services only, so "view" is the one default.
         default_permissions = ["view"]
+        indexes = [
+            # The board: returns created per day, and those waiting for the goods
+            # or for a refund (the few not completed, not refunded).
+            models.Index(fields=["created_at"], name="return_created_idx"),
+            models.Index(
+                fields=["created_at"],
+                condition=~Q(status=ReturnStatus.COMPLETED),
+                name="return_unreceived_idx",
+            ),
+            models.Index(
+                fields=["created_at"],
+                condition=Q(refunded_at__isnull=True),
+                name="return_unrefunded_idx",
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["order", "sequence"], name="return_number_unique"),
             models.CheckConstraint(

@@ -159,7 +159,18 @@ class Shipment(FSMModelMixin, models.Model):
         ordering = ["order", "sequence"]
         # The admin's tracking search (orders list and shipments list) is an exact,
         # case-sensitive equality: `tracking_number = %s`, which this index serves.
-        indexes = [models.Index(fields=["tracking_number"], name="shipment_tracking_idx")]
+        indexes = [
+            models.Index(fields=["tracking_number"], name="shipment_tracking_idx"),
+            # The board's tiles (good-to-go, paid and not shipped): the few
+            # shipments not completed, by status.
+            models.Index(
+                fields=["status"],
+                condition=~Q(status=ShipmentStatus.COMPLETED),
+                name="shipment_unshipped_status_idx",
+            ),
+            # The board's chart: shipments shipped per day.
+            models.Index(fields=["completed_at"], name="shipment_completed_at_idx"),
+        ]
         permissions = [
             ("create_shipment", "Can create shipments (expedite orders)"),
             ("good_to_go_shipment", "Can mark shipments good-to-go or no good-to-go"),

@@ -58,7 +58,10 @@ def test_cancel_products_page_shows_each_line_and_cancels(client):
         f"{ORDERS_URL}{order.pk}/step/cancel_products/",
         {f"line_{b.pk}": "1", "reason": "Out of stock"},
     )
-    assert messages_of(done) == [f"1 order changed: {order.number}."]
+    # What was cancelled and the new total (issue 30, fix 8).
+    assert messages_of(done) == [
+        f"1 order changed: {order.number}, 1 × B cancelled, new total 25.00 EUR."
+    ]
     order.refresh_from_db()
     assert order.status == S.COMPLETED
     payment = Payment.objects.get(order=order)

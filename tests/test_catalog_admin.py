@@ -21,6 +21,7 @@ LISTS = [
     "/admin/catalog/countrytax/",
     "/admin/catalog/market/",
     "/admin/catalog/shippingmethod/",
+    "/admin/catalog/category/",
 ]
 
 

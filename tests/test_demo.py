@@ -13,10 +13,11 @@ from django.core.management.base import CommandError
 from django.db.models import Count
 from django.utils import timezone
 
-from catalog.models import AllocationPriority, CountryTax, Item, Market, Price
+from catalog.models import AllocationPriority, CountryTax, Item, Market, Price, Product
 from orders.models import Order, OrderEvent, OrderLine, OrderStatus, StoreSettings
 from payments.models import PaymentTransaction
-from shipments.models import Stock
+from shipments.models import Allocation, Stock
+from storefront.models import Storefront
 
 S = OrderStatus
 
@@ -63,6 +64,11 @@ def test_demo_makes_every_status_and_the_logins():
     assert users.get(username="warehouse").groups.get().name == "Warehouse"
     assert users.get(username="finance").check_password("finance")
     assert "customer-service" in output and "Demo data: 30 orders" in output
+    # The demo shop at /shop/ buys through its storefront, client-side from runserver.
+    shop = Storefront.objects.get(name="demo-shop")
+    assert (shop.market.code, shop.secret_hash) == ("EU", "")
+    assert shop.allowed_origins == ""
+    assert "/shop/" in output
 
 
 @pytest.mark.django_db
@@ -76,6 +82,7 @@ def test_demo_twice_does_nothing_and_reset_rebuilds_the_same_data(settings):
 
     run_demo(orders=20, seed=3, reset=True)
     assert fingerprint() == first
+    assert Storefront.objects.get().name == "demo-shop"
     run_demo(orders=20, seed=4, reset=True)
     assert fingerprint() != first
 
@@ -109,6 +116,13 @@ def test_demo_catalogue_sells_every_line_at_the_price_charged():
     markets = set(Market.objects.values_list("code", flat=True))
     assert markets == {"DK", "EU", "SE", "UK", "US"}
     assert set(Order.objects.values_list("market", flat=True)) <= markets
-    # The demo's markets have no allocation rule: its stories allocate at shipment.
-    assert not AllocationPriority.objects.exists()
+    # The stories allocate at shipment (no order reserved at placement); the rules
+    # come afterwards, for the orders the demo shop places.
+    assert not Allocation.objects.exists()
+    rules = AllocationPriority.objects.order_by("priority")
+    assert rules.filter(market__code="US").first().warehouse.name == "New Jersey 3PL"
+    assert rules.filter(market__code="SE").first().warehouse.name == "Stockholm DC"
+    assert rules.values("market").distinct().count() == len(markets)
     assert Item.objects.exclude(ean__regex=r"^\d{13}$").count() == 0
+    # Every product is on a shelf the Checkout API lists.
+    assert not Product.objects.filter(categories=None).exists()

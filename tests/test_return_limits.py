@@ -220,7 +220,8 @@ def test_the_create_and_refund_pages_show_the_cap(client, django_assert_max_num_
     with django_assert_max_num_queries(CREATE_PAGE_QUERIES):
         page = client.get(f"/admin/shipments/shipment/{shipment.pk}/step/create_return/")
     assert page.context["form"].fields["handling_cost"].help_text == (
-        "Added to the refund, at most 2.50 EUR (the store's limit). Returns of shipment "
+        "Paid back to the customer on top of the goods, at most 2.50 EUR (the store's limit). "
+        "Returns of shipment "
         f"{shipment.ref} refund at most 54.00 EUR more, plus handling; anything beyond is a "
         "goodwill refund."
     )

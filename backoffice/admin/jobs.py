@@ -14,6 +14,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
+from django.db.models import Count, F, Min, TextField, Value
+from django.db.models.functions import Replace
 from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -70,8 +72,54 @@ class BackgroundStepsMixin:
         return HttpResponseRedirect(url)
 
 
+class StepJobStateFilter(admin.SimpleListFilter):
+    title = "state"
+    parameter_name = "state"
+
+    def lookups(self, request, model_admin):
+        return [("unfinished", "Queued or running"), ("finished", "Finished")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "unfinished":
+            return queryset.filter(finished_at__isnull=True)
+        if self.value() == "finished":
+            return queryset.filter(finished_at__isnull=False)
+        return queryset
+
+
+class WhoseFilter(admin.SimpleListFilter):
+    """Superusers see everyone's background steps; "mine" is the board's tile."""
+
+    title = "queued by"
+    parameter_name = "whose"
+
+    def lookups(self, request, model_admin):
+        return [("mine", "Me")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "mine":
+            return queryset.filter(created_by=request.user)
+        return queryset
+
+
+def skip_reasons(job: StepJob, most: int = 20) -> list[dict]:
+    """Why objects were skipped, grouped (one query): each sentence with its
+    object's reference taken out, how many, and one example, most common first."""
+    reasons = (
+        StepJobOutcome.objects.filter(job=job, taken=False)
+        .annotate(
+            reason=Replace(F("sentence"), F("reference"), Value("…"), output_field=TextField())
+        )
+        .values("reason")
+        .annotate(count=Count("pk"), example=Min("reference"))
+        .order_by("-count", "reason")[:most]
+    )
+    return [{**row, "count": f"{row['count']:,}"} for row in reasons]
+
+
 class StepJobAdmin(admin.ModelAdmin):
     list_display = ["__str__", "created_by", "created_at", "state", "progress"]
+    list_filter = [StepJobStateFilter, WhoseFilter]
     list_select_related = ["created_by", "content_type"]
     list_per_page = 50
     progress_template = "admin/backoffice/stepjob/progress.html"
@@ -123,6 +171,7 @@ class StepJobAdmin(admin.ModelAdmin):
             )
             self._link_objects(request, model, shown)
         opts = self.model._meta
+        reasons = skip_reasons(job) if job.finished_at and job.skipped else []
         context = {
             **self.admin_site.each_context(request),
             "title": str(job),
@@ -139,6 +188,7 @@ class StepJobAdmin(admin.ModelAdmin):
             "shown_count": f"{len(shown):,}",
             "item_name": model._meta.verbose_name,
             "outcomes": shown,
+            "skip_reasons": reasons,
             "outcomes_capped": job.finished_at and len(shown) < job.done,
             "list_url": reverse("admin:backoffice_stepjob_changelist"),
         }

@@ -13,9 +13,10 @@ from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
 from django.db import transaction
 from django.db.models import Count
+from django.dispatch import Signal
 
 from backoffice.demo.catalog import ARCHIVER, DEMO_USERS, make_selection
-from backoffice.demo.shop import delete_catalogue, make_catalogue
+from backoffice.demo.shop import delete_catalogue, give_markets_allocation_rules, make_catalogue
 from backoffice.demo.stories import STORIES, Staff, Story, make_warehouses
 from backoffice.demo.timeshift import move_into_the_past, ship_on_the_day_of_completion
 from core.errors import DomainError
@@ -35,6 +36,15 @@ class Demo:
     split_orders: int = 0
     warehouses: int = 0
     failed_payments: int = 0
+    # Lines the packages above the back office add to the report (the shop's address).
+    notes: list[str] = field(default_factory=list)
+
+
+# The demo is built and reset here, below the storefront; the storefront app
+# listens to make its demo shop and to remove storefronts before their markets go.
+# `demo_built` receivers may answer a line for the command's report.
+demo_built = Signal()
+demo_resetting = Signal()
 
 
 def demo_exists() -> bool:
@@ -91,7 +101,12 @@ def _build(
     # Old completed orders go the way they would in production: the cron command.
     progress("Archiving the old completed orders…")
     bulk.archive_orders(queryset=Order.objects.filter(pk__in=archive_ids), by=ARCHIVER)
+    # Orders placed from now on (the shop's) reserve stock at placement; the
+    # stories' orders above took theirs at shipment and keep doing so.
+    give_markets_allocation_rules(warehouses)
+    notes = [note for _, note in demo_built.send(sender=Demo) if note]
     return Demo(
+        notes=notes,
         statuses=Counter(Order.objects.values_list("status", flat=True)),
         held=Order.objects.filter(on_hold=True).count(),
         shipments=Shipment.objects.count(),
@@ -204,6 +219,7 @@ CARD_ONLY = {"declined", "failed_capture", "capture_requested"}
 def reset_demo() -> None:
     """Delete every order (and what hangs off it), the stock, warehouses and demo users."""
     with transaction.atomic():
+        demo_resetting.send(sender=Demo)
         Order.objects.all().delete()
         DeletedOrder.objects.all().delete()
         Stock.objects.all().delete()

@@ -72,6 +72,9 @@ def cancel_products(
             _settle(order, wanted, totals.grand_total, every_unit_gone, reason, refunded, by=by)
     if declined:
         raise declined.explaining(f"{order}: its products were not cancelled")
+    # What the step did, for the message that reports it (`backoffice.steps.orders`).
+    order.cancelled_units = described
+    order.refunded_now = refunded
     return order
 
 

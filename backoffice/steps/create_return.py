@@ -51,8 +51,12 @@ class CreateReturnForm(forms.Form):
         help_text="Only for “Into another warehouse”.",
     )
     refund_shipping = forms.BooleanField(required=False)
-    handling_cost = _money_field("Handling cost", "Added to the refund.")
-    return_fee = _money_field("Return fee", "Deducted from the refund.")
+    # Which way each amount moves, in its label: the walk read "Handling cost —
+    # Added to the refund" beside "Return fee — Deducted" as two charges.
+    handling_cost = _money_field(
+        "Handling cost paid back (+)", "Paid back to the customer on top of the goods."
+    )
+    return_fee = _money_field("Return fee kept (−)", "Kept from the refund.")
     voucher_value = _money_field(
         "Voucher value", "Given back as a store voucher instead of money: deducted."
     )
@@ -93,7 +97,8 @@ class CreateReturnForm(forms.Form):
         elif not self.shipment.shipping_amount:
             self.fields["refund_shipping"].disabled = True
             self.fields["refund_shipping"].help_text = "This shipment charged no shipping."
-        self.fields["warehouse"].initial = self.shipment.warehouse_id
+        # Left empty: prefilled, it read as chosen while "Back to the shipment's
+        # warehouse" was (the walk); it is asked only for "Into another warehouse".
         self.preview: Return | None = None
 
     def quantities(self) -> dict[int, int]:
@@ -130,7 +135,8 @@ def handling_help(shipment: Shipment) -> str:
     cap = checks.refund_caps([Return(order=shipment.order, shipment=shipment)], limit=limit)
     left = cap[None].charged - cap[None].refunded
     return (
-        f"Added to the refund, at most {format_money(limit, currency)} (the store's limit). "
+        f"Paid back to the customer on top of the goods, at most {format_money(limit, currency)} "
+        "(the store's limit). "
         f"Returns of shipment {shipment.ref} refund at most {format_money(left, currency)} "
         "more, plus handling; anything beyond is a goodwill refund."
     )

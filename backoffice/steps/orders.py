@@ -13,11 +13,26 @@ from backoffice.steps.product_forms import (
     RestoreProductsForm,
     quantities_params,
 )
+from core.money import format_money
 from core.steps import Step, Words
 from orders import bulk, services
 from orders.models import OrderStatus
 from shipments import services as shipping
 from shipments.models import Shipment
+
+
+def cancelled_detail(order, done) -> str:
+    """What cancelling products did, for its message: "1 × SKU-A cancelled, new
+    total 29.00 EUR, 10.00 EUR refunded"."""
+    units = getattr(done, "cancelled_units", "")
+    if not units:
+        return ""
+    detail = f"{units} cancelled, new total {format_money(done.grand_total, done.currency)}"
+    refunded = getattr(done, "refunded_now", None)
+    if refunded:
+        detail += f", {format_money(refunded, done.currency)} refunded"
+    return detail
+
 
 ORDER_STEPS = [
     Step("confirm", services.confirm_order, bulk=bulk.confirm_orders),
@@ -48,6 +63,7 @@ ORDER_STEPS = [
         params_for=quantities_params,
         refusal_of=backoffice.cancel_products_refusal,
         explain_when_blocked=False,
+        done_detail=cancelled_detail,
     ),
     Step(
         "restore_products",

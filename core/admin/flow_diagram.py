@@ -8,6 +8,7 @@ code. Only where each box sits on the page is written here.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 
 from django_fsm import State
@@ -90,8 +91,26 @@ def describe(transition) -> str:
         parts.append(f"needs {transition.permission}")
     for condition in transition.conditions:
         sentence = getattr(condition, "refusal", condition.__name__)
-        parts.append("refused when: " + sentence.replace("{obj}", "it"))
+        parts.append("refused when: " + in_general(sentence))
     return " — ".join(parts)
+
+
+# A refusal names its object ("{obj}", "Shipment {obj.ref}", "{obj.order}"); the
+# diagram speaks of any object of the kind.
+PLACEHOLDERS = [
+    (re.compile(r"\b[A-Z][a-z]+ \{obj\.(?:ref|number)\}"), "it"),
+    (re.compile(r"\{obj\.order\}"), "its order"),
+    (re.compile(r"\{obj(?:\.\w+)?\}"), "it"),
+]
+
+
+def in_general(sentence: str) -> str:
+    """A refusal with its object's placeholders in general words: "{obj.order} is
+    on hold" reads "its order is on hold", "Return {obj.number} was refunded"
+    "it was refunded"."""
+    for pattern, words in PLACEHOLDERS:
+        sentence = pattern.sub(words, sentence)
+    return sentence
 
 
 REMOVED = object()

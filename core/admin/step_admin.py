@@ -256,6 +256,10 @@ class StepsAdminMixin(BulkStepsMixin):
 
     # Intermediate page ------------------------------------------------------
 
+    def skip_sentence(self, request, step: Step, obj, sentence: str) -> str:
+        """Why the step page skips `obj`; admins add the way forward (a link)."""
+        return sentence
+
     def step_page_context(self, request, step: Step, objects: list) -> dict:
         """Extra context for the intermediate page; admins add what the step deletes."""
         return {}
@@ -294,7 +298,10 @@ class StepsAdminMixin(BulkStepsMixin):
         takes, skips = [], []
         for obj in objects:
             sentence = step.refusal(obj, by=request.user)
-            (skips if sentence else takes).append((obj, sentence))
+            if sentence:
+                skips.append((obj, self.skip_sentence(request, step, obj, sentence)))
+            else:
+                takes.append((obj, sentence))
         selected = len(objects) if count is None else count
         confirmations = (
             [step.confirm_with(obj, form.cleaned_data) for obj, _ in takes] if confirming else []

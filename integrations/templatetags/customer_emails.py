@@ -10,6 +10,7 @@ from django import template
 from django.urls import reverse
 
 from integrations import mail
+from outbox.event_types import event_words
 
 register = template.Library()
 
@@ -22,7 +23,7 @@ def customer_emails(context, order):
         kind = mail.kind_of(message)
         if message.delivered_at and not message.note:
             resendable.setdefault(kind.name, kind)
-        rows.append({"message": message, "kind": kind})
+        rows.append({"message": message, "kind": kind, "event": event_words(message.event_type)})
     # An anonymised order has no address to send to (mail.resend refuses too).
     may_resend = request.user.has_perm("orders.change_order") and order.anonymized_at is None
     links = [

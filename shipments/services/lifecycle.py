@@ -15,6 +15,7 @@ from datetime import date
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from core.actors import Actor, process
 from core.errors import DomainError
@@ -293,7 +294,8 @@ def _complete(order: Order, shipment: Shipment, *, by: Actor, tracking) -> None:
         publishes=EventType.SHIPMENT_COMPLETED,
         from_state=from_state,
         message=(
-            f"Shipment {shipment.ref} completed: shipped {shipped_date:%Y-%m-%d} "
+            # The site's one date format ("7 Dec 2026"), as the timeline shows dates.
+            f"Shipment {shipment.ref} completed: shipped {date_format(shipped_date)} "
             f"with {carrier}, tracking {tracking_number}."
         ),
         tracking_number=tracking_number,

@@ -28,10 +28,15 @@
         },
         true,
       );
-      for (const details of filters.querySelectorAll("details[open]")) {
-        details.dataset.centraClosing = "1";
-        details.removeAttribute("open");
-      }
+      // After admin/js/filters.js, a deferred script that runs after this one
+      // (also deferred, so before DOMContentLoaded) and reopens what the session
+      // last had open: every deferred script has run by DOMContentLoaded.
+      document.addEventListener("DOMContentLoaded", () => {
+        for (const details of filters.querySelectorAll("details[open]")) {
+          details.dataset.centraClosing = "1";
+          details.removeAttribute("open");
+        }
+      });
     }
   }
 }

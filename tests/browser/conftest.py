@@ -77,7 +77,9 @@ def new_page(browser, live_server, request):
     folder.mkdir(parents=True, exist_ok=True)
     counter = {"n": 0}
 
-    def open_page():
+    def open_page(*, expected_console: tuple[str, ...] = ()):
+        """`expected_console`: patterns of console lines the test provokes on purpose
+        (Chromium logs every 4xx answer to a script's request as an error)."""
         context = browser.new_context(
             base_url=live_server.url, viewport={"width": 1440, "height": 1000}
         )
@@ -85,7 +87,13 @@ def new_page(browser, live_server, request):
         context.add_init_script(REPORT_CSP_VIOLATIONS)
         page = context.new_page()
         page.set_default_timeout(15_000)
-        page.on("console", lambda m: problems.append(console_line(page, m)))
+
+        def on_console(message) -> None:
+            line = console_line(page, message)
+            if not any(re.search(pattern, line) for pattern in expected_console):
+                problems.append(line)
+
+        page.on("console", on_console)
         page.on("pageerror", lambda error: problems.append(f"page error at {page.url}: {error}"))
 
         def shot(what: str) -> Path:

@@ -49,7 +49,9 @@ def test_customer_service_cancels_the_out_of_stock_line_and_the_order_completes(
     # The timeline, as staff see it when they scroll down to it.
     page.locator("text=Released the remaining authorization").first.scroll_into_view_if_needed()
     page.screenshot(path=str(page.shot("timeline")), full_page=False)
-    assert f"1 order changed: {order.number}." in page.locator("ul.messagelist").inner_text()
+    message = page.locator("ul.messagelist").inner_text()
+    # What was cancelled and the new total (issue 30, fix 8).
+    assert f"1 order changed: {order.number}, 1 × CAP-1 cancelled, new total" in message
 
     order.refresh_from_db()
     payment = Payment.objects.get(order=order)

@@ -44,6 +44,7 @@ from backoffice.admin.orders.history import OrderHistoryMixin
 from backoffice.admin.orders.list import OrderListMixin
 from backoffice.admin.orders.page import OrderLineInline, OrderPageForm, OrderPageMixin
 from backoffice.admin.orders.reservations import ReservationMoveMixin
+from backoffice.admin.orders.returns_section import cancel_skip_with_return_way
 from backoffice.admin.orders.split import SplitPageMixin
 from backoffice.steps import ORDER_STEPS
 from core.admin.changelist import CheckedChangeListMixin
@@ -202,6 +203,11 @@ class OrderAdmin(
     def has_add_permission(self, request):
         # Orders are created by checkout, never typed in.
         return False
+
+    def skip_sentence(self, request, step, obj, sentence):
+        if step.name == "cancel":
+            return cancel_skip_with_return_way(self.admin_site, request, obj, sentence)
+        return sentence
 
     def has_delete_permission(self, request, obj=None):
         # Only through the "Delete permanently" step, which leaves a tombstone.

@@ -12,7 +12,7 @@ from django.utils.formats import date_format
 from django.utils.timezone import localtime
 
 from core.admin.badges import state_badge
-from core.money import format_money
+from core.money import ZERO, format_money
 from orders.models import Order, OrderStatus
 from payments.models import Payment
 from payments.selectors import amount_texts
@@ -55,10 +55,19 @@ def order_glance(order: Order, payment: Payment | None, shipments: list[Shipment
     }
     if payment is not None:
         money = payment.currency
+        # What is left to capture: never above what the order still owes. After
+        # products were cancelled the authorization stays as it was until it is
+        # released; the rest is said apart, not shown as "Open" above the total.
+        asked = payment.captured_amount + payment.capture_requested_amount
+        owed = max(ZERO, order.grand_total - asked)
+        open_now = min(payment.open_amount, owed)
         glance["payment"] = {
             "badge": state_badge(payment, css_prefix="payment"),
             "captured": amount_texts(payment)["captured"],
-            "open": format_money(payment.open_amount, money),
+            "open": format_money(open_now, money),
+            "to_release": format_money(payment.open_amount - open_now, money)
+            if payment.open_amount > open_now
+            else "",
             "refunded": format_money(payment.refunded_amount, money)
             if payment.refunded_amount
             else "",

@@ -10,7 +10,9 @@ from django.db.models import Prefetch, prefetch_related_objects
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 
+from backoffice.admin.orders.cancel_way import cancel_products_way, step_shortcuts
 from backoffice.admin.orders.glance import order_glance
+from backoffice.admin.orders.payment_note import refund_way
 from backoffice.admin.orders.returns_section import returns_rows, with_return_instruction
 from backoffice.admin.orders.timeline import line_rows, timeline_context
 from backoffice.services import LineEdits, edit_order, line_edit_refusal
@@ -156,6 +158,11 @@ class OrderPageMixin:
         done = has_something_to_ship.refusal.format(obj=order)
         notes = [sentence for sentence in blocked if sentence == done]
         blocked = [sentence for sentence in blocked if sentence != done]
+        # One "Cancel products…" on the page (its form cancels any unshipped unit);
+        # "Cancel unshipped products" stays the list's bulk action (the walk found
+        # three look-alike cancel buttons here).
+        if any(button["name"] == "cancel_products" for button in available):
+            available = [b for b in available if b["name"] != "cancel_unshipped_products"]
         if is_allowed(order.start_processing, by=request.user):
             available.append(self._split_button(order))
         shipments_part = self.shipments_context(request, order, shipments)
@@ -163,13 +170,26 @@ class OrderPageMixin:
         back_to = reverse(
             "admin:orders_order_change", args=[quote(order.pk)], current_app=self.admin_site.name
         )
+        return_rows = returns_rows(self.admin_site, request, order, back_to=back_to)
+        way = cancel_products_way(order, request.user, shipments_part["shipment_rows"], available)
+        if way:
+            blocked.append(way)
+        if payment and not payment["payment_step_buttons"]:
+            payment["payment_note"] = refund_way(
+                request.user, payment["payment"], shipments_part["shipment_rows"], return_rows
+            )
+        shortcuts = step_shortcuts(shipments_part["shipment_rows"], return_rows)
         return {
             "step_buttons": available,
+            "step_shortcuts": shortcuts,
+            "no_steps_text": "No step of the order itself is yours now; on its parts:"
+            if shortcuts
+            else None,
             "blocked_steps": with_return_instruction(
                 order, blocked, shipments_part["shipment_rows"]
             ),
             "step_notes": notes,
-            "return_rows": returns_rows(self.admin_site, request, order, back_to=back_to),
+            "return_rows": return_rows,
             "flow_url": reverse(
                 "admin:orders_order_flow_of",
                 args=[quote(order.pk)],

@@ -107,3 +107,24 @@ def with_return_instruction(order: Order, blocked: list, shipment_rows: list[dic
         else sentence
         for sentence in blocked
     ]
+
+
+def cancel_skip_with_return_way(admin_site, request, order: Order, sentence: str) -> str:
+    """A bulk cancel's refusal after a capture, with the way forward: a return,
+    made from the order's shipments (a link to them on the order's page)."""
+    refusals = {
+        condition.refusal.format(obj=order)
+        for condition in (has_nothing_captured, has_no_paid_shipments)
+    }
+    if sentence not in refusals:
+        return sentence
+    url = reverse("admin:orders_order_change", args=[quote(order.pk)], current_app=admin_site.name)
+    if request.user.has_perm("returns.create_return"):
+        way = "Refund it through a return instead, created from its shipment"
+    else:
+        way = (
+            "Its money goes back through a return, which Customer service creates from its shipment"
+        )
+    return format_html(
+        '{} {}: <a href="{}#shipments">{}’s shipments</a>.', sentence, way, url, order
+    )

@@ -13,6 +13,7 @@ from django.db.models import BooleanField, Count, ExpressionWrapper, Q, Window
 from django.urls import reverse
 
 from backoffice.admin.orders.timeline_words import change_words, what_words
+from core.actors import actor_words
 from core.money import format_money, line_amount
 from orders import comments
 from orders.models import Order, OrderEvent
@@ -41,6 +42,7 @@ def timeline_context(request, order: Order, *, admin_site_name: str) -> dict:
     rows = [
         {
             "event": event,
+            "actor": actor_words(event.actor),
             "what": what_words(event),
             "change": change_words(event),
             "edit_url": reverse(

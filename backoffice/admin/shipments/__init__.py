@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.contrib.admin.utils import quote
+from django.forms import Script
 from django.urls import reverse
 
 from backoffice.admin.jobs import BackgroundStepsMixin
@@ -31,6 +32,10 @@ class PrintableShipmentAdmin(BackgroundStepsMixin, ShipmentDocumentsMixin, Shipm
 
     steps = SHIPMENT_STEPS
     extra_urls = [*ShipmentAdmin.extra_urls, ShipmentDocumentsMixin.print_urls]
+
+    class Media:
+        # The orders list's drop-down filters below 1440 px (static/centra/admin.css).
+        js = [Script("centra/changelist.js", defer=True)]
 
     def may_open_step(self, request, obj, step) -> bool:
         # Customer service takes returns from the order page without seeing the

@@ -70,3 +70,5 @@ class Command(BaseCommand):
         for username, group in demo.DEMO_USERS.items():
             role = group or "superuser"
             self.stdout.write(f"  {username:<18} {role}")
+        for note in made.notes:
+            self.stdout.write(note)

@@ -7,7 +7,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('shipments', '0004_allocation'),
+        ('shipments', '0005_board_indexes'),
     ]
 
     operations = [

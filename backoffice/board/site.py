@@ -1,0 +1,30 @@
+"""The back office's admin site: Django's, opening on the board
+(`backoffice.board`) instead of the model list, which moves to "All models"
+(/admin/models/). Installed as the default site by
+`backoffice.apps.BackOfficeAdminConfig`, so `admin.site` is this site.
+
+Outside `backoffice.admin` on purpose: Django imports this class while the
+default site is being made, and `backoffice.admin` registers on that site.
+"""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.urls import path
+
+
+class BackOfficeSite(admin.AdminSite):
+    def index(self, request, extra_context=None):
+        from backoffice.board.view import board
+
+        return board(self, request, extra_context)
+
+    def all_models(self, request, extra_context=None):
+        """Django's index: every app and model the user may open."""
+        return super().index(request, {"title": "All models", **(extra_context or {})})
+
+    def get_urls(self):
+        return [
+            path("models/", self.admin_view(self.all_models), name="all_models"),
+            *super().get_urls(),
+        ]
