@@ -19,7 +19,7 @@ from django.utils.formats import date_format
 
 from core.money import ZERO, format_money, quantize, tax_included
 from orders.models import Order
-from shipments.models import PAID_STATUSES, Shipment, ShipmentLine
+from shipments.models import CHARGED_STATUSES, Shipment, ShipmentLine
 from shipments.services import shipment_amounts
 
 # One page holds the documents of at most this many shipments.
@@ -84,7 +84,7 @@ def document(shipment: Shipment, *, priced: bool) -> ShipmentDocument:
     order = shipment.order
     currency = order.currency
     shipment_lines = sorted(shipment.lines.all(), key=lambda line: line.order_line_id)
-    charged = shipment.status in PAID_STATUSES
+    charged = shipment.status in CHARGED_STATUSES
     if not priced:
         amounts, shipping = {}, ZERO
     elif charged:

@@ -165,6 +165,16 @@ PAYMENT_GATEWAYS = {
     "bank_transfer": "payments.gateways.ManualGateway",
 }
 
+# The test gateway settles captures and refunds later, by its notification
+# (`manage.py send_test_notifications`), for every payment (docs/payments-provider.md).
+TEST_GATEWAY_SETTLES_LATER = env_bool("TEST_GATEWAY_SETTLES_LATER", False)
+# Days an authorization can be captured, per "provider:method", method or provider
+# (the first found); one none names never expires (payments.expiry).
+AUTHORIZATION_LIFETIMES = {"test": 28}
+# `manage.py hold_expiring_authorizations` holds orders whose authorization lapses
+# within this many days.
+EXPIRING_AUTHORIZATION_DAYS = 3
+
 # The Checkout API's payment methods (payments.hosted): each a hosted provider's page.
 CHECKOUT_PAYMENT_METHODS = [{"id": "test", "name": "Card (test provider)", "provider": "test"}]
 # The test provider's signing secret (External Payment Plugin HMAC); unset, a key

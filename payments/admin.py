@@ -6,12 +6,14 @@ own transaction); the ledger is read-only.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 
 from django import forms
 from django.conf import settings
 from django.contrib import admin
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html
 
 from core.actors import has_full_rights
@@ -31,8 +33,15 @@ from core.money import format_money
 from core.steps import Step, Words
 from core.typed_fields import AmountField
 from payments import services
+from payments.admin_reports import ProviderNotificationAdmin, ReconciliationLineAdmin  # noqa: F401
 from payments.gateways import gateway_for
-from payments.models import GOODWILL_REFUND, Payment, PaymentTransaction
+from payments.models import (
+    CAPTURABLE,
+    GOODWILL_REFUND,
+    Payment,
+    PaymentTransaction,
+)
+from payments.selectors import amount_texts
 
 
 class ProviderFilter(admin.SimpleListFilter):
@@ -51,6 +60,26 @@ class ProviderFilter(admin.SimpleListFilter):
         if self.value() not in dict(self.lookup_choices):
             raise UnreadableParameter(f"“{self.value()}” is not a configured payment provider.")
         return queryset.filter(provider=self.value())
+
+
+class ExpiresWithinFilter(admin.SimpleListFilter):
+    """Authorizations with money open that lapse within N days (or have lapsed)."""
+
+    title = "authorization expires"
+    parameter_name = "expires_within"
+    DAYS = {"1": 1, "3": 3, "7": 7, "14": 14}
+
+    def lookups(self, request, model_admin):
+        return [("expired", "expired"), *((key, f"within {key} days") for key in self.DAYS)]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value is None:
+            return queryset
+        if value != "expired" and value not in self.DAYS:
+            raise UnreadableParameter(f"“{value}” is not a number of days this filter offers.")
+        until = timezone.now() + timedelta(days=self.DAYS.get(value, 0))
+        return queryset.filter(authorization_expires_at__lte=until, status__in=CAPTURABLE)
 
 
 def payment_badge(payment: Payment):
@@ -148,6 +177,13 @@ PAYMENT_STEPS = [
         params_for=manual_payment_params,
         explain_when_blocked=False,
     ),
+    Step(
+        "renew_authorization",
+        services.renew_authorization,
+        confirm=True,
+        id_attr="order_id",
+        explain_when_blocked=False,
+    ),
     Step("void", services.void_payment, confirm=True, danger=True, id_attr="order_id"),
     Step(
         "release",
@@ -207,9 +243,10 @@ class PaymentAdmin(LinksForWhoMayOpenMixin, PageFirstMixin, ServiceWrittenAdmin)
         "captured",
         "refunded",
         "released",
+        "authorization_expires_at",
         "created_at",
     ]
-    list_filter = [("status", ChoiceListFilter), ProviderFilter]
+    list_filter = [("status", ChoiceListFilter), ProviderFilter, ExpiresWithinFilter]
     list_select_related = ["order"]
     sortable_by = ["order_number"]
     search_fields = ["provider_reference"]  # shows the box; get_search_results does the work
@@ -229,6 +266,7 @@ class PaymentAdmin(LinksForWhoMayOpenMixin, PageFirstMixin, ServiceWrittenAdmin)
         "captured",
         "refunded",
         "released",
+        "authorization_expires_at",
         "created_at",
     ]
     fields = readonly_fields
@@ -285,11 +323,11 @@ class PaymentAdmin(LinksForWhoMayOpenMixin, PageFirstMixin, ServiceWrittenAdmin)
 
     @admin.display(description="captured")
     def captured(self, payment: Payment):
-        return format_money(payment.captured_amount, payment.currency)
+        return amount_texts(payment)["captured"]
 
     @admin.display(description="refunded")
     def refunded(self, payment: Payment):
-        return format_money(payment.refunded_amount, payment.currency)
+        return amount_texts(payment)["refunded"]
 
     @admin.display(description="released")
     def released(self, payment: Payment):

@@ -13,6 +13,11 @@ Two providers ship:
   * an amount whose cents are 13 (e.g. 100.13): declined, for any operation;
   * an operation named in the payment's `test_decline` field
     (comma-separated, e.g. "capture,void"): declined.
+
+  It settles later, as Adyen and Klarna do, for a payment marked
+  `test_settles_later` or when `TEST_GATEWAY_SETTLES_LATER` is on: a capture or
+  refund it accepts is a *request* (`GatewayResult.pending`), settled by its
+  signed notification (`manage.py send_test_notifications`).
 """
 
 from __future__ import annotations
@@ -46,6 +51,8 @@ class GatewayResult:
     reference: str = ""
     message: str = ""
     raw: dict[str, Any] = field(default_factory=dict)
+    # Accepted, not done: the provider settles it later by its notification.
+    pending: bool = False
 
 
 class Gateway:
@@ -112,6 +119,11 @@ def declines_in_test(payment: Payment, operation: str, amount: Decimal) -> bool:
     return operation in flagged or cents == 13
 
 
+def settles_later(payment: Payment) -> bool:
+    """The test gateway's asynchronous mode: per payment, or for every payment."""
+    return payment.test_settles_later or getattr(settings, "TEST_GATEWAY_SETTLES_LATER", False)
+
+
 class TestGateway(Gateway):
     name = "test"
     __test__ = False  # not a pytest test class
@@ -128,13 +140,21 @@ class TestGateway(Gateway):
         return self._answer(payment, "authorize", amount)
 
     def capture(self, payment, amount):
-        return self._answer(payment, "capture", amount)
+        return self._later(payment, self._answer(payment, "capture", amount))
 
     def refund(self, payment, amount):
-        return self._answer(payment, "refund", amount)
+        return self._later(payment, self._answer(payment, "refund", amount))
 
     def void(self, payment, amount):
         return self._answer(payment, "void", amount)
+
+    def _later(self, payment, result: GatewayResult) -> GatewayResult:
+        """An accepted capture or refund as a request, when the payment settles later."""
+        if not result.approved or not settles_later(payment):
+            return result
+        raw = {**result.raw, "status": "pending"}
+        message = "Requested: the provider settles it by its notification."
+        return GatewayResult(True, result.reference, message, raw, pending=True)
 
 
 def gateway_for(method: str) -> Gateway:

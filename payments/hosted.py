@@ -39,10 +39,13 @@ from core.errors import DomainError
 from core.money import quantize
 
 if TYPE_CHECKING:
-    from payments.models import PaymentAttempt
+    from payments.models import PaymentAttempt, PaymentTransaction
 
 # A signed answer older (or newer) than this is refused: a replay, or a wrong clock.
 SIGNATURE_WINDOW = 300  # seconds
+# What a notification may be about: an authorization at the provider's page, or
+# the settlement of a capture or refund requested earlier.
+INTENTS = ("auth", "capture", "refund")
 
 DEFAULT_CHECKOUT_METHODS = [{"id": "test", "name": "Card (test provider)", "provider": "test"}]
 
@@ -102,6 +105,9 @@ class ProviderAnswer:
     amount: Decimal
     currency: str
     raw: dict[str, Any] = field(default_factory=dict)
+    # "auth" (an attempt, by its reference), or "capture"/"refund" (a request
+    # the provider settles, by its transaction reference); "" for return parameters.
+    intent: str = ""
 
 
 def secret_of_test_provider() -> bytes:
@@ -149,7 +155,7 @@ def verify_signed(
     timestamp = _timestamp(fields.get("timestamp"))
     success = _success(fields.get("success"))
     intent = _text(fields, "intent") if with_intent else None
-    if intent is not None and intent != "auth":
+    if intent is not None and intent not in INTENTS:
         raise NotVerified(f"Invalid intent: {intent}")
     expected = sign(
         selection=selection,
@@ -166,7 +172,7 @@ def verify_signed(
     if abs(now.timestamp() - timestamp) > SIGNATURE_WINDOW:
         raise NotVerified("The timestamp is outside the signature's window.")
     raw = {key: fields[key] for key in fields if key != "signature"}
-    return ProviderAnswer(selection, success, reference, amount, currency, raw)
+    return ProviderAnswer(selection, success, reference, amount, currency, raw, intent or "")
 
 
 def _text(fields: Mapping[str, Any], name: str) -> str:
@@ -280,6 +286,37 @@ class TestProvider(HostedProvider):
             "signature": signature(None),
         }
         return notification, returned
+
+    def settlement(
+        self, request: PaymentTransaction, *, succeeded: bool, now: datetime, reason: str = ""
+    ) -> dict:
+        """The notification that settles a capture or refund request (its body).
+
+        `selection` is the payment's authorization reference, `transactionReference`
+        the request's: the provider names the request it settles.
+        """
+        payment = request.payment
+        signed = {
+            "selection": payment.provider_reference,
+            "amount": amount_text(request.amount, payment.currency),
+            "currency": payment.currency,
+            "timestamp": int(now.timestamp()),
+            "transactionReference": request.provider_reference,
+            "intent": request.kind,
+        }
+        signature = sign(
+            selection=signed["selection"],
+            amount=signed["amount"],
+            currency=signed["currency"],
+            timestamp=signed["timestamp"],
+            transaction_reference=signed["transactionReference"],
+            success=succeeded,
+            intent=signed["intent"],
+            secret=secret_of_test_provider(),
+        )
+        status = "settled" if succeeded else "failed"
+        transaction = {"status": status, "reason": reason} if reason else {"status": status}
+        return {**signed, "success": succeeded, "transaction": transaction, "signature": signature}
 
 
 PROVIDERS: dict[str, type[HostedProvider]] = {TestProvider.name: TestProvider}

@@ -58,7 +58,7 @@ def record_call(
         kind=KIND_OF_PURPOSE[purpose],
         purpose=purpose,
         amount=amount,
-        outcome=Outcome.SUCCESS if result.approved else Outcome.FAILED,
+        outcome=outcome_of(result),
         manual=manual,
         provider_reference=result.reference,
         message=result.message[:500],
@@ -69,6 +69,12 @@ def record_call(
         user=actor_user(by),
         actor=actor_name(by),
     )
+
+
+def outcome_of(result: GatewayResult) -> str:
+    if not result.approved:
+        return Outcome.FAILED
+    return Outcome.PENDING if result.pending else Outcome.SUCCESS
 
 
 def decline_error(payment: Payment, *, operation: str, amount: Decimal, result: GatewayResult):

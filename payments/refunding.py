@@ -37,7 +37,9 @@ def refund_payment(
     it ("1042-R1") it is the money of that return (`Payment.refund_return`, each
     with its own permission), idempotent per return like a capture per shipment:
     the return's refund made already is returned and nothing more is refunded (a
-    partial unique constraint holds this in the database too). On a decline,
+    partial unique constraint holds this in the database too). A provider that
+    settles later answers with a request (`Payment.request_refund`, pending) that
+    its notification settles (`payments.settling`). On a decline,
     raises `PaymentDeclined` after its own block (see the module docstring for
     callers inside their own transaction).
     """
@@ -104,7 +106,18 @@ def _refund(
             reference=reason,
             return_ref=return_ref,
         )
-        if result.approved:
+        if result.pending:
+            transition_payment(
+                payment,
+                payment.request_refund,
+                by=by,
+                row=row,
+                message=f"Refund requested: {format_money(amount, payment.currency)}: {reason}",
+                publishes=EventType.PAYMENT_UPDATED,
+                event="payment_refund_requested",
+                amount=amount,
+            )
+        elif result.approved:
             transition_payment(
                 payment,
                 method,

@@ -108,6 +108,8 @@ def release_when_settled(order: Order) -> PaymentDeclined | None:
     payment = Payment.objects.filter(order=order).first()
     if payment is None or not payment.open_amount or not order.has_nothing_left_to_capture():
         return None
+    if payment.capture_requested_amount:
+        return None  # released once the request settles (`payments.settling`)
     return unless_declined(
         lambda: release_remaining_authorization(order_id=order.pk, by=AUTOMATIC_RELEASE)
     )

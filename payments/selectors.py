@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from core.money import format_money
 from orders.models import Order
 from payments.models import Payment, PaymentTransaction
 
@@ -19,3 +20,23 @@ def capture_for_shipment(*, order_id: int, shipment_ref: str) -> PaymentTransact
     return PaymentTransaction.objects.filter(payment__order_id=order_id).live_capture_of(
         shipment_ref
     )
+
+
+def amount_texts(payment: Payment) -> dict[str, str]:
+    """The payment's amounts as staff read them, each with its currency; a request the
+    provider has not settled yet is written beside what it may become ("capture
+    requested"), since only settled money counts as captured or refunded."""
+    money = payment.currency
+    texts = {
+        "authorized": format_money(payment.authorized_amount, money),
+        "captured": format_money(payment.captured_amount, money),
+        "refunded": format_money(payment.refunded_amount, money),
+        "released": format_money(payment.released_amount, money),
+    }
+    if payment.capture_requested_amount:
+        asked = format_money(payment.capture_requested_amount, money)
+        texts["captured"] += f" ({asked} capture requested)"
+    if payment.refund_requested_amount:
+        asked = format_money(payment.refund_requested_amount, money)
+        texts["refunded"] += f" ({asked} refund requested)"
+    return texts

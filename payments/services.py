@@ -38,6 +38,7 @@ from core.fsm import ensure_allowed, run_transition
 from core.money import format_money, quantize
 from orders.models import Order
 from outbox.event_types import EventType
+from payments.expiry import expiry_of, renew_authorization  # noqa: F401
 from payments.gateways import GatewayResult, gateway_for
 from payments.models import Payment, PaymentTransaction, Purpose
 from payments.recording import (
@@ -100,7 +101,11 @@ def authorize_payment(*, order: Order, by: Actor, verified: GatewayResult | None
         if result.approved:
             payment.provider_reference = result.reference
         from_status, to_status = run_transition(
-            payment.authorize, by=by, amount=amount, approved=result.approved
+            payment.authorize,
+            by=by,
+            amount=amount,
+            approved=result.approved,
+            expires_at=expiry_of(payment),
         )
         payment.save()
         row = record_call(
@@ -143,7 +148,7 @@ def _capture(
 ) -> PaymentTransaction:
     with transaction.atomic():
         payment = lock_payment(order_id)
-        already = payment.transactions.live_capture_of(shipment_ref)
+        already = payment.transactions.capture_of(shipment_ref)
         if already:
             return already
         method = payment.record_manual if manual else payment.capture
@@ -169,8 +174,19 @@ def _capture(
             reference=reference,
             manual=manual,
         )
-        if result.approved:
-            shipment = f" for shipment {shipment_ref}" if shipment_ref else ""
+        shipment = f" for shipment {shipment_ref}" if shipment_ref else ""
+        if result.pending:
+            transition_payment(
+                payment,
+                payment.request_capture,
+                by=by,
+                row=row,
+                message=f"Capture requested: {format_money(amount, payment.currency)}{shipment}; "
+                "the provider settles it later.",
+                publishes=EventType.PAYMENT_UPDATED,
+                amount=amount,
+            )
+        elif result.approved:
             verb = "Marked as paid" if manual else "Captured"
             transition_payment(
                 payment,
@@ -192,8 +208,11 @@ def capture_payment(
 ) -> PaymentTransaction:
     """Capture `amount` of the order's authorization through its provider.
 
-    Idempotent per shipment: if the shipment (`shipment_ref`, e.g. "1042-1")
-    is already captured, the existing transaction is returned and nothing more
+    A provider that settles later answers with a request: the row is pending,
+    the amount is requested (no longer open, not captured) until its
+    notification settles it (`payments.settling`). Idempotent per shipment: if
+    the shipment (`shipment_ref`, e.g. "1042-1") is already captured or its
+    capture requested, the existing transaction is returned and nothing more
     is captured (a partial unique constraint holds this in the database too).
     On a decline, raises `PaymentDeclined` after its own transaction block, with
     the failed row kept: inside your own `atomic()`, catch it, let your block
@@ -293,7 +312,11 @@ def reauthorize_payment(*, order_id: int, amount: Decimal, by: Actor) -> Payment
             payment, purpose=Purpose.REAUTHORIZATION, amount=amount, result=result, by=by
         )
         from_status, to_status = run_transition(
-            payment.reauthorize, by=by, amount=amount, approved=result.approved
+            payment.reauthorize,
+            by=by,
+            amount=amount,
+            approved=result.approved,
+            expires_at=expiry_of(payment),
         )
         if result.approved:
             payment.provider_reference = result.reference

@@ -10,7 +10,7 @@ from django_fsm import FSMField, FSMModelMixin, transition
 
 from core.fsm import order_not_on_hold, refuses_with
 from core.money import MONEY_FIELD
-from orders.models import Order, OrderLine
+from orders.models import Order, OrderLine, StoreSettings
 
 
 class Warehouse(models.Model):
@@ -73,12 +73,16 @@ class Stock(models.Model):
 class ShipmentStatus(models.TextChoices):
     CREATED = "created", "Created"
     GOOD_TO_GO = "good_to_go", "Good-to-go"
+    # Its capture asked of a provider that settles later; paid when it settles.
+    CAPTURE_REQUESTED = "capture_requested", "Capture requested"
     PAID = "paid", "Paid"
     COMPLETED = "completed", "Completed"
 
 
 OPEN_STATUSES = [ShipmentStatus.CREATED, ShipmentStatus.GOOD_TO_GO]
 PAID_STATUSES = [ShipmentStatus.PAID, ShipmentStatus.COMPLETED]
+# Its amount is charged: paid, or asked of the provider and not settled yet.
+CHARGED_STATUSES = [ShipmentStatus.CAPTURE_REQUESTED, *PAID_STATUSES]
 
 
 class ShipmentQuerySet(models.QuerySet):
@@ -89,7 +93,12 @@ class ShipmentQuerySet(models.QuerySet):
         return self.filter(status__in=OPEN_STATUSES)
 
     def paid(self) -> ShipmentQuerySet:
-        return self.filter(status__in=PAID_STATUSES)
+        """Charged: paid, or its capture requested (either may already be money taken)."""
+        return self.filter(status__in=CHARGED_STATUSES)
+
+    def awaiting_capture(self) -> ShipmentQuerySet:
+        """Its capture requested, the provider's notification not in yet."""
+        return self.filter(status=ShipmentStatus.CAPTURE_REQUESTED)
 
     def exclude_completed(self) -> ShipmentQuerySet:
         return self.exclude(status=ShipmentStatus.COMPLETED)
@@ -106,6 +115,14 @@ def was_paid_manually(shipment: Shipment) -> bool:
     return shipment.paid_manually
 
 
+@refuses_with(
+    "Shipment {obj.ref} waits for its capture to settle: the store completes shipments "
+    "only once the provider confirms the capture."
+)
+def store_completes_on_capture_request(shipment: Shipment) -> bool:
+    return StoreSettings.load().complete_on_capture_request
+
+
 class Shipment(FSMModelMixin, models.Model):
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="shipments")
     sequence = models.PositiveIntegerField(
@@ -113,7 +130,7 @@ class Shipment(FSMModelMixin, models.Model):
     )
     warehouse = models.ForeignKey(Warehouse, on_delete=models.PROTECT, related_name="shipments")
     status = FSMField(
-        max_length=16,
+        max_length=20,
         choices=ShipmentStatus.choices,
         default=ShipmentStatus.CREATED,
         protected=True,
@@ -238,6 +255,39 @@ class Shipment(FSMModelMixin, models.Model):
 
     @transition(
         field=status,
+        source=ShipmentStatus.GOOD_TO_GO,
+        target=ShipmentStatus.CAPTURE_REQUESTED,
+        conditions=[order_is_not_on_hold],
+        permission="shipments.capture_shipment",
+        custom={"label": "capture", "past": "capture requested"},
+    )
+    def request_capture(self) -> None:
+        """The provider took the capture as a request: paid when it settles."""
+        self.paid_manually = False
+
+    # The provider's word, by its notification: no permission, no hold condition
+    # (a hold stops staff, not money already asked for).
+
+    @transition(
+        field=status,
+        source=ShipmentStatus.CAPTURE_REQUESTED,
+        target=ShipmentStatus.PAID,
+        custom={"label": "settle capture", "past": "paid"},
+    )
+    def settle_capture(self) -> None:
+        self.paid_at = timezone.now()
+
+    @transition(
+        field=status,
+        source=ShipmentStatus.CAPTURE_REQUESTED,
+        target=ShipmentStatus.GOOD_TO_GO,
+        custom={"label": "fail capture", "past": "back to good-to-go"},
+    )
+    def fail_capture(self) -> None:
+        """Back where it was before the capture; the failure is in the payment's ledger."""
+
+    @transition(
+        field=status,
         source=ShipmentStatus.PAID,
         target=ShipmentStatus.GOOD_TO_GO,
         conditions=[was_paid_manually],
@@ -253,6 +303,14 @@ class Shipment(FSMModelMixin, models.Model):
         source=ShipmentStatus.PAID,
         target=ShipmentStatus.COMPLETED,
         conditions=[order_is_not_on_hold],
+        permission="shipments.complete_shipment",
+        custom={"label": "complete", "past": "completed"},
+    )
+    @transition(
+        field=status,
+        source=ShipmentStatus.CAPTURE_REQUESTED,
+        target=ShipmentStatus.COMPLETED,
+        conditions=[order_is_not_on_hold, store_completes_on_capture_request],
         permission="shipments.complete_shipment",
         custom={"label": "complete", "past": "completed"},
     )

@@ -56,6 +56,13 @@ def complete_refusal(shipment: Shipment, by) -> str | None:
     return refusal(shipment.complete, by=by)
 
 
+def capture_detail(shipment: Shipment, result: Shipment) -> str:
+    """A provider that settles later took it as a request: the message says so."""
+    if result.status == ShipmentStatus.CAPTURE_REQUESTED:
+        return "capture requested: paid when the payment provider confirms it"
+    return ""
+
+
 class MarkPaidForm(forms.Form):
     reference = forms.CharField(
         max_length=200, required=False, help_text="E.g. the bank transfer's reference."
@@ -70,7 +77,12 @@ SHIPMENT_STEPS = [
         id_kwarg="shipment_id",
         explain_when_blocked=False,
     ),
-    Step("capture", services.capture_shipment, id_kwarg="shipment_id"),
+    Step(
+        "capture",
+        services.capture_shipment,
+        id_kwarg="shipment_id",
+        done_detail=capture_detail,
+    ),
     Step(
         "mark_paid",
         services.mark_shipment_paid,

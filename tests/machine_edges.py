@@ -75,7 +75,10 @@ def edges_taken(*models) -> Iterator[set[tuple]]:
 
 def quiet(edge: tuple) -> bool:
     """A payment attempt declined or cancelled: the selection was never an order to
-    integrations (its placing is announced by the checkout's `order.created`)."""
+    integrations (its placing is announced by the checkout's `order.created`). A
+    provider's notification recorded as a duplicate or rejected changed nothing."""
+    if edge[0].__name__ == "ProviderNotification":
+        return edge[1] != "apply"
     return edge[0].__name__ == "PaymentAttempt" and edge[1] != "place"
 
 

@@ -147,6 +147,10 @@ def test_an_unreadable_order_filter_says_which(staff, query, sentence):
         (f"{SHIPMENTS_URL}?status__exact=lost", "“lost” is not a status of shipments."),
         (f"{PAYMENTS_URL}?status__exact=lost", "“lost” is not a status of payments."),
         (f"{PAYMENTS_URL}?provider=paypal", "“paypal” is not a configured payment provider."),
+        (
+            f"{PAYMENTS_URL}?expires_within=5",
+            "“5” is not a number of days this filter offers.",
+        ),
     ],
 )
 def test_an_unknown_choice_in_the_shipments_and_payments_lists_says_so(staff, url, sentence):

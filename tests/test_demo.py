@@ -47,6 +47,8 @@ def test_demo_makes_every_status_and_the_logins():
     assert split.filter(shipments__warehouse__name="Berlin store").exists()
     assert Stock.objects.filter(on_hand__gt=0).values("warehouse").distinct().count() == 3
     assert PaymentTransaction.objects.filter(kind="capture", outcome="failed").exists()
+    # A capture requested at a provider that settles later, not settled yet.
+    assert PaymentTransaction.objects.filter(kind="capture").open_requests().exists()
     assert PaymentTransaction.objects.filter(kind="authorize", outcome="failed").exists()
     archived = Order.objects.filter(status=S.ARCHIVED).first()
     assert archived.events.filter(transition="archive").get().actor == "command:archive_orders"

@@ -5,7 +5,8 @@ return steps') each check that an allowed row takes its edge, and export the
 edges their rows take. The edges no table row takes (the ones the shipments and
 the product steps drive on the order, checkout with Autoconfirm, discarding a
 selection) are taken here, one case each, the payment's in
-`tests/payment_edges.py` and the payment attempt's in `tests/attempt_edges.py`.
+`tests/payment_edges.py`, the payment attempt's in `tests/attempt_edges.py`, and
+settling later's (requests, settlements, notifications) in `tests/settle_edges.py`.
 Together they must be the edges the `@transition` decorators declare, as
 django-fsm's introspection (and so the flow page) sees them: an edge declared
 and never taken, or taken and not declared, fails.
@@ -18,7 +19,7 @@ import pytest
 from backoffice import services as backoffice
 from orders import services
 from orders.models import Order, OrderStatus
-from payments.models import Payment, PaymentAttempt
+from payments.models import Payment, PaymentAttempt, ProviderNotification
 from returns.models import Return
 from shipments import services as shipping
 from shipments.models import Shipment, ShipmentStatus
@@ -39,9 +40,10 @@ from tests.machine_edges import (
     two_lines,
 )
 from tests.payment_edges import PAYMENT_CASES
+from tests.settle_edges import SETTLE_CASES
 
 S = OrderStatus
-MACHINES = (Order, Shipment, Return, Payment, PaymentAttempt)
+MACHINES = (Order, Shipment, Return, Payment, PaymentAttempt, ProviderNotification)
 
 
 def checkout_autoconfirmed(order: Order) -> None:
@@ -138,6 +140,7 @@ CASES = [
 
 CASES += PAYMENT_CASES
 CASES += ATTEMPT_CASES
+CASES += SETTLE_CASES
 
 TABLES = {
     "tests/test_order_transitions.py": order_table.OBSERVED_EDGES,

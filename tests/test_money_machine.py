@@ -4,7 +4,10 @@ endpoints, with Direct Capture on and off.
 A hypothesis rule-based state machine edits lines (quantities, discounts,
 deletions), splits, marks good-to-go, captures, completes, cancels, refunds,
 cancels and restores products and releases the rest of the authorization, as a
-Back-office admin posting the admin's own forms. After every step:
+Back-office admin posting the admin's own forms; for half the orders the
+provider settles captures and refunds later, by its signed notification posted
+to the endpoint (settled or failed, late, in any order, twice, or never), and a
+failed capture's hold is resumed. After every step:
 
 - captured ≤ authorized, refunded ≤ captured, the total is never negative and is
   the one totals function's total of the lines, captured − refunded ≤ total;
@@ -12,7 +15,8 @@ Back-office admin posting the admin's own forms. After every step:
   the value of what shipped plus shipping, to the cent, and nothing of its
   authorization is left open;
 - no cancelled unit was ever in a shipment; cancelling moves no stock;
-- the successful ledger rows add up to authorized, captured, refunded, released;
+- the successful ledger rows add up to authorized, captured, refunded, released,
+  and the open requests (a provider that settles later) to what is requested;
 - the step did what its message says (and wrote its event), or it changed
   nothing (a form error, a refusal, "nothing was changed").
 
@@ -44,16 +48,18 @@ from hypothesis.stateful import (
 from core.money import ZERO, compute_totals, line_amount
 from core.roles import BACKOFFICE_ADMIN
 from orders.models import Order, OrderEvent, OrderStatus, StoreSettings
-from payments.models import Payment
+from payments.models import Payment, PaymentTransaction
 from shipments.models import Shipment, ShipmentLine, ShipmentStatus
 from tests.admin_support import role_user
 from tests.factories import LineDataFactory, OrderFactory, WarehouseFactory, stock_for
 from tests.helpers import payment_snapshot, snapshot, stock_snapshot
+from tests.settle_support import settlement_body, settling_later
 from tests.test_admin_order_page import change_form_data, page_url
 
 ORDERS_URL = "/admin/orders/order/"
 SHIPMENTS_URL = "/admin/shipments/shipment/"
 PAYMENTS_URL = "/admin/payments/payment/"
+NOTIFICATIONS_URL = "/payments/notifications/test"
 
 # Prices and discounts in whole and half units: totals never end in .13, which
 # the test gateway declines, so each step's outcome is the admin's to decide.
@@ -75,7 +81,18 @@ SEEN: Counter = Counter()
 
 
 def refunded_for_cancellations(payment: Payment) -> Decimal:
-    rows = payment.transactions.filter(purpose="cancellation_refund", outcome="success")
+    """Refunded for cancelled products, or asked back and not settled yet."""
+    rows = payment.transactions.filter(purpose="cancellation_refund")
+    settled = rows.filter(outcome="success").values_list("amount", flat=True)
+    asked = rows.open_requests().values_list("amount", flat=True)
+    return sum(settled, ZERO) + sum(asked, ZERO)
+
+
+def failed_cancellation_refunds(payment: Payment) -> Decimal:
+    """Cancelled products' refunds the provider failed when it settled them."""
+    rows = payment.transactions.filter(
+        purpose="cancellation_refund", outcome="failed", settles__isnull=False
+    )
     return sum(rows.values_list("amount", flat=True), ZERO)
 
 
@@ -84,8 +101,12 @@ def messages_with_levels(response) -> list[tuple[int, str]]:
 
 
 class OrderMoneyMachine(RuleBasedStateMachine):
-    @initialize(direct_capture=st.booleans(), ordered=lines)
-    def place_order(self, direct_capture, ordered):
+    @initialize(
+        direct_capture=st.booleans(),
+        ordered=lines,
+        settles_later=st.sampled_from([True, True, False]),
+    )
+    def place_order(self, direct_capture, ordered, settles_later):
         store = StoreSettings.load()
         store.direct_capture = direct_capture
         store.save()
@@ -98,6 +119,11 @@ class OrderMoneyMachine(RuleBasedStateMachine):
         self.client = Client()
         self.client.force_login(role_user(BACKOFFICE_ADMIN))
         self.steps = 0
+        # The provider answers captures and refunds with requests from here on
+        # (the checkout's own capture, with Direct Capture, settled at once).
+        self.settles_later = settles_later
+        if settles_later:
+            settling_later(order)
 
     # Reading ------------------------------------------------------------------
 
@@ -242,6 +268,31 @@ class OrderMoneyMachine(RuleBasedStateMachine):
     def release(self):
         self.post("release", f"{PAYMENTS_URL}{self.payment().pk}/step/release/", {})
 
+    # The provider settles a request, late and in any order (or never) ----------------
+
+    def open_requests(self) -> list[PaymentTransaction]:
+        rows = PaymentTransaction.objects.filter(payment__order_id=self.order_id)
+        return list(rows.open_requests().select_related("payment").order_by("pk"))
+
+    @precondition(lambda self: self.settles_later and self.open_requests())
+    @rule(data=st.data(), succeeded=st.booleans())
+    def provider_notifies(self, data, succeeded):
+        request = data.draw(st.sampled_from(self.open_requests()))
+        body = settlement_body(request, succeeded=succeeded)
+        response = self.client.post(NOTIFICATIONS_URL, body, content_type="application/json")
+        assert response.status_code == 200, response.content
+        SEEN[f"notify {request.kind}:{'settled' if succeeded else 'failed'}"] += 1
+        # Delivered again: nothing more happens.
+        before = self.state()
+        response = self.client.post(NOTIFICATIONS_URL, body, content_type="application/json")
+        assert response.json()["message"] == "Already settled."
+        assert self.state() == before
+
+    @precondition(lambda self: self.order.on_hold)
+    @rule()
+    def resume(self):
+        self.post("resume", f"{ORDERS_URL}{self.order_id}/step/resume/", {})
+
     # After every step -------------------------------------------------------------
 
     @invariant()
@@ -257,7 +308,10 @@ class OrderMoneyMachine(RuleBasedStateMachine):
             return
         assert payment.captured_amount <= payment.authorized_amount
         assert payment.refunded_amount <= payment.captured_amount
-        assert payment.captured_amount - payment.refunded_amount <= order.grand_total
+        # A refund asked back and not settled yet is on its way to the customer; one
+        # the provider failed stays with the store until Finance refunds again.
+        kept = payment.captured_amount - payment.refunded_amount - payment.refund_requested_amount
+        assert kept <= order.grand_total + failed_cancellation_refunds(payment)
 
     @invariant()
     def a_completed_order_captured_what_shipped(self):
@@ -278,6 +332,7 @@ class OrderMoneyMachine(RuleBasedStateMachine):
         # Refunds for cancelled products give back what was captured for them up
         # front; goodwill refunds are on top (unless they left nothing to refund).
         kept_for_order = payment.captured_amount - refunded_for_cancellations(payment)
+        kept_for_order -= failed_cancellation_refunds(payment)
         if payment.refunded_amount < payment.captured_amount:
             assert kept_for_order == value + order.shipping_price
         else:
@@ -305,6 +360,12 @@ class OrderMoneyMachine(RuleBasedStateMachine):
         assert total("refund") == payment.refunded_amount
         assert total("void") == payment.released_amount
         assert payment.captured_amount <= payment.authorized_amount - payment.released_amount
+        # Only settled rows count; the open requests are what is requested.
+        asked = {kind: ZERO for kind in ("capture", "refund")}
+        for request in self.open_requests():
+            asked[request.kind] += request.amount
+        assert asked["capture"] == payment.capture_requested_amount
+        assert asked["refund"] == payment.refund_requested_amount
 
 
 @pytest.mark.django_db
@@ -313,8 +374,8 @@ def test_order_money_state_machine():
     run_state_machine_as_test(
         OrderMoneyMachine,
         settings=settings(
-            max_examples=20,
-            stateful_step_count=18,
+            max_examples=30,
+            stateful_step_count=20,
             deadline=None,
             # The same examples on every run: the coverage asserted below may not
             # depend on luck.
@@ -325,4 +386,5 @@ def test_order_money_state_machine():
     print("steps taken:", dict(SEEN))
     for step in ("edit_lines", "split", "capture", "complete", "refund", "cancel_products"):
         assert SEEN[f"{step}:done"], f"no {step} was ever taken"
+    assert any(seen.startswith("notify capture") for seen in SEEN), "no capture settled later"
     assert SEEN["edit_lines:refused"] and SEEN["refund:refused"]

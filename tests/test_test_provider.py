@@ -101,7 +101,7 @@ def test_return_parameters_are_strings_and_sign_without_intent():
         (lambda f: f | {"selection": "pa_2"}, True, "Invalid signature."),
         (lambda f: fields(timestamp=1765000000 - SIGNATURE_WINDOW - 1), False, "window"),
         (lambda f: fields(timestamp=1765000000 + SIGNATURE_WINDOW + 1), False, "window"),
-        (lambda f: fields(intent="capture"), False, "Invalid intent: capture"),
+        (lambda f: fields(intent="void"), False, "Invalid intent: void"),
         (lambda f: f | {"amount": "1e999x"}, False, "not a number"),
         (lambda f: f | {"timestamp": "12:00"}, False, "Unix seconds"),
         (lambda f: f | {"success": "yes"}, False, "true or false"),

@@ -188,6 +188,7 @@ RECENT = {
     "processing": 15,
     "split": 10,
     "failed_capture": 5,
+    "capture_requested": 5,
     "declined": 5,
     "abandoned": 10,
     "cancelled": 5,
@@ -206,12 +207,13 @@ REQUIRED_AGE = {
     "processing": (0, 999),
     "split": (0, 999),
     "failed_capture": (0, 999),
+    "capture_requested": (0, 14),
     "declined": (0, 999),
 }
 
 
 # Stories about the provider declining: the test gateway can, invoices never do.
-CARD_ONLY = {"declined", "failed_capture"}
+CARD_ONLY = {"declined", "failed_capture", "capture_requested"}
 
 
 def reset_demo() -> None:

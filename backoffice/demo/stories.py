@@ -170,6 +170,22 @@ def failed_capture(order, story):
     raise AssertionError(f"{order}'s capture should have been declined.")
 
 
+def capture_requested(order, story):
+    """Good-to-go and captured at a provider that settles later: the capture is
+    requested, and the provider's notification has not come yet
+    (`manage.py send_test_notifications` sends it)."""
+    from payments.models import Payment
+
+    _confirm(order, story)
+    _later(story, hours=(1, 24))
+    shipment = _ship(order, story)
+    _good_to_go(shipment, story)
+    # The test gateway's asynchronous mode: a provider setting, not a state.
+    Payment.objects.filter(order=order).update(test_settles_later=True)
+    _later(story, hours=(1, 8))
+    shipment_services.capture_shipment(shipment_id=shipment.pk, by=story.staff.finance)
+
+
 STORIES: dict[str, Callable[[Order, Story], None]] = {
     "abandoned": abandoned,
     "declined": declined,
@@ -182,6 +198,7 @@ STORIES: dict[str, Callable[[Order, Story], None]] = {
     "completed": completed,
     "archived": completed,  # then archived by the command, once old enough
     "failed_capture": failed_capture,
+    "capture_requested": capture_requested,
 }
 
 

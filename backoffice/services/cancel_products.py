@@ -260,11 +260,13 @@ def _payment(order: Order) -> Payment | None:
 
 
 def _refunded_for_cancellations(payment: Payment) -> Decimal:
-    """What earlier product cancellations refunded (their refunds are this step's)."""
-    rows = payment.transactions.filter(
-        purpose=PaymentTransaction.Purpose.CANCELLATION_REFUND,
-        outcome=PaymentTransaction.Outcome.SUCCESS,
+    """What earlier product cancellations refunded, or asked back in a refund the
+    provider has not settled yet (their refunds are this step's)."""
+    cancellations = payment.transactions.filter(
+        purpose=PaymentTransaction.Purpose.CANCELLATION_REFUND
     )
+    rows = cancellations.filter(outcome=PaymentTransaction.Outcome.SUCCESS)
+    rows = rows | cancellations.open_requests()
     return quantize(rows.aggregate(total=Sum("amount"))["total"] or ZERO, payment.currency)
 
 
@@ -279,7 +281,7 @@ def _refund_above(order: Order, *, owed: Decimal, why: str) -> tuple[Decimal, ob
     if payment is None:
         return ZERO, None
     paid_for_order = payment.captured_amount - _refunded_for_cancellations(payment)
-    kept = payment.captured_amount - payment.refunded_amount
+    kept = payment.refundable_amount  # less what is asked back and not settled yet
     refund = min(kept, max(ZERO, paid_for_order - owed))
     if not refund:
         return ZERO, None
@@ -305,7 +307,10 @@ def _refuse_above_authorization(order: Order) -> None:
     is still captured for the order plus what is still open needs a new authorization."""
     payment = _payment(order)
     available = (
-        payment.captured_amount - _refunded_for_cancellations(payment) + payment.open_amount
+        payment.captured_amount
+        + payment.capture_requested_amount
+        - _refunded_for_cancellations(payment)
+        + payment.open_amount
         if payment
         else ZERO
     )

@@ -57,7 +57,7 @@ def line_edit_refusal(order: Order) -> str | None:
     if order.shipments.exists():
         return f"{order} has shipments: its lines can no longer change; cancel products instead."
     payment = Payment.objects.filter(order=order).first()
-    if payment and payment.captured_amount:
+    if payment and (payment.captured_amount or payment.capture_requested_amount):
         return (
             f"{order} has captured payments: its lines can no longer change; "
             "cancel products instead."

@@ -225,6 +225,8 @@ def settle_from_notification(
         answer = source.verify_notification(body, headers, now=timezone.now())
     except NotVerified as error:
         raise PaymentNotVerified(str(error), forged=error.forged) from None
+    if answer.intent != "auth":
+        raise PaymentNotVerified(f"Invalid intent: {answer.intent}")
     try:
         return _settle(source, answer)
     except PaymentFailed:

@@ -32,3 +32,7 @@ class HoldKind(models.TextChoices):
     PAYMENT_MISMATCH = "payment_mismatch", "Payment mismatch"
     FRAUD_CHECK = "fraud_check", "Fraud check"
     WAITING_FOR_PAYMENT = "waiting_for_payment", "Waiting for payment"
+    # A provider's notification said a requested capture failed.
+    CAPTURE_FAILED = "capture_failed", "Capture failed"
+    # Its authorization lapses soon (`hold_expiring_authorizations`).
+    PAYMENT_EXPIRING = "payment_expiring", "Payment expiring"

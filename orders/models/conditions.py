@@ -68,7 +68,8 @@ def has_nothing_captured(order: Order) -> bool:
         payment = order.payment
     except ObjectDoesNotExist:
         return True
-    return not payment.captured_amount
+    # A capture requested and not settled yet may still become money taken.
+    return not payment.captured_amount and not payment.capture_requested_amount
 
 
 @refuses_with("{obj} has no products left to order.")

@@ -161,7 +161,7 @@ class Order(FSMModelMixin, models.Model):
 
     def has_nothing_left_to_capture(self) -> bool:
         """Every unit shipped or cancelled, and every shipment paid: the money is settled."""
-        if self.shipments.open().exists():
+        if self.shipments.open().exists() or self.shipments.awaiting_capture().exists():
             return False
         return all(line.quantity_unshipped == 0 for line in self.lines_with_shipped())
 

@@ -21,6 +21,11 @@ class StoreSettings(models.Model):
     direct_capture = models.BooleanField(
         default=False, help_text="The payment is captured at checkout."
     )
+    complete_on_capture_request = models.BooleanField(
+        default=False,
+        help_text="Complete (ship) a shipment whose capture a provider that settles later "
+        "has only accepted as a request; off, it waits until the capture settles.",
+    )
     archive_after_days = models.PositiveIntegerField(
         default=30, help_text="archive_orders archives orders completed this many days ago."
     )

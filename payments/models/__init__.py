@@ -7,6 +7,7 @@ from payments.models.ledger import (
     PaymentTransactionQuerySet,
     Purpose,
 )
+from payments.models.notification import NotificationStatus, ProviderNotification
 from payments.models.payment import (
     CAPTURABLE,
     GOODWILL_REFUND,
@@ -23,6 +24,7 @@ from payments.models.payment import (
     order_is_not_on_hold,
     status_for,
 )
+from payments.models.reconciliation import Finding, ReconciliationLine, ReconciliationRun
 
 __all__ = [
     "CAPTURABLE",
@@ -31,12 +33,17 @@ __all__ = [
     "REFUNDABLE",
     "RETURN_REFUND",
     "AttemptStatus",
+    "Finding",
+    "NotificationStatus",
     "Payment",
     "PaymentAttempt",
     "PaymentStatus",
     "PaymentTransaction",
     "PaymentTransactionQuerySet",
+    "ProviderNotification",
     "Purpose",
+    "ReconciliationLine",
+    "ReconciliationRun",
     "has_authorization_to_release",
     "has_nothing_left_to_capture",
     "has_nothing_released",

@@ -2,7 +2,11 @@
 
 Rows are written once (a manual payment's reversal sets `reversed_at`, the only
 change a row ever gets), so a payment's successful rows always add up to its
-amounts (docs/architecture.md, "Money").
+amounts (docs/architecture.md, "Money"). A provider that settles later answers a
+capture or refund with a *request* (outcome pending); its notification writes a
+second row, the settlement (success or failed), that `settles` the request, so
+the open requests (pending rows no row settles) add up to the payment's
+requested amounts.
 """
 
 from __future__ import annotations
@@ -21,11 +25,13 @@ class PaymentTransactionQuerySet(models.QuerySet):
         """The successful refund made for a return, if any (at most one: a constraint)."""
         if not return_ref:
             return None
-        return self.filter(
-            purpose=Purpose.RETURN_REFUND,
-            outcome=PaymentTransaction.Outcome.SUCCESS,
-            return_ref=return_ref,
-        ).first()
+        rows = self.filter(purpose=Purpose.RETURN_REFUND, return_ref=return_ref)
+        done = rows.filter(outcome=PaymentTransaction.Outcome.SUCCESS).first()
+        return done or rows.open_requests().first()
+
+    def open_requests(self) -> PaymentTransactionQuerySet:
+        """Requests (pending rows) no notification has settled yet."""
+        return self.filter(outcome=PaymentTransaction.Outcome.PENDING, settled_by__isnull=True)
 
     def live_capture_of(self, shipment_ref: str) -> PaymentTransaction | None:
         """The capture (by provider or by hand) that pays a shipment now, if any.
@@ -41,6 +47,17 @@ class PaymentTransactionQuerySet(models.QuerySet):
             reversed_at__isnull=True,
             shipment_ref=shipment_ref,
         ).first()
+
+    def capture_of(self, shipment_ref: str) -> PaymentTransaction | None:
+        """The live capture of a shipment, or its capture request not settled yet."""
+        if not shipment_ref:
+            return None
+        Outcome = PaymentTransaction.Outcome
+        # One query: at most one of the two exists (a settled request is no longer open).
+        live = Q(outcome=Outcome.SUCCESS, reversed_at__isnull=True)
+        requested = Q(outcome=Outcome.PENDING, settled_by__isnull=True)
+        rows = self.filter(live | requested, kind=PaymentTransaction.Kind.CAPTURE)
+        return rows.filter(shipment_ref=shipment_ref).first()
 
 
 class Purpose(models.TextChoices):
@@ -117,6 +134,10 @@ class PaymentTransaction(models.Model):
     return_ref = models.CharField(
         max_length=32, blank=True, help_text="The return a refund was for, e.g. 1042-R1."
     )
+    # A settlement row's request (the pending row it settles): one settlement each.
+    settles = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="settled_by"
+    )
     reverses = models.OneToOneField(
         "self", null=True, blank=True, on_delete=models.CASCADE, related_name="reversed_by"
     )
@@ -146,6 +167,15 @@ class PaymentTransaction(models.Model):
             models.CheckConstraint(
                 condition=purpose_fits_kind(), name="payment_tx_purpose_fits_kind"
             ),
+            # Only captures and refunds are requested; a settlement is never pending.
+            models.CheckConstraint(
+                condition=~Q(outcome="pending") | Q(kind__in=["capture", "refund"]),
+                name="payment_tx_pending_capture_or_refund",
+            ),
+            models.CheckConstraint(
+                condition=Q(settles__isnull=True) | ~Q(outcome="pending"),
+                name="payment_tx_settlement_not_pending",
+            ),
             models.UniqueConstraint(
                 fields=["payment", "return_ref"],
                 condition=Q(kind="refund", outcome="success") & ~Q(return_ref=""),
@@ -159,3 +189,7 @@ class PaymentTransaction(models.Model):
     @property
     def succeeded(self) -> bool:
         return self.outcome == self.Outcome.SUCCESS
+
+    @property
+    def pending(self) -> bool:
+        return self.outcome == self.Outcome.PENDING

@@ -77,6 +77,13 @@ CAPTURE_RESULTS = {
     PaymentStatus.PARTIALLY_REFUNDED: (PaymentStatus.PARTIALLY_REFUNDED,),
     PaymentStatus.REFUNDED: (PaymentStatus.PARTIALLY_REFUNDED,),
 }
+# A request (a provider that settles later) keeps the status: only settled rows count.
+REQUEST_CAPTURE_RESULTS = {source: (source,) for source in CAPTURE_RESULTS}
+REQUEST_REFUND_RESULTS = {source: (source,) for source in REFUNDABLE}
+# What a refund's settlement can lead to from each state a refund request leaves.
+REFUND_RESULTS = {
+    source: (PaymentStatus.PARTIALLY_REFUNDED, PaymentStatus.REFUNDED) for source in REFUNDABLE
+}
 RELEASE_RESULTS = {
     PaymentStatus.AUTHORIZED: (PaymentStatus.VOIDED,),
     PaymentStatus.PARTIALLY_CAPTURED: (PaymentStatus.CAPTURED,),
@@ -106,6 +113,27 @@ def has_open_authorization(payment: Payment) -> bool:
 
 
 order_is_not_on_hold = order_not_on_hold(through="order", until="before capturing")
+
+
+@refuses_with("{obj} has a capture requested and not settled yet: wait for the provider.")
+def has_no_capture_requested(payment: Payment) -> bool:
+    return not payment.capture_requested_amount
+
+
+@refuses_with("{obj} has a refund requested and not settled yet: wait for the provider.")
+def has_no_refund_requested(payment: Payment) -> bool:
+    return not payment.refund_requested_amount
+
+
+@refuses_with("{obj.expiry_sentence}")
+def authorization_not_expired(payment: Payment) -> bool:
+    expires = payment.authorization_expires_at
+    return expires is None or expires > timezone.now()
+
+
+@refuses_with("The authorization of {obj.order} does not expire.")
+def has_expiry(payment: Payment) -> bool:
+    return payment.authorization_expires_at is not None
 
 
 @refuses_with("{obj} has nothing captured left to refund.")
@@ -159,6 +187,19 @@ class Payment(FSMModelMixin, models.Model):
     # Given back to the customer's card without capture: a void, or the release of
     # what is left once the order needs no more.
     released_amount = models.DecimalField(**MONEY_FIELD)
+    # Asked of a provider that settles later and not settled yet: not captured
+    # or refunded until its notification says so, but no longer open either.
+    capture_requested_amount = models.DecimalField(**MONEY_FIELD, db_default=Decimal("0.00"))
+    refund_requested_amount = models.DecimalField(**MONEY_FIELD, db_default=Decimal("0.00"))
+    # When what is authorized can no longer be captured (from settings, per provider
+    # and method: `payments.expiry.authorization_expiry`); empty, it never expires.
+    authorization_expires_at = models.DateTimeField(null=True, blank=True)
+    test_settles_later = models.BooleanField(
+        default=False,
+        db_default=False,
+        help_text="Test gateway only: captures and refunds are requests the provider "
+        "settles later by its notification.",
+    )
     test_decline = models.CharField(
         max_length=64,
         blank=True,
@@ -173,6 +214,8 @@ class Payment(FSMModelMixin, models.Model):
         indexes = [
             models.Index(fields=["status"], name="payment_status_idx"),
             models.Index(fields=["provider_reference"], name="payment_provider_ref_idx"),
+            # Finance's "authorization expires within N days" filter and the daily hold.
+            models.Index(fields=["authorization_expires_at"], name="payment_auth_expires_idx"),
         ]
         permissions = [
             ("capture_payment", "Can capture payments"),
@@ -192,12 +235,22 @@ class Payment(FSMModelMixin, models.Model):
                 name="payment_amounts_not_negative",
             ),
             models.CheckConstraint(
-                condition=Q(captured_amount__lte=F("authorized_amount") - F("released_amount")),
+                condition=Q(
+                    captured_amount__lte=F("authorized_amount")
+                    - F("released_amount")
+                    - F("capture_requested_amount")
+                ),
                 name="payment_captured_within_authorized",
             ),
             models.CheckConstraint(
-                condition=Q(refunded_amount__lte=F("captured_amount")),
+                condition=Q(
+                    refunded_amount__lte=F("captured_amount") - F("refund_requested_amount")
+                ),
                 name="payment_refunded_within_captured",
+            ),
+            models.CheckConstraint(
+                condition=Q(capture_requested_amount__gte=0, refund_requested_amount__gte=0),
+                name="payment_requests_not_negative",
             ),
         ]
 
@@ -209,15 +262,29 @@ class Payment(FSMModelMixin, models.Model):
         return self.get_status_display()
 
     @property
+    def expiry_sentence(self) -> str:
+        expired = timezone.localtime(self.authorization_expires_at)
+        return (
+            f"The authorization of {self.order} expired on {expired:%Y-%m-%d}, so it cannot "
+            "be captured: authorize it again first."
+        )
+
+    @property
     def open_amount(self) -> Decimal:
-        """What is authorized and not yet captured (nothing once voided or failed)."""
+        """What is authorized and neither captured nor requested (nothing once voided or failed)."""
         if self.status in (PaymentStatus.NEW, PaymentStatus.VOIDED, PaymentStatus.FAILED):
             return ZERO
-        return self.authorized_amount - self.captured_amount - self.released_amount
+        return (
+            self.authorized_amount
+            - self.captured_amount
+            - self.released_amount
+            - self.capture_requested_amount
+        )
 
     @property
     def refundable_amount(self) -> Decimal:
-        return self.captured_amount - self.refunded_amount
+        """Captured and neither refunded nor asked back in a refund not settled yet."""
+        return self.captured_amount - self.refunded_amount - self.refund_requested_amount
 
     def _status_now(self) -> str:
         return status_for(
@@ -235,19 +302,20 @@ class Payment(FSMModelMixin, models.Model):
         target=RETURN_VALUE(PaymentStatus.AUTHORIZED, PaymentStatus.FAILED),
         custom={"label": "authorize", "past": "authorized"},
     )
-    def authorize(self, *, amount: Decimal, approved: bool) -> str:
+    def authorize(self, *, amount: Decimal, approved: bool, expires_at=None) -> str:
         """The provider's answer to the checkout's authorization.
 
         No permission of its own: checkout, which asks for it, checks the
         actor's right to create the order.
         """
         self.authorized_amount = amount if approved else ZERO
+        self.authorization_expires_at = expires_at if approved else None
         return PaymentStatus.AUTHORIZED if approved else PaymentStatus.FAILED
 
     @transition_per_source(
         CAPTURE_RESULTS,
         field=status,
-        conditions=[has_open_authorization, order_is_not_on_hold],
+        conditions=[has_open_authorization, order_is_not_on_hold, authorization_not_expired],
         permission="payments.capture_payment",
         custom={"label": "capture", "past": "captured"},
     )
@@ -270,7 +338,7 @@ class Payment(FSMModelMixin, models.Model):
         field=status,
         source=[PaymentStatus.PARTIALLY_CAPTURED, PaymentStatus.CAPTURED],
         target=RETURN_VALUE(PaymentStatus.AUTHORIZED, PaymentStatus.PARTIALLY_CAPTURED),
-        conditions=[has_nothing_released],
+        conditions=[has_nothing_released, has_no_refund_requested],
         permission="payments.record_manual_payment",
         custom={"label": "mark as unpaid", "past": "marked as unpaid"},
     )
@@ -318,10 +386,74 @@ class Payment(FSMModelMixin, models.Model):
         self.refunded_amount += amount
         return self._status_now()
 
+    # A provider that settles later: the request, then its settlement or failure
+    # by the provider's notification. A request keeps the status (only settled
+    # rows count); a settlement has no permission and no hold condition, since
+    # it is the provider's word about money already asked for.
+
+    @transition_per_source(
+        REQUEST_CAPTURE_RESULTS,
+        field=status,
+        conditions=[has_open_authorization, order_is_not_on_hold, authorization_not_expired],
+        permission="payments.capture_payment",
+        custom={"label": "capture", "past": "capture requested"},
+    )
+    def request_capture(self, *, amount: Decimal) -> str:
+        self.capture_requested_amount += amount
+        return self.status
+
+    @transition_per_source(
+        CAPTURE_RESULTS,
+        field=status,
+        custom={"label": "settle capture", "past": "captured"},
+    )
+    def settle_capture(self, *, amount: Decimal) -> str:
+        self.capture_requested_amount -= amount
+        self.captured_amount += amount
+        return self._status_now()
+
+    @transition_per_source(
+        REQUEST_CAPTURE_RESULTS,
+        field=status,
+        custom={"label": "fail capture", "past": "capture failed"},
+    )
+    def fail_capture(self, *, amount: Decimal) -> str:
+        """The request failed: its amount is open again (or, if expired, lost)."""
+        self.capture_requested_amount -= amount
+        return self.status
+
+    @transition_per_source(
+        REQUEST_REFUND_RESULTS,
+        field=status,
+        conditions=[has_refundable_amount],
+        custom={"label": "refund", "past": "refund requested"},
+    )
+    def request_refund(self, *, amount: Decimal) -> str:
+        """No permission of its own: the refund's transition of its purpose is asked first."""
+        self.refund_requested_amount += amount
+        return self.status
+
+    @transition_per_source(
+        REFUND_RESULTS, field=status, custom={"label": "settle refund", "past": "refunded"}
+    )
+    def settle_refund(self, *, amount: Decimal) -> str:
+        self.refund_requested_amount -= amount
+        return self._refunded(amount)
+
+    @transition_per_source(
+        REQUEST_REFUND_RESULTS,
+        field=status,
+        custom={"label": "fail refund", "past": "refund failed"},
+    )
+    def fail_refund(self, *, amount: Decimal) -> str:
+        self.refund_requested_amount -= amount
+        return self.status
+
     @transition(
         field=status,
         source=PaymentStatus.AUTHORIZED,
         target=PaymentStatus.VOIDED,
+        conditions=[has_no_capture_requested],
         permission=may_void,
         custom={"label": "void", "past": "voided"},
     )
@@ -332,7 +464,11 @@ class Payment(FSMModelMixin, models.Model):
     @transition_per_source(
         RELEASE_RESULTS,
         field=status,
-        conditions=[has_authorization_to_release, has_nothing_left_to_capture],
+        conditions=[
+            has_authorization_to_release,
+            has_no_capture_requested,
+            has_nothing_left_to_capture,
+        ],
         permission="payments.release_authorization",
         custom={
             "label": "release remaining authorization",
@@ -345,13 +481,32 @@ class Payment(FSMModelMixin, models.Model):
         self.released_amount += self.open_amount
         return self._status_now()
 
+    @transition_per_source(
+        REQUEST_CAPTURE_RESULTS,
+        field=status,
+        conditions=[has_expiry, has_open_authorization, has_no_capture_requested],
+        permission="payments.capture_payment",
+        custom={"label": "authorize again", "past": "authorized again"},
+    )
+    def renew_authorization(self, *, amount: Decimal, expires_at) -> str:
+        """A new authorization of what is open, before (or after) the old one lapses.
+
+        The old one is released and the new one added, so the ledger's
+        authorizations and releases still add up to the amounts and the status
+        stays. Only approved renewals run it: a decline leaves its failed row.
+        """
+        self.released_amount += amount
+        self.authorized_amount += amount
+        self.authorization_expires_at = expires_at
+        return self.status
+
     @transition(
         field=status,
         source=PaymentStatus.VOIDED,
         target=RETURN_VALUE(PaymentStatus.AUTHORIZED, PaymentStatus.VOIDED),
         custom={"label": "authorize again", "past": "authorized again"},
     )
-    def reauthorize(self, *, amount: Decimal, approved: bool) -> str:
+    def reauthorize(self, *, amount: Decimal, approved: bool, expires_at=None) -> str:
         """The provider's answer to a new authorization for a restored order.
 
         Added to what was authorized before (all of it released), so the ledger's
@@ -360,4 +515,5 @@ class Payment(FSMModelMixin, models.Model):
         """
         if approved:
             self.authorized_amount += amount
+            self.authorization_expires_at = expires_at
         return self._status_now()

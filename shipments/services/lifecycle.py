@@ -19,7 +19,7 @@ from django.utils.formats import date_format
 
 from core.actors import Actor, process
 from core.errors import DomainError
-from core.fsm import ensure_allowed, ensure_permitted, run_transition
+from core.fsm import ensure_allowed, ensure_permitted, run_transition, state_refusal
 from orders.events import record_event
 from orders.locks import lock_order
 from orders.models import Order, OrderEvent, OrderLine
@@ -250,16 +250,30 @@ def complete_shipment(
             raise DomainError(
                 f"The shipped date cannot be before {order} was placed ({placed:%Y-%m-%d})."
             )
-        declined = None
+        declined = waiting = None
         if shipment.status == ShipmentStatus.GOOD_TO_GO:
             # Know before the money moves that the completion is theirs to do.
             ensure_permitted(shipment.complete, by=by)
             declined = unless_declined(lambda: pay_shipment(order, shipment, by=by, manually=False))
-        if not declined:
+            waiting = waits_for_capture(shipment)
+        if not declined and not waiting:
             _complete(order, shipment, by=by, tracking=(tracking_number, carrier, shipped_date))
-    if declined:
-        raise declined
+    # After the block, so the capture request it made is kept (as a decline's row is).
+    if declined or waiting:
+        raise declined or waiting
     return shipment
+
+
+def waits_for_capture(shipment: Shipment) -> DomainError | None:
+    """A capture just requested that the store will not complete on: say so, keep it."""
+    if shipment.status != ShipmentStatus.CAPTURE_REQUESTED:
+        return None
+    if state_refusal(shipment.complete) is None:
+        return None
+    return DomainError(
+        f"Shipment {shipment.ref} was not completed: its capture is requested and it "
+        "completes once the payment provider confirms it."
+    )
 
 
 def _complete(order: Order, shipment: Shipment, *, by: Actor, tracking) -> None:

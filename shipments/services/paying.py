@@ -14,14 +14,14 @@ from django.db import transaction
 from django.db.models import Sum
 
 from core.actors import Actor
-from core.fsm import run_transition
+from core.fsm import ensure_allowed, run_transition
 from core.money import ZERO, format_money, quantize, shipping_charge, slice_charge
 from orders.models import Order
 from outbox.event_types import EventType
 from payments import services as payments
 from payments.errors import unless_declined
 from payments.models import Payment
-from shipments.models import PAID_STATUSES, Shipment, ShipmentLine
+from shipments.models import CHARGED_STATUSES, Shipment, ShipmentLine
 from shipments.services.common import lock_shipment, record_shipment_event
 
 
@@ -33,7 +33,7 @@ def shipment_amounts(shipment: Shipment) -> tuple[dict[int, Decimal], Decimal]:
     """
     order = shipment.order
     others = (
-        ShipmentLine.objects.filter(shipment__order=order, shipment__status__in=PAID_STATUSES)
+        ShipmentLine.objects.filter(shipment__order=order, shipment__status__in=CHARGED_STATUSES)
         .exclude(shipment=shipment)
         .order_by()
         .values("order_line")
@@ -51,7 +51,7 @@ def shipment_amounts(shipment: Shipment) -> tuple[dict[int, Decimal], Decimal]:
             currency=order.currency,
         )
     shipping_charged = (
-        Shipment.objects.filter(order=order, status__in=PAID_STATUSES)
+        Shipment.objects.filter(order=order, status__in=CHARGED_STATUSES)
         .exclude(pk=shipment.pk)
         .aggregate(total=Sum("shipping_amount"))["total"]
     )
@@ -70,7 +70,7 @@ def _captured_for_no_shipment(order: Order) -> Decimal:
     """
     payment = Payment.objects.filter(order=order).first()
     captured = payment.captured_amount if payment else ZERO
-    accounted = Shipment.objects.filter(order=order, status__in=PAID_STATUSES).aggregate(
+    accounted = Shipment.objects.filter(order=order, status__in=CHARGED_STATUSES).aggregate(
         total=Sum("amount")
     )["total"]
     # Quantized: SQLite sums decimals in floating point.
@@ -80,14 +80,15 @@ def _captured_for_no_shipment(order: Order) -> Decimal:
 def pay_shipment(
     order: Order, shipment: Shipment, *, by: Actor, manually: bool, reference: str = ""
 ) -> None:
-    """Move the shipment to Paid, capturing (or recording by hand) what it costs.
+    """Move the shipment to Paid, capturing (or recording by hand) what it costs;
+    to Capture requested when the provider settles later.
 
     The transition is checked before any money moves, and nothing is saved
     before the provider said yes: a `PaymentDeclined` leaves only the payment's
     failed ledger row behind (see `_unless_declined`).
     """
     method = shipment.mark_paid if manually else shipment.capture
-    from_state, _ = run_transition(method, by=by)
+    ensure_allowed(method, by=by)
     line_amounts, shipping = shipment_amounts(shipment)
     amount = sum(line_amounts.values(), ZERO) + shipping
     to_take = max(ZERO, amount - _captured_for_no_shipment(order))
@@ -96,16 +97,22 @@ def pay_shipment(
             order_id=order.pk, amount=to_take, by=by, shipment_ref=shipment.ref, reference=reference
         )
     elif to_take:
-        payments.capture_payment(
+        row = payments.capture_payment(
             order_id=order.pk, amount=to_take, by=by, shipment_ref=shipment.ref
         )
+        method = shipment.request_capture if row.pending else method
+    from_state, _ = run_transition(method, by=by)
     shipment.amount, shipment.shipping_amount = amount, shipping
     shipment.save()
     ShipmentLine.objects.bulk_update(
         [ShipmentLine(pk=pk, amount=line_amount) for pk, line_amount in line_amounts.items()],
         ["amount"],
     )
-    how = "marked paid by hand" if manually else "captured"
+    how = {
+        "mark_paid": "marked paid by hand",
+        "capture": "captured",
+        "request_capture": "capture requested",
+    }[method.__name__]
     money = format_money(amount, order.currency)
     before = format_money(amount - to_take, order.currency)
     already = f" ({before} of it captured before)" if to_take != amount else ""

@@ -23,8 +23,7 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
-from backoffice.services.placement import PaymentNotVerified, settle_from_notification
-from core.errors import DomainError
+from backoffice.services.notifications import receive_notification
 from core.money import format_money
 from payments.hosted import TestProvider
 from payments.models import AttemptStatus, PaymentAttempt
@@ -57,15 +56,14 @@ def hosted_page(request, reference: str):
 
 def _decide(attempt: PaymentAttempt, *, approved: bool) -> HttpResponseRedirect:
     notification, returned = TestProvider().answer(attempt, approved=approved, now=timezone.now())
-    try:
-        settle_from_notification(
-            provider=TestProvider.name,
-            body=json.dumps(notification).encode(),
-            headers={"Content-Type": "application/json"},
-        )
-    except DomainError as error:
+    answer = receive_notification(
+        provider=TestProvider.name,
+        body=json.dumps(notification).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    if not answer.success:
         # The shop learns the outcome from POST /payment-result; the buyer goes back.
-        logger.info("Test provider notification for %s not placed: %s", attempt, error)
+        logger.info("Test provider notification for %s not placed: %s", attempt, answer.message)
     page = attempt.return_page if approved else (attempt.failed_page or attempt.return_page)
     return HttpResponseRedirect(with_params(page, returned))
 
@@ -92,14 +90,10 @@ def _plain(request, sentence: str, *, status: int):
 @csrf_exempt  # a server-to-server call, authenticated by its HMAC signature
 @require_POST
 def notification(request, provider: str) -> JsonResponse:
-    """The provider's signed notification (External Payment Plugin shape)."""
-    try:
-        settle_from_notification(provider=provider, body=request.body, headers=request.headers)
-    except PaymentNotVerified as error:
-        return _answer(False, str(error), status=403 if error.forged else 400)
-    except DomainError as error:
-        return _answer(False, str(error), status=409)
-    return _answer(True, "OK")
+    """The provider's signed notification (External Payment Plugin shape), recorded
+    raw and applied once (`backoffice.services.notifications`)."""
+    answer = receive_notification(provider=provider, body=request.body, headers=request.headers)
+    return _answer(answer.success, answer.message, status=answer.status)
 
 
 def _answer(success: bool, message: str, *, status: int = 200) -> JsonResponse:

@@ -15,6 +15,7 @@ from core.admin.badges import state_badge
 from core.money import ZERO, format_money
 from orders.models import Order, OrderStatus
 from payments.models import Payment
+from payments.selectors import amount_texts
 from shipments.models import Shipment, ShipmentStatus
 
 
@@ -57,11 +58,12 @@ def order_glance(order: Order, payment: Payment | None, shipments: list[Shipment
         # What is left to capture: never above what the order still owes. After
         # products were cancelled the authorization stays as it was until it is
         # released; the rest is said apart, not shown as "Open" above the total.
-        owed = max(ZERO, order.grand_total - payment.captured_amount)
+        asked = payment.captured_amount + payment.capture_requested_amount
+        owed = max(ZERO, order.grand_total - asked)
         open_now = min(payment.open_amount, owed)
         glance["payment"] = {
             "badge": state_badge(payment, css_prefix="payment"),
-            "captured": format_money(payment.captured_amount, money),
+            "captured": amount_texts(payment)["captured"],
             "open": format_money(open_now, money),
             "to_release": format_money(payment.open_amount - open_now, money)
             if payment.open_amount > open_now

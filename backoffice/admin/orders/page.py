@@ -25,6 +25,7 @@ from core.typed_fields import AmountField, QuantityField
 from orders.models import Order, OrderLine, OrderStatus
 from orders.models.conditions import has_something_to_ship
 from payments.models import Payment, PaymentTransaction
+from payments.selectors import amount_texts
 from shipments.admin import shipment_badge
 from shipments.models import Shipment
 
@@ -275,15 +276,9 @@ class OrderPageMixin:
             "admin:orders_order_change", args=[quote(order.pk)], current_app=self.admin_site.name
         )
         available, _blocked = payment_admin.step_buttons(request, payment, back_to=back_to)
-        currency = payment.currency
         return {
             "payment": payment,
-            "payment_amounts": {
-                "authorized": format_money(payment.authorized_amount, currency),
-                "captured": format_money(payment.captured_amount, currency),
-                "refunded": format_money(payment.refunded_amount, currency),
-                "released": format_money(payment.released_amount, currency),
-            },
+            "payment_amounts": amount_texts(payment),
             "payment_step_buttons": available,
             "payment_url": change_url(self.admin_site, request, Payment, payment.pk),
             "ledger": ledger_rows(payment),
@@ -365,9 +360,21 @@ DELETED_NAMES = {
 def ledger_rows(payment: Payment) -> list[PaymentTransaction]:
     """The payment's ledger, oldest first, each amount written with its currency."""
     rows = list(PaymentTransaction.objects.filter(payment=payment).order_by("created_at"))
+    settled = {row.settles_id: row for row in rows if row.settles_id}
     for row in rows:
         row.money = format_money(row.amount, payment.currency)
+        row.request_note = _request_note(row, settled.get(row.pk))
     return rows
+
+
+def _request_note(row: PaymentTransaction, settlement: PaymentTransaction | None) -> str:
+    """Beside a request: what it asked for, and whether the provider has settled it."""
+    if not row.pending:
+        return "settles a request" if row.settles_id else ""
+    asked = f"{row.kind} requested"
+    if settlement is None:
+        return f"{asked}, not settled yet"
+    return f"{asked}, {'settled' if settlement.succeeded else 'failed'}"
 
 
 def _posts_line_values(data) -> bool:
