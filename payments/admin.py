@@ -13,7 +13,6 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.html import format_html
 
 from core.actors import has_full_rights
@@ -36,12 +35,11 @@ from payments import services
 from payments.admin_reports import ProviderNotificationAdmin, ReconciliationLineAdmin  # noqa: F401
 from payments.gateways import gateway_for
 from payments.models import (
-    CAPTURABLE,
     GOODWILL_REFUND,
     Payment,
     PaymentTransaction,
 )
-from payments.selectors import amount_texts
+from payments.selectors import amount_texts, authorizations_lapsing
 
 
 class ProviderFilter(admin.SimpleListFilter):
@@ -78,8 +76,7 @@ class ExpiresWithinFilter(admin.SimpleListFilter):
             return queryset
         if value != "expired" and value not in self.DAYS:
             raise UnreadableParameter(f"“{value}” is not a number of days this filter offers.")
-        until = timezone.now() + timedelta(days=self.DAYS.get(value, 0))
-        return queryset.filter(authorization_expires_at__lte=until, status__in=CAPTURABLE)
+        return authorizations_lapsing(timedelta(days=self.DAYS.get(value, 0)), queryset)
 
 
 def payment_badge(payment: Payment):

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
+
+from django.db.models import QuerySet
+from django.utils import timezone
 
 from core.money import format_money
 from orders.models import Order
-from payments.models import Payment, PaymentTransaction
+from payments.models import CAPTURABLE, Payment, PaymentTransaction
 
 
 def open_authorization(order: Order) -> Decimal:
@@ -40,3 +44,13 @@ def amount_texts(payment: Payment) -> dict[str, str]:
         asked = format_money(payment.refund_requested_amount, money)
         texts["refunded"] += f" ({asked} refund requested)"
     return texts
+
+
+def authorizations_lapsing(
+    within: timedelta, payments: QuerySet[Payment] | None = None
+) -> QuerySet[Payment]:
+    """Payments with money open for capture whose authorization lapses within
+    `within` from now, or has lapsed (the payments list's filter, the board's tile)."""
+    payments = Payment.objects.all() if payments is None else payments
+    until = timezone.now() + within
+    return payments.filter(authorization_expires_at__lte=until, status__in=CAPTURABLE)

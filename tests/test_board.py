@@ -16,11 +16,14 @@ from core.roles import BACKOFFICE_ADMIN, CUSTOMER_SERVICE, FINANCE, WAREHOUSE
 from orders import services
 from orders.models import HoldKind, Order, OrderStatus
 from outbox.models import OutboxMessage
+from payments.models import Payment
 from returns import services as returns
+from shipments import services as shipping
 from shipments.models import ShipmentStatus
 from tests.admin_support import NO_PERMISSIONS, role_user
-from tests.factories import FACTORY, OrderFactory, ShipmentFactory, UserFactory
+from tests.factories import FACTORY, OrderFactory, PaymentFactory, ShipmentFactory, UserFactory
 from tests.returns_support import completed_order, make_return
+from tests.settle_support import settling_later
 from tests.test_step_jobs import queue_for
 
 S = OrderStatus
@@ -29,7 +32,8 @@ pytestmark = pytest.mark.django_db
 
 def busy_day(user=None):
     """Something waiting for every tile: two Pending orders, held orders of two
-    kinds (one archived-proof), a shipment good-to-go and one paid, returns
+    kinds (one archived-proof), a shipment good-to-go, one paid and one whose
+    capture is requested, an authorization lapsing in two days, returns
     waiting for the goods and for a refund, a failed webhook, a queued step."""
     OrderFactory.create_batch(2, status=S.PENDING)
     OrderFactory(status=S.CONFIRMED)
@@ -39,6 +43,14 @@ def busy_day(user=None):
     ShipmentFactory(status=ShipmentStatus.GOOD_TO_GO)
     ShipmentFactory(status=ShipmentStatus.PAID)
     ShipmentFactory(status=ShipmentStatus.COMPLETED)
+    requested = ShipmentFactory(status=ShipmentStatus.GOOD_TO_GO)
+    settling_later(requested.order)
+    shipping.capture_shipment(shipment_id=requested.pk, by=FACTORY)
+    lapsing = PaymentFactory(order__status=S.CONFIRMED)
+    # A date, not a state: the authorization lapses in two days.
+    Payment.objects.filter(pk=lapsing.pk).update(
+        authorization_expires_at=timezone.now() + timedelta(days=2)
+    )
     make_return(completed_order())  # waits for both
     received = make_return(completed_order())
     returns.complete_return(return_id=received.pk, by=FACTORY)  # waits for a refund
@@ -98,8 +110,12 @@ def test_the_busy_day_has_something_on_most_tiles(client, boss):
         "held_payment_mismatch": 0,
         "held_fraud_check": 1,
         "held_waiting_for_payment": 0,
+        "held_payment_expiring": 0,
+        "held_capture_failed": 0,
         "to_capture": 1,
         "to_ship": 1,
+        "capture_requested": 1,
+        "authorization_expiring": 1,
         "return_goods": 2,
         "return_refund": 2,
         "webhooks_failed": 1,
@@ -111,20 +127,24 @@ def test_each_role_sees_the_tiles_of_the_steps_it_may_take():
     holds = {tile.key for tile in HOLD_TILES}
     assert tile_keys(CUSTOMER_SERVICE) == {"to_confirm", *holds, "my_jobs"}
     # The warehouse captures a good-to-go shipment as it completes it.
-    assert tile_keys(WAREHOUSE) == {"to_capture", "to_ship", "return_goods", "my_jobs"}
-    assert tile_keys(FINANCE) == {"to_capture", "return_refund", "my_jobs"}
+    assert tile_keys(WAREHOUSE) == {
+        "to_capture", "capture_requested", "to_ship", "return_goods", "my_jobs",
+    }  # fmt: skip
+    assert tile_keys(FINANCE) == {
+        "to_capture", "capture_requested", "authorization_expiring", "return_refund", "my_jobs",
+    }  # fmt: skip
     assert tile_keys(BACKOFFICE_ADMIN) == {tile.key for tile in TILES}
     assert tile_keys(NO_PERMISSIONS) == {"my_jobs"}
 
 
 def test_the_board_reads_in_a_fixed_number_of_queries(client, boss, django_assert_max_num_queries):
     busy_day(boss)
-    # Session and user (2), a query per tile but one for all holds (7 + 1), three
+    # Session and user (2), a query per tile but one for all holds (9 + 1), three
     # series and the shipped-within shares (4).
-    with django_assert_max_num_queries(14):
+    with django_assert_max_num_queries(16):
         client.get("/admin/")
     busy_day(boss)
-    with django_assert_max_num_queries(14):
+    with django_assert_max_num_queries(16):
         client.get("/admin/")
 
 
@@ -182,3 +202,13 @@ def test_a_jobs_tile_counts_only_the_users_own_unfinished_steps(client, boss):
     assert board_of(client)["my_jobs"].count == 1
     StepJob.objects.filter(pk=mine.pk).update(finished_at=timezone.now())
     assert board_of(client)["my_jobs"].count == 0
+
+
+def test_a_deadline_tile_says_how_soon_the_first_one_lapses():
+    from backoffice.board.tiles import PAYMENT_TILES, Shown
+
+    tile = PAYMENT_TILES[0]
+    now = timezone.now()
+    assert Shown(tile, 1, now + timedelta(days=2, minutes=1)).age == "first lapses in 2 days"
+    assert Shown(tile, 1, now - timedelta(hours=5)).age == "first lapsed 5 h ago"
+    assert Shown(TILES[0], 1, now - timedelta(hours=5)).age == "oldest 5 h"

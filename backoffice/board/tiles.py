@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db import models
 from django.db.models import Count, Min
@@ -22,6 +22,8 @@ from backoffice.models import StepJob
 from backoffice.steps import step_of
 from orders.models import HoldKind, Order, OrderStatus
 from outbox.models import OutboxMessage
+from payments.models import Payment
+from payments.selectors import authorizations_lapsing
 from returns.models import Return, ReturnStatus
 from shipments.models import Shipment, ShipmentStatus
 
@@ -64,6 +66,8 @@ class Tile:
     may: Callable[[object], bool]
     # What the user does next, under the count.
     hint: str = ""
+    # `dated_by` is a deadline ahead (an authorization's expiry), not a start.
+    due: bool = False
 
     def url(self) -> str:
         opts = self.model._meta
@@ -84,7 +88,15 @@ class Shown:
 
     @property
     def age(self) -> str:
-        return age(self.oldest) if self.oldest else ""
+        """The oldest row's age, or for a deadline how soon the first one falls."""
+        if not self.oldest:
+            return ""
+        now = timezone.now()
+        if not self.tile.due:
+            return f"oldest {age(self.oldest, now)}"
+        if self.oldest <= now:
+            return f"first lapsed {age(self.oldest, now)} ago"
+        return f"first lapses in {age(now, self.oldest)}"
 
 
 def age(moment: datetime, now: datetime | None = None) -> str:
@@ -154,6 +166,30 @@ SHIPMENT_TILES = [
         may_take(Shipment, "complete"),
         hint="Pack, then complete with tracking",
     ),
+    Tile(
+        "capture_requested",
+        "Capture requested, not settled",
+        Shipment,
+        f"status__exact={ShipmentStatus.CAPTURE_REQUESTED.value}",
+        lambda user: Shipment.objects.filter(status=ShipmentStatus.CAPTURE_REQUESTED),
+        "good_to_go_at",
+        may_take(Shipment, "capture"),
+        hint="Waiting for the provider's notification",
+    ),
+]
+
+PAYMENT_TILES = [
+    Tile(
+        "authorization_expiring",
+        "Authorizations lapsing within 3 days",
+        Payment,
+        "expires_within=3",
+        lambda user: authorizations_lapsing(timedelta(days=3)),
+        "authorization_expires_at",
+        may("payments.capture_payment"),
+        hint="Capture, or authorize again",
+        due=True,
+    ),
 ]
 
 RETURN_TILES = [
@@ -206,7 +242,14 @@ OTHER_TILES = [
     ),
 ]
 
-TILES = [*ORDER_TILES, *HOLD_TILES, *SHIPMENT_TILES, *RETURN_TILES, *OTHER_TILES]
+TILES = [
+    *ORDER_TILES,
+    *HOLD_TILES,
+    *SHIPMENT_TILES,
+    *PAYMENT_TILES,
+    *RETURN_TILES,
+    *OTHER_TILES,
+]
 
 
 def count(tile: Tile, user) -> Shown:
