@@ -19,7 +19,14 @@ from core.errors import DomainError
 from core.roles import BACKOFFICE_ADMIN, CUSTOMER_SERVICE
 from integrations import delivery, mail
 from orders import comments, services
-from orders.models import AnonymizedCustomer, HoldKind, Order, OrderEvent, OrderStatus
+from orders.models import (
+    AnonymizedCustomer,
+    HoldKind,
+    Order,
+    OrderEvent,
+    OrderLine,
+    OrderStatus,
+)
 from outbox.models import OutboxMessage
 from payments.models import Payment, PaymentTransaction
 from payments.services import refund_payment
@@ -128,9 +135,9 @@ def books() -> dict:
                                                                 "shipping_price", "currency",
                                                                 "billing_country",
                                                                 "shipping_country")),
-        "lines": list(Order.objects.order_by("pk").values_list("lines__sku",
-                                                               "lines__quantity",
-                                                               "lines__unit_price")),
+        # Lines in their own order: an order's lines come back in any order otherwise.
+        "lines": list(OrderLine.objects.order_by("order_id", "pk").values_list(
+            "sku", "quantity", "unit_price")),
         "payments": list(Payment.objects.order_by("pk").values_list(
             "status", "authorized_amount", "captured_amount", "refunded_amount")),
         "ledger": list(PaymentTransaction.objects.order_by("pk").values_list(
