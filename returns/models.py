@@ -26,7 +26,7 @@ from django_fsm import FSMField, FSMModelMixin, transition
 
 from core.fsm import refuses_with
 from core.money import MONEY_FIELD
-from orders.models import Order
+from orders.models import Order, OrderStatus
 from shipments.models import Shipment, ShipmentLine, Warehouse
 
 
@@ -58,6 +58,21 @@ def was_not_refunded(return_: Return) -> bool:
 @refuses_with("Return {obj.number} was refunded already.")
 def not_refunded_yet(return_: Return) -> bool:
     return return_.refunded_at is None
+
+
+@refuses_with("Return {obj.number} has an exchange order already.")
+def has_no_exchange(return_: Return) -> bool:
+    return return_.exchange_order_id is None
+
+
+@refuses_with(
+    "Return {obj.number} has an exchange order that is not cancelled: cancel the exchange "
+    "order first."
+)
+def has_no_live_exchange(return_: Return) -> bool:
+    if return_.exchange_order_id is None:
+        return True
+    return return_.exchange_order.status == OrderStatus.CANCELLED
 
 
 # What both edges of the refund share (`core.fsm` reads the words of the first).
@@ -102,6 +117,21 @@ class Return(FSMModelMixin, models.Model):
         help_text="Given back as a store voucher instead of money: deducted from the refund.",
     )
     lines_amount = models.DecimalField(**MONEY_FIELD, help_text="What the returned units cost.")
+    # An exchange (Centra: "Create selection" from a return) is paid with the
+    # return's value: what it takes is credited to the exchange order and
+    # deducted from the refund (`backoffice.services.exchanges`).
+    exchange_credit = models.DecimalField(
+        **MONEY_FIELD,
+        help_text="Credited to the exchange order instead of refunded: deducted from the refund.",
+    )
+    exchange_order = models.OneToOneField(
+        Order,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="exchanged_return",
+        help_text="The order made in exchange for the returned goods.",
+    )
     refund_amount = models.DecimalField(
         **MONEY_FIELD,
         help_text="What the payment refunds: the suggested refund until it is refunded.",
@@ -132,6 +162,7 @@ class Return(FSMModelMixin, models.Model):
             ("complete_return", "Can complete returns (receive the goods)"),
             ("uncomplete_return", "Can uncomplete returns that are not refunded"),
             ("refund_return", "Can refund returns through the payment provider"),
+            ("exchange_return", "Can create exchange orders from returns"),
         ]
         # Django's own "delete_return" would clash with the step's: returns are
         # created and deleted through the services only, so "view" is the one default.
@@ -159,6 +190,7 @@ class Return(FSMModelMixin, models.Model):
                     handling_cost__gte=0,
                     return_fee__gte=0,
                     voucher_value__gte=0,
+                    exchange_credit__gte=0,
                     lines_amount__gte=0,
                     refund_amount__gte=0,
                 ),
@@ -206,6 +238,7 @@ class Return(FSMModelMixin, models.Model):
             + self.handling_cost
             - self.return_fee
             - self.voucher_value
+            - self.exchange_credit
         )
 
     @property
@@ -260,10 +293,26 @@ class Return(FSMModelMixin, models.Model):
         self.refund_amount = amount
         self.refunded_at = timezone.now()
 
+    # An exchange leaves the return where it is: the goods still come in (and
+    # complete it), and the refund is what the exchange did not take.
+    @transition(
+        field=status,
+        source=[ReturnStatus.PENDING, ReturnStatus.COMPLETED],
+        target=None,
+        conditions=[not_refunded_yet, has_no_exchange],
+        permission="returns.exchange_return",
+        custom={"label": "exchange", "past": "exchanged"},
+    )
+    def exchange(self, *, order: Order, credit: Decimal) -> None:
+        self.exchange_order = order
+        self.exchange_credit = credit
+        self.refund_amount = self.suggested_refund
+
     @transition(
         field=status,
         source=ReturnStatus.PENDING,
         target=None,
+        conditions=[has_no_live_exchange],
         permission="returns.delete_return",
         custom={"label": "delete", "past": "deleted"},
     )

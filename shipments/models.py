@@ -177,6 +177,8 @@ class Shipment(FSMModelMixin, models.Model):
             ("capture_shipment", "Can capture shipments through the payment provider"),
             ("mark_paid_shipment", "Can mark shipments paid or unpaid by hand"),
             ("complete_shipment", "Can complete shipments with tracking"),
+            ("resend_shipment", "Can resend a completed shipment's goods as a new order"),
+            ("resend_above_limit", "Can resend goods worth more than the store's resend limit"),
         ]
         constraints = [
             models.UniqueConstraint(fields=["order", "sequence"], name="shipment_number_unique"),
@@ -329,6 +331,18 @@ class Shipment(FSMModelMixin, models.Model):
     )
     def delete_shipment(self) -> None:
         """Only the check: the service releases the stock and removes the row."""
+
+    # A resend is a new order (`backoffice.services.resends`); the shipment keeps
+    # its status and tracking, so the edge stays where it is.
+    @transition(
+        field=status,
+        source=ShipmentStatus.COMPLETED,
+        target=None,
+        permission="shipments.resend_shipment",
+        custom={"label": "resend", "past": "resent"},
+    )
+    def resend(self) -> None:
+        """Only the check: the service makes the resend order."""
 
 
 class ShipmentLine(models.Model):

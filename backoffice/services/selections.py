@@ -363,4 +363,5 @@ def _follow_market(order: Order, market: Market) -> None:
     order.pricelist = market.pricelist.name
     order.currency = market.pricelist.currency
     order.shipping_method = method.name
-    order.shipping_price = method.price
+    if not order.shipping_price_by_hand:
+        order.shipping_price = method.price

@@ -1,7 +1,13 @@
 """The orders app's models; import them from here."""
 
 from orders.models.anonymized import AnonymizedCustomer
-from orders.models.choices import ADDRESS_FIELDS, OPEN_STATUSES, HoldKind, OrderStatus
+from orders.models.choices import (
+    ADDRESS_FIELDS,
+    OPEN_STATUSES,
+    HoldKind,
+    OrderOrigin,
+    OrderStatus,
+)
 from orders.models.history import DeletedOrder, OrderEvent
 from orders.models.line import OrderLine
 from orders.models.numbers import next_order_number
@@ -17,6 +23,7 @@ __all__ = [
     "Order",
     "OrderEvent",
     "OrderLine",
+    "OrderOrigin",
     "OrderStatus",
     "StoreSettings",
     "next_order_number",

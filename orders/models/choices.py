@@ -36,3 +36,13 @@ class HoldKind(models.TextChoices):
     CAPTURE_FAILED = "capture_failed", "Capture failed"
     # Its authorization lapses soon (`hold_expiring_authorizations`).
     PAYMENT_EXPIRING = "payment_expiring", "Payment expiring"
+
+
+class OrderOrigin(models.TextChoices):
+    """Where an order was made: a storefront's checkout, or staff in the back office
+    (an order of their own, an exchange from a return, a resend of a shipment)."""
+
+    STOREFRONT = "storefront", "Storefront"
+    BACK_OFFICE = "back_office", "Back office"
+    EXCHANGE = "exchange", "Exchange"
+    RESEND = "resend", "Resend"

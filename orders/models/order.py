@@ -11,7 +11,7 @@ from django.utils import timezone
 from django_fsm import RETURN_VALUE, FSMIntegerField, FSMModelMixin, transition
 
 from core.money import MONEY_FIELD, Totals, compute_totals
-from orders.models.choices import OPEN_STATUSES, HoldKind, OrderStatus
+from orders.models.choices import OPEN_STATUSES, HoldKind, OrderOrigin, OrderStatus
 from orders.models.conditions import (
     had_nothing_captured,
     has_active_units,
@@ -66,6 +66,9 @@ class Order(FSMModelMixin, models.Model):
 
     shipping_method = models.CharField(max_length=100, blank=True)
     shipping_price = models.DecimalField(**MONEY_FIELD)
+    # Set by staff on a selection (`backoffice.services.staff_orders.set_shipping_price`):
+    # pricing again keeps it instead of the shipping method's price.
+    shipping_price_by_hand = models.BooleanField(default=False)
     payment_method = models.CharField(max_length=64, blank=True)
     # The catalogue's voucher code whose discount the lines carry (a selection's).
     voucher = models.CharField(max_length=64, blank=True)
@@ -77,6 +80,20 @@ class Order(FSMModelMixin, models.Model):
     grand_total = models.DecimalField(**MONEY_FIELD)
 
     cancel_reason = models.CharField(max_length=500, blank=True)
+
+    origin = models.CharField(
+        max_length=16, choices=OrderOrigin.choices, default=OrderOrigin.STOREFRONT
+    )
+    # The order an exchange or a resend was made for (its return, if any, points
+    # here from `returns.Return.exchange_order`).
+    related_order = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="follow_ups",
+        help_text="The original order of an exchange or a resend.",
+    )
 
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     placed_at = models.DateTimeField(null=True, blank=True, editable=False)
@@ -105,6 +122,7 @@ class Order(FSMModelMixin, models.Model):
             ("restore_products", "Can restore cancelled products of orders"),
             ("restore_order", "Can restore cancelled orders"),
             ("anonymize_order", "Can anonymise a customer's orders"),
+            ("create_selection", "Can create selections and orders in the back office"),
         ]
         indexes = ORDER_INDEXES
         constraints = [

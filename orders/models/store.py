@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.db import models
 from django.db.models import Q
 
@@ -42,6 +44,15 @@ class StoreSettings(models.Model):
         **MONEY_FIELD,
         help_text="In the order's currency; 0 refunds no handling with returns.",
     )
+    # A resend gives goods away: above this value only a Back-office admin makes one.
+    resend_limit = models.DecimalField(
+        "largest resend without a Back-office admin",
+        max_digits=14,
+        decimal_places=2,
+        default=Decimal("200.00"),
+        help_text="The resent goods' value in the order's currency; above it, only a "
+        "Back-office admin may resend.",
+    )
     # One switch per customer e-mail (integrations.mail), read when it is sent.
     mail_order_confirmation = models.BooleanField(
         "e-mail order confirmations", default=True, help_text="When an order is confirmed."
@@ -66,6 +77,9 @@ class StoreSettings(models.Model):
             models.CheckConstraint(
                 condition=Q(return_handling_limit__gte=0),
                 name="store_return_handling_limit_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(resend_limit__gte=0), name="store_resend_limit_not_negative"
             ),
         ]
 
