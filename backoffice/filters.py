@@ -12,7 +12,7 @@ from django.db.models import Exists, OuterRef
 
 from core.admin.changelist import MAX_BIGINT
 from core.typed_fields import AmountField
-from orders.models import HoldKind, Order, OrderLine, OrderStatus
+from orders.models import HoldKind, Order, OrderLine, OrderOrigin, OrderStatus
 from payments.models import PaymentStatus
 from returns.models import Return, ReturnStatus
 
@@ -80,6 +80,9 @@ class OrderFilterSet(django_filters.FilterSet):
     returns = django_filters.ChoiceFilter(
         choices=RETURNS_CHOICES, method="filter_returns", label="Returns"
     )
+    origin = django_filters.ChoiceFilter(
+        choices=OrderOrigin.choices, method="filter_origin", label="Origin"
+    )
 
     class Meta:
         model = Order
@@ -102,6 +105,13 @@ class OrderFilterSet(django_filters.FilterSet):
     def filter_sku(self, queryset, name, value):
         lines = OrderLine.objects.filter(order=OuterRef("pk"), sku=value.strip())
         return queryset.filter(Exists(lines))
+
+    def filter_origin(self, queryset, name, value):
+        if value == OrderOrigin.STOREFRONT:
+            return queryset.filter(origin=value)
+        # Saying "not a storefront's" in the partial index's own words lets the
+        # planner read staff-made orders from `order_staff_origin_idx`.
+        return queryset.filter(origin=value).exclude(origin=OrderOrigin.STOREFRONT)
 
     def filter_returns(self, queryset, name, value):
         # EXISTS on the returns' order index: no join, no duplicates.

@@ -156,6 +156,7 @@ def test_sidebar_filters_and_the_advanced_panel_use_the_filterset(cs_client):
         "shipping country",
         "payment",
         "returns",
+        "origin",
         "advanced filters",
     ]
     markets = [c["display"] for c in sidebar[3].choices(cs_client.get(ORDERS_URL).context["cl"])]

@@ -35,6 +35,7 @@ from backoffice.admin.orders.filters import (
     HoldFilter,
     HoldKindFilter,
     MarketFilter,
+    OriginFilter,
     PaymentFilter,
     ReturnsFilter,
     StatusFilter,
@@ -117,6 +118,7 @@ class OrderAdmin(
         CountryFilter,
         PaymentFilter,
         ReturnsFilter,
+        OriginFilter,
         AdvancedOrderFilter,
     ]
     search_fields = ["number"]  # shows the box; get_search_results does the work

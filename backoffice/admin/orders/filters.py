@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from backoffice.filters import RETURNS_CHOICES, OrderFilterSet, unless_status_asked
 from core.admin.changelist import UnreadableParameter
-from orders.models import HoldKind, Order, OrderStatus
+from orders.models import HoldKind, Order, OrderOrigin, OrderStatus
 from payments.models import PaymentStatus
 
 
@@ -145,7 +145,26 @@ class ReturnsFilter(FilterSetListFilter):
         return RETURNS_CHOICES
 
 
-SIDEBAR_PARAMETERS = {"status", "on_hold", "hold_kind", "market", "country", "payment", "returns"}
+class OriginFilter(FilterSetListFilter):
+    """Where the order was made: a storefront, or staff (an order, an exchange, a resend)."""
+
+    title = "origin"
+    parameter_name = "origin"
+
+    def lookups(self, request, model_admin):
+        return OrderOrigin.choices
+
+
+SIDEBAR_PARAMETERS = {
+    "status",
+    "on_hold",
+    "hold_kind",
+    "market",
+    "country",
+    "payment",
+    "returns",
+    "origin",
+}
 
 
 class AdvancedOrderFilter(admin.ListFilter):

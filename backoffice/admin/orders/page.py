@@ -12,6 +12,7 @@ from django.urls import reverse
 
 from backoffice.admin.orders.cancel_way import cancel_products_way, step_shortcuts
 from backoffice.admin.orders.glance import order_glance
+from backoffice.admin.orders.origin import origin_glance
 from backoffice.admin.orders.payment_note import refund_way
 from backoffice.admin.orders.returns_section import returns_rows, with_return_instruction
 from backoffice.admin.orders.timeline import line_rows, timeline_context
@@ -197,7 +198,8 @@ class OrderPageMixin:
             ),
             **payment,
             **shipments_part,
-            "glance": order_glance(order, payment.get("payment"), shipments),
+            "glance": order_glance(order, payment.get("payment"), shipments)
+            | {"origin": origin_glance(self.admin_site, request, order)},
         }
 
     def _shipments_of(self, order: Order) -> list[Shipment]:

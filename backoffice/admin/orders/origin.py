@@ -1,0 +1,76 @@
+"""Where an order came from, and the orders it is linked with: the order an
+exchange or a resend was made for, the follow-ups made for it, and the return
+an exchange order was made from. Shown on the order page's glance.
+
+Each link is to another admin page, so it is a link only for whoever may open
+that page (`core.admin.links.change_url`); anyone else reads the plain text.
+"""
+
+from __future__ import annotations
+
+from core.admin.links import change_url
+from orders.models import Order, OrderOrigin
+from returns.models import Return
+
+# How a follow-up order is named from the order it was made for.
+FOLLOW_UP_WORDS = {
+    OrderOrigin.EXCHANGE: "Exchange order {number}",
+    OrderOrigin.RESEND: "Resend {number}",
+}
+# How the order it was made for is named from a follow-up.
+RELATED_WORDS = {
+    OrderOrigin.EXCHANGE: "Exchange of order {number}",
+    OrderOrigin.RESEND: "Resend of order {number}",
+}
+
+
+def origin_glance(admin_site, request, order: Order) -> dict:
+    """The order's origin and its links: at most three small queries, each on an
+    index (the related order's key, the follow-ups' foreign key, the return's
+    one-to-one), and the return's only for an exchange order."""
+    return {
+        "label": order.get_origin_display(),
+        "links": [
+            *_related(admin_site, request, order),
+            *_follow_ups(admin_site, request, order),
+            *_exchanged_return(admin_site, request, order),
+        ],
+    }
+
+
+def _link(text: str, url: str, kind: str) -> dict:
+    return {"text": text, "url": url, "kind": kind}
+
+
+def _related(admin_site, request, order: Order) -> list[dict]:
+    if order.related_order_id is None:
+        return []
+    number = Order.objects.filter(pk=order.related_order_id).values_list("number", flat=True)
+    found = number.first()
+    if found is None:
+        return []
+    words = RELATED_WORDS.get(order.origin, "Made for order {number}")
+    url = change_url(admin_site, request, Order, order.related_order_id)
+    return [_link(words.format(number=found), url, "related")]
+
+
+def _follow_ups(admin_site, request, order: Order) -> list[dict]:
+    rows = order.follow_ups.order_by("number").values_list("pk", "number", "origin")
+    return [
+        _link(
+            FOLLOW_UP_WORDS.get(origin, "Follow-up order {number}").format(number=number),
+            change_url(admin_site, request, Order, pk),
+            "follow_up",
+        )
+        for pk, number, origin in rows
+    ]
+
+
+def _exchanged_return(admin_site, request, order: Order) -> list[dict]:
+    if order.origin != OrderOrigin.EXCHANGE:
+        return []
+    found = Return.objects.select_related("order").filter(exchange_order=order).first()
+    if found is None:
+        return []
+    url = change_url(admin_site, request, Return, found.pk)
+    return [_link(f"Exchange for return {found.number}", url, "return")]
