@@ -12,6 +12,9 @@ comes from the state machine (`core.fsm`), never from the template. The steps
 - `export`: CSV export of the selection or of everything the list matches
 - `split` (with `reservations`, moving reserved units), `flow`, `history`: the
   order's other pages
+- `selection` (with `selection_page`, `selection_forms`): "Create selection" and
+  the selection page, where staff make an order for a customer
+- `origin`: the order's origin and its links (related order, follow-ups, return)
 
 What the change page shows and which pages the admin adds are listed once, in
 `page_sections` and `extra_urls` (`core.admin.page_hooks`); no module overrides
@@ -46,6 +49,7 @@ from backoffice.admin.orders.list import OrderListMixin
 from backoffice.admin.orders.page import OrderLineInline, OrderPageForm, OrderPageMixin
 from backoffice.admin.orders.reservations import ReservationMoveMixin
 from backoffice.admin.orders.returns_section import cancel_skip_with_return_way
+from backoffice.admin.orders.selection import SelectionPagesMixin
 from backoffice.admin.orders.split import SplitPageMixin
 from backoffice.steps import ORDER_STEPS
 from core.admin.changelist import CheckedChangeListMixin
@@ -67,6 +71,7 @@ class OrderAdmin(
     OrderHistoryMixin,
     SplitPageMixin,
     ReservationMoveMixin,
+    SelectionPagesMixin,
     FlowPageMixin,
     BackgroundStepsMixin,
     StepsAdminMixin,
@@ -86,6 +91,7 @@ class OrderAdmin(
         SplitPageMixin.split_urls,
         ReservationMoveMixin.move_urls,
         FlowPageMixin.flow_urls,
+        SelectionPagesMixin.selection_urls,
     ]
     form = OrderPageForm
     # Notes and gift messages are a few lines: a few lines of box, not ten.

@@ -261,5 +261,6 @@ class OrderListMixin(PageFirstMixin):
             **(extra_context or {}),
             "placed_drilldown": placed_drilldown(request.GET),
             "flow_url": reverse("admin:orders_order_flow", current_app=self.admin_site.name),
+            "create_selection_url": self.create_selection_url(request),
         }
         return super().changelist_view(request, extra_context)

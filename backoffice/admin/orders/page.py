@@ -18,6 +18,7 @@ from backoffice.admin.orders.returns_section import returns_rows, with_return_in
 from backoffice.admin.orders.timeline import line_rows, timeline_context
 from backoffice.services import LineEdits, edit_order, line_edit_refusal
 from backoffice.services.line_edits import LINE_FIELDS, stale_page_refusal
+from backoffice.services.payment_links import payment_link_of
 from core.admin.links import change_url
 from core.errors import DomainError
 from core.fsm import is_allowed
@@ -191,6 +192,7 @@ class OrderPageMixin:
             ),
             "step_notes": notes,
             "return_rows": return_rows,
+            "selection_links": self.selection_links(request, order),
             "flow_url": reverse(
                 "admin:orders_order_flow_of",
                 args=[quote(order.pk)],
@@ -199,7 +201,11 @@ class OrderPageMixin:
             **payment,
             **shipments_part,
             "glance": order_glance(order, payment.get("payment"), shipments)
-            | {"origin": origin_glance(self.admin_site, request, order)},
+            | {
+                "origin": origin_glance(self.admin_site, request, order),
+                # The link to send again, while the order waits for the customer's payment.
+                "payment_link": payment_link_of(order, base_url=request.build_absolute_uri("/")),
+            },
         }
 
     def _shipments_of(self, order: Order) -> list[Shipment]:

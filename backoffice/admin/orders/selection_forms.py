@@ -1,0 +1,152 @@
+"""The forms of the "Create selection" and selection pages: they read what staff
+type; the services (`backoffice.services.selections`, `.staff_orders`) decide."""
+
+from __future__ import annotations
+
+from django import forms
+
+from backoffice.services.selections import MAX_UNITS, Address
+from catalog.models import Market, MarketCountry
+from core.typed_fields import AmountField, QuantityField
+from orders.models import Order
+
+# One sentence for a value that is not offered (a tampered or stale form).
+NOT_A_CHOICE = {"invalid_choice": "“%(value)s” is not one of the choices."}
+
+
+def country_choices() -> list:
+    """The countries the shop ships to, grouped by market (one query)."""
+    grouped: dict[str, list[tuple[str, str]]] = {}
+    for row in MarketCountry.objects.select_related("market").order_by("market__code", "country"):
+        grouped.setdefault(str(row.market), []).append((row.country, row.country))
+    return list(grouped.items())
+
+
+class CreateSelectionForm(forms.Form):
+    market = forms.ModelChoiceField(
+        queryset=Market.objects.select_related("pricelist"),
+        to_field_name="code",
+        empty_label=None,
+        help_text="Its pricelist sets the prices and the currency.",
+        error_messages={"invalid_choice": "That market is not in the catalogue."},
+    )
+    country = forms.ChoiceField(
+        label="Shipping country",
+        help_text="One of the market's countries; its tax applies.",
+        error_messages=NOT_A_CHOICE,
+    )
+    from_order = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["country"].choices = country_choices()
+
+
+class CustomerForm(forms.Form):
+    email = forms.EmailField(label="E-mail")
+    billing_name = forms.CharField(label="Name", max_length=200)
+    billing_street = forms.CharField(label="Street", max_length=200)
+    billing_zipcode = forms.CharField(label="Postcode", max_length=20)
+    billing_city = forms.CharField(label="City", max_length=100)
+    billing_country = forms.ChoiceField(label="Country", error_messages=NOT_A_CHOICE)
+    ship_elsewhere = forms.BooleanField(label="Ship to another address", required=False)
+    shipping_name = forms.CharField(label="Name", max_length=200, required=False)
+    shipping_street = forms.CharField(label="Street", max_length=200, required=False)
+    shipping_zipcode = forms.CharField(label="Postcode", max_length=20, required=False)
+    shipping_city = forms.CharField(label="City", max_length=100, required=False)
+    shipping_country = forms.ChoiceField(
+        label="Country", required=False, error_messages=NOT_A_CHOICE
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = country_choices()
+        self.fields["billing_country"].choices = choices
+        self.fields["shipping_country"].choices = [("", "—"), *choices]
+
+    @classmethod
+    def initial_of(cls, order: Order) -> dict:
+        fields = [name for name in cls.base_fields if name not in {"email", "ship_elsewhere"}]
+        initial = {name: getattr(order, name) for name in fields}
+        billing = [getattr(order, f"billing_{part}") for part in ("name", "street", "city")]
+        shipping = [getattr(order, f"shipping_{part}") for part in ("name", "street", "city")]
+        initial["ship_elsewhere"] = bool(order.shipping_street) and shipping != billing
+        if not order.billing_name:
+            initial["billing_name"] = order.customer_name
+        return initial | {"email": order.customer_email}
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("ship_elsewhere"):
+            missing = [
+                self.fields[f"shipping_{part}"].label.lower()
+                for part in ("name", "street", "zipcode", "city", "country")
+                if not cleaned.get(f"shipping_{part}")
+            ]
+            if missing:
+                raise forms.ValidationError(
+                    f"The shipping address needs its {', '.join(missing)}, or untick "
+                    "“Ship to another address”."
+                )
+        return cleaned
+
+    def address(self, kind: str) -> Address | None:
+        if kind == "shipping" and not self.cleaned_data["ship_elsewhere"]:
+            return None  # the goods go to the billing address
+        return Address(
+            **{part: self.cleaned_data[f"{kind}_{part}"] for part in Address.__dataclass_fields__}
+        )
+
+
+class LineQuantityForm(forms.Form):
+    line = forms.IntegerField(label="Line", widget=forms.HiddenInput)
+    quantity = QuantityField(label="Quantity", max_value=MAX_UNITS)
+
+
+class LineForm(forms.Form):
+    line = forms.IntegerField(label="Line", widget=forms.HiddenInput)
+
+
+class AddItemForm(forms.Form):
+    sku = forms.CharField(label="SKU", max_length=64, widget=forms.HiddenInput)
+    quantity = QuantityField(label="Quantity", max_value=MAX_UNITS, initial=1)
+
+
+class ShippingMethodForm(forms.Form):
+    shipping_method = forms.ChoiceField(label="Shipping method", error_messages=NOT_A_CHOICE)
+
+    def __init__(self, *args, methods, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["shipping_method"].choices = [(m.name, str(m)) for m in methods]
+
+
+class ShippingPriceForm(forms.Form):
+    price = AmountField(label="Shipping price", min_value=None)
+    reason = forms.CharField(
+        label="Reason",
+        max_length=500,
+        required=False,
+        help_text="Needed when the price is lowered.",
+    )
+
+    def __init__(self, *args, currency: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["price"].currency = currency
+
+
+class NotesForm(forms.Form):
+    notes = forms.CharField(
+        label="Notes", required=False, widget=forms.Textarea(attrs={"rows": 3}), max_length=5000
+    )
+
+
+class CheckOutForm(forms.Form):
+    payment = forms.ChoiceField(
+        label="Payment", widget=forms.RadioSelect, error_messages=NOT_A_CHOICE
+    )
+
+    def __init__(self, *args, choices, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["payment"].choices = choices
+        if len(choices) == 1:
+            self.fields["payment"].initial = choices[0][0]
