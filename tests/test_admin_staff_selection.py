@@ -150,6 +150,36 @@ def test_lines_change_and_go_and_the_shipping_price_needs_a_reason_to_drop(cs_cl
     assert (order.shipping_price, order.grand_total) == (Decimal("0.00"), Decimal("20.00"))
 
 
+def test_a_shipping_address_of_its_own_or_none(cs_client):
+    order = filled(cs_client)
+    page = cs_client.get(page_url(order))
+    # Shipping to the billing address: its fields are shown empty.
+    assert page.context["customer_form"].initial["shipping_street"] == ""
+    before = snapshot(order)
+    refused = step(cs_client, order, "customer", **ADDRESS, shipping_street="Hamngatan 3")
+    assert said(refused) == [
+        "The shipping address needs its name, postcode, city, country too, or leave it all "
+        "empty to ship to the billing address."
+    ]
+    assert snapshot(order) == before
+    elsewhere = {
+        "shipping_name": "Ada at work",
+        "shipping_street": "Hamngatan 3",
+        "shipping_zipcode": "111 47",
+        "shipping_city": "Stockholm",
+        "shipping_country": "SE",
+    }
+    step(cs_client, order, "customer", **ADDRESS, **elsewhere)
+    order.refresh_from_db()
+    assert (order.billing_city, order.shipping_city, order.shipping_name) == (
+        "Malmö",
+        "Stockholm",
+        "Ada at work",
+    )
+    page = cs_client.get(page_url(order))
+    assert page.context["customer_form"].initial["shipping_street"] == "Hamngatan 3"
+
+
 @pytest.mark.parametrize(
     "do, data, sentence",
     [

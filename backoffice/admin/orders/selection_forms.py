@@ -43,13 +43,15 @@ class CreateSelectionForm(forms.Form):
 
 
 class CustomerForm(forms.Form):
+    """The buyer's e-mail and billing address; a shipping address only when the
+    goods go elsewhere (left empty, they go to the billing address)."""
+
     email = forms.EmailField(label="E-mail")
     billing_name = forms.CharField(label="Name", max_length=200)
     billing_street = forms.CharField(label="Street", max_length=200)
     billing_zipcode = forms.CharField(label="Postcode", max_length=20)
     billing_city = forms.CharField(label="City", max_length=100)
     billing_country = forms.ChoiceField(label="Country", error_messages=NOT_A_CHOICE)
-    ship_elsewhere = forms.BooleanField(label="Ship to another address", required=False)
     shipping_name = forms.CharField(label="Name", max_length=200, required=False)
     shipping_street = forms.CharField(label="Street", max_length=200, required=False)
     shipping_zipcode = forms.CharField(label="Postcode", max_length=20, required=False)
@@ -66,36 +68,40 @@ class CustomerForm(forms.Form):
 
     @classmethod
     def initial_of(cls, order: Order) -> dict:
-        fields = [name for name in cls.base_fields if name not in {"email", "ship_elsewhere"}]
-        initial = {name: getattr(order, name) for name in fields}
-        billing = [getattr(order, f"billing_{part}") for part in ("name", "street", "city")]
-        shipping = [getattr(order, f"shipping_{part}") for part in ("name", "street", "city")]
-        initial["ship_elsewhere"] = bool(order.shipping_street) and shipping != billing
+        initial = {name: getattr(order, name) for name in cls.base_fields if name != "email"}
         if not order.billing_name:
             initial["billing_name"] = order.customer_name
+        if _same_address(order):
+            # Shown empty: the goods go to the billing address.
+            initial |= {f"shipping_{part}": "" for part in ADDRESS_PARTS}
         return initial | {"email": order.customer_email}
 
     def clean(self):
         cleaned = super().clean()
-        if cleaned.get("ship_elsewhere"):
-            missing = [
-                self.fields[f"shipping_{part}"].label.lower()
-                for part in ("name", "street", "zipcode", "city", "country")
-                if not cleaned.get(f"shipping_{part}")
-            ]
-            if missing:
-                raise forms.ValidationError(
-                    f"The shipping address needs its {', '.join(missing)}, or untick "
-                    "“Ship to another address”."
-                )
+        typed = [part for part in ADDRESS_PARTS if cleaned.get(f"shipping_{part}")]
+        missing = [part for part in ADDRESS_PARTS if part not in typed]
+        if typed and missing:
+            names = ", ".join(self.fields[f"shipping_{part}"].label.lower() for part in missing)
+            raise forms.ValidationError(
+                f"The shipping address needs its {names} too, or leave it all empty to ship "
+                "to the billing address."
+            )
         return cleaned
 
     def address(self, kind: str) -> Address | None:
-        if kind == "shipping" and not self.cleaned_data["ship_elsewhere"]:
+        if kind == "shipping" and not self.cleaned_data.get("shipping_street"):
             return None  # the goods go to the billing address
-        return Address(
-            **{part: self.cleaned_data[f"{kind}_{part}"] for part in Address.__dataclass_fields__}
-        )
+        return Address(**{part: self.cleaned_data[f"{kind}_{part}"] for part in ADDRESS_PARTS})
+
+
+ADDRESS_PARTS = ("name", "street", "zipcode", "city", "country")
+
+
+def _same_address(order: Order) -> bool:
+    return all(
+        getattr(order, f"shipping_{part}") == getattr(order, f"billing_{part}")
+        for part in ADDRESS_PARTS
+    )
 
 
 class LineQuantityForm(forms.Form):
