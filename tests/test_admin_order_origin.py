@@ -91,7 +91,7 @@ def test_links_are_plain_text_for_whoever_may_not_open_the_page(client):
 
 
 def test_the_origin_links_cost_a_query_or_two(cs_client, django_assert_max_num_queries):
-    order = OrderFactory(status=S.PENDING)
+    order = completed_order()
     for _ in range(3):
         OrderFactory(status=S.PENDING, origin=OrderOrigin.RESEND, related_order=order)
     cs_client.get(f"{ORDERS_URL}{order.pk}/change/")

@@ -15,7 +15,7 @@ from rest_framework.test import APIClient
 from backoffice.filters import OrderFilterSet
 from core.roles import CUSTOMER_SERVICE, WAREHOUSE
 from orders import services
-from orders.models import HoldKind, OrderEvent, OrderStatus
+from orders.models import HoldKind, OrderEvent, OrderOrigin, OrderStatus
 from outbox.models import Integration
 from returns.services import create_return
 from shipments.models import ShipmentStatus
@@ -107,6 +107,7 @@ def test_every_filter_of_the_order_filterset():
         shipping_country="US",
         currency="USD",
         customer_email="ann@example.com",
+        origin=OrderOrigin.BACK_OFFICE,
         lines=[LineDataFactory(sku="TEE-RED-M", quantity=1, unit_price=Decimal("100.00"))],
     )
     services.hold_order(order_id=us.pk, by=FACTORY, kind=HoldKind.FRAUD_CHECK, reason="Check")
@@ -138,6 +139,7 @@ def test_every_filter_of_the_order_filterset():
         "email": ({"email": "ANN@example.com"}, [us]),
         "sku": ({"sku": "TEE-RED-M"}, [us]),
         "returns": ({"returns": "pending"}, [eu]),
+        "origin": ({"origin": "back_office"}, [us]),
     }
     assert set(cases) == set(OrderFilterSet.base_filters)
     for name, (params, expected) in cases.items():

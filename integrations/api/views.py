@@ -25,7 +25,7 @@ from integrations.api import serializers as api
 from integrations.api.auth import actor_for
 from integrations.api.base import ApiMixin, KeysetPagination, errors, refusal_response
 from orders import services
-from orders.models import HoldKind, Order, OrderStatus
+from orders.models import HoldKind, Order, OrderOrigin, OrderStatus
 from outbox.models import Integration
 from payments.models import PaymentStatus
 from shipments import services as shipment_services
@@ -56,6 +56,7 @@ ORDER_FILTERS = [
     p.text("email", max_length=254),
     p.text("sku", max_length=64),
     p.choice("returns", [value for value, _ in RETURNS_CHOICES]),
+    p.choice("origin", OrderOrigin.values),
 ]
 
 

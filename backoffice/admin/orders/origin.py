@@ -11,6 +11,7 @@ from __future__ import annotations
 from core.admin.links import change_url
 from orders.models import Order, OrderOrigin
 from returns.models import Return
+from shipments.models import Shipment, ShipmentStatus
 
 # How a follow-up order is named from the order it was made for.
 FOLLOW_UP_WORDS = {
@@ -24,15 +25,18 @@ RELATED_WORDS = {
 }
 
 
-def origin_glance(admin_site, request, order: Order) -> dict:
-    """The order's origin and its links: at most three small queries, each on an
-    index (the related order's key, the follow-ups' foreign key, the return's
-    one-to-one), and the return's only for an exchange order."""
+def origin_glance(admin_site, request, order: Order, shipments: list[Shipment]) -> dict:
+    """The order's origin and its links, from `shipments` (the page's, read already)
+    and small queries on an index each, asked only where they can find something:
+    the related order's, the follow-ups' (exchanges and resends are made from a
+    completed shipment, so only an order with one has them) and an exchange
+    order's return."""
+    shipped = any(shipment.status == ShipmentStatus.COMPLETED for shipment in shipments)
     return {
         "label": order.get_origin_display(),
         "links": [
             *_related(admin_site, request, order),
-            *_follow_ups(admin_site, request, order),
+            *(_follow_ups(admin_site, request, order) if shipped else []),
             *_exchanged_return(admin_site, request, order),
         ],
     }

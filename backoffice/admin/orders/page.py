@@ -202,7 +202,7 @@ class OrderPageMixin:
             **shipments_part,
             "glance": order_glance(order, payment.get("payment"), shipments)
             | {
-                "origin": origin_glance(self.admin_site, request, order),
+                "origin": origin_glance(self.admin_site, request, order, shipments),
                 # The link to send again, while the order waits for the customer's payment.
                 "payment_link": payment_link_of(order, base_url=request.build_absolute_uri("/")),
             },
