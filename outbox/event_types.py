@@ -49,6 +49,10 @@ class EventType(StrEnum):
     # back to Pending, or it holds a return (and its goods) that no longer are.
     RETURN_UNCOMPLETED = "return.uncompleted"
     RETURN_DELETED = "return.deleted"
+    # Orders staff make for an earlier one: published on the new order, whose
+    # "order.created" comes first; the ref names the return or the shipment.
+    EXCHANGE_CREATED = "exchange.created"
+    RESEND_CREATED = "resend.created"
 
 
 ALL_EVENT_TYPES: list[str] = sorted(str(event_type) for event_type in EventType)

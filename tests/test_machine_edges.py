@@ -6,7 +6,8 @@ edges their rows take. The edges no table row takes (the ones the shipments and
 the product steps drive on the order, checkout with Autoconfirm, discarding a
 selection) are taken here, one case each, the payment's in
 `tests/payment_edges.py`, the payment attempt's in `tests/attempt_edges.py`, and
-settling later's (requests, settlements, notifications) in `tests/settle_edges.py`.
+settling later's (requests, settlements, notifications) in `tests/settle_edges.py`,
+and those of orders staff make (exchanges, resends) in `tests/staff_edges.py`.
 Together they must be the edges the `@transition` decorators declare, as
 django-fsm's introspection (and so the flow page) sees them: an edge declared
 and never taken, or taken and not declared, fails.
@@ -41,6 +42,7 @@ from tests.machine_edges import (
 )
 from tests.payment_edges import PAYMENT_CASES
 from tests.settle_edges import SETTLE_CASES
+from tests.staff_edges import STAFF_CASES
 
 S = OrderStatus
 MACHINES = (Order, Shipment, Return, Payment, PaymentAttempt, ProviderNotification)
@@ -141,6 +143,7 @@ CASES = [
 CASES += PAYMENT_CASES
 CASES += ATTEMPT_CASES
 CASES += SETTLE_CASES
+CASES += STAFF_CASES
 
 TABLES = {
     "tests/test_order_transitions.py": order_table.OBSERVED_EDGES,

@@ -32,7 +32,7 @@ from urllib.parse import urlsplit
 from django.db import transaction
 from django.utils import timezone
 
-from backoffice.services.checkout import checkout_order
+from backoffice.services.checkout import PAYMENT_LINK, checkout_order
 
 # The stock check's names are placement's too (the API imports them from here).
 from backoffice.services.placement_stock import (  # noqa: F401
@@ -48,6 +48,7 @@ from core.money import format_money, quantize
 from orders.events import record_event
 from orders.locks import lock_order
 from orders.models import Order, OrderEvent, OrderStatus
+from orders.services import resume_order
 from payments.gateways import GatewayResult
 from payments.hosted import (
     HostedProvider,
@@ -58,6 +59,7 @@ from payments.hosted import (
     hosted_provider,
 )
 from payments.models import AttemptStatus, PaymentAttempt
+from payments.services import authorize_payment
 
 # How long the buyer has at the provider's page; the selection is frozen meanwhile.
 ATTEMPT_LIFETIME = timedelta(minutes=30)
@@ -106,14 +108,14 @@ def begin_payment(
         if quantize(order.grand_total, order.currency) <= 0:
             raise DomainError(f"{order} has nothing to pay: free orders are not taken yet.")
         for attempt in order.payment_attempts.filter(status=AttemptStatus.OPEN):
-            _move(
+            move_attempt(
                 attempt,
                 attempt.cancel,
                 by=by,
                 message="Payment cancelled: begun again.",
                 at=timezone.now(),
             )
-        attempt = _open_attempt(order, provider, checkout.id, return_page, failed_page, by)
+        attempt = open_attempt(order, provider, checkout.id, return_page, failed_page, by=by)
     return provider.begin(attempt, base_url=base_url)
 
 
@@ -155,7 +157,17 @@ def _check_selection(order: Order) -> None:
         raise FieldErrors(errors)
 
 
-def _open_attempt(order, provider: HostedProvider, method: str, return_page, failed_page, by):
+def open_attempt(
+    order: Order,
+    provider: HostedProvider,
+    method: str,
+    return_page: str,
+    failed_page: str,
+    *,
+    by: Actor,
+    lifetime: timedelta = ATTEMPT_LIFETIME,
+) -> PaymentAttempt:
+    """A new attempt for the order's grand total, with its event."""
     now = timezone.now()
     attempt = PaymentAttempt(
         order=order,
@@ -167,7 +179,7 @@ def _open_attempt(order, provider: HostedProvider, method: str, return_page, fai
         return_page=return_page,
         failed_page=failed_page,
         by=actor_name(by),
-        expires_at=now + ATTEMPT_LIFETIME,
+        expires_at=now + lifetime,
     )
     attempt.save()
     amount = format_money(attempt.amount, attempt.currency)
@@ -184,7 +196,7 @@ def _open_attempt(order, provider: HostedProvider, method: str, return_page, fai
     return attempt
 
 
-def _move(attempt: PaymentAttempt, transition, *, by: Actor, message: str, **kwargs) -> None:
+def move_attempt(attempt: PaymentAttempt, transition, *, by: Actor, message: str, **kwargs) -> None:
     """Run one of the attempt's transitions, save it, and write its event."""
     from_status, to_status = run_transition(transition, by=by, **kwargs)
     attempt.save()
@@ -300,11 +312,13 @@ def _refusal(attempt: PaymentAttempt, answer: ProviderAnswer) -> DomainError | N
     by = attempt.by
     if attempt.status == AttemptStatus.DECLINED:
         return PaymentFailed("The payment was declined.")
+    placed = attempt.order.status != OrderStatus.INCOMPLETE
     if attempt.status == AttemptStatus.CANCELLED:
-        short = shortages(attempt.order)
+        # A placed order's units are reserved already: no stock to check.
+        short = [] if placed else shortages(attempt.order)
         return StockShort(short) if short else PaymentFailed("The payment was cancelled.")
     if not answer.approved:
-        _move(
+        move_attempt(
             attempt,
             attempt.decline,
             by=by,
@@ -313,8 +327,12 @@ def _refusal(attempt: PaymentAttempt, answer: ProviderAnswer) -> DomainError | N
             at=timezone.now(),
         )
         return PaymentFailed("The payment was declined.")
+    if placed and not attempt.order.on_hold_for_payment:
+        message = f"Payment cancelled: {attempt.order} no longer waits for payment."
+        move_attempt(attempt, attempt.cancel, by=by, message=message, at=timezone.now())
+        return PaymentFailed(f"{attempt.order} no longer waits for this payment.")
     if attempt.expires_at <= timezone.now():
-        _move(
+        move_attempt(
             attempt,
             attempt.cancel,
             by=by,
@@ -325,7 +343,7 @@ def _refusal(attempt: PaymentAttempt, answer: ProviderAnswer) -> DomainError | N
     attempt.order.recalculate_totals()
     if quantize(attempt.order.grand_total, attempt.currency) != attempt.amount:
         message = "Payment cancelled: the selection changed while it was paid."
-        _move(attempt, attempt.cancel, by=by, message=message, at=timezone.now())
+        move_attempt(attempt, attempt.cancel, by=by, message=message, at=timezone.now())
         return PaymentFailed("The selection changed after the payment began.")
     return None
 
@@ -338,17 +356,31 @@ def _place(attempt: PaymentAttempt, answer: ProviderAnswer, source: HostedProvid
         message=f"Authorized at the {source.name} provider's page.",
         raw={**answer.raw, "attempt": attempt.reference},
     )
-    # Its own savepoint: a refused checkout (stock) leaves the attempt to cancel.
-    order = checkout_order(order_id=attempt.order.pk, by=attempt.by, verified=verified)
+    if attempt.order.status != OrderStatus.INCOMPLETE:
+        # Placed by staff to be paid by link: the payment is all that is left.
+        order, done = pay_placed_order(order=attempt.order, verified=verified), "order paid"
+    else:
+        # Its own savepoint: a refused checkout (stock) leaves the attempt to cancel.
+        order = checkout_order(order_id=attempt.order.pk, by=attempt.by, verified=verified)
+        done = "order placed"
     attempt.order = order
-    _move(
+    move_attempt(
         attempt,
         attempt.place,
         by=attempt.by,
-        message=f"Payment approved at the {source.name} provider's page: order placed.",
+        message=f"Payment approved at the {source.name} provider's page: {done}.",
         transaction_reference=answer.transaction_reference,
         at=timezone.now(),
     )
+    return order
+
+
+def pay_placed_order(*, order: Order, verified: GatewayResult) -> Order:
+    """The authorization of an order that waited for its payment link (locked by
+    the caller), and the "Waiting for payment" hold lifted."""
+    authorize_payment(order=order, by=PAYMENT_LINK, verified=verified)
+    if order.on_hold_for_payment:
+        order = resume_order(order_id=order.pk, by=PAYMENT_LINK)
     return order
 
 
@@ -357,7 +389,7 @@ def _after_refused_checkout(attempt: PaymentAttempt, error: DomainError) -> Doma
     short = shortages(attempt.order)
     if not short:
         raise error
-    _move(
+    move_attempt(
         attempt,
         attempt.cancel,
         by=attempt.by,

@@ -25,7 +25,7 @@ from core.actors import Actor
 from core.errors import DomainError
 from core.money import ZERO, voucher_discounts
 from orders.locks import lock_order
-from orders.models import Order, OrderLine, OrderStatus
+from orders.models import Order, OrderLine, OrderOrigin, OrderStatus
 from orders.services import create_selection
 
 # A cart's bound: more is a typing error, and would strain the totals' columns.
@@ -55,7 +55,14 @@ def add_item(*, order_id: int, sku: str, quantity: int = 1, by: Actor) -> Order:
     return order
 
 
-def start_selection(*, market: str, country: str = "", language: str = "en", by: Actor) -> Order:
+def start_selection(
+    *,
+    market: str,
+    country: str = "",
+    language: str = "en",
+    origin: str = OrderOrigin.STOREFRONT,
+    by: Actor,
+) -> Order:
     """A new, empty selection of a market, shipping to `country` (the market's first
     country when none is given), priced: its currency, pricelist and default shipping."""
     found = market_of(market)
@@ -69,6 +76,7 @@ def start_selection(*, market: str, country: str = "", language: str = "en", by:
             language=language,
             billing_country=country,
             shipping_country=country,
+            origin=origin,
         )
         _price(order)
     return order

@@ -147,6 +147,15 @@ class Order(FSMModelMixin, models.Model):
         super().save(*args, **kwargs)
 
     @property
+    def on_hold_for_payment(self) -> bool:
+        """Placed by staff and waiting for the customer to pay at a payment link."""
+        return (
+            self.status in OPEN_STATUSES
+            and self.on_hold
+            and self.hold_kind == HoldKind.WAITING_FOR_PAYMENT
+        )
+
+    @property
     def state_label(self) -> str:
         return self.get_status_display()
 

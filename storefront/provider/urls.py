@@ -7,4 +7,6 @@ from storefront.provider import views
 urlpatterns = [
     path("test-provider/<str:reference>", views.hosted_page, name="test-provider-page"),
     path("notifications/<slug:provider>", views.notification, name="payment-notification"),
+    # Where a payment link's customer lands after the provider's page.
+    path("paid", views.link_paid, name="payment-link-paid"),
 ]

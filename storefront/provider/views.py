@@ -21,7 +21,7 @@ from django.http import HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from backoffice.services.notifications import receive_notification
 from core.money import format_money
@@ -44,7 +44,7 @@ def hosted_page(request, reference: str):
         return _decide(attempt, approved=DECISIONS[request.POST["decision"]])
     context = {
         "attempt": attempt,
-        "shop": attempt.by.removeprefix("storefront:"),
+        "shop": _payee(attempt),
         "amount": format_money(attempt.amount, attempt.currency),
     }
     status = 400 if request.method == "POST" else 200
@@ -52,6 +52,24 @@ def hosted_page(request, reference: str):
     # The form's answer redirects to the shop's own host: the policy must allow it.
     response._csp_update = {"form-action": _origins(attempt.return_page, attempt.failed_page)}
     return response
+
+
+def _payee(attempt: PaymentAttempt) -> str:
+    """Who asks for the money: the storefront, or the store itself for a payment link."""
+    if attempt.by.startswith("storefront:"):
+        return attempt.by.removeprefix("storefront:")
+    return "The store"
+
+
+@require_GET
+def link_paid(request):
+    """The payment link's last page. It records nothing: the provider's signed
+    notification has already paid the order (or not) before the customer lands here."""
+    if request.GET.get("declined"):
+        sentence = "The payment was declined. Nothing was charged: use the link again to pay."
+    else:
+        sentence = "Thank you: your payment is received, and your order is on its way."
+    return _plain(request, sentence, status=200)
 
 
 def _decide(attempt: PaymentAttempt, *, approved: bool) -> HttpResponseRedirect:

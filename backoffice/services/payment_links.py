@@ -1,0 +1,70 @@
+"""Payment links: an order placed by staff, paid later by the customer at the
+hosted payment page (the test provider's), as a storefront's buyer pays.
+
+The link is a payment attempt of the placed order (`backoffice.services.placement`),
+open for a week rather than the buyer's half hour: the customer reads an
+e-mail. The provider's verified answer authorizes the order's grand total and
+lifts its "Waiting for payment" hold (`placement.pay_placed_order`).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from backoffice.services.checkout import PAYMENT_LINK
+from backoffice.services.placement import move_attempt, open_attempt
+from core.errors import DomainError
+from orders.locks import lock_order
+from orders.models import Order
+from payments.hosted import checkout_methods, hosted_provider
+from payments.models import AttemptStatus, PaymentAttempt
+
+LINK_LIFETIME = timedelta(days=7)
+
+
+def open_payment_link(*, order_id: int, base_url: str) -> str:
+    """A new link for the order's grand total (an open one is cancelled first); its address."""
+    method = checkout_methods()[0]
+    provider = hosted_provider(method.provider)
+    paid_page = base_url.rstrip("/") + reverse("payment-link-paid")
+    with transaction.atomic():
+        order = lock_order(order_id)
+        if not order.on_hold_for_payment:
+            raise DomainError(f"{order} does not wait for a payment by link.")
+        for attempt in order.payment_attempts.filter(status=AttemptStatus.OPEN):
+            message = "Payment link replaced by a new one."
+            move_attempt(
+                attempt, attempt.cancel, by=PAYMENT_LINK, message=message, at=timezone.now()
+            )
+        order.payment_method = method.id
+        order.save(update_fields=["payment_method", "updated_at"])
+        attempt = open_attempt(
+            order,
+            provider,
+            method.id,
+            return_page=paid_page,
+            failed_page=f"{paid_page}?declined=1",
+            by=PAYMENT_LINK,
+            lifetime=LINK_LIFETIME,
+        )
+    return provider.begin(attempt, base_url=base_url).url
+
+
+def payment_link_of(order: Order, *, base_url: str) -> str:
+    """The open, unexpired link of an order waiting for payment, or ""."""
+    if not order.on_hold_for_payment:
+        return ""
+    attempt = (
+        PaymentAttempt.objects.filter(
+            order=order, status=AttemptStatus.OPEN, expires_at__gt=timezone.now()
+        )
+        .order_by("-pk")
+        .first()
+    )
+    if attempt is None:
+        return ""
+    return hosted_provider(attempt.provider).begin(attempt, base_url=base_url).url
