@@ -351,3 +351,17 @@ def test_a_resend_of_more_than_shipped_or_of_another_shipment_is_refused():
         )
     with pytest.raises(DomainError, match="is not a line of shipment"):
         create_resend(shipment_id=shipment.pk, quantities={999999: 1}, reason="lost", by=FACTORY)
+
+
+def test_the_exchange_orders_confirmation_names_its_return():
+    from django.core import mail as sent_mail
+
+    from integrations import delivery
+    from orders.services import confirm_order
+
+    _, return_, order = exchange_of({"A-S": 1}, b=0)
+    confirm_order(order_id=order.pk, by=FACTORY)
+    delivery.deliver_due()
+    [message] = [m for m in sent_mail.outbox if str(order.number) in m.subject]
+    words = f"your exchange for return {return_.number} of order {return_.order.number}"
+    assert words in message.body and words in message.alternatives[0][0]
