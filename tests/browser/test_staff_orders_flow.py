@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from catalog.models import Item
 from core.roles import CUSTOMER_SERVICE
 from orders.models import HoldKind, Order, OrderOrigin, OrderStatus
 from payments.models import PaymentTransaction
@@ -50,6 +51,8 @@ def catalogue():
     ):
         make_item(sku, prices={market.pricelist: amount}, name=name)
         Stock.objects.create(warehouse=warehouse, sku=sku, on_hand=10)
+    Item.objects.filter(sku="TEE-L").update(size="L")
+    Item.objects.filter(sku="CAP-ONE").update(size="One size")
     UserFactory(username="carol", groups=[CUSTOMER_SERVICE], password=PASSWORD)
 
 
