@@ -381,3 +381,19 @@ def test_a_cancelled_exchange_order_gives_the_return_its_credit_back():
     assert exchange_refusal(return_, FACTORY) is None
     returns.refund_return(return_id=return_.pk, by=FACTORY)
     assert kept(original) == D("54.00") - D("29.67")
+
+
+def test_an_exchange_a_resend_and_an_order_waiting_for_its_link_keep_their_lines():
+    from backoffice.services.line_edits import line_edit_refusal
+
+    _, _, exchange = exchange_of({"A-S": 1}, b=0)
+    assert line_edit_refusal(exchange) == (
+        f"{exchange} is an exchange: its lines are fixed; cancel it and make an exchange again."
+    )
+    order = check_out_selection(
+        order_id=phone_order(FACTORY).pk, payment="link", base_url=BASE, by=FACTORY
+    ).order
+    assert "waits for its payment link" in line_edit_refusal(order)
+    pay_link(order)
+    order.refresh_from_db()
+    assert line_edit_refusal(order) is None

@@ -21,7 +21,7 @@ from core.errors import DomainError
 from core.money import MAX_AMOUNT, ZERO, format_money
 from orders.events import record_event
 from orders.locks import lock_order
-from orders.models import Order, OrderLine, OrderStatus
+from orders.models import Order, OrderLine, OrderOrigin, OrderStatus
 from orders.services import LINE_EDIT_STATUSES, update_order_details
 from outbox.event_types import EventType
 from payments.models import Payment
@@ -56,11 +56,29 @@ def line_edit_refusal(order: Order) -> str | None:
         return f"{order} is {order.state_label}: its lines can no longer change."
     if order.shipments.exists():
         return f"{order} has shipments: its lines can no longer change; cancel products instead."
+    made_for = staff_terms_refusal(order)
+    if made_for:
+        return made_for
     payment = Payment.objects.filter(order=order).first()
     if payment and (payment.captured_amount or payment.capture_requested_amount):
         return (
             f"{order} has captured payments: its lines can no longer change; "
             "cancel products instead."
+        )
+    return None
+
+
+def staff_terms_refusal(order: Order) -> str | None:
+    """An exchange's or a resend's lines are its terms (the credit, the resent units),
+    and a payment link asks for the total it was opened with: such an order is
+    cancelled and made again rather than edited."""
+    if order.origin in (OrderOrigin.EXCHANGE, OrderOrigin.RESEND):
+        what = {OrderOrigin.EXCHANGE: "an exchange", OrderOrigin.RESEND: "a resend"}[order.origin]
+        return f"{order} is {what}: its lines are fixed; cancel it and make {what} again."
+    if order.on_hold_for_payment:
+        return (
+            f"{order} waits for its payment link: its lines can no longer change; cancel it "
+            "and create a new selection."
         )
     return None
 
@@ -184,6 +202,11 @@ def _refuse_total_out_of_range(order: Order) -> None:
     if total < ZERO:
         raise DomainError(f"The new total of {order} would be below zero.")
     payment = Payment.objects.filter(order=order).first()
+    if payment is None and total > 0 and order.origin != OrderOrigin.STOREFRONT:
+        raise DomainError(
+            f"{order} was placed with no payment: its total stays 0; create a new selection "
+            "for what the customer pays."
+        )
     if payment is None or not payment.authorized_amount:
         return
     # Captures never exceed the authorization, so a total above it could never be
