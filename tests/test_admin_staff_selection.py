@@ -10,7 +10,14 @@ import pytest
 
 from core.roles import BACKOFFICE_ADMIN, CUSTOMER_SERVICE, FINANCE, WAREHOUSE
 from orders.models import HoldKind, Order, OrderOrigin, OrderStatus
-from tests.admin_support import NO_PERMISSIONS, ORDERS_URL, messages_of, role_user
+from tests.admin_support import (
+    NO_PERMISSIONS,
+    ORDERS_URL,
+    admin_links,
+    messages_of,
+    opens,
+    role_user,
+)
 from tests.factories import OrderFactory
 from tests.helpers import snapshot
 from tests.staff_support import make_catalogue
@@ -286,3 +293,16 @@ def test_the_selection_page_and_its_search_take_a_few_queries(
     assert hits == ["A", "A-L", "A-S", "A-XL"]
     assert page.context["hit_rows"][0]["price"] == "10.00 EUR"
     assert page.context["hit_rows"][0]["hit"].available == (10,)
+
+
+@pytest.mark.parametrize("role", [CUSTOMER_SERVICE, BACKOFFICE_ADMIN])
+def test_every_link_of_the_pages_opens(client, role):
+    make_catalogue()
+    client.force_login(role_user(role))
+    order = create(client)
+    pages = [CREATE_URL, page_url(order), f"{ORDERS_URL}{order.pk}/change/", ORDERS_URL]
+    for url in pages:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        for link in admin_links(response.content.decode()):
+            assert opens(client, link), f"{url} → {link}"
