@@ -138,6 +138,8 @@ def orders_pages(f: dict) -> list[tuple[str, str, str | None]]:
             o + "?payment=authorized",
             s + "?payment__status__exact=authorized",
         ),
+        # Staff-made orders are the few: read from the partial origin index.
+        ("orders: origin back office", o + "?origin=back_office", None),
         ("orders: currency SEK", o + "?currency=SEK", None),
         ("orders: grand total 100–110", o + "?grand_total_min=100&grand_total_max=110", None),
         (
