@@ -137,6 +137,8 @@ def test_the_form_offers_another_size_first_then_confirms_the_figures(client):
     form = client.get(step_url(return_)).context["form"]
     assert [sku for sku, _ in form.fields["sku_0"].choices] == ["A-L", "A-S", "A-XL", "A"]
     assert (form["sku_0"].initial, form["qty_0"].initial) == ("A-L", 1)
+    assert dict(form.fields["sku_0"].choices)["A-L"] == "Size L · A-L · 10.00 EUR"
+    assert form.rows[0]["size"] == "M"
     before = everything(return_)
 
     page = client.post(step_url(return_), exchange_data("A-XL"))

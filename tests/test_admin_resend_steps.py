@@ -121,6 +121,8 @@ def test_the_confirmation_names_the_value_and_that_nothing_is_charged(client):
     form = client.get(step_url(shipment))
     html = form.content.decode()
     assert "Resend now" in html and 'max="3"' in html and 'value="3"' in html
+    assert "Goods worth more than 200.00 EUR (the store&#x27;s limit)" in html
+    assert "already" not in html
     before = world(shipment)
 
     page = client.post(step_url(shipment), resend_data(shipment, a=2, b=1))
@@ -191,3 +193,14 @@ def test_warehouse_and_finance_see_no_resend_button_on_the_shipment_page(client)
         page = client.get(f"/admin/shipments/shipment/{shipment.pk}/change/")
         assert page.status_code == 200
         assert 'data-step="resend"' not in page.content.decode()
+
+
+def test_the_form_names_the_resends_made_for_the_order_already(client):
+    client.force_login(role_user(CUSTOMER_SERVICE))
+    shipment = shipment_in(SS.COMPLETED)
+    client.post(step_url(shipment), {**resend_data(shipment), "_confirmed": "yes"})
+    first = resends_of(shipment).get()
+    form = client.get(step_url(shipment)).context["form"]
+    assert form.notes[-1] == (
+        f"Resent for order {shipment.order.number} already: order {first.number}."
+    )

@@ -21,10 +21,7 @@ from core.typed_fields import QuantityField
 from orders.models import Order
 from returns.models import Return
 
-PAYMENTS = [
-    ("link", "Payment link: the customer pays at the provider's page"),
-    ("invoice", "Invoice: Finance marks it paid when the money is in"),
-]
+PAYMENTS = [("link", "Payment link"), ("invoice", "Invoice")]
 
 
 class ExchangeForm(forms.Form):
@@ -37,8 +34,9 @@ class ExchangeForm(forms.Form):
         choices=PAYMENTS,
         initial="link",
         widget=forms.RadioSelect,
-        label="If the replacement costs more",
-        help_text="Used only when the customer pays a difference.",
+        label="The customer pays a difference by",
+        help_text="Only when the replacement costs more than the returned goods: a link "
+        "to the provider's page (shown after), or an invoice Finance marks paid.",
     )
 
     def __init__(self, *args, objects=(), **kwargs):
@@ -48,7 +46,7 @@ class ExchangeForm(forms.Form):
         for index, choice in enumerate(choices_or_none(self.return_)):
             sku_name, qty_name = f"sku_{index}", f"qty_{index}"
             self.fields[sku_name] = forms.ChoiceField(
-                choices=[(sku, f"{sku} · {size} · {price}") for sku, size, price in choice.options],
+                choices=[(option[0], option_text(*option)) for option in choice.options],
                 initial=choice.options[0][0] if choice.options else None,
                 label=f"Replacement for {choice.returned_sku}",
             )
@@ -58,7 +56,14 @@ class ExchangeForm(forms.Form):
                 required=False,
                 label=f"Units for {choice.returned_sku}",
             )
-            self.rows.append({"choice": choice, "sku": self[sku_name], "quantity": self[qty_name]})
+            self.rows.append(
+                {
+                    "choice": choice,
+                    "size": returned_size(choice),
+                    "sku": self[sku_name],
+                    "quantity": self[qty_name],
+                }
+            )
         # Set once the form is valid: what the confirmation shows.
         self.figures = None
 
@@ -103,6 +108,16 @@ class ExchangeForm(forms.Form):
                 ("Back to the customer through the return's refund", figures.to_refund),
             )
         ]
+
+
+def option_text(sku: str, size: str, price: str) -> str:
+    # The size first: it is what the customer asked for.
+    return f"Size {size} · {sku} · {price}" if size else f"{sku} · {price}"
+
+
+def returned_size(choice) -> str:
+    """The returned item's size, as the catalogue names it (among its own options)."""
+    return next((size for sku, size, _ in choice.options if sku == choice.returned_sku), "")
 
 
 def choices_or_none(return_: Return) -> list:

@@ -20,7 +20,7 @@ from core.errors import DomainError
 from core.money import ZERO, format_money
 from core.steps import Step
 from core.typed_fields import QuantityField
-from orders.models import Order
+from orders.models import Order, OrderOrigin, StoreSettings
 from shipments.models import Shipment
 
 
@@ -52,6 +52,7 @@ class ResendForm(forms.Form):
                 label=f"Resend: {line.order_line.sku}",
             )
             self.rows.append({"line": line, "field_name": name, "field": self[name]})
+        self.notes = resend_notes(self.shipment)
         # Shown once the form is valid (the confirmation) and in the message.
         self.value: Decimal | None = None
 
@@ -80,6 +81,19 @@ class ResendForm(forms.Form):
         except DomainError as error:
             raise forms.ValidationError(str(error)) from None
         return cleaned
+
+
+def resend_notes(shipment: Shipment) -> list[str]:
+    """What staff should know before they choose: the store's limit, and the resends
+    made for the order already (a second click would send the goods twice)."""
+    order = shipment.order
+    limit = format_money(StoreSettings.load().resend_limit, order.currency)
+    notes = [f"Goods worth more than {limit} (the store's limit) are a Back-office admin's."]
+    earlier = Order.objects.filter(related_order=order, origin=OrderOrigin.RESEND)
+    numbers = [str(n) for n in earlier.order_by("number").values_list("number", flat=True)]
+    if numbers:
+        notes.append(f"Resent for order {order.number} already: order {', '.join(numbers)}.")
+    return notes
 
 
 def resend_params(shipment: Shipment, data: dict) -> dict:
