@@ -195,3 +195,30 @@ def test_bad_input_is_a_form_error_and_nothing_is_made(client, data, error):
     assert page.status_code == 200
     assert error in page.content.decode()
     assert everything(return_) == before
+
+
+def test_a_dearer_replacement_by_invoice_is_authorized_and_gives_no_link(client):
+    client.force_login(role_user(CUSTOMER_SERVICE))
+    return_ = return_in(PENDING)
+    data = {**exchange_data("A-XL", payment="invoice"), "_confirmed": "yes"}
+    response = client.post(step_url(return_), data)
+    order = Return.objects.get(pk=return_.pk).exchange_order
+    assert order.grand_total == D("2.83")  # 12.50 less the 9.67 credited
+    assert (order.payment.provider, order.payment.authorized_amount) == ("manual", D("2.83"))
+    assert not order.on_hold
+    assert not any("payment link" in said for said in messages_of(response))
+
+
+def test_a_return_of_a_market_not_in_the_catalogue_offers_no_exchange(client):
+    from catalog.models import Market
+
+    client.force_login(role_user(CUSTOMER_SERVICE))
+    return_ = return_in(PENDING)
+    Market.objects.filter(code="EU").update(code="GONE")
+    page = client.get(f"{RETURNS_URL}{return_.pk}/change/")
+    assert 'data-step="exchange"' not in page.content.decode()
+    before = everything(return_)
+    response = client.post(step_url(return_), {**exchange_data(), "_confirmed": "yes"})
+    assert response.status_code == 200  # the page says why; nothing is made
+    assert "Market EU is not in the catalogue." in response.content.decode()
+    assert everything(return_) == before

@@ -204,3 +204,15 @@ def test_the_form_names_the_resends_made_for_the_order_already(client):
     assert form.notes[-1] == (
         f"Resent for order {shipment.order.number} already: order {first.number}."
     )
+
+
+def test_a_shipment_of_a_market_not_in_the_catalogue_offers_no_resend(client):
+    from catalog.models import Market
+
+    client.force_login(role_user(CUSTOMER_SERVICE))
+    shipment = shipment_in(SS.COMPLETED)
+    Market.objects.filter(code="EU").update(code="GONE")
+    page = client.get(f"/admin/orders/order/{shipment.order_id}/change/")
+    assert 'data-step="shipment-resend"' not in page.content.decode()
+    response = client.get(step_url(shipment))
+    assert messages_of(response) == ["Market EU is not in the catalogue."]
