@@ -23,9 +23,10 @@ from core.errors import DomainError
 from core.money import format_money, line_amount
 from orders.events import record_event
 from orders.locks import lock_order
-from orders.models import Order, OrderEvent, StoreSettings
+from orders.models import Order, OrderEvent, OrderOrigin, StoreSettings
 from outbox.event_types import CUSTOMER_MAIL_KINDS
 from outbox.models import OutboxMessage
+from returns.models import Return
 from shipments.models import Shipment
 
 SENDER = process("system", "customer_mail")
@@ -106,9 +107,22 @@ def _context(kind: Kind, message: OutboxMessage, order: Order) -> dict:
             .first()
         )
         context["shipment"] = shipment
+    if kind.name == "order_confirmation":
+        context["made_for"] = _made_for(order)
     if kind.name == "refund" and data.get("amount"):
         context["refund_amount"] = format_money(Decimal(data["amount"]), currency)
     return context
+
+
+def _made_for(order: Order) -> dict | None:
+    """What an exchange or a resend replaces, for its confirmation to name."""
+    if order.origin == OrderOrigin.EXCHANGE:
+        return_ = Return.objects.filter(exchange_order=order).select_related("order").first()
+        if return_ is not None:
+            return {"exchange": True, "return": return_.number, "order": return_.order.number}
+    if order.origin == OrderOrigin.RESEND and order.related_order_id:
+        return {"resend": True, "order": order.related_order.number}
+    return None
 
 
 def deliver(message: OutboxMessage) -> str | None:

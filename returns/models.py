@@ -60,15 +60,7 @@ def not_refunded_yet(return_: Return) -> bool:
     return return_.refunded_at is None
 
 
-@refuses_with("Return {obj.number} has an exchange order already.")
-def has_no_exchange(return_: Return) -> bool:
-    return return_.exchange_order_id is None
-
-
-@refuses_with(
-    "Return {obj.number} has an exchange order that is not cancelled: cancel the exchange "
-    "order first."
-)
+@refuses_with("Return {obj.number} has an exchange order that is not cancelled.")
 def has_no_live_exchange(return_: Return) -> bool:
     if return_.exchange_order_id is None:
         return True
@@ -81,6 +73,9 @@ REFUND = {
     "permission": "returns.refund_return",
     "custom": {"label": "refund", "past": "refunded"},
 }
+
+
+GIVE_BACK = {"custom": {"label": "give back the exchange credit", "past": "credit given back"}}
 
 
 class Return(FSMModelMixin, models.Model):
@@ -128,7 +123,8 @@ class Return(FSMModelMixin, models.Model):
         Order,
         null=True,
         blank=True,
-        on_delete=models.PROTECT,
+        # A cancelled exchange order may be purged; its credit was given back.
+        on_delete=models.SET_NULL,
         related_name="exchanged_return",
         help_text="The order made in exchange for the returned goods.",
     )
@@ -299,7 +295,7 @@ class Return(FSMModelMixin, models.Model):
         field=status,
         source=[ReturnStatus.PENDING, ReturnStatus.COMPLETED],
         target=None,
-        conditions=[not_refunded_yet, has_no_exchange],
+        conditions=[not_refunded_yet, has_no_live_exchange],
         permission="returns.exchange_return",
         custom={"label": "exchange", "past": "exchanged"},
     )
@@ -307,6 +303,17 @@ class Return(FSMModelMixin, models.Model):
         self.exchange_order = order
         self.exchange_credit = credit
         self.refund_amount = self.suggested_refund
+
+    # Its exchange order cancelled: the credit is the customer's again, refunded
+    # with the return (or, once refunded, by a goodwill refund). Part of the
+    # cancel, under its permission.
+    @transition(field=status, source=ReturnStatus.PENDING, target=None, **GIVE_BACK)
+    @transition(field=status, source=ReturnStatus.REFUNDED, target=None, **GIVE_BACK)
+    @transition(field=status, source=ReturnStatus.COMPLETED, target=None, **GIVE_BACK)
+    def give_back_credit(self) -> None:
+        self.exchange_credit = 0
+        if self.refunded_at is None:
+            self.refund_amount = self.suggested_refund
 
     @transition(
         field=status,

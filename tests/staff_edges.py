@@ -1,8 +1,10 @@
 """The edges of orders staff make, one case each: an exchange from a pending and from
-a completed return, a resend of a completed shipment (none moves the state)."""
+a completed return, its credit given back when the exchange order is cancelled, a
+resend of a completed shipment (none moves the state)."""
 
 from __future__ import annotations
 
+from backoffice.services.cancel import cancel_order
 from backoffice.services.exchanges import create_exchange
 from backoffice.services.resends import create_resend
 from returns import services as returns
@@ -29,6 +31,21 @@ def exchange(return_: Return) -> None:
     create_exchange(return_id=return_.pk, lines={"A-S": 1}, by=FACTORY)  # cheaper: no payment
 
 
+def an_exchange_of(return_: Return) -> Return:
+    exchange(return_)
+    return_.refresh_from_db()
+    return return_
+
+
+def a_refunded_exchanged_return(store) -> Return:
+    return_ = an_exchange_of(a_pending_return(store))
+    return returns.refund_return(return_id=return_.pk, by=FACTORY)  # what is left of it
+
+
+def cancel_the_exchange(return_: Return) -> None:
+    cancel_order(order_id=return_.exchange_order_id, by=FACTORY, reason="Customer changed mind")
+
+
 def a_completed_shipment(store) -> Shipment:
     return shipment_of(shop_with_completed_order())
 
@@ -51,6 +68,19 @@ STAFF_CASES = [
         exchange,
         (Return, "exchange", R.COMPLETED, R.COMPLETED),
     ),
+    *[
+        case(
+            f"an exchange order cancelled gives a {status} return its credit back",
+            build,
+            cancel_the_exchange,
+            (Return, "give_back_credit", status, status),
+        )
+        for status, build in (
+            (R.PENDING, lambda store: an_exchange_of(a_pending_return(store))),
+            (R.COMPLETED, lambda store: an_exchange_of(a_completed_return(store))),
+            (R.REFUNDED, a_refunded_exchanged_return),
+        )
+    ],
     case(
         "a resend of a completed shipment",
         a_completed_shipment,

@@ -63,7 +63,11 @@ def test_demo_makes_every_status_and_the_logins():
     assert users.get(username="admin").is_superuser
     assert users.get(username="warehouse").groups.get().name == "Warehouse"
     assert users.get(username="finance").check_password("finance")
-    assert "customer-service" in output and "Demo data: 30 orders" in output
+    # The 30 stories' orders and three staff made: a phone order, an exchange, a resend.
+    assert "customer-service" in output and "Demo data: 33 orders" in output
+    staff_made = Order.objects.exclude(origin="storefront")
+    assert set(staff_made.values_list("origin", flat=True)) == {"back_office", "exchange", "resend"}
+    assert "Orders staff made (docs/staff-orders.md): phone order" in output
     # The demo shop at /shop/ buys through its storefront, client-side from runserver.
     shop = Storefront.objects.get(name="demo-shop")
     assert (shop.market.code, shop.secret_hash) == ("EU", "")
@@ -117,8 +121,9 @@ def test_demo_catalogue_sells_every_line_at_the_price_charged():
     assert markets == {"DK", "EU", "SE", "UK", "US"}
     assert set(Order.objects.values_list("market", flat=True)) <= markets
     # The stories allocate at shipment (no order reserved at placement); the rules
-    # come afterwards, for the orders the demo shop places.
-    assert not Allocation.objects.exists()
+    # come afterwards, for the orders the demo shop and staff place.
+    reserving = Allocation.objects.values_list("order_line__order__origin", flat=True)
+    assert set(reserving) <= {"back_office", "exchange", "resend"}
     rules = AllocationPriority.objects.order_by("priority")
     assert rules.filter(market__code="US").first().warehouse.name == "New Jersey 3PL"
     assert rules.filter(market__code="SE").first().warehouse.name == "Stockholm DC"

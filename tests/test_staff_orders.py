@@ -262,9 +262,9 @@ def test_a_refunded_return_is_not_exchanged_and_nothing_changes():
 
 def test_a_return_is_exchanged_once_and_kept_while_its_exchange_lives():
     _, return_, _ = exchange_of({"A-S": 1}, b=0)
-    with pytest.raises(DomainError, match="has an exchange order already"):
+    with pytest.raises(DomainError, match="has an exchange order that is not cancelled"):
         create_exchange(return_id=return_.pk, lines={"A-S": 1}, by=FACTORY)
-    with pytest.raises(DomainError, match="cancel the exchange order first"):
+    with pytest.raises(DomainError, match="has an exchange order that is not cancelled"):
         returns.delete_return(return_id=return_.pk, by=FACTORY)
 
 
@@ -351,3 +351,33 @@ def test_a_resend_of_more_than_shipped_or_of_another_shipment_is_refused():
         )
     with pytest.raises(DomainError, match="is not a line of shipment"):
         create_resend(shipment_id=shipment.pk, quantities={999999: 1}, reason="lost", by=FACTORY)
+
+
+def test_the_exchange_orders_confirmation_names_its_return():
+    from django.core import mail as sent_mail
+
+    from integrations import delivery
+    from orders.services import confirm_order
+
+    _, return_, order = exchange_of({"A-S": 1}, b=0)
+    confirm_order(order_id=order.pk, by=FACTORY)
+    delivery.deliver_due()
+    [message] = [m for m in sent_mail.outbox if str(order.number) in m.subject]
+    words = f"your exchange for return {return_.number} of order {return_.order.number}"
+    assert words in message.body and words in message.alternatives[0][0]
+
+
+def test_a_cancelled_exchange_order_gives_the_return_its_credit_back():
+    from backoffice.services.cancel import cancel_order
+
+    original, return_, order = exchange_of({"A-S": 1}, b=1)
+    assert return_.suggested_refund == D("22.42")
+    cancel_order(order_id=order.pk, by=FACTORY, reason="The customer wants the money")
+    return_.refresh_from_db()
+    assert (return_.exchange_credit, return_.suggested_refund) == (D("0.00"), D("29.67"))
+    assert return_.refund_amount == D("29.67")
+    assert allocated("A-S") == 0  # the replacement's reservation released
+    # The return may be exchanged again, or deleted now.
+    assert exchange_refusal(return_, FACTORY) is None
+    returns.refund_return(return_id=return_.pk, by=FACTORY)
+    assert kept(original) == D("54.00") - D("29.67")

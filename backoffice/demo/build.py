@@ -17,12 +17,14 @@ from django.dispatch import Signal
 
 from backoffice.demo.catalog import ARCHIVER, DEMO_USERS, make_selection
 from backoffice.demo.shop import delete_catalogue, give_markets_allocation_rules, make_catalogue
+from backoffice.demo.staff import tell_staff_stories
 from backoffice.demo.stories import STORIES, Staff, Story, make_warehouses
 from backoffice.demo.timeshift import move_into_the_past, ship_on_the_day_of_completion
 from core.errors import DomainError
 from orders import bulk
 from orders.models import DeletedOrder, Order, StoreSettings
 from payments.models import PaymentTransaction
+from returns.models import Return
 from shipments.models import Shipment, Stock, Warehouse
 
 
@@ -104,7 +106,9 @@ def _build(
     # Orders placed from now on (the shop's) reserve stock at placement; the
     # stories' orders above took theirs at shipment and keep doing so.
     give_markets_allocation_rules(warehouses)
-    notes = [note for _, note in demo_built.send(sender=Demo) if note]
+    progress("Orders staff made: a phone order, an exchange, a resend…")
+    staff_note = tell_staff_stories(staff)
+    notes = [staff_note, *(note for _, note in demo_built.send(sender=Demo) if note)]
     return Demo(
         notes=notes,
         statuses=Counter(Order.objects.values_list("status", flat=True)),
@@ -220,6 +224,8 @@ def reset_demo() -> None:
     """Delete every order (and what hangs off it), the stock, warehouses and demo users."""
     with transaction.atomic():
         demo_resetting.send(sender=Demo)
+        # A return holds its shipment's lines (protected): it goes first.
+        Return.objects.all().delete()
         Order.objects.all().delete()
         DeletedOrder.objects.all().delete()
         Stock.objects.all().delete()

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.core.exceptions import ObjectDoesNotExist
 from django.db import transaction
 
+from backoffice.services.exchange_credit import give_back_exchange_credit
 from core.actors import Actor
 from core.errors import DomainError
 from core.fsm import run_transition
@@ -38,6 +39,7 @@ def cancel_order(*, order_id: int, by: Actor, reason: str) -> Order:
             # Part of the cancel, under its permission; one event per shipment.
             deleted = delete_open_shipments(order=order, by=by)
             order.save()
+            give_back_exchange_credit(order=order, by=by)
             message = f"Cancelled: {reason}"
             if deleted:
                 message += f" Deleted shipments {', '.join(deleted)}, releasing their stock."

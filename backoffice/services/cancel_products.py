@@ -16,6 +16,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.db.models import Sum
 
+from backoffice.services.exchange_credit import give_back_exchange_credit
 from backoffice.services.reservations import follow_units
 from core.actors import Actor, process
 from core.errors import DomainError
@@ -102,6 +103,8 @@ def _settle(order, wanted, grand_total, every_unit_gone, reason, refunded, *, by
         complete_when_fully_shipped(order=order, by=FOR_CANCEL_PRODUCTS)
     to_status = order.status
     order.save()
+    if every_unit_gone:
+        give_back_exchange_credit(order=order, by=by)
     record_event(
         order=order,
         by=by,

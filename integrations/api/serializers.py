@@ -78,6 +78,10 @@ class OrderSerializer(serializers.ModelSerializer):
     lines = LineSerializer(many=True, read_only=True)
     shipments = ShipmentSerializer(many=True, read_only=True)
     payment = serializers.SerializerMethodField()
+    # The order an exchange or a resend was made for, by its number.
+    related_order = serializers.IntegerField(
+        source="related_order.number", allow_null=True, read_only=True
+    )
 
     class Meta:
         model = Order
@@ -91,6 +95,8 @@ class OrderSerializer(serializers.ModelSerializer):
             "market",
             "pricelist",
             "language",
+            "origin",
+            "related_order",
             "customer_name",
             "customer_email",
             *ADDRESS_FIELDS,

@@ -83,7 +83,7 @@ def with_everything_shown(orders: QuerySet[Order]) -> QuerySet[Order]:
     shipments = Shipment.objects.select_related("warehouse").prefetch_related(
         Prefetch("lines", queryset=ShipmentLine.objects.select_related("order_line"))
     )
-    return orders.select_related("payment").prefetch_related(
+    return orders.select_related("payment", "related_order").prefetch_related(
         "lines", Prefetch("shipments", queryset=shipments)
     )
 

@@ -32,7 +32,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='return',
             name='exchange_order',
-            field=models.OneToOneField(blank=True, help_text='The order made in exchange for the returned goods.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='exchanged_return', to='orders.order'),
+            field=models.OneToOneField(blank=True, help_text='The order made in exchange for the returned goods.', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name="exchanged_return", to='orders.order'),
         ),
         migrations.AddConstraint(
             model_name='return',
