@@ -73,7 +73,7 @@ def refusal(state: str, number: str) -> str:
     return {
         REFUNDED: f"Return {number} is Refunded, so it cannot be exchanged.",
         COMPLETED_AFTER_REFUND: f"Return {number} was refunded already.",
-        EXCHANGED: f"Return {number} has an exchange order already.",
+        EXCHANGED: f"Return {number} has an exchange order that is not cancelled.",
     }.get(state, "You do not have permission to exchange returns.")
 
 
