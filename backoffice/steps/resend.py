@@ -53,7 +53,7 @@ class ResendForm(forms.Form):
             )
             self.rows.append({"line": line, "field_name": name, "field": self[name]})
         self.notes = resend_notes(self.shipment)
-        # Shown once the form is valid (the confirmation) and in the message.
+        # What the check priced; the confirmation asks the service again, from the data.
         self.value: Decimal | None = None
 
     def quantities(self) -> dict[int, int]:
