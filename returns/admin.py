@@ -76,6 +76,7 @@ def breakdown(return_: Return) -> str:
         ("handling", return_.handling_cost, "+"),
         ("return fee", return_.return_fee, "−"),
         ("voucher", return_.voucher_value, "−"),
+        ("exchange credit", return_.exchange_credit, "−"),
     ):
         if amount:
             parts.append(f"{sign} {label} {money(return_, amount)}")

@@ -25,11 +25,11 @@ def returnable_quantities(shipment: Shipment) -> dict[int, int]:
 
 
 def returns_of_order(order: Order) -> QuerySet[Return]:
-    """The order's returns in number order, each with its lines, their SKUs and its
-    shipment and warehouse, in a fixed number of queries."""
+    """The order's returns in number order, each with its lines, their SKUs, its
+    shipment, warehouse and exchange order, in a fixed number of queries."""
     return (
         Return.objects.filter(order=order)
-        .select_related("order", "shipment__order", "warehouse")
+        .select_related("order", "shipment__order", "warehouse", "exchange_order")
         .prefetch_related("lines__shipment_line__order_line")
         .order_by("sequence")
     )

@@ -1,8 +1,8 @@
 """The back office's admin, one package (a room) per admin: `orders` (the order
 admin), `shipments` (the shipments admin with the print view and the back
-office's shipment steps), `jobs` (bulk steps in the background and their
-progress pages). Django's autodiscovery imports this package, which registers
-them and sets up the site.
+office's shipment steps), `returns` (the returns admin with "Exchange…"), `jobs`
+(bulk steps in the background and their progress pages). Django's autodiscovery
+imports this package, which registers them and sets up the site.
 
 The steps every room offers live in `backoffice.steps`; what a change page
 shows and which pages an admin adds are declared once per admin class
@@ -11,7 +11,7 @@ shows and which pages an admin adds are declared once per admin class
 
 from django.contrib import admin
 
-from backoffice.admin import jobs, shipments
+from backoffice.admin import jobs, returns, shipments
 from backoffice.admin.orders import OrderAdmin
 
 admin.site.site_header = "Centra Orders"
@@ -25,6 +25,8 @@ admin.site.enable_nav_sidebar = False
 # The shipments list with the print actions (registered from here in place of
 # the shipments app's own: see backoffice.admin.shipments).
 shipments.register(admin.site)
+# The returns list and page with "Exchange…" (see backoffice.admin.returns).
+returns.register(admin.site)
 # Bulk steps taken in the background, and their progress pages.
 jobs.register(admin.site)
 

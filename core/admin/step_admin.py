@@ -214,7 +214,7 @@ class StepsAdminMixin(BulkStepsMixin):
                     request, step, [obj], form, bulk=False, confirming="_change" not in request.POST
                 )
             if form is None or form.is_valid():
-                params = form.cleaned_data if form else {}
+                params = self.step_params(request, step, form.cleaned_data if form else {})
                 try:
                     result = step.take(obj, by=request.user, params=params)
                 except DomainError as error:
@@ -222,6 +222,7 @@ class StepsAdminMixin(BulkStepsMixin):
                     return HttpResponseRedirect(change_url)
                 done = done_name(step, obj, result, self.object_reference(obj))
                 report(request, step, self.model, Outcome(done=[done]))
+                self.after_step(request, step, obj, result)
                 if step.deletes and not self._back_url(request):
                     return HttpResponseRedirect(
                         reverse(
@@ -237,6 +238,15 @@ class StepsAdminMixin(BulkStepsMixin):
             return HttpResponseRedirect(change_url)
         form = step.make_form(None, [obj])
         return self.render_step_page(request, step, [obj], form, bulk=False)
+
+    def step_params(self, request, step: Step, params: dict) -> dict:
+        """The service's input beyond the form's, from what only the request knows
+        (the site's address, for a payment link)."""
+        return params
+
+    def after_step(self, request, step: Step, obj, result) -> None:
+        """What an admin adds once a step is taken on one object (a link to an
+        order the step made); messages are plain text, so a link is its own."""
 
     def step_return_url(self, request, obj) -> str:
         """Where a step's page returns to without a `next`: the object's page."""

@@ -10,6 +10,7 @@ from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
+from core.admin.links import change_url
 from core.money import format_money
 from orders.models import Order
 from orders.models.conditions import has_no_paid_shipments, has_nothing_captured
@@ -64,6 +65,7 @@ def returns_rows(admin_site, request, order: Order, *, back_to: str) -> list[dic
                 "refund": format_money(return_.refund_amount, currency),
                 "refunded": return_.refunded_at is not None,
                 "buttons": available,
+                "exchange": exchange_link(admin_site, request, return_),
                 "url": reverse(
                     "admin:returns_return_change",
                     args=[quote(return_.pk)],
@@ -72,6 +74,16 @@ def returns_rows(admin_site, request, order: Order, *, back_to: str) -> list[dic
             }
         )
     return rows
+
+
+def exchange_link(admin_site, request, return_: Return) -> str:
+    """The return's exchange order, linked for whoever may open orders."""
+    order = return_.exchange_order
+    if order is None:
+        return ""
+    text = f"Exchange order {order.number}"
+    url = change_url(admin_site, request, Order, order.pk)
+    return format_html('<a href="{}">{}</a>', url, text) if url else text
 
 
 def goods(return_: Return) -> str:

@@ -17,18 +17,21 @@ from django.contrib.admin.utils import quote
 from django.forms import Script
 from django.urls import reverse
 
+from backoffice.admin.follow_ups import link_made_order
 from backoffice.admin.jobs import BackgroundStepsMixin
 from backoffice.admin.shipments.documents import ShipmentDocumentsMixin
 from backoffice.steps import SHIPMENT_STEPS
 from backoffice.steps.create_return import CREATE_RETURN
+from backoffice.steps.resend import RESEND
 from shipments.admin import ShipmentAdmin
 from shipments.models import Shipment
 
 
 class PrintableShipmentAdmin(BackgroundStepsMixin, ShipmentDocumentsMixin, ShipmentAdmin):
     """The shipments admin, with the print actions and view of the back office,
-    "Create return…" on completed shipments (the returns app stands above shipments),
-    and its bulk steps over large selections queued for the worker."""
+    "Create return…" and "Resend…" on completed shipments (the returns app and the
+    back office's orders stand above shipments), and its bulk steps over large
+    selections queued for the worker."""
 
     steps = SHIPMENT_STEPS
     extra_urls = [*ShipmentAdmin.extra_urls, ShipmentDocumentsMixin.print_urls]
@@ -38,9 +41,9 @@ class PrintableShipmentAdmin(BackgroundStepsMixin, ShipmentDocumentsMixin, Shipm
         js = [Script("centra/changelist.js", defer=True)]
 
     def may_open_step(self, request, obj, step) -> bool:
-        # Customer service takes returns from the order page without seeing the
-        # shipments list: a return is made of what the order shows was shipped.
-        if step is CREATE_RETURN and request.user.has_perm("orders.view_order"):
+        # Customer service takes returns and resends from the order page without
+        # seeing the shipments list: both are made of what the order shows was shipped.
+        if step in (CREATE_RETURN, RESEND) and request.user.has_perm("orders.view_order"):
             return True
         return super().may_open_step(request, obj, step)
 
@@ -58,7 +61,13 @@ class PrintableShipmentAdmin(BackgroundStepsMixin, ShipmentDocumentsMixin, Shipm
         context = super().step_page_context(request, step, objects)
         if step is CREATE_RETURN and objects:
             context["title"] = f"Create return of shipment {objects[0].ref}"
+        if step is RESEND and objects:
+            context["title"] = f"Resend goods of shipment {objects[0].ref}"
         return context
+
+    def after_step(self, request, step, obj, result) -> None:
+        if step is RESEND:
+            link_made_order(self.admin_site, request, result)
 
 
 def register(site: admin.AdminSite) -> None:
