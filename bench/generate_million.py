@@ -71,7 +71,7 @@ INSERT INTO orders_order (
     shipping_name, shipping_street, shipping_city, shipping_zipcode, shipping_country,
     shipping_method, shipping_price, payment_method, notes, gift_message, grand_total,
     cancel_reason, created_at, placed_at, confirmed_at, completed_at, archived_at,
-    cancelled_at, updated_at, voucher)
+    cancelled_at, updated_at, voucher, origin, shipping_price_by_hand)
 SELECT
     g, 100000 + g, status,
     hold, CASE WHEN hold THEN 'fraud_check' ELSE '' END,
@@ -103,7 +103,9 @@ SELECT
     CASE WHEN status = 5 THEN placed + interval '92 days' END,
     CASE WHEN status = 6 THEN placed + interval '3 hours' END,
     placed + interval '3 hours',
-    ''
+    '',
+    -- One order in 500 made by staff: the origin filter's few.
+    CASE WHEN g %% 500 = 3 THEN 'back_office' ELSE 'storefront' END, false
 FROM (SELECT *, status IN (1, 2, 3) AND r %% 100 < 1 AS hold FROM timed) AS t
 """
 
@@ -250,14 +252,14 @@ def big_order(cursor, n: int, warehouse: int) -> int:
                shipping_name, shipping_street, shipping_city, shipping_zipcode,
                shipping_country, shipping_method, shipping_price, payment_method, notes,
                gift_message, grand_total, cancel_reason, created_at, placed_at, confirmed_at,
-               completed_at, updated_at, voucher)
+               completed_at, updated_at, voucher, origin, shipping_price_by_hand)
            VALUES (%s, 100000 + %s, 4, false, '', '', 'EUR', 'EU', 'retail', 'en',
                'big.order@example.com', 'Big Order', 'Big Order', '1 Main Street',
                'Stockholm', '11122', 'SE', 'Big Order', '1 Main Street', 'Stockholm',
                '11122', 'SE', 'Standard', 30.00, 'test', '', '', 4030.00, '',
                now() - interval '3 days', now() - interval '3 days',
                now() - interval '3 days', now() - interval '1 day', now() - interval '1 day',
-               '')""",
+               '', 'storefront', false)""",
         [g, g],
     )
     cursor.execute(

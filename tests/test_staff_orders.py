@@ -397,3 +397,19 @@ def test_an_exchange_a_resend_and_an_order_waiting_for_its_link_keep_their_lines
     pay_link(order)
     order.refresh_from_db()
     assert line_edit_refusal(order) is None
+
+
+def test_an_order_waiting_for_its_link_is_not_resumed_by_staff():
+    from orders.services import resume_order
+
+    make_catalogue()
+    order = check_out_selection(
+        order_id=phone_order(FACTORY).pk, payment="link", base_url=BASE, by=FACTORY
+    ).order
+    before = snapshot(order)
+    with pytest.raises(DomainError, match="waits for the customer to pay at its payment link"):
+        resume_order(order_id=order.pk, by=FACTORY)
+    assert snapshot(order) == before
+    pay_link(order)  # the payment lifts the hold itself
+    order.refresh_from_db()
+    assert not order.on_hold

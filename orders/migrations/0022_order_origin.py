@@ -24,7 +24,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='order',
             name='related_order',
-            field=models.ForeignKey(blank=True, help_text='The original order of an exchange or a resend.', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='follow_ups', to='orders.order'),
+            field=models.ForeignKey(blank=True, db_index=False, help_text='The original order of an exchange or a resend.', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='follow_ups', to='orders.order'),
         ),
         migrations.AddField(
             model_name='order',
@@ -43,5 +43,9 @@ class Migration(migrations.Migration):
         migrations.AddConstraint(
             model_name='storesettings',
             constraint=models.CheckConstraint(condition=models.Q(('resend_limit__gte', 0)), name='store_resend_limit_not_negative'),
+        ),
+        migrations.AddIndex(
+            model_name='order',
+            index=models.Index(condition=models.Q(('related_order__isnull', False)), fields=['related_order'], name='order_related_idx'),
         ),
     ]

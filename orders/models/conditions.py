@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from django.core.exceptions import ObjectDoesNotExist
 
 from core.fsm import order_not_on_hold, refuses_with
+from orders.models.choices import OrderOrigin
 
 if TYPE_CHECKING:
     from orders.models.order import Order
@@ -29,6 +30,22 @@ def is_not_already_held(order: Order) -> bool:
 @refuses_with("{obj} is not on hold.")
 def is_on_hold(order: Order) -> bool:
     return order.on_hold
+
+
+@refuses_with(
+    "{obj} waits for the customer to pay at its payment link: it is resumed when they "
+    "pay; cancel it otherwise."
+)
+def is_not_waiting_for_its_link(order: Order) -> bool:
+    """Placed by staff to be paid by link, and not paid: resuming would send out an
+    order nobody pays for (the link's payment lifts the hold itself)."""
+    if not order.on_hold_for_payment or order.origin == OrderOrigin.STOREFRONT:
+        return True
+    try:
+        order.payment  # noqa: B018 (the reverse relation: payments is not imported)
+    except ObjectDoesNotExist:
+        return False
+    return True
 
 
 @refuses_with("{obj} has nothing left to ship.")

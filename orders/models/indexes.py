@@ -65,4 +65,11 @@ ORDER_INDEXES = [
         condition=~Q(origin="storefront"),
         name="order_staff_origin_idx",
     ),
+    # An order page's follow-ups (its exchanges and resends), and deleting an
+    # order (SET NULL): only the few orders made for another are in it.
+    models.Index(
+        fields=["related_order"],
+        condition=Q(related_order__isnull=False),
+        name="order_related_idx",
+    ),
 ]

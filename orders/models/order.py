@@ -25,6 +25,7 @@ from orders.models.conditions import (
     is_not_already_held,
     is_not_on_hold,
     is_not_on_hold_for_shipping,
+    is_not_waiting_for_its_link,
     is_on_hold,
 )
 from orders.models.indexes import ORDER_INDEXES
@@ -92,6 +93,8 @@ class Order(FSMModelMixin, models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="follow_ups",
+        # Its partial index (`order_related_idx`): only the few staff-made orders.
+        db_index=False,
         help_text="The original order of an exchange or a resend.",
     )
 
@@ -248,7 +251,7 @@ class Order(FSMModelMixin, models.Model):
         field=status,
         source=OPEN_STATUSES,
         target=None,
-        conditions=[is_on_hold],
+        conditions=[is_on_hold, is_not_waiting_for_its_link],
         permission="orders.resume_order",
         custom={"label": "resume", "past": "resumed"},
     )
