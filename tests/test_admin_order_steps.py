@@ -325,7 +325,8 @@ def test_every_step_has_its_input_described():
     shipping = {"expedite", "good_to_go", "capture"}  # tests/test_admin_shipping.py
     # tests/test_admin_product_steps.py
     products = {"cancel_products", "restore_products", "cancel_unshipped_products", "restore"}
-    own_page = {"discard", "anonymize_customer"}  # tests/test_anonymize.py has the latter
+    # tests/test_anonymize.py has anonymize_customer, tests/test_staff_orders.py new_payment_link
+    own_page = {"discard", "anonymize_customer", "new_payment_link"}
     assert {s.name for s in ORDER_STEPS} == set(ADMIN_STEPS) | shipping | products | own_page
     assert {s.name for s in ORDER_STEPS if s.form} == set(STEP_INPUT) | products | own_page
 

@@ -413,3 +413,25 @@ def test_an_order_waiting_for_its_link_is_not_resumed_by_staff():
     pay_link(order)  # the payment lifts the hold itself
     order.refresh_from_db()
     assert not order.on_hold
+
+
+def test_staff_give_a_new_payment_link_after_a_declined_payment(client):
+    from tests.admin_support import messages_of, post_step
+
+    make_catalogue()
+    agent = role_user(CUSTOMER_SERVICE)
+    order = check_out_selection(
+        order_id=phone_order(agent).pk, payment="link", base_url=BASE, by=agent
+    ).order
+    pay_link(order, approved=False)
+    client.force_login(role_user(FINANCE))
+    before = snapshot(order)
+    post_step(client, "new_payment_link", order, post="yes")
+    assert snapshot(order) == before and payment_link_of(order, base_url=BASE) == ""
+    client.force_login(agent)
+    response = post_step(client, "new_payment_link", order, post="yes")
+    link = payment_link_of(order, base_url="http://testserver/")
+    assert link and f"Send the customer the new payment link: {link}" in messages_of(response)
+    pay_link(order)
+    order.refresh_from_db()
+    assert not order.on_hold

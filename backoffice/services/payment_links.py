@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from backoffice.services.checkout import PAYMENT_LINK
 from backoffice.services.placement import move_attempt, open_attempt
+from core.actors import Actor, has_full_rights
 from core.errors import DomainError
 from orders.locks import lock_order
 from orders.models import Order
@@ -52,6 +53,30 @@ def open_payment_link(*, order_id: int, base_url: str) -> str:
             lifetime=LINK_LIFETIME,
         )
     return provider.begin(attempt, base_url=base_url).url
+
+
+PERMISSION = "orders.create_selection"
+
+
+def payment_link_refusal(order: Order, by: Actor) -> str | None:
+    """Why no new link can be given now, in one sentence, or None."""
+    if not has_full_rights(by) and not by.has_perm(PERMISSION):
+        return "You do not have permission to give payment links."
+    if not order.on_hold_for_payment:
+        return f"{order} does not wait for a payment by link."
+    return None
+
+
+def renew_payment_link(*, order_id: int, base_url: str, by: Actor) -> str:
+    """A new link for an order waiting for its payment (the last one declined,
+    expired or lost by the customer); the open one, if any, stops working."""
+    order = Order.objects.filter(pk=order_id).first()
+    if order is None:
+        raise DomainError(f"Order #{order_id} does not exist.")
+    refusal = payment_link_refusal(order, by)
+    if refusal:
+        raise DomainError(refusal)
+    return open_payment_link(order_id=order_id, base_url=base_url)
 
 
 def payment_link_of(order: Order, *, base_url: str) -> str:

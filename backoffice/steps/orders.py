@@ -5,6 +5,7 @@ then the steps of a finished or cancelled order."""
 from __future__ import annotations
 
 from backoffice import services as backoffice
+from backoffice.services.payment_links import payment_link_refusal, renew_payment_link
 from backoffice.steps.anonymize import ANONYMIZE_CUSTOMER
 from backoffice.steps.forms import CancelForm, HoldForm, PurgeForm
 from backoffice.steps.product_forms import (
@@ -102,6 +103,21 @@ ORDER_STEPS = [
         danger=True,
         deletes=True,
         list_only_when={"status": str(OrderStatus.INCOMPLETE)},
+    ),
+    # A payment link's order whose customer's payment was declined or whose
+    # link expired: the admin adds the site's address (`step_params`).
+    Step(
+        "new_payment_link",
+        renew_payment_link,
+        words=Words(
+            label="New payment link",
+            past="given a new payment link",
+            permission="orders.create_selection",
+        ),
+        refusal_of=payment_link_refusal,
+        confirm=True,
+        in_bulk=False,
+        explain_when_blocked=False,
     ),
     ANONYMIZE_CUSTOMER,
 ]

@@ -24,7 +24,7 @@ What the change page shows and which pages the admin adds are listed once, in
 from __future__ import annotations
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.db import models
 from django.forms import Script
 
@@ -94,6 +94,17 @@ class OrderAdmin(
         SelectionPagesMixin.selection_urls,
     ]
     form = OrderPageForm
+
+    def step_params(self, request, step, params):
+        if step.name == "new_payment_link":
+            # The link is an address of this site, for the customer's browser.
+            return {**params, "base_url": request.build_absolute_uri("/")}
+        return params
+
+    def after_step(self, request, step, obj, result) -> None:
+        if step.name == "new_payment_link":
+            messages.success(request, f"Send the customer the new payment link: {result}")
+
     # Notes and gift messages are a few lines: a few lines of box, not ten.
     formfield_overrides = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 3})}}
 
