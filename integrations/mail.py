@@ -47,6 +47,7 @@ KINDS = {
         Kind("shipping_confirmation", "Shipping confirmation", "mail_shipping_confirmation"),
         Kind("cancellation", "Cancellation", "mail_cancellation"),
         Kind("refund", "Refund confirmation", "mail_refund"),
+        Kind("payment_link", "Payment link", "mail_payment_link"),
     ]
 }
 
@@ -109,6 +110,8 @@ def _context(kind: Kind, message: OutboxMessage, order: Order) -> dict:
         context["shipment"] = shipment
     if kind.name == "order_confirmation":
         context["made_for"] = _made_for(order)
+    if kind.name == "payment_link":
+        context["link"] = data.get("link", "")
     if kind.name == "refund" and data.get("amount"):
         context["refund_amount"] = format_money(Decimal(data["amount"]), currency)
     return context

@@ -53,6 +53,8 @@ class EventType(StrEnum):
     # "order.created" comes first; the ref names the return or the shipment.
     EXCHANGE_CREATED = "exchange.created"
     RESEND_CREATED = "resend.created"
+    # A payment link opened for an order staff placed: the customer is sent it.
+    PAYMENT_LINK_SENT = "payment.link_sent"
 
 
 ALL_EVENT_TYPES: list[str] = sorted(str(event_type) for event_type in EventType)
@@ -72,4 +74,5 @@ CUSTOMER_MAIL_KINDS: dict[str, str] = {
     EventType.SHIPMENT_COMPLETED: "shipping_confirmation",
     EventType.ORDER_CANCELLED: "cancellation",
     EventType.PAYMENT_REFUNDED: "refund",
+    EventType.PAYMENT_LINK_SENT: "payment_link",
 }

@@ -84,8 +84,9 @@ def test_a_phone_order_paid_by_link_waits_on_hold_until_the_customer_pays():
     assert (payment.status, payment.authorized_amount) == ("authorized", D("45.00"))
     assert not order.on_hold and order.status == OrderStatus.PENDING
     assert payment_link_of(order, base_url=BASE) == ""
-    created = OutboxMessage.objects.filter(order_number=order.number, event_type="order.created")
-    assert created.exists() or not OutboxMessage.objects.exists()  # only with subscribers
+    # The customer's e-mail with the link; no integration subscribes in this test.
+    owed = OutboxMessage.objects.filter(order_number=order.number)
+    assert list(owed.values_list("event_type", flat=True)) == ["payment.link_sent"]
     assert OrderEvent.objects.filter(order=order, transition="checkout").get().data["origin"] == (
         "back_office"
     )
@@ -435,3 +436,19 @@ def test_staff_give_a_new_payment_link_after_a_declined_payment(client):
     pay_link(order)
     order.refresh_from_db()
     assert not order.on_hold
+
+
+def test_the_customer_is_e_mailed_the_payment_link():
+    from django.core import mail as sent_mail
+
+    from integrations import delivery
+
+    make_catalogue()
+    placed = check_out_selection(
+        order_id=phone_order(FACTORY).pk, payment="link", base_url=BASE, by=FACTORY
+    )
+    delivery.deliver_due()
+    [message] = [m for m in sent_mail.outbox if m.subject.startswith("Pay for your order")]
+    assert message.to == ["ada@example.com"]
+    assert placed.payment_link in message.body and placed.payment_link in message.alternatives[0][0]
+    assert "45.00 EUR" in message.body

@@ -19,8 +19,11 @@ from backoffice.services.checkout import PAYMENT_LINK
 from backoffice.services.placement import move_attempt, open_attempt
 from core.actors import Actor, has_full_rights
 from core.errors import DomainError
+from core.money import format_money
+from orders.events import record_event
 from orders.locks import lock_order
-from orders.models import Order
+from orders.models import Order, OrderEvent
+from outbox.event_types import EventType
 from payments.hosted import checkout_methods, hosted_provider
 from payments.models import AttemptStatus, PaymentAttempt
 
@@ -52,7 +55,25 @@ def open_payment_link(*, order_id: int, base_url: str) -> str:
             by=PAYMENT_LINK,
             lifetime=LINK_LIFETIME,
         )
-    return provider.begin(attempt, base_url=base_url).url
+        link = provider.begin(attempt, base_url=base_url).url
+        _send(order, attempt, link)
+    return link
+
+
+def _send(order: Order, attempt: PaymentAttempt, link: str) -> None:
+    """The customer's e-mail with the link (`integrations.mail`, after the commit)."""
+    amount = format_money(attempt.amount, attempt.currency)
+    record_event(
+        order=order,
+        by=PAYMENT_LINK,
+        transition="payment_link_sent",
+        publishes=EventType.PAYMENT_LINK_SENT,
+        subject=OrderEvent.Subject.PAYMENT,
+        subject_ref=attempt.reference,
+        message=f"Payment link for {amount} sent to the customer, valid until "
+        f"{timezone.localtime(attempt.expires_at):%Y-%m-%d}.",
+        data={"link": link, "amount": str(attempt.amount)},
+    )
 
 
 PERMISSION = "orders.create_selection"

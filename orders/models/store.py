@@ -68,6 +68,11 @@ class StoreSettings(models.Model):
     mail_refund = models.BooleanField(
         "e-mail refunds", default=True, help_text="When money is refunded."
     )
+    mail_payment_link = models.BooleanField(
+        "e-mail payment links",
+        default=True,
+        help_text="When staff place an order the customer pays by link.",
+    )
 
     class Meta:
         verbose_name = "store settings"
