@@ -24,13 +24,14 @@ from backoffice.services.staff_built import (  # noqa: F401  (the admin's names 
     country_for,
     place_staff_order,
 )
+from backoffice.services.staff_selection import staff_selection_refusal
 from catalog.selectors import market_of, shipping_method_of
 from core.actors import Actor, has_full_rights
 from core.errors import DomainError, NotPermitted
 from core.money import exact_amount, format_money
 from orders.events import record_event
 from orders.locks import lock_order
-from orders.models import Order, OrderOrigin, OrderStatus
+from orders.models import Order, OrderOrigin
 
 PERMISSION = "orders.create_selection"
 
@@ -130,8 +131,7 @@ def check_out_selection(
 
 def _lock_staff_selection(order_id: int) -> Order:
     order = lock_order(order_id)
-    if order.status != OrderStatus.INCOMPLETE:
-        raise DomainError(f"{order} is placed: its selection can no longer change.")
-    if order.origin == OrderOrigin.STOREFRONT:
-        raise DomainError(f"{order} is a storefront's selection: only its buyer changes it.")
+    refusal = staff_selection_refusal(order)
+    if refusal:
+        raise DomainError(refusal)
     return order

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from django import forms
 
+from backoffice.steps.forms import ShipmentLineQuantities
 from core.actors import Actor
 from core.errors import DomainError
 from core.fsm import refusal
@@ -31,7 +32,7 @@ def _money_field(label: str, help_text: str) -> AmountField:
     return AmountField(label=label, required=False, initial=ZERO, help_text=help_text)
 
 
-class CreateReturnForm(forms.Form):
+class CreateReturnForm(ShipmentLineQuantities, forms.Form):
     """One completed shipment's return: a quantity per line up to what is still
     returnable, and the rest of the return. A posted line of another shipment, or
     any figure the domain refuses, is one sentence and nothing is written."""
@@ -101,23 +102,11 @@ class CreateReturnForm(forms.Form):
         # warehouse" was (the walk); it is asked only for "Into another warehouse".
         self.preview: Return | None = None
 
-    def quantities(self) -> dict[int, int]:
-        return {
-            row["line"].pk: self.cleaned_data[row["field_name"]]
-            for row in self.rows
-            if self.cleaned_data.get(row["field_name"])
-        }
-
     def clean(self):
         cleaned = super().clean()
         if self.errors:
             return cleaned
-        known = {row["field_name"] for row in self.rows}
-        foreign = sorted(key for key in self.data if key.startswith("qty_") and key not in known)
-        if foreign:
-            raise forms.ValidationError(
-                f"{', '.join(foreign)} is not a line of shipment {self.shipment.ref}."
-            )
+        self.refuse_foreign_lines()
         for name in MONEY_FIELDS:
             if cleaned.get(name) is None:
                 cleaned[name] = ZERO

@@ -32,3 +32,26 @@ class PurgeForm(forms.Form):
         help_text="Kept on the tombstone, e.g. “GDPR erasure request”.",
         widget=forms.TextInput(attrs={"size": 60}),
     )
+
+
+class ShipmentLineQuantities:
+    """A form with a quantity per line of one shipment (`rows`, each with its
+    `line` and `field_name`, fields named "qty_<line id>"): the units asked for, and
+    a posted line of another shipment refused with one sentence."""
+
+    rows: list[dict]  # set by the form's __init__, with `shipment`
+
+    def quantities(self) -> dict[int, int]:
+        return {
+            row["line"].pk: self.cleaned_data[row["field_name"]]
+            for row in self.rows
+            if self.cleaned_data.get(row["field_name"])
+        }
+
+    def refuse_foreign_lines(self) -> None:
+        known = {row["field_name"] for row in self.rows}
+        foreign = sorted(key for key in self.data if key.startswith("qty_") and key not in known)
+        if foreign:
+            raise forms.ValidationError(
+                f"{', '.join(foreign)} is not a line of shipment {self.shipment.ref}."
+            )

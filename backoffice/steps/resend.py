@@ -14,6 +14,7 @@ from decimal import Decimal
 from django import forms
 
 from backoffice.services import resends
+from backoffice.steps.forms import ShipmentLineQuantities
 from backoffice.steps.made_orders import market_refusal
 from core.actors import Actor
 from core.errors import DomainError
@@ -24,7 +25,7 @@ from orders.models import Order, OrderOrigin, StoreSettings
 from shipments.models import Shipment
 
 
-class ResendForm(forms.Form):
+class ResendForm(ShipmentLineQuantities, forms.Form):
     """One completed shipment's resend: a quantity per shipped line (up to what was
     shipped; prefilled with everything, as a lost parcel is), a reason and a note."""
 
@@ -56,23 +57,11 @@ class ResendForm(forms.Form):
         # What the check priced; the confirmation asks the service again, from the data.
         self.value: Decimal | None = None
 
-    def quantities(self) -> dict[int, int]:
-        return {
-            row["line"].pk: self.cleaned_data[row["field_name"]]
-            for row in self.rows
-            if self.cleaned_data.get(row["field_name"])
-        }
-
     def clean(self):
         cleaned = super().clean()
         if self.errors:
             return cleaned
-        known = {row["field_name"] for row in self.rows}
-        foreign = sorted(key for key in self.data if key.startswith("qty_") and key not in known)
-        if foreign:
-            raise forms.ValidationError(
-                f"{', '.join(foreign)} is not a line of shipment {self.shipment.ref}."
-            )
+        self.refuse_foreign_lines()
         quantities = self.quantities()
         if not quantities:
             raise forms.ValidationError("Give at least one unit to resend.")
