@@ -61,6 +61,9 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The browser's language (Accept-Language) first; a staff member's own choice
+    # replaces it once they are known (centra_orders.languages, after authentication).
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -111,11 +114,15 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-LANGUAGE_CODE = "en-us"
+# The back office speaks English and Swedish (locale/sv/, compiled in the build); each
+# staff member picks one (centra_orders.languages), otherwise the browser's applies.
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("sv", "Svenska")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True
-# One date format everywhere (centra_orders/formats/en/formats.py).
+# One date format per language (centra_orders/formats/<language>/formats.py).
 FORMAT_MODULE_PATH = ["centra_orders.formats"]
 
 STATIC_URL = "static/"
