@@ -11,6 +11,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class StepJob(models.Model):
@@ -96,3 +97,23 @@ class StepJobOutcome(models.Model):
 
     def __str__(self) -> str:
         return self.reference
+
+
+class StaffPreference(models.Model):
+    """A staff member's own settings: the back office's language (backoffice.languages)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="staff_preference",
+    )
+    # Blank: the browser's language.
+    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES, blank=True)
+
+    class Meta:
+        verbose_name = _("staff preference")
+        verbose_name_plural = _("staff preferences")
+
+    def __str__(self) -> str:
+        return str(self.user)

@@ -67,6 +67,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # A staff member's chosen language over the browser's (after LocaleMiddleware).
+    "backoffice.languages.StaffLanguageMiddleware",
     # Dates in the reader's time zone (the browser's, from a cookie).
     "centra_orders.timezones.TimeZoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",

@@ -15,6 +15,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from functools import cache
 from typing import Protocol
 
+from django.utils.formats import number_format
+
 ZERO = Decimal("0")
 
 # Every money column: 12 digits before the point, cents after it.
@@ -70,8 +72,10 @@ def exact_amount(value: object, currency: str) -> Decimal:
 
 
 def format_money(amount: Decimal, currency: str) -> str:
-    """An amount as staff read it: "1,234.50 EUR"."""
-    return f"{quantize(amount, currency):,} {currency}"
+    """An amount as staff read it, in the active language: "1,234.50 EUR", "1 234,50 EUR"."""
+    places = currency_places(currency)
+    grouped = number_format(quantize(amount, currency), places, force_grouping=True)
+    return f"{grouped} {currency}"
 
 
 # How a shop shows a price (Centra's Checkout API): no-break spaces between the

@@ -23,8 +23,15 @@ class BackOfficeSite(admin.AdminSite):
         """Django's index: every app and model the user may open."""
         return super().index(request, {"title": "All models", **(extra_context or {})})
 
+    def language(self, request):
+        """The staff member's language (backoffice.languages)."""
+        from backoffice.languages import language_page
+
+        return language_page(self, request)
+
     def get_urls(self):
         return [
             path("models/", self.admin_view(self.all_models), name="all_models"),
+            path("language/", self.admin_view(self.language), name="language"),
             *super().get_urls(),
         ]

@@ -1,4 +1,5 @@
-"""The board in Chromium for each role, at 1440 and 1024 px: it fits the screen,
+"""The board in Chromium for each role, at 1440 and 1024 px, in English and in
+Swedish (chosen on the language page, as staff choose it): it fits the screen,
 passes axe-core and the CSP, every tile leads to its list, and the screenshots
 (test-artifacts/) show what each role opens on."""
 
@@ -7,6 +8,7 @@ import pytest
 from core.roles import BACKOFFICE_ADMIN, CUSTOMER_SERVICE, FINANCE, WAREHOUSE
 from tests.browser.conftest import PASSWORD, log_in
 from tests.browser.test_at_a_glance import check
+from tests.browser.test_every_page_axe import choose_language
 from tests.factories import UserFactory
 from tests.test_board import busy_day
 
@@ -45,4 +47,8 @@ def test_the_board_for_each_role(new_page):
         assert count in page.locator("#changelist").inner_text() or count in page.content()
         page.goto("/admin/models/")
         assert page.locator("#content-main .app-orders, #content-main .app-shipments").count()
+        choose_language(page, "Svenska")
+        assert page.locator("html").get_attribute("lang") == "sv"
+        for width in (1440, 1024):
+            problems += check(page, f"board-{name}-sv", width)
     assert not problems, "\n".join(problems)

@@ -1,0 +1,67 @@
+"""axe-core on every kind of admin page the link crawl reaches, in English and in Swedish.
+
+The crawl (tests/crawl_support.py) walks the superuser's links on its world and
+keeps one page of each kind (a list, each of its filters, one change page per
+model, each step's page, every order's page); Chromium opens each, in English
+and then in Swedish, chosen on the language page as staff choose it. axe-core
+must find no critical or serious violation on any of them, and each page must be
+in the language chosen. Screenshots of the board and an order's page in both
+languages go to test-artifacts/.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.browser.conftest import PASSWORD, log_in
+from tests.browser.test_at_a_glance import AXE, RUN_AXE
+from tests.crawl_support import crawl, crawl_world
+from tests.factories import UserFactory
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+SHOWN_IN_BOTH = {"/admin/": "board", "/admin/orders/order/": "orders-list"}
+
+
+def pages_to_check(client, user) -> list[str]:
+    client.force_login(user)
+    failures, size = crawl(client)
+    assert failures == [], "\n".join(failures)
+    return sorted({url for pages in size["kinds"].values() for url in pages} | {"/admin/"})
+
+
+def choose_language(page, label: str) -> None:
+    page.goto("/admin/language/")
+    page.get_by_label(label).check()
+    page.locator("input[type=submit]").click()
+    page.wait_for_url("**/admin/")
+
+
+def axe_findings(page, urls: list[str], language: str) -> list[str]:
+    problems = []
+    for url in urls:
+        page.goto(url)
+        shown = page.locator("html").get_attribute("lang")
+        if shown != language:
+            problems.append(f"{url} is in {shown!r}, not {language!r}")
+        if url in SHOWN_IN_BOTH:
+            page.shot(f"{SHOWN_IN_BOTH[url]}-{language}")
+        page.evaluate(AXE)
+        problems += [f"{language} {url}: {finding}" for finding in page.evaluate(RUN_AXE)]
+    return problems
+
+
+def test_axe_finds_nothing_serious_on_any_page_in_either_language(new_page, client):
+    crawl_world()
+    boss = UserFactory(username="axe-boss", is_superuser=True, password=PASSWORD)
+    urls = pages_to_check(client, boss)
+    assert len(urls) > 50
+    page = new_page()
+    log_in(page, "axe-boss")
+    problems = axe_findings(page, urls, "en")
+    choose_language(page, "Svenska")
+    problems += axe_findings(page, urls, "sv")
+    assert not problems, f"{len(problems)} findings:\n" + "\n".join(problems)
