@@ -12,6 +12,9 @@ from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
+from django.utils.text import format_lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext, pgettext, pgettext_lazy
 
 from core.admin.changelist import CheckedChangeListMixin
 from core.admin.read_only import ReadOnlyAdminMixin
@@ -28,17 +31,19 @@ RECENT_FAILURES = 10
 
 class IntegrationForm(forms.ModelForm):
     endpoint_url = forms.URLField(
-        label="Endpoint URL",
+        label=gettext_lazy("Endpoint URL"),
         assume_scheme="https",
         required=False,
-        help_text="Where webhooks are POSTed (webhook kind).",
+        help_text=gettext_lazy("Where webhooks are POSTed (webhook kind)."),
     )
     event_types = forms.MultipleChoiceField(
         # In words, with the name integrations receive: "Order confirmed (order.confirmed)".
-        choices=[(t, f"{event_words(t)} ({t})") for t in ALL_EVENT_TYPES],
+        choices=[(t, format_lazy("{} ({})", event_words(t), t)) for t in ALL_EVENT_TYPES],
         widget=forms.CheckboxSelectMultiple,
         required=False,
-        help_text="Each subscribed event is written to its outbox in the change's transaction.",
+        help_text=gettext_lazy(
+            "Each subscribed event is written to its outbox in the change's transaction."
+        ),
     )
 
     class Meta:
@@ -60,7 +65,7 @@ class IntegrationForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         # The model's "Acts as integration:<name>." renders as "integration:." in
         # HTML (the walk): the format, said before saving, and what it acts as.
-        self.fields["name"].help_text = (
+        self.fields["name"].help_text = _(
             "Letters, digits, hyphens and underscores, no spaces, e.g. “webshop”. "
             "Its changes are written as made by “integration:webshop”."
         )
@@ -68,7 +73,7 @@ class IntegrationForm(forms.ModelForm):
     def clean(self):
         data = super().clean()
         if data.get("kind") == Integration.Kind.WEBHOOK and not data.get("endpoint_url"):
-            self.add_error("endpoint_url", "A webhook integration needs an endpoint URL.")
+            self.add_error("endpoint_url", _("A webhook integration needs an endpoint URL."))
         return data
 
 
@@ -91,9 +96,12 @@ class IntegrationAdmin(CheckedChangeListMixin, admin.ModelAdmin):
                 ]
             },
         ),
-        ("Events", {"fields": ["event_types"]}),
-        ("Order API", {"fields": ["group", "show_archived", "show_on_hold", "token_status"]}),
-        ("Deliveries", {"fields": ["deliveries", "recent_failures"]}),
+        (gettext_lazy("Events"), {"fields": ["event_types"]}),
+        (
+            gettext_lazy("Order API"),
+            {"fields": ["group", "show_archived", "show_on_hold", "token_status"]},
+        ),
+        (gettext_lazy("Deliveries"), {"fields": ["deliveries", "recent_failures"]}),
     ]
     actions = ["issue_new_token"]
 
@@ -117,33 +125,37 @@ class IntegrationAdmin(CheckedChangeListMixin, admin.ModelAdmin):
         if change and "is_active" in form.changed_data:
             dropped = housekeeping.activity_changed(obj)
             if dropped:
-                self.message_user(
-                    request, f"{dropped} undelivered messages were dropped.", messages.WARNING
+                # Translators: the English keeps one form for any count; Swedish has two.
+                text = ngettext(
+                    "%(count)s undelivered messages were dropped.",
+                    "%(count)s undelivered messages were dropped.",
+                    dropped,
                 )
+                self.message_user(request, text % {"count": dropped}, messages.WARNING)
 
-    @admin.display(description="events")
+    @admin.display(description=gettext_lazy("events"))
     def subscriptions(self, integration: Integration) -> int:
         return len(integration.event_types or [])
 
-    @admin.display(description="pending", ordering="pending_count")
+    @admin.display(description=pgettext_lazy("messages", "pending"), ordering="pending_count")
     def pending(self, integration: Integration) -> int:
         return integration.pending_count
 
-    @admin.display(description="failed", ordering="failed_count")
+    @admin.display(description=pgettext_lazy("messages", "failed"), ordering="failed_count")
     def failed(self, integration: Integration) -> int:
         return integration.failed_count
 
-    @admin.display(description="API token", boolean=True)
+    @admin.display(description=gettext_lazy("API token"), boolean=True)
     def has_token(self, integration: Integration) -> bool:
         return bool(integration.token_hash)
 
-    @admin.display(description="API token")
+    @admin.display(description=gettext_lazy("API token"))
     def token_status(self, integration: Integration) -> str:
         if not integration.token_hash:
-            return "None yet: use the list's action “Issue a new API token”."
-        return f"{integration.token_prefix}… (only its hash is kept)"
+            return _("None yet: use the list's action “Issue a new API token”.")
+        return _("%(prefix)s… (only its hash is kept)") % {"prefix": integration.token_prefix}
 
-    @admin.display(description="deliveries")
+    @admin.display(description=gettext_lazy("deliveries"))
     def deliveries(self, integration: Integration) -> str:
         if integration.pk is None:
             return "—"
@@ -151,29 +163,46 @@ class IntegrationAdmin(CheckedChangeListMixin, admin.ModelAdmin):
         counts = settled.aggregate(
             delivered=Count("pk", filter=Q(note="")), dropped=Count("pk", filter=~Q(note=""))
         )
-        return (
-            f"{counts['delivered']} delivered, {integration.pending_count} pending, "
-            f"{integration.failed_count} failed, {counts['dropped']} dropped"
-        )
+        return _(
+            "%(delivered)s delivered, %(pending)s pending, %(failed)s failed, %(dropped)s dropped"
+        ) % {
+            "delivered": counts["delivered"],
+            "pending": integration.pending_count,
+            "failed": integration.failed_count,
+            "dropped": counts["dropped"],
+        }
 
-    @admin.display(description="recent failures")
+    @admin.display(description=gettext_lazy("recent failures"))
     def recent_failures(self, integration: Integration) -> str:
         if integration.pk is None:
             return "—"
         failed = integration.messages.filter(failed_at__isnull=False).order_by("-failed_at")
+        # Translators: keep the {names}; "attempts" is the count of tries, whatever it is.
+        failure = _("{event} {order} ({attempts} attempts, {failed_at}): {error}")
         rows = format_html_join(
             "",
-            "<li>{} {} ({} attempts, {}): {}</li>",
+            "<li>{}</li>",
             (
-                (m.event_type, m.order_number, m.attempts, m.failed_at, m.last_error)
+                (
+                    format_html(
+                        failure,
+                        event=m.event_type,
+                        order=m.order_number,
+                        attempts=m.attempts,
+                        failed_at=m.failed_at,
+                        error=m.last_error,
+                    ),
+                )
                 for m in failed[:RECENT_FAILURES]
             ),
         )
         url = reverse("admin:outbox_outboxmessage_changelist")
         link = f"{url}?integration__id__exact={integration.pk}&state=failed"
-        return format_html('<ul>{}</ul><a href="{}">All failed, to redeliver</a>', rows, link)
+        return format_html(
+            '<ul>{}</ul><a href="{}">{}</a>', rows, link, _("All failed, to redeliver")
+        )
 
-    @admin.action(description="Issue a new API token (replaces the old one)")
+    @admin.action(description=gettext_lazy("Issue a new API token (replaces the old one)"))
     def issue_new_token(self, request, queryset):
         tokens = [(integration, issue_token(integration)) for integration in queryset]
         return show_tokens(request, self, tokens)
@@ -186,7 +215,7 @@ def show_tokens(request, model_admin, tokens):
     """The new tokens, on a page of their own (never stored, never in a message)."""
     context = {
         **model_admin.admin_site.each_context(request),
-        "title": "New API token" if len(tokens) == 1 else "New API tokens",
+        "title": ngettext("New API token", "New API tokens", len(tokens)),
         "opts": model_admin.model._meta,
         "tokens": tokens,
     }
@@ -196,11 +225,15 @@ def show_tokens(request, model_admin, tokens):
 
 
 class DeliveryStateFilter(admin.SimpleListFilter):
-    title = "state"
+    title = gettext_lazy("state")
     parameter_name = "state"
 
     def lookups(self, request, model_admin):
-        return [("pending", "Pending"), ("delivered", "Delivered"), ("failed", "Failed")]
+        return [
+            ("pending", pgettext("message state", "Pending")),
+            ("delivered", pgettext("message state", "Delivered")),
+            ("failed", pgettext("message state", "Failed")),
+        ]
 
     def queryset(self, request, queryset):
         if self.value() == "pending":
@@ -231,15 +264,17 @@ class OutboxMessageAdmin(CheckedChangeListMixin, ReadOnlyAdminMixin, admin.Model
     show_full_result_count = False
     actions = ["redeliver_selected"]
 
-    @admin.display(description="to")
+    @admin.display(description=gettext_lazy("to"))
     def target(self, message: OutboxMessage) -> str:
         return str(message.integration) if message.integration_id else message.get_channel_display()
 
-    @admin.display(description="state")
+    @admin.display(description=gettext_lazy("state"))
     def state(self, message: OutboxMessage) -> str:
         if message.delivered_at:
-            return message.note or "delivered"
-        return "failed" if message.failed_at else "pending"
+            return message.note or pgettext("message state", "delivered")
+        if message.failed_at:
+            return pgettext("message state", "failed")
+        return pgettext("message state", "pending")
 
     def get_actions(self, request):
         actions = super().get_actions(request)
@@ -247,10 +282,16 @@ class OutboxMessageAdmin(CheckedChangeListMixin, ReadOnlyAdminMixin, admin.Model
             actions.pop("redeliver_selected", None)
         return actions
 
-    @admin.action(description="Redeliver")
+    @admin.action(description=gettext_lazy("Redeliver"))
     def redeliver_selected(self, request, queryset):
         count = redeliver(queryset)
-        self.message_user(request, f"{count} messages will be delivered again.", messages.SUCCESS)
+        # Translators: the English keeps one form for any count; Swedish has two.
+        text = ngettext(
+            "%(count)s messages will be delivered again.",
+            "%(count)s messages will be delivered again.",
+            count,
+        )
+        self.message_user(request, text % {"count": count}, messages.SUCCESS)
 
     def get_urls(self):
         return [
@@ -278,14 +319,19 @@ class OutboxMessageAdmin(CheckedChangeListMixin, ReadOnlyAdminMixin, admin.Model
             else:
                 self.message_user(
                     request,
-                    f"{mail.KINDS[kind].label} of {order} will be sent again to "
-                    f"{order.customer_email} within a minute.",
+                    _("%(mail)s of %(order)s will be sent again to %(email)s within a minute.")
+                    % {
+                        "mail": mail.KINDS[kind].label,
+                        "order": order,
+                        "email": order.customer_email,
+                    },
                     messages.SUCCESS,
                 )
             return HttpResponseRedirect(back)
         context = {
             **self.admin_site.each_context(request),
-            "title": f"Resend the {mail.KINDS[kind].label.lower()} of {order}",
+            "title": _("Resend the %(mail)s of %(order)s")
+            % {"mail": mail.KINDS[kind].label.lower(), "order": order},
             "opts": Order._meta,
             "order": order,
             "kind": mail.KINDS[kind],

@@ -26,6 +26,7 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from integrations import mail, retry, webhooks
 from outbox.models import Integration, OutboxMessage
@@ -149,7 +150,8 @@ def _post_in_batches(group: list[OutboxMessage]) -> PassReport:
         later = [message for rest in batches[index + 1 :] for message in rest]
         if error and later:
             # They may hold later events of the batch's orders: they wait with it.
-            report.add(_settle(later, f"Not sent: the batch before it failed. {error}"))
+            note = _("Not sent: the batch before it failed. %(error)s") % {"error": error}
+            report.add(_settle(later, note))
             break
     return report
 
@@ -161,7 +163,12 @@ def attempt(deliver: Callable[..., str | None], *args) -> str | None:
     except Exception as error:
         logger.exception("A delivery raised instead of reporting its failure.")
         text = " ".join(str(error).split())[:200]
-        return f"The delivery failed: {type(error).__name__}{f': {text}' if text else ''}."
+        if text:
+            return _("The delivery failed: %(error)s: %(text)s.") % {
+                "error": type(error).__name__,
+                "text": text,
+            }
+        return _("The delivery failed: %(error)s.") % {"error": type(error).__name__}
 
 
 def _chunks(items: list, size: int) -> Iterable[list]:

@@ -12,10 +12,11 @@ from datetime import datetime
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from outbox.models import Integration, OutboxMessage
 
-DROPPED = "Dropped: the integration was deactivated."
+DROPPED = gettext_lazy("Dropped: the integration was deactivated.")
 PURGE_BATCH_SIZE = 2000
 
 
@@ -30,7 +31,7 @@ def activity_changed(integration: Integration) -> int:
     return (
         OutboxMessage.objects.filter(integration=integration)
         .undelivered()
-        .update(delivered_at=timezone.now(), note=DROPPED, next_attempt_at=timezone.now())
+        .update(delivered_at=timezone.now(), note=str(DROPPED), next_attempt_at=timezone.now())
     )
 
 

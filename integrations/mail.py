@@ -17,6 +17,8 @@ from django.db import transaction
 from django.template import Context, TemplateDoesNotExist
 from django.template.loader import select_template
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from core.actors import Actor, actor_name, process
 from core.errors import DomainError
@@ -38,16 +40,42 @@ class Kind:
     name: str
     label: str
     setting: str  # the StoreSettings switch
+    switched_off: str  # the note of a mail not sent because the setting is off
 
 
 KINDS = {
     kind.name: kind
     for kind in [
-        Kind("order_confirmation", "Order confirmation", "mail_order_confirmation"),
-        Kind("shipping_confirmation", "Shipping confirmation", "mail_shipping_confirmation"),
-        Kind("cancellation", "Cancellation", "mail_cancellation"),
-        Kind("refund", "Refund confirmation", "mail_refund"),
-        Kind("payment_link", "Payment link", "mail_payment_link"),
+        Kind(
+            "order_confirmation",
+            gettext_lazy("Order confirmation"),
+            "mail_order_confirmation",
+            gettext_lazy("Not sent: the store does not send order confirmations."),
+        ),
+        Kind(
+            "shipping_confirmation",
+            gettext_lazy("Shipping confirmation"),
+            "mail_shipping_confirmation",
+            gettext_lazy("Not sent: the store does not send shipping confirmations."),
+        ),
+        Kind(
+            "cancellation",
+            gettext_lazy("Cancellation"),
+            "mail_cancellation",
+            gettext_lazy("Not sent: the store does not send cancellations."),
+        ),
+        Kind(
+            "refund",
+            gettext_lazy("Refund confirmation"),
+            "mail_refund",
+            gettext_lazy("Not sent: the store does not send refund confirmations."),
+        ),
+        Kind(
+            "payment_link",
+            gettext_lazy("Payment link"),
+            "mail_payment_link",
+            gettext_lazy("Not sent: the store does not send payment links."),
+        ),
     ]
 }
 
@@ -137,15 +165,15 @@ def deliver(message: OutboxMessage) -> str | None:
     kind = kind_of(message)
     order = Order.objects.filter(pk=message.order_id).first()
     if order is None:
-        return _settle_unsent(message, "Not sent: the order no longer exists.")
+        return _settle_unsent(message, _("Not sent: the order no longer exists."))
     if not getattr(StoreSettings.load(), kind.setting):
-        return _settle_unsent(message, f"Not sent: the store does not send {kind.label.lower()}s.")
+        return _settle_unsent(message, str(kind.switched_off))
     if not order.customer_email:
-        return _settle_unsent(message, "Not sent: the order has no customer e-mail address.")
+        return _settle_unsent(message, _("Not sent: the order has no customer e-mail address."))
     try:
         mail = render(message, order)
     except TemplateDoesNotExist as missing:
-        return f"No template {missing}."
+        return _("No template %(name)s.") % {"name": missing}
     email = EmailMultiAlternatives(
         subject=mail.subject,
         body=mail.text,
@@ -157,7 +185,7 @@ def deliver(message: OutboxMessage) -> str | None:
     try:
         email.send()
     except Exception as error:  # any backend's failure is a failed attempt, retried
-        return f"The mail could not be sent: {error}."
+        return _("The mail could not be sent: %(error)s.") % {"error": error}
     _record_sent(message, kind, mail)
     return None
 
@@ -178,6 +206,12 @@ def _record_sent(message: OutboxMessage, kind: Kind, mail: Rendered) -> None:
         )
         if order is not None:
             requested_by = message.data.get("requested_by")
+            if requested_by:
+                sentence = _(
+                    "%(mail)s e-mailed to the customer (resent, asked by %(requested_by)s)."
+                ) % {"mail": kind.label, "requested_by": requested_by}
+            else:
+                sentence = _("%(mail)s e-mailed to the customer.") % {"mail": kind.label}
             record_event(
                 order=order,
                 by=SENDER,
@@ -185,8 +219,7 @@ def _record_sent(message: OutboxMessage, kind: Kind, mail: Rendered) -> None:
                 publishes=None,  # the mail is itself what the event sent
                 # The address stays out of the sentence (the timeline is kept
                 # when the customer is anonymised); `data` has it, for support.
-                message=f"{kind.label} e-mailed to the customer"
-                + (f" (resent, asked by {requested_by})." if requested_by else "."),
+                message=sentence,
                 data={"kind": kind.name, "event_id": str(message.event_id), "to": mail.to},
             )
 
@@ -206,13 +239,16 @@ def resend(*, order_id: int, kind: str, by: Actor) -> OutboxMessage:
     Only a kind the order has been sent before, by someone who may edit orders.
     """
     if kind not in KINDS:
-        raise DomainError(f"“{kind}” is not a kind of customer e-mail.")
+        raise DomainError(_("“%(kind)s” is not a kind of customer e-mail.") % {"kind": kind})
     if not isinstance(by, str) and not by.has_perm("orders.change_order"):
-        raise DomainError("You do not have permission to resend customer e-mails.")
+        raise DomainError(_("You do not have permission to resend customer e-mails."))
     with transaction.atomic():
         order = lock_order(order_id)
         if order.anonymized_at is not None:
-            raise DomainError(f"{order} was anonymised: its e-mails can no longer be resent.")
+            raise DomainError(
+                _("%(order)s was anonymised: its e-mails can no longer be resent.")
+                % {"order": order}
+            )
         earlier = (
             OutboxMessage.objects.filter(order_id=order.pk, channel=OutboxMessage.Channel.EMAIL)
             .filter(delivered_at__isnull=False, note="")
@@ -220,7 +256,10 @@ def resend(*, order_id: int, kind: str, by: Actor) -> OutboxMessage:
         )
         original = next((m for m in earlier if kind_of(m).name == kind), None)
         if original is None:
-            raise DomainError(f"{order} was never sent a {KINDS[kind].label.lower()}.")
+            raise DomainError(
+                _("%(order)s was never sent a %(mail)s.")
+                % {"order": order, "mail": KINDS[kind].label.lower()}
+            )
         return OutboxMessage.objects.create(
             event_id=uuid.uuid4(),
             event_type=original.event_type,

@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from functools import partial
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 from integrations.signing import HEADER, header_value
 from outbox import endpoints
@@ -55,7 +56,7 @@ def post_batch(integration: Integration, messages: Sequence[OutboxMessage]) -> s
     its body is never read, so a receiver cannot make the worker wait or swell.
     """
     if not integration.endpoint_url:
-        return "The integration has no endpoint URL."
+        return _("The integration has no endpoint URL.")
     try:
         endpoint = endpoints.checked(integration.endpoint_url)
     except endpoints.Refused as refused:
@@ -69,19 +70,29 @@ def post_batch(integration: Integration, messages: Sequence[OutboxMessage]) -> s
     try:
         status = answer_status(endpoint, body, headers)
     except TimeoutError:
-        return f"The receiver did not answer within {settings.WEBHOOK_TIMEOUT_SECONDS:g} s."
+        return _("The receiver did not answer within %(seconds)s s.") % {
+            "seconds": f"{settings.WEBHOOK_TIMEOUT_SECONDS:g}"
+        }
     except http.client.RemoteDisconnected:
-        return "The receiver closed the connection without answering."
+        return _("The receiver closed the connection without answering.")
     except http.client.HTTPException as error:
-        return f"The receiver's answer is not valid HTTP: {_first_words(error)}."
+        return _("The receiver's answer is not valid HTTP: %(error)s.") % {
+            "error": _first_words(error)
+        }
     except ssl.SSLError as error:
-        return f"The receiver's TLS failed: {error.reason or type(error).__name__}."
+        return _("The receiver's TLS failed: %(error)s.") % {
+            "error": error.reason or type(error).__name__
+        }
     except OSError as error:
-        return f"The receiver could not be reached: {error.strerror or type(error).__name__}."
+        return _("The receiver could not be reached: %(error)s.") % {
+            "error": error.strerror or type(error).__name__
+        }
     if 300 <= status < 400:
-        return f"The receiver answered HTTP {status}; redirects are not followed."
+        return _("The receiver answered HTTP %(status)s; redirects are not followed.") % {
+            "status": status
+        }
     if not 200 <= status < 300:
-        return f"The receiver answered HTTP {status}."
+        return _("The receiver answered HTTP %(status)s.") % {"status": status}
     return None
 
 

@@ -4,6 +4,8 @@ is never shown: "Set a new secret" makes one and shows it once."""
 from __future__ import annotations
 
 from django.contrib import admin, messages
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from storefront.api.tokens import new_secret
 from storefront.models import Storefront
@@ -16,17 +18,18 @@ class StorefrontAdmin(admin.ModelAdmin):
     fields = ["name", "market", "language", "allowed_origins", "is_active"]
     actions = ["set_new_secret"]
 
-    @admin.display(boolean=True, description="secret set")
+    @admin.display(boolean=True, description=gettext_lazy("secret set"))
     def has_secret(self, storefront: Storefront) -> bool:
         return bool(storefront.secret_hash)
 
-    @admin.action(description="Set a new secret (shown once)", permissions=["change"])
+    @admin.action(description=gettext_lazy("Set a new secret (shown once)"), permissions=["change"])
     def set_new_secret(self, request, queryset):
         for storefront in queryset:
             secret, storefront.secret_hash = new_secret()
             storefront.save(update_fields=["secret_hash"])
             self.message_user(
                 request,
-                f"New secret of {storefront} (shown only this once): {secret}",
+                _("New secret of %(storefront)s (shown only this once): %(secret)s")
+                % {"storefront": storefront, "secret": secret},
                 messages.WARNING,
             )

@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy
 
 
 class StorefrontConfig(AppConfig):
     name = "storefront"
-    verbose_name = "Storefronts"
+    verbose_name = gettext_lazy("Storefronts")
 
     def ready(self) -> None:
         from backoffice.demo.build import demo_built, demo_resetting

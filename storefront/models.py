@@ -11,24 +11,29 @@ is filling and at the last order it placed (for `GET /receipt`).
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from orders.models import Order
 
 
 class Storefront(models.Model):
     name = models.SlugField(
-        max_length=64, unique=True, help_text="Its orders are placed by “storefront:<name>”."
+        _("name"),
+        max_length=64,
+        unique=True,
+        help_text=_("Its orders are placed by “storefront:<name>”."),
     )
     secret_hash = models.CharField(
-        "shared secret (SHA-256)",
+        _("shared secret (SHA-256)"),
         max_length=64,
         blank=True,
         editable=False,
-        help_text="Server-side mode: the shop sends “Authorization: Bearer <secret>”.",
+        help_text=_("Server-side mode: the shop sends “Authorization: Bearer <secret>”."),
     )
     allowed_origins = models.TextField(
+        _("allowed origins"),
         blank=True,
-        help_text=(
+        help_text=_(
             "Client-side mode: the origins (scheme://host[:port]) browsers may call "
             "from, one per line. Empty: any origin."
         ),
@@ -37,13 +42,16 @@ class Storefront(models.Model):
         "catalog.Market",
         on_delete=models.PROTECT,
         related_name="+",
-        help_text="A new selection's market, until its country says otherwise.",
+        verbose_name=_("market"),
+        help_text=_("A new selection's market, until its country says otherwise."),
     )
-    language = models.CharField(max_length=8, default="en")
-    is_active = models.BooleanField(default=True)
+    language = models.CharField(_("language"), max_length=8, default="en")
+    is_active = models.BooleanField(_("is active"), default=True)
 
     class Meta:
         ordering = ["name"]
+        verbose_name = _("storefront")
+        verbose_name_plural = _("storefronts")
 
     def __str__(self) -> str:
         return self.name
@@ -62,5 +70,12 @@ class CheckoutSession(models.Model):
     last_used_at = models.DateTimeField()
     expires_at = models.DateTimeField(db_index=True)
 
+    class Meta:
+        verbose_name = _("checkout session")
+        verbose_name_plural = _("checkout sessions")
+
     def __str__(self) -> str:
-        return f"session {self.pk} of {self.storefront}"
+        return _("session %(pk)s of %(storefront)s") % {
+            "pk": self.pk,
+            "storefront": self.storefront,
+        }

@@ -28,6 +28,7 @@ def customer_emails(context, order):
     may_resend = request.user.has_perm("orders.change_order") and order.anonymized_at is None
     links = [
         {
+            "name": name,  # the kind's code, for attributes (the label is translated)
             "label": kind.label,
             "url": reverse("admin:outbox_outboxmessage_resend", args=[order.pk, name]),
         }

@@ -20,6 +20,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from django.http import HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -37,9 +38,10 @@ DECISIONS = {"approve": True, "decline": False}
 def hosted_page(request, reference: str):
     attempt = PaymentAttempt.objects.filter(reference=reference, provider=TestProvider.name).first()
     if attempt is None:
-        return _plain(request, "This payment does not exist.", status=404)
+        return _plain(request, _("This payment does not exist."), status=404)
     if attempt.status != AttemptStatus.OPEN or attempt.expires_at <= timezone.now():
-        return _plain(request, "This payment has expired or is already settled.", status=410)
+        sentence = _("This payment has expired or is already settled.")
+        return _plain(request, sentence, status=410)
     if request.method == "POST" and request.POST.get("decision") in DECISIONS:
         return _decide(attempt, approved=DECISIONS[request.POST["decision"]])
     context = {
@@ -58,7 +60,7 @@ def _payee(attempt: PaymentAttempt) -> str:
     """Who asks for the money: the storefront, or the store itself for a payment link."""
     if attempt.by.startswith("storefront:"):
         return attempt.by.removeprefix("storefront:")
-    return "The store"
+    return _("The store")
 
 
 @require_GET
@@ -66,9 +68,9 @@ def link_paid(request):
     """The payment link's last page. It records nothing: the provider's signed
     notification has already paid the order (or not) before the customer lands here."""
     if request.GET.get("declined"):
-        sentence = "The payment was declined. Nothing was charged: use the link again to pay."
+        sentence = _("The payment was declined. Nothing was charged: use the link again to pay.")
     else:
-        sentence = "Thank you: your payment is received, and your order is on its way."
+        sentence = _("Thank you: your payment is received, and your order is on its way.")
     return _plain(request, sentence, status=200)
 
 
