@@ -18,6 +18,7 @@ from typing import Any
 from django import forms
 from django.db import models
 from django.utils.text import capfirst
+from django.utils.translation import gettext as _
 
 from core.actors import Actor
 from core.errors import DomainError, PartlyDone
@@ -104,14 +105,16 @@ class Step:
         return getattr(obj, self.transition or self.name)
 
     def label(self, model: type[models.Model]) -> str:
+        # str(): the words may be lazy (`gettext_lazy`); the label is read now, in
+        # the reader's language, and may be saved (a background step's job).
         if self.words:
-            return self.words.label
-        return capfirst(action_label(self.function(model)))
+            return str(self.words.label)
+        return str(capfirst(action_label(self.function(model))))
 
     def past(self, model: type[models.Model]) -> str:
         if self.words and self.words.past:
-            return self.words.past
-        return action_past(self.function(model))
+            return str(self.words.past)
+        return str(action_past(self.function(model)))
 
     def permission(self, model: type[models.Model]):
         """A permission name, a function of the object and user (decided per
@@ -223,5 +226,7 @@ def take_step_at_once(
         if obj.pk in done:
             outcome.done.append(name(obj))
         else:
-            outcome.skipped.append(f"{obj} changed while the step ran; it was left as it is.")
+            outcome.skipped.append(
+                _("%(object)s changed while the step ran; it was left as it is.") % {"object": obj}
+            )
     return outcome

@@ -26,6 +26,8 @@ from typing import Any
 from django.db import models, transaction
 from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from core.actors import Actor, actor_name, actor_user, has_full_rights
 from core.errors import DomainError, NotPermitted
@@ -41,9 +43,12 @@ from returns.models import Return, ReturnStatus
 
 PERMISSION = "orders.anonymize_order"
 TRANSITION = "anonymize"
-MESSAGE = "Customer's personal data anonymised."
+# The timeline's words, saved in the language of whoever anonymised (str() then).
+MESSAGE = gettext_lazy("Customer's personal data anonymised.")
+# Put in place of the customer's data inside texts and payloads (outbox, ledger):
+# a marker in data, kept as it is in every language.
 REMOVED = "[removed]"
-COMMENT_REMOVED = "Comment removed when the customer was anonymised."
+COMMENT_REMOVED = gettext_lazy("Comment removed when the customer was anonymised.")
 
 # Blanked on the order. The country stays (tax and statistics), so do the
 # market, language and every amount.
@@ -102,7 +107,7 @@ def anonymize_orders(
     queryset with the list's filters); returns how many were anonymised."""
     address = normalized_email(email)
     if not address:
-        raise DomainError("Give the customer's e-mail address.")
+        raise DomainError(_("Give the customer's e-mail address."))
     ensure_may_anonymize(by)
     selected = queryset.filter(customer_email=address)
     refuse_unless_closed(selected, address)
@@ -115,7 +120,7 @@ def anonymize_orders(
 
 def ensure_may_anonymize(by: Actor) -> None:
     if not has_full_rights(by) and not by.has_perm(PERMISSION):
-        raise NotPermitted("You do not have permission to anonymise customers.")
+        raise NotPermitted(_("You do not have permission to anonymise customers."))
 
 
 def refuse_unless_closed(selected: models.QuerySet, address: str) -> None:
@@ -126,16 +131,16 @@ def refuse_unless_closed(selected: models.QuerySet, address: str) -> None:
         already = AnonymizedCustomer.objects.filter(email_hash=email_hash(address)).first()
         if already:
             raise AlreadyAnonymised(
-                f"This customer was already anonymised on {already.anonymized_at:%Y-%m-%d}; "
-                "no order has this e-mail address any more."
+                _(
+                    "This customer was already anonymised on %(date)s; "
+                    "no order has this e-mail address any more."
+                )
+                % {"date": f"{already.anonymized_at:%Y-%m-%d}"}
             )
-        raise DomainError("No order has this e-mail address.")
+        raise DomainError(_("No order has this e-mail address."))
     still_open = next(iter(selected.filter(status__in=OPEN_STATUSES).order_by()[:1]), None)
     if still_open:
-        raise DomainError(
-            f"{still_open} is still {still_open.state_label}: a customer is anonymised only "
-            "once every order is completed or cancelled."
-        )
+        raise DomainError(_still_open(still_open))
     unfinished = next(
         iter(
             Return.objects.filter(order__in=selected.values("pk"))
@@ -147,9 +152,19 @@ def refuse_unless_closed(selected: models.QuerySet, address: str) -> None:
     )
     if unfinished:
         raise DomainError(
-            f"Return {unfinished.number} is {unfinished.get_status_display()}: a customer is "
-            "anonymised only once every return is completed."
+            _(
+                "Return %(return)s is %(status)s: a customer is "
+                "anonymised only once every return is completed."
+            )
+            % {"return": unfinished.number, "status": unfinished.get_status_display()}
         )
+
+
+def _still_open(order: Order) -> str:
+    return _(
+        "%(order)s is still %(state)s: a customer is anonymised only once "
+        "every order is completed or cancelled."
+    ) % {"order": order, "state": order.state_label}
 
 
 def anonymizable(queryset: models.QuerySet) -> models.QuerySet:
@@ -262,7 +277,7 @@ def _redact_rows(queryset: models.QuerySet, fields: list[str], pattern: re.Patte
 def _erase_comments(events: models.QuerySet) -> None:
     """A comment's text, and the text its edit and deletion logged, whoever it names."""
     comments = events.filter(subject=OrderEvent.Subject.COMMENT)
-    comments.filter(transition=COMMENT).update(message=COMMENT_REMOVED)
+    comments.filter(transition=COMMENT).update(message=str(COMMENT_REMOVED))
     changed = []
     for event in comments.filter(transition__in=[EDIT, DELETE]).only("pk", "data"):
         kept = {key: value for key, value in event.data.items() if key not in ("text", "before")}
@@ -274,7 +289,7 @@ def _erase_comments(events: models.QuerySet) -> None:
 
 def _record(orders: models.QuerySet, *, by: Actor, at) -> None:
     """One event per order, naming no one, and "order.anonymized" for the integrations."""
-    user, actor = actor_user(by), actor_name(by)
+    user, actor, message = actor_user(by), actor_name(by), str(MESSAGE)
     events = OrderEvent.objects.bulk_create(
         OrderEvent(
             order_id=pk,
@@ -284,7 +299,7 @@ def _record(orders: models.QuerySet, *, by: Actor, at) -> None:
             transition=TRANSITION,
             from_state=str(status),
             to_state=str(status),
-            message=MESSAGE,
+            message=message,
         )
         for pk, status in orders.values_list("pk", "status")
     )
@@ -313,14 +328,11 @@ def anonymize_refusal(order: Order, by: Actor) -> str | None:
     """What the order page can tell without a query; the service checks the
     customer's other orders and returns when the step is taken."""
     if not has_full_rights(by) and not by.has_perm(PERMISSION):
-        return "You do not have permission to anonymise customers."
+        return _("You do not have permission to anonymise customers.")
     if order.anonymized_at is not None or not order.customer_email:
-        return f"{order} has no customer data left to anonymise."
+        return _("%(order)s has no customer data left to anonymise.") % {"order": order}
     if order.status in OPEN_STATUSES:
-        return (
-            f"{order} is still {order.state_label}: a customer is anonymised only once "
-            "every order is completed or cancelled."
-        )
+        return _still_open(order)
     return None
 
 
@@ -328,7 +340,11 @@ def anonymize_customer_of_order(*, order_id: int, by: Actor, email: str) -> int:
     """The order page's step: the customer's e-mail is typed again, as a confirmation."""
     order = Order.objects.filter(pk=order_id).first()
     if order is None:
-        raise DomainError(f"Order #{order_id} does not exist (it may have been deleted).")
+        raise DomainError(
+            _("Order #%(id)s does not exist (it may have been deleted).") % {"id": order_id}
+        )
     if not order.customer_email or normalized_email(email) != order.customer_email:
-        raise DomainError(f"The e-mail typed is not the customer e-mail of {order}.")
+        raise DomainError(
+            _("The e-mail typed is not the customer e-mail of %(order)s.") % {"order": order}
+        )
     return anonymize_customer(email=order.customer_email, by=by)

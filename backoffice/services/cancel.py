@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ObjectDoesNotExist
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from backoffice.services.exchange_credit import give_back_exchange_credit
 from core.actors import Actor
@@ -29,7 +30,7 @@ def cancel_order(*, order_id: int, by: Actor, reason: str) -> Order:
     """
     reason = reason.strip()
     if not reason:
-        raise DomainError("Give a reason for the cancellation.")
+        raise DomainError(_("Give a reason for the cancellation."))
     with transaction.atomic():
         order = lock_order(order_id)
         from_status, to_status = run_transition(order.cancel, by=by, reason=reason)
@@ -40,9 +41,12 @@ def cancel_order(*, order_id: int, by: Actor, reason: str) -> Order:
             deleted = delete_open_shipments(order=order, by=by)
             order.save()
             give_back_exchange_credit(order=order, by=by)
-            message = f"Cancelled: {reason}"
+            message = _("Cancelled: %(reason)s") % {"reason": reason}
             if deleted:
-                message += f" Deleted shipments {', '.join(deleted)}, releasing their stock."
+                # A sentence of its own after the reason (which ends as staff typed it).
+                message += " " + _("Deleted shipments %(shipments)s, releasing their stock.") % {
+                    "shipments": ", ".join(deleted)
+                }
             record_event(
                 order=order,
                 by=by,
@@ -54,7 +58,7 @@ def cancel_order(*, order_id: int, by: Actor, reason: str) -> Order:
                 data={"on_hold": False, "reason": reason, "shipments_deleted": deleted},
             )
     if declined:
-        raise declined.explaining(f"{order} was not cancelled")
+        raise declined.explaining(_("%(order)s was not cancelled") % {"order": order})
     return order
 
 

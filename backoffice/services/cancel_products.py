@@ -15,6 +15,8 @@ from decimal import Decimal
 
 from django.db import transaction
 from django.db.models import Sum
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from backoffice.services.exchange_credit import give_back_exchange_credit
 from backoffice.services.reservations import follow_units
@@ -34,7 +36,28 @@ from payments.services import refund_cancelled_products, release_when_settled, v
 # The refund and release a cancellation makes are part of it, under its permission;
 # the user who cancelled is on the order's event.
 FOR_CANCEL_PRODUCTS = process("system", "cancel_products")
-PAST = {"cancel": "cancelled", "restore": "restored"}
+# The refusals of a quantity asked for, per step ("cancel", "restore"): whole
+# sentences, each formatted with the order, the line's SKU and the figures.
+REFUSALS = {
+    "cancel": {
+        "not_mapping": gettext_lazy("Give the quantity to cancel for each line."),
+        "not_whole": gettext_lazy("The quantity of %(sku)s to cancel must be a whole number."),
+        "negative": gettext_lazy("The quantity of %(sku)s to cancel cannot be negative."),
+        "too_many": gettext_lazy(
+            "Only %(room)s of %(sku)s can be cancelled in %(order)s, not %(quantity)s."
+        ),
+        "none": gettext_lazy("Choose at least one unit to cancel."),
+    },
+    "restore": {
+        "not_mapping": gettext_lazy("Give the quantity to restore for each line."),
+        "not_whole": gettext_lazy("The quantity of %(sku)s to restore must be a whole number."),
+        "negative": gettext_lazy("The quantity of %(sku)s to restore cannot be negative."),
+        "too_many": gettext_lazy(
+            "Only %(room)s of %(sku)s can be restored in %(order)s, not %(quantity)s."
+        ),
+        "none": gettext_lazy("Choose at least one unit to restore."),
+    },
+}
 
 
 def cancel_products(
@@ -51,7 +74,7 @@ def cancel_products(
     completes it (unless it is on hold: resuming completes it), and the rest of
     the authorization is released.
     """
-    reason = _required(reason, "Give a reason for cancelling the products.")
+    reason = _required(reason, _("Give a reason for cancelling the products."))
     with transaction.atomic():
         order = lock_order(order_id)
         ensure_allowed(order.cancel_products, by=by)
@@ -66,13 +89,16 @@ def cancel_products(
         every_unit_gone = not any(line.quantity_active for line in lines)
         owed = ZERO if every_unit_gone else totals.grand_total
         described = _described(wanted)
-        refunded, declined = _refund_above(order, owed=owed, why=f"Cancelled products: {described}")
+        why = _("Cancelled products: %(products)s") % {"products": described}
+        refunded, declined = _refund_above(order, owed=owed, why=why)
         if not declined and every_unit_gone and not refunded:
             declined = _void_authorization(order)
         if not declined:
             _settle(order, wanted, totals.grand_total, every_unit_gone, reason, refunded, by=by)
     if declined:
-        raise declined.explaining(f"{order}: its products were not cancelled")
+        raise declined.explaining(
+            _("%(order)s: its products were not cancelled") % {"order": order}
+        )
     # What the step did, for the message that reports it (`backoffice.steps.orders`).
     order.cancelled_units = described
     order.refunded_now = refunded
@@ -153,7 +179,7 @@ def restore_products(
     the new total: money refunded or released is not asked for again
     (re-authorizing is not built), so a larger total is refused.
     """
-    reason = _required(reason, "Give a reason for restoring the products.")
+    reason = _required(reason, _("Give a reason for restoring the products."))
     with transaction.atomic():
         order = lock_order(order_id)
         ensure_allowed(order.restore_products, by=by)
@@ -181,8 +207,12 @@ def restore_products(
             publishes=EventType.ORDER_UPDATED,
             from_state=from_status,
             to_state=to_status,
-            message=f"Products restored: {described}. Reason: {_sentence(reason)} "
-            f"New total {format_money(order.grand_total, order.currency)}.",
+            message=_("Products restored: %(products)s. Reason: %(reason)s New total %(total)s.")
+            % {
+                "products": described,
+                "reason": _sentence(reason),
+                "total": format_money(order.grand_total, order.currency),
+            },
             data=_event_data(wanted, reason, order, previous, refunded=ZERO),
         )
     return order
@@ -198,7 +228,7 @@ def cancel_products_refusal(order: Order, by: Actor) -> str | None:
 
 
 def _nothing_to_cancel(order: Order) -> str:
-    return f"{order} has no unshipped products to cancel."
+    return _("%(order)s has no unshipped products to cancel.") % {"order": order}
 
 
 def restore_products_refusal(order: Order, by: Actor) -> str | None:
@@ -206,7 +236,7 @@ def restore_products_refusal(order: Order, by: Actor) -> str | None:
     or that nothing was cancelled."""
     sentence = refusal(order.restore_products, by=by)
     if sentence is None and not order.lines.filter(quantity_cancelled__gt=0).exists():
-        return f"{order} has no cancelled products to restore."
+        return _("%(order)s has no cancelled products to restore.") % {"order": order}
     return sentence
 
 
@@ -231,26 +261,30 @@ def _checked_units(
     what: str,
 ) -> dict[OrderLine, int]:
     """The positive quantities asked for, each within `room` of its line (under the lock)."""
+    refusals = REFUSALS[what]
     if not isinstance(quantities, Mapping):
-        raise DomainError(f"Give the quantity to {what} for each line.")
+        raise DomainError(str(refusals["not_mapping"]))
     by_id = {line.pk: line for line in lines}
     wanted: dict[OrderLine, int] = {}
     for line_id, quantity in quantities.items():
         line = by_id.get(line_id) if isinstance(line_id, int) else None
         if line is None:
-            raise DomainError(f"Line #{line_id} is not a line of {order}.")
+            raise DomainError(
+                _("Line #%(line)s is not a line of %(order)s.") % {"line": line_id, "order": order}
+            )
         if isinstance(quantity, bool) or not isinstance(quantity, int):
-            raise DomainError(f"The quantity of {line.sku} to {what} must be a whole number.")
+            raise DomainError(refusals["not_whole"] % {"sku": line.sku})
         if quantity < 0:
-            raise DomainError(f"The quantity of {line.sku} to {what} cannot be negative.")
+            raise DomainError(refusals["negative"] % {"sku": line.sku})
         if quantity > room(line):
             raise DomainError(
-                f"Only {room(line)} of {line.sku} can be {PAST[what]} in {order}, not {quantity}."
+                refusals["too_many"]
+                % {"room": room(line), "sku": line.sku, "order": order, "quantity": quantity}
             )
         if quantity:
             wanted[line] = quantity
     if not wanted:
-        raise DomainError(f"Choose at least one unit to {what}.")
+        raise DomainError(str(refusals["none"]))
     return wanted
 
 
@@ -320,24 +354,34 @@ def _refuse_above_authorization(order: Order) -> None:
     if order.grand_total > available:
         more = format_money(order.grand_total - available, order.currency)
         raise DomainError(
-            f"{order} needs a new authorization for {more} more: restore fewer products."
+            _("%(order)s needs a new authorization for %(amount)s more: restore fewer products.")
+            % {"order": order, "amount": more}
         )
 
 
 def _cancel_message(
     order: Order, described: str, reason: str, refunded: Decimal, to_status: int
 ) -> str:
-    message = f"Products cancelled: {described}. Reason: {_sentence(reason)}"
+    # Whole sentences, one after another.
+    sentences = [
+        _("Products cancelled: %(products)s. Reason: %(reason)s")
+        % {"products": described, "reason": _sentence(reason)}
+    ]
     if refunded:
-        message += f" Refunded {format_money(refunded, order.currency)}."
+        sentences.append(
+            _("Refunded %(amount)s.") % {"amount": format_money(refunded, order.currency)}
+        )
     if to_status == OrderStatus.CANCELLED:
-        return message + " Every product is cancelled, so the order is cancelled."
-    message += f" New total {format_money(order.grand_total, order.currency)}."
+        sentences.append(_("Every product is cancelled, so the order is cancelled."))
+        return " ".join(sentences)
+    sentences.append(
+        _("New total %(total)s.") % {"total": format_money(order.grand_total, order.currency)}
+    )
     if to_status == OrderStatus.COMPLETED:
-        message += " Every line is shipped or cancelled, so the order is completed."
+        sentences.append(_("Every line is shipped or cancelled, so the order is completed."))
     elif order.on_hold and order.is_fully_shipped():
-        message += " Every line is shipped or cancelled: resuming the order completes it."
-    return message
+        sentences.append(_("Every line is shipped or cancelled: resuming the order completes it."))
+    return " ".join(sentences)
 
 
 def _event_data(

@@ -4,6 +4,7 @@ confirmed, shipped and captured."""
 from __future__ import annotations
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from backoffice.services.reservations import forget_reservation, reserve_at_checkout
 from core.actors import Actor, process
@@ -61,7 +62,7 @@ def checkout_order(
     NO_PAYMENT places an order whose grand total is 0 with no payment at all.
     """
     if payment not in PAYMENT_WAYS:
-        raise DomainError(f"“{payment}” is not a way to pay an order.")
+        raise DomainError(_("“%(payment)s” is not a way to pay an order.") % {"payment": payment})
     store = StoreSettings.load()
     # Direct to Shipment ships at once, which needs a confirmed order.
     autoconfirm = (store.autoconfirm or store.direct_to_shipment) and payment != PAY_BY_LINK
@@ -92,7 +93,7 @@ def checkout_order(
                 else EventType.ORDER_CREATED,
                 from_state=from_status,
                 to_state=to_status,
-                message="Order created.",
+                message=_("Order created."),
                 data={
                     "autoconfirm": autoconfirm,
                     "grand_total": str(order.grand_total),
@@ -126,9 +127,14 @@ def _check_payment_way(order: Order, payment: str) -> None:
     total = quantize(order.grand_total, order.currency)
     if payment == NO_PAYMENT and total > 0:
         money = format_money(total, order.currency)
-        raise DomainError(f"{order} costs {money}: it needs a payment, by link or invoice.")
+        raise DomainError(
+            _("%(order)s costs %(amount)s: it needs a payment, by link or invoice.")
+            % {"order": order, "amount": money}
+        )
     if payment == PAY_BY_LINK and total <= 0:
-        raise DomainError(f"{order} has nothing to pay: check it out with no payment.")
+        raise DomainError(
+            _("%(order)s has nothing to pay: check it out with no payment.") % {"order": order}
+        )
 
 
 def _wait_for_payment(order: Order) -> Order:
@@ -137,7 +143,7 @@ def _wait_for_payment(order: Order) -> Order:
         order_id=order.pk,
         by=PAYMENT_LINK,
         kind=HoldKind.WAITING_FOR_PAYMENT,
-        reason="Waiting for the customer to pay at the payment link.",
+        reason=_("Waiting for the customer to pay at the payment link."),
     )
 
 

@@ -3,6 +3,8 @@ the customer will not get the replacement, so the returned value is theirs again
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
+
 from core.actors import Actor
 from core.fsm import run_transition
 from core.money import format_money
@@ -23,21 +25,31 @@ def give_back_exchange_credit(*, order: Order, by: Actor) -> Return | None:
     if return_ is None or not return_.exchange_credit:
         return None
     credit = return_.exchange_credit
-    from_state, _ = run_transition(return_.give_back_credit, by=by)
+    from_state, _to_state = run_transition(return_.give_back_credit, by=by)
     return_.save()
-    money = format_money(credit, order.currency)
-    then = (
-        f"its suggested refund is {format_money(return_.refund_amount, order.currency)}"
-        if return_.refunded_at is None
-        else "it was refunded already: give it back with a goodwill refund"
-    )
+    figures = {
+        "order": order.number,
+        "credit": format_money(credit, order.currency),
+        "return": return_.number,
+        "refund": format_money(return_.refund_amount, order.currency),
+    }
+    if return_.refunded_at is None:
+        message = _(
+            "Exchange order %(order)s cancelled: the %(credit)s credited to it is "
+            "return %(return)s's again; its suggested refund is %(refund)s."
+        )
+    else:
+        message = _(
+            "Exchange order %(order)s cancelled: the %(credit)s credited to it is "
+            "return %(return)s's again; it was refunded already: give it back with a "
+            "goodwill refund."
+        )
     record_return_event(
         return_,
         by=by,
         transition="give_back_credit",
         publishes=None,  # the exchange order's "order.cancelled" says it
         from_state=from_state,
-        message=f"Exchange order {order.number} cancelled: the {money} credited to it is "
-        f"return {return_.number}'s again; {then}.",
+        message=message % figures,
     )
     return return_

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from backoffice.services.checkout import NO_PAYMENT
 from backoffice.services.staff_built import (
@@ -77,7 +78,7 @@ def replacement_choices(return_: Return) -> list[ReplacementChoice]:
         (line.shipment_line.order_line, line.quantity)
         for line in return_.lines.select_related("shipment_line__order_line")
     ]
-    skus = [order_line.sku for order_line, _ in returned]
+    skus = [order_line.sku for order_line, _units in returned]
     product_of = dict(Item.objects.filter(sku__in=skus).values_list("sku", "product_id"))
     offered = (
         Price.objects.filter(
@@ -160,7 +161,9 @@ def create_exchange(
             original=original, lines=lines, origin=OrderOrigin.EXCHANGE, by=by
         )
         order = credit_lines(order, amount=figures.credit)
-        from_state, _ = run_transition(return_.exchange, by=by, order=order, credit=figures.credit)
+        from_state, _to_state = run_transition(
+            return_.exchange, by=by, order=order, credit=figures.credit
+        )
         return_.save()
         placed = place_staff_order(
             order, payment=payment if figures.to_pay else NO_PAYMENT, base_url=base_url, by=by
@@ -175,21 +178,38 @@ def _record(return_: Return, order: Order, figures: ExchangeFigures, *, by: Acto
     def text(amount: Decimal) -> str:
         return format_money(amount, money)
 
-    settle = (
-        f"the customer pays {text(figures.to_pay)}"
-        if figures.to_pay
-        else f"return {return_.number} refunds {text(figures.to_refund)}"
-        if figures.to_refund
-        else "nothing to pay or refund"
-    )
+    amounts = {
+        "order": order.number,
+        "return": return_.number,
+        "original": return_.order.number,
+        "credit": text(figures.credit),
+        "value": text(figures.value),
+        "replacement": text(figures.replacement),
+        "to_pay": text(figures.to_pay),
+        "to_refund": text(figures.to_refund),
+    }
+    if figures.to_pay:
+        settled = _(
+            "Exchange order %(order)s created for return %(return)s: "
+            "%(credit)s of its %(value)s credited; the customer pays %(to_pay)s."
+        )
+    elif figures.to_refund:
+        settled = _(
+            "Exchange order %(order)s created for return %(return)s: "
+            "%(credit)s of its %(value)s credited; return %(return)s refunds %(to_refund)s."
+        )
+    else:
+        settled = _(
+            "Exchange order %(order)s created for return %(return)s: "
+            "%(credit)s of its %(value)s credited; nothing to pay or refund."
+        )
     record_return_event(
         return_,
         by=by,
         transition="exchange",
         publishes=None,  # the exchange order's own "exchange.created" says it
         from_state=from_state,
-        message=f"Exchange order {order.number} created for return {return_.number}: "
-        f"{text(figures.credit)} of its {text(figures.value)} credited; {settle}.",
+        message=settled % amounts,
     )
     record_event(
         order=order,
@@ -197,9 +217,11 @@ def _record(return_: Return, order: Order, figures: ExchangeFigures, *, by: Acto
         transition="exchange_created",
         publishes=EventType.EXCHANGE_CREATED,
         subject_ref=return_.number,
-        message=f"Exchange for return {return_.number} of order {return_.order.number}: "
-        f"replacement {text(figures.replacement)}, credit {text(figures.credit)}, "
-        f"to pay {text(figures.to_pay)}.",
+        message=_(
+            "Exchange for return %(return)s of order %(original)s: "
+            "replacement %(replacement)s, credit %(credit)s, to pay %(to_pay)s."
+        )
+        % amounts,
         data={
             "return": return_.number,
             "credit": str(figures.credit),

@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from core.actors import Actor
 from core.errors import DomainError
@@ -35,7 +36,7 @@ def expiring_payments(*, within_days: int):
 def hold_expiring_authorizations(*, within_days: int, by: Actor) -> list[Order]:
     """Hold each such order once; the orders held (one changed since is skipped)."""
     if within_days < 0:
-        raise DomainError("Give a number of days of 0 or more.")
+        raise DomainError(_("Give a number of days of 0 or more."))
     held = []
     for payment in expiring_payments(within_days=within_days).order_by("pk"):
         if not payment.open_amount:
@@ -50,9 +51,17 @@ def hold_expiring_authorizations(*, within_days: int, by: Actor) -> list[Order]:
 def _hold(payment: Payment) -> dict:
     expires = timezone.localtime(payment.authorization_expires_at)
     money = format_money(payment.open_amount, payment.currency)
-    verb = "expired" if expires <= timezone.localtime() else "expires"
+    if expires <= timezone.localtime():
+        reason = _(
+            "The authorization of %(amount)s expired on %(date)s: capture it "
+            "before then, or authorize it again."
+        )
+    else:
+        reason = _(
+            "The authorization of %(amount)s expires on %(date)s: capture it "
+            "before then, or authorize it again."
+        )
     return {
         "kind": HoldKind.PAYMENT_EXPIRING,
-        "reason": f"The authorization of {money} {verb} on {expires:%Y-%m-%d}: capture it "
-        "before then, or authorize it again.",
+        "reason": reason % {"amount": money, "date": f"{expires:%Y-%m-%d}"},
     }

@@ -28,6 +28,8 @@ from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from backoffice.services.placement import PaymentNotVerified, settle_from_notification
 from core.actors import process
@@ -40,7 +42,8 @@ from payments.settling import Settled, find_request, money_refusal, settle_reque
 from shipments.services.settling import settle_capture_request
 
 Kind = PaymentTransaction.Kind
-UNKNOWN = "No capture or refund was requested with this reference."
+# Kept as the notification's reason (the list of notifications shows it).
+UNKNOWN = gettext_lazy("No capture or refund was requested with this reference.")
 
 
 @dataclass(frozen=True)
@@ -124,9 +127,9 @@ def _place(note: ProviderNotification, *, provider: str, body: bytes, headers) -
 def _settle(note: ProviderNotification, source: HostedProvider, answer: ProviderAnswer) -> Answer:
     request = find_request(provider=source.name, reference=answer.transaction_reference)
     if request is None or request.kind != answer.intent:
-        return _reject(note, UNKNOWN, status=404)
+        return _reject(note, str(UNKNOWN), status=404)
     if request.payment.provider_reference != answer.reference:
-        return _reject(note, UNKNOWN, status=404)
+        return _reject(note, str(UNKNOWN), status=404)
     note.order_id = request.payment.order_id
     refusal = money_refusal(request, amount=answer.amount, currency=answer.currency)
     if refusal:
@@ -145,7 +148,9 @@ def _apply(request: PaymentTransaction, answer: ProviderAnswer, *, by) -> Settle
     """Settle through the shipment a capture pays, or the payment alone."""
     detail = answer.raw.get("transaction")
     reason = detail.get("reason", "") if isinstance(detail, dict) else ""
-    message = str(reason)[:400] or ("Settled." if answer.approved else "Failed at the provider.")
+    message = str(reason)[:400] or (
+        _("Settled.") if answer.approved else _("Failed at the provider.")
+    )
     raw = {**answer.raw, "notification": "settlement"}
     if request.kind == Kind.CAPTURE:
         return settle_capture_request(

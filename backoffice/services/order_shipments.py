@@ -10,9 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
 from core.actors import Actor
 from core.errors import DomainError, PartlyDone
-from core.fsm import action_label, action_past, refusal
+from core.fsm import refusal
 from orders.models import Order
 from shipments import services as shipping
 from shipments.models import Shipment, ShipmentStatus
@@ -25,16 +28,28 @@ def _shipments_in(order: Order, status: str) -> list[Shipment]:
     return shipments
 
 
-def _nothing_to(order: Order, status: str, transition) -> str:
-    state = ShipmentStatus(status).label.lower()
-    return f"{order} has no {state} shipment to {action_label(transition)}."
+# Per transition taken across an order's shipments, whole sentences: that the
+# order has no shipment to take it on, and what was done ("done": the shipments
+# taken) and what not ("refused": each refused one and why).
+NOTHING_TO = {
+    "good_to_go": gettext_lazy("%(order)s has no created shipment to mark good-to-go."),
+    "capture": gettext_lazy("%(order)s has no good-to-go shipment to capture."),
+}
+PARTLY = {
+    "good_to_go": gettext_lazy("%(done)s marked good-to-go; %(refused)s"),
+    "capture": gettext_lazy("%(done)s captured; %(refused)s"),
+}
+
+
+def _nothing_to(order: Order, transition) -> str:
+    return NOTHING_TO[transition.__name__] % {"order": order}
 
 
 def _refusal_across(order: Order, by: Actor, *, status: str, transition) -> str | None:
     """The first shipment's refusal (they share the order's state), or that there is none."""
     shipments = _shipments_in(order, status)
     if not shipments:
-        return _nothing_to(order, status, transition)
+        return _nothing_to(order, transition)
     return refusal(getattr(shipments[0], transition.__name__), by=by)
 
 
@@ -46,7 +61,9 @@ def _take_each(
     if not shipments:
         order = Order.objects.filter(pk=order_id).first()
         raise DomainError(
-            _nothing_to(order, status, transition) if order else f"Order #{order_id} is gone."
+            _nothing_to(order, transition)
+            if order
+            else _("Order #%(id)s is gone.") % {"id": order_id}
         )
     done, refused = [], []
     for shipment in shipments:
@@ -57,9 +74,12 @@ def _take_each(
     if refused and not done:
         raise refused[0][1]
     if refused:
-        why = "; ".join(f"{ref} was not: {error}" for ref, error in refused)
+        why = "; ".join(
+            _("%(shipment)s was not: %(reason)s") % {"shipment": ref, "reason": error}
+            for ref, error in refused
+        )
         refs = ", ".join(s.ref for s in done)
-        raise PartlyDone(f"{refs} {action_past(transition)}; {why}")
+        raise PartlyDone(PARTLY[transition.__name__] % {"done": refs, "refused": why})
     return done
 
 

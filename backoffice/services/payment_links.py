@@ -14,6 +14,7 @@ from datetime import timedelta
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from backoffice.services.checkout import PAYMENT_LINK
 from backoffice.services.placement import move_attempt, open_attempt
@@ -38,9 +39,9 @@ def open_payment_link(*, order_id: int, base_url: str) -> str:
     with transaction.atomic():
         order = lock_order(order_id)
         if not order.on_hold_for_payment:
-            raise DomainError(f"{order} does not wait for a payment by link.")
+            raise DomainError(_not_waiting(order))
         for attempt in order.payment_attempts.filter(status=AttemptStatus.OPEN):
-            message = "Payment link replaced by a new one."
+            message = _("Payment link replaced by a new one.")
             move_attempt(
                 attempt, attempt.cancel, by=PAYMENT_LINK, message=message, at=timezone.now()
             )
@@ -70,8 +71,8 @@ def _send(order: Order, attempt: PaymentAttempt, link: str) -> None:
         publishes=EventType.PAYMENT_LINK_SENT,
         subject=OrderEvent.Subject.PAYMENT,
         subject_ref=attempt.reference,
-        message=f"Payment link for {amount} sent to the customer, valid until "
-        f"{timezone.localtime(attempt.expires_at):%Y-%m-%d}.",
+        message=_("Payment link for %(amount)s sent to the customer, valid until %(date)s.")
+        % {"amount": amount, "date": f"{timezone.localtime(attempt.expires_at):%Y-%m-%d}"},
         data={"link": link, "amount": str(attempt.amount)},
     )
 
@@ -82,10 +83,14 @@ PERMISSION = "orders.create_selection"
 def payment_link_refusal(order: Order, by: Actor) -> str | None:
     """Why no new link can be given now, in one sentence, or None."""
     if not has_full_rights(by) and not by.has_perm(PERMISSION):
-        return "You do not have permission to give payment links."
+        return _("You do not have permission to give payment links.")
     if not order.on_hold_for_payment:
-        return f"{order} does not wait for a payment by link."
+        return _not_waiting(order)
     return None
+
+
+def _not_waiting(order: Order) -> str:
+    return _("%(order)s does not wait for a payment by link.") % {"order": order}
 
 
 def renew_payment_link(*, order_id: int, base_url: str, by: Actor) -> str:
@@ -93,7 +98,7 @@ def renew_payment_link(*, order_id: int, base_url: str, by: Actor) -> str:
     expired or lost by the customer); the open one, if any, stops working."""
     order = Order.objects.filter(pk=order_id).first()
     if order is None:
-        raise DomainError(f"Order #{order_id} does not exist.")
+        raise DomainError(_("Order #%(id)s does not exist.") % {"id": order_id})
     refusal = payment_link_refusal(order, by)
     if refusal:
         raise DomainError(refusal)

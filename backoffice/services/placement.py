@@ -31,6 +31,7 @@ from urllib.parse import urlsplit
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from backoffice.services.checkout import PAYMENT_LINK, checkout_order
 
@@ -106,13 +107,15 @@ def begin_payment(
         if short:
             raise StockShort(short)
         if quantize(order.grand_total, order.currency) <= 0:
-            raise DomainError(f"{order} has nothing to pay: free orders are not taken yet.")
+            raise DomainError(
+                _("%(order)s has nothing to pay: free orders are not taken yet.") % {"order": order}
+            )
         for attempt in order.payment_attempts.filter(status=AttemptStatus.OPEN):
             move_attempt(
                 attempt,
                 attempt.cancel,
                 by=by,
-                message="Payment cancelled: begun again.",
+                message=_("Payment cancelled: begun again."),
                 at=timezone.now(),
             )
         attempt = open_attempt(order, provider, checkout.id, return_page, failed_page, by=by)
@@ -140,9 +143,9 @@ def _is_web_address(url: str) -> bool:
 
 def _check_selection(order: Order) -> None:
     if order.status != OrderStatus.INCOMPLETE:
-        raise DomainError(f"{order} is placed already.")
+        raise DomainError(_("%(order)s is placed already.") % {"order": order})
     if not order.lines.exists():
-        raise DomainError("The selection has no items.")
+        raise DomainError(_("The selection has no items."))
     errors = {}
     if not order.customer_email:
         errors["address.email"] = "required"
@@ -191,7 +194,8 @@ def open_attempt(
         to_state=attempt.status,
         subject=OrderEvent.Subject.PAYMENT,
         subject_ref=attempt.reference,
-        message=f"Payment of {amount} begun at the {provider.name} provider.",
+        message=_("Payment of %(amount)s begun at the %(provider)s provider.")
+        % {"amount": amount, "provider": provider.name},
     )
     return attempt
 
@@ -238,7 +242,7 @@ def settle_from_notification(
     except NotVerified as error:
         raise PaymentNotVerified(str(error), forged=error.forged) from None
     if answer.intent != "auth":
-        raise PaymentNotVerified(f"Invalid intent: {answer.intent}")
+        raise PaymentNotVerified(_("Invalid intent: %(intent)s") % {"intent": answer.intent})
     try:
         return _settle(source, answer)
     except PaymentFailed:
@@ -256,7 +260,7 @@ def settle_from_return(*, fields: Mapping[str, Any]) -> Order:
     reference = fields.get("selection")
     attempt = PaymentAttempt.objects.filter(reference=str(reference)).first()
     if attempt is None:
-        raise PaymentNotVerified("No payment was begun with these parameters.")
+        raise PaymentNotVerified(_("No payment was begun with these parameters."))
     try:
         source = hosted_provider(attempt.provider)
         answer = source.verify_return(fields, now=timezone.now())
@@ -289,7 +293,7 @@ def _lock_attempt(reference: str) -> PaymentAttempt:
         .first()
     )
     if order_id is None:
-        raise PaymentNotVerified("No payment was begun with this reference.")
+        raise PaymentNotVerified(_("No payment was begun with this reference."))
     order = lock_order(order_id)
     attempt = PaymentAttempt.objects.select_for_update().get(reference=reference)
     attempt.order = order
@@ -299,11 +303,13 @@ def _lock_attempt(reference: str) -> PaymentAttempt:
 def _check_money(attempt: PaymentAttempt, answer: ProviderAnswer) -> None:
     if answer.currency != attempt.currency:
         raise PaymentNotVerified(
-            f"Mismatched currency: {answer.currency}, payment currency: {attempt.currency}."
+            _("Mismatched currency: %(answered)s, payment currency: %(currency)s.")
+            % {"answered": answer.currency, "currency": attempt.currency}
         )
     if answer.amount != attempt.amount:
         raise PaymentNotVerified(
-            f"Mismatched amount: {answer.amount}, payment amount: {attempt.amount}."
+            _("Mismatched amount: %(answered)s, payment amount: %(amount)s.")
+            % {"answered": answer.amount, "amount": attempt.amount}
         )
 
 
@@ -311,40 +317,45 @@ def _refusal(attempt: PaymentAttempt, answer: ProviderAnswer) -> DomainError | N
     """Why the attempt places nothing (its transition taken here), or None: place it."""
     by = attempt.by
     if attempt.status == AttemptStatus.DECLINED:
-        return PaymentFailed("The payment was declined.")
+        return PaymentFailed(_("The payment was declined."))
     placed = attempt.order.status != OrderStatus.INCOMPLETE
     if attempt.status == AttemptStatus.CANCELLED:
         # A placed order's units are reserved already: no stock to check.
         short = [] if placed else shortages(attempt.order)
-        return StockShort(short) if short else PaymentFailed("The payment was cancelled.")
+        return StockShort(short) if short else PaymentFailed(_("The payment was cancelled."))
     if not answer.approved:
         move_attempt(
             attempt,
             attempt.decline,
             by=by,
-            message=f"Payment declined by the {attempt.provider} provider.",
+            message=_("Payment declined by the %(provider)s provider.")
+            % {"provider": attempt.provider},
             transaction_reference=answer.transaction_reference,
             at=timezone.now(),
         )
-        return PaymentFailed("The payment was declined.")
+        return PaymentFailed(_("The payment was declined."))
     if placed and not attempt.order.on_hold_for_payment:
-        message = f"Payment cancelled: {attempt.order} no longer waits for payment."
+        message = _("Payment cancelled: %(order)s no longer waits for payment.") % {
+            "order": attempt.order
+        }
         move_attempt(attempt, attempt.cancel, by=by, message=message, at=timezone.now())
-        return PaymentFailed(f"{attempt.order} no longer waits for this payment.")
+        return PaymentFailed(
+            _("%(order)s no longer waits for this payment.") % {"order": attempt.order}
+        )
     if attempt.expires_at <= timezone.now():
         move_attempt(
             attempt,
             attempt.cancel,
             by=by,
-            message="Payment cancelled: it expired.",
+            message=_("Payment cancelled: it expired."),
             at=timezone.now(),
         )
-        return PaymentFailed("The payment expired before it was approved.")
+        return PaymentFailed(_("The payment expired before it was approved."))
     attempt.order.recalculate_totals()
     if quantize(attempt.order.grand_total, attempt.currency) != attempt.amount:
-        message = "Payment cancelled: the selection changed while it was paid."
+        message = _("Payment cancelled: the selection changed while it was paid.")
         move_attempt(attempt, attempt.cancel, by=by, message=message, at=timezone.now())
-        return PaymentFailed("The selection changed after the payment began.")
+        return PaymentFailed(_("The selection changed after the payment began."))
     return None
 
 
@@ -353,22 +364,23 @@ def _place(attempt: PaymentAttempt, answer: ProviderAnswer, source: HostedProvid
     verified = GatewayResult(
         approved=True,
         reference=answer.transaction_reference,
-        message=f"Authorized at the {source.name} provider's page.",
+        message=_("Authorized at the %(provider)s provider's page.") % {"provider": source.name},
         raw={**answer.raw, "attempt": attempt.reference},
     )
     if attempt.order.status != OrderStatus.INCOMPLETE:
         # Placed by staff to be paid by link: the payment is all that is left.
-        order, done = pay_placed_order(order=attempt.order, verified=verified), "order paid"
+        order = pay_placed_order(order=attempt.order, verified=verified)
+        done = _("Payment approved at the %(provider)s provider's page: order paid.")
     else:
         # Its own savepoint: a refused checkout (stock) leaves the attempt to cancel.
         order = checkout_order(order_id=attempt.order.pk, by=attempt.by, verified=verified)
-        done = "order placed"
+        done = _("Payment approved at the %(provider)s provider's page: order placed.")
     attempt.order = order
     move_attempt(
         attempt,
         attempt.place,
         by=attempt.by,
-        message=f"Payment approved at the {source.name} provider's page: {done}.",
+        message=done % {"provider": source.name},
         transaction_reference=answer.transaction_reference,
         at=timezone.now(),
     )
@@ -393,7 +405,7 @@ def _after_refused_checkout(attempt: PaymentAttempt, error: DomainError) -> Doma
         attempt,
         attempt.cancel,
         by=attempt.by,
-        message="Payment cancelled: out of stock.",
+        message=_("Payment cancelled: out of stock."),
         at=timezone.now(),
     )
     return StockShort(short)

@@ -11,6 +11,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from backoffice.services.selections import price_selection
 from catalog.selectors import allocation_rule_for
@@ -37,7 +38,7 @@ class StockShort(DomainError):
 
     def __init__(self, unavailable: list[Unavailable]):
         skus = ", ".join(row.sku for row in unavailable)
-        super().__init__(f"Not enough in stock: {skus}.")
+        super().__init__(_("Not enough in stock: %(skus)s.") % {"skus": skus})
         self.unavailable = unavailable
 
 
@@ -69,7 +70,9 @@ def remove_unavailable(*, order_id: int, by: Actor) -> list[Unavailable]:
     with transaction.atomic():
         order = lock_order(order_id)
         if order.status != OrderStatus.INCOMPLETE:
-            raise DomainError(f"{order} is placed: its selection can no longer change.")
+            raise DomainError(
+                _("%(order)s is placed: its selection can no longer change.") % {"order": order}
+            )
         short = shortages(order)
         left = {row.sku: row.available for row in short}
         for line in order.lines.filter(sku__in=list(left)).order_by("pk"):

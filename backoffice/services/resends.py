@@ -15,6 +15,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.db import models, transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from backoffice.services.checkout import NO_PAYMENT
 from backoffice.services.staff_built import build_staff_order, credit_lines, place_staff_order
@@ -33,9 +35,9 @@ ABOVE_LIMIT = "shipments.resend_above_limit"
 
 
 class ResendReason(models.TextChoices):
-    LOST = "lost", "Lost in transit"
-    DAMAGED = "damaged", "Arrived damaged"
-    OTHER = "other", "Other"
+    LOST = "lost", gettext_lazy("Lost in transit")
+    DAMAGED = "damaged", gettext_lazy("Arrived damaged")
+    OTHER = "other", gettext_lazy("Other")
 
 
 def resend_refusal(shipment: Shipment, by: Actor) -> str | None:
@@ -59,7 +61,7 @@ def create_resend(
     the store's limit without a Back-office admin's permission, stock short.
     """
     if reason not in ResendReason.values:
-        raise DomainError("Choose why the goods are resent: lost, damaged or other.")
+        raise DomainError(_("Choose why the goods are resent: lost, damaged or other."))
     with transaction.atomic():
         original, shipment = lock_shipment(shipment_id)
         run_transition(shipment.resend, by=by)  # the check; the state stays
@@ -82,18 +84,29 @@ def _lines(shipment: Shipment, quantities: dict[int, int]) -> dict[str, int]:
             continue
         line = shipped.get(line_id)
         if line is None:
-            raise DomainError(f"Line {line_id} is not a line of shipment {shipment.ref}.")
+            raise DomainError(
+                _("Line %(line)s is not a line of shipment %(shipment)s.")
+                % {"line": line_id, "shipment": shipment.ref}
+            )
         if isinstance(units, bool) or not isinstance(units, int) or units < 0:
-            raise DomainError("A quantity must be a whole number, 0 or more.")
+            raise DomainError(_("A quantity must be a whole number, 0 or more."))
         if units > line.quantity:
             raise DomainError(
-                f"Shipment {shipment.ref} shipped {line.quantity} × {line.order_line.sku}; "
-                f"{units} cannot be resent."
+                _(
+                    "Shipment %(shipment)s shipped %(shipped)s × %(sku)s; "
+                    "%(units)s cannot be resent."
+                )
+                % {
+                    "shipment": shipment.ref,
+                    "shipped": line.quantity,
+                    "sku": line.order_line.sku,
+                    "units": units,
+                }
             )
         sku = line.order_line.sku
         lines[sku] = lines.get(sku, 0) + units
     if not lines:
-        raise DomainError("Choose at least one unit to resend.")
+        raise DomainError(_("Choose at least one unit to resend."))
     return lines
 
 
@@ -110,21 +123,44 @@ def _refuse_above_limit(value: Decimal, original: Order, *, by: Actor) -> None:
     if value > limit and not has_full_rights(by) and not by.has_perm(ABOVE_LIMIT):
         money = original.currency
         raise DomainError(
-            f"Goods worth {format_money(value, money)} are above the store's resend limit of "
-            f"{format_money(limit, money)}: a Back-office admin resends them."
+            _(
+                "Goods worth %(value)s are above the store's resend limit of "
+                "%(limit)s: a Back-office admin resends them."
+            )
+            % {"value": format_money(value, money), "limit": format_money(limit, money)}
         )
 
 
 def _record(shipment: Shipment, order: Order, value: Decimal, *, reason, note, by) -> None:
-    why = ResendReason(reason).label + (f": {note}" if note else "")
-    money = format_money(value, order.currency)
+    figures = {
+        "shipment": shipment.ref,
+        "order": order.number,
+        "original": shipment.order.number,
+        "value": format_money(value, order.currency),
+        "reason": ResendReason(reason).label,
+        "note": note,
+    }
+    if note:
+        resent = _(
+            "Shipment %(shipment)s resent as order %(order)s (%(value)s): %(reason)s: %(note)s."
+        )
+        made = _(
+            "Resend of shipment %(shipment)s of order %(original)s, "
+            "%(value)s at no charge: %(reason)s: %(note)s."
+        )
+    else:
+        resent = _("Shipment %(shipment)s resent as order %(order)s (%(value)s): %(reason)s.")
+        made = _(
+            "Resend of shipment %(shipment)s of order %(original)s, "
+            "%(value)s at no charge: %(reason)s."
+        )
     record_shipment_event(
         shipment,
         by=by,
         transition="resend",
         publishes=None,  # the resend order's own "resend.created" says it
         from_state=shipment.status,
-        message=f"Shipment {shipment.ref} resent as order {order.number} ({money}): {why}.",
+        message=resent % figures,
     )
     record_event(
         order=order,
@@ -132,7 +168,6 @@ def _record(shipment: Shipment, order: Order, value: Decimal, *, reason, note, b
         transition="resend_created",
         publishes=EventType.RESEND_CREATED,
         subject_ref=shipment.ref,
-        message=f"Resend of shipment {shipment.ref} of order {shipment.order.number}, "
-        f"{money} at no charge: {why}.",
+        message=made % figures,
         data={"shipment": shipment.ref, "reason": reason, "value": str(value)},
     )

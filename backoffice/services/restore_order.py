@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from backoffice.services.reservations import follow_units, release_all
 from core.actors import Actor, process
@@ -31,7 +32,7 @@ def restore_order(*, order_id: int, reason: str, by: Actor) -> Order:
     """
     reason = (reason or "").strip()
     if not reason:
-        raise DomainError("Give a reason for restoring the order.")
+        raise DomainError(_("Give a reason for restoring the order."))
     with transaction.atomic():
         order = lock_order(order_id)
         from_status, to_status = run_transition(order.restore, by=by)
@@ -51,10 +52,10 @@ def restore_order(*, order_id: int, reason: str, by: Actor) -> Order:
                 publishes=EventType.ORDER_RESTORED,
                 from_state=from_status,
                 to_state=to_status,
-                message=f"Restored: {reason} Authorized "
-                f"{format_money(order.grand_total, order.currency)} again.",
+                message=_("Restored: %(reason)s Authorized %(amount)s again.")
+                % {"reason": reason, "amount": format_money(order.grand_total, order.currency)},
                 data={"reason": reason, "authorized": str(order.grand_total)},
             )
     if declined:
-        raise declined.explaining(f"{order} was not restored")
+        raise declined.explaining(_("%(order)s was not restored") % {"order": order})
     return order

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from catalog.models import Market, MarketCountry, Price
 from catalog.selectors import (
@@ -38,9 +39,9 @@ def add_item(*, order_id: int, sku: str, quantity: int = 1, by: Actor) -> Order:
     A second add of the same SKU raises its line's quantity.
     """
     if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity < 1:
-        raise DomainError("The quantity must be a whole number, 1 or more.")
+        raise DomainError(_("The quantity must be a whole number, 1 or more."))
     if quantity > MAX_UNITS:
-        raise DomainError(f"At most {MAX_UNITS} units of an item fit in a selection.")
+        raise DomainError(_too_many())
     with transaction.atomic():
         order = _lock_selection(order_id)
         item = item_for_sale(sku)
@@ -49,7 +50,7 @@ def add_item(*, order_id: int, sku: str, quantity: int = 1, by: Actor) -> Order:
         )
         line.quantity += quantity
         if line.quantity > MAX_UNITS:
-            raise DomainError(f"At most {MAX_UNITS} units of an item fit in a selection.")
+            raise DomainError(_too_many())
         line.save()
         _price(order)
     return order
@@ -101,7 +102,7 @@ def change_line_quantity(*, order_id: int, line_id: int, change: int, by: Actor)
     """The line's quantity raised (or, negative, lowered) by `change`; at 0 or
     below the line is removed."""
     if isinstance(change, bool) or not isinstance(change, int):
-        raise DomainError("The quantity must be a whole number.")
+        raise DomainError(_("The quantity must be a whole number."))
     with transaction.atomic():
         line = _line_of(_lock_selection(order_id), line_id)
         quantity = min(max(line.quantity + change, 0), MAX_UNITS)
@@ -129,7 +130,9 @@ def set_country(
     country = country.strip().upper()
     row = MarketCountry.objects.select_related("market").filter(country=country).first()
     if row is None:
-        raise DomainError(f"{country} is not a country the shop ships to.")
+        raise DomainError(
+            _("%(country)s is not a country the shop ships to.") % {"country": country}
+        )
     return set_location(
         order_id=order_id, market=row.market.code, country=country, language=language, by=by
     )
@@ -152,7 +155,10 @@ def set_location(
     """
     found = market_of(market)
     if pricelist and pricelist != found.pricelist.name:
-        raise DomainError(f"{found} sells from the {found.pricelist} pricelist, not {pricelist}.")
+        raise DomainError(
+            _("%(market)s sells from the %(own)s pricelist, not %(pricelist)s.")
+            % {"market": found, "own": found.pricelist, "pricelist": pricelist}
+        )
     with transaction.atomic():
         order = _lock_selection(order_id)
         country = (country or order.shipping_country).upper()
@@ -240,7 +246,9 @@ def add_voucher(*, order_id: int, code: str, by: Actor) -> Order:
         order = _lock_selection(order_id)
         voucher = voucher_in(market_of(order.market), code)
         if voucher is None:
-            raise DomainError(f"There is no voucher “{code.strip()}” in this market.")
+            raise DomainError(
+                _("There is no voucher “%(code)s” in this market.") % {"code": code.strip()}
+            )
         order.voucher = voucher.code
         _price(order)
     return order
@@ -290,28 +298,38 @@ def _price(order: Order) -> None:
 
 def _check_quantity(quantity: int, *, low: int) -> None:
     if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity < low:
-        raise DomainError(f"The quantity must be a whole number, {low} or more.")
+        raise DomainError(_("The quantity must be a whole number, %(low)s or more.") % {"low": low})
     if quantity > MAX_UNITS:
-        raise DomainError(f"At most {MAX_UNITS} units of an item fit in a selection.")
+        raise DomainError(_too_many())
+
+
+def _too_many() -> str:
+    return _("At most %(max)s units of an item fit in a selection.") % {"max": MAX_UNITS}
 
 
 def _line_of(order: Order, line_id: int) -> OrderLine:
     line = order.lines.filter(pk=line_id).first()
     if line is None:
-        raise DomainError(f"{order} has no line {line_id}.")
+        raise DomainError(_("%(order)s has no line %(line)s.") % {"order": order, "line": line_id})
     return line
 
 
 def _first_country(market: Market) -> str:
     row = market.countries.order_by("country").first()
     if row is None:
-        raise DomainError(f"{market} sells to no country.")
+        raise DomainError(_("%(market)s sells to no country.") % {"market": market})
     return row.country
 
 
 def _check_country_in(market: Market, country: str) -> None:
     if not market.countries.filter(country=country).exists():
-        raise DomainError(f"{market} does not ship to {country or 'an empty country'}.")
+        if not country:
+            raise DomainError(
+                _("%(market)s does not ship to an empty country.") % {"market": market}
+            )
+        raise DomainError(
+            _("%(market)s does not ship to %(country)s.") % {"market": market, "country": country}
+        )
 
 
 def _drop_unsold(order: Order, market: Market) -> list[Dropped]:
@@ -361,7 +379,9 @@ def _discount(order: Order, market: Market, lines: list[OrderLine]) -> None:
 def _lock_selection(order_id: int) -> Order:
     order = lock_order(order_id)
     if order.status != OrderStatus.INCOMPLETE:
-        raise DomainError(f"{order} is placed: its selection can no longer change.")
+        raise DomainError(
+            _("%(order)s is placed: its selection can no longer change.") % {"order": order}
+        )
     return order
 
 

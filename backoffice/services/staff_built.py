@@ -9,6 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
 from backoffice.services import selections
 from backoffice.services.checkout import AUTHORIZE_NOW, NO_PAYMENT, PAY_BY_LINK, checkout_order
 from backoffice.services.payment_links import open_payment_link
@@ -21,9 +24,9 @@ from orders.models import Order, OrderLine
 INVOICE = "invoice"  # the payment method, and the manual provider behind it
 
 PAYMENT_CHOICES = [
-    (PAY_BY_LINK, "Payment link: the customer pays at the test provider's page"),
-    (INVOICE, "Invoice: Finance marks it paid when the money is in"),
-    (NO_PAYMENT, "No payment (the total is 0)"),
+    (PAY_BY_LINK, gettext_lazy("Payment link: the customer pays at the test provider's page")),
+    (INVOICE, gettext_lazy("Invoice: Finance marks it paid when the money is in")),
+    (NO_PAYMENT, gettext_lazy("No payment (the total is 0)")),
 ]
 
 ADDRESS_PARTS = ("name", "street", "city", "zipcode", "country")
@@ -37,12 +40,17 @@ class CheckedOut:
 
 def check_quantities(lines: dict[str, int]) -> None:
     if not lines:
-        raise DomainError("Choose at least one item.")
+        raise DomainError(_("Choose at least one item."))
     for sku, units in lines.items():
         if isinstance(units, bool) or not isinstance(units, int) or units < 1:
-            raise DomainError(f"The quantity of {sku} must be a whole number, 1 or more.")
+            raise DomainError(
+                _("The quantity of %(sku)s must be a whole number, 1 or more.") % {"sku": sku}
+            )
         if units > selections.MAX_UNITS:
-            raise DomainError(f"At most {selections.MAX_UNITS} units of an item fit in an order.")
+            raise DomainError(
+                _("At most %(max)s units of an item fit in an order.")
+                % {"max": selections.MAX_UNITS}
+            )
 
 
 def build_staff_order(*, original: Order, lines: dict[str, int], origin: str, by: Actor) -> Order:
@@ -109,11 +117,16 @@ def credit_lines(order: Order, *, amount: Decimal) -> Order:
 def place_staff_order(order: Order, *, payment: str, base_url: str, by: Actor) -> CheckedOut:
     """The one checkout, paid as `payment` says ("link", "invoice", "none")."""
     if payment not in dict(PAYMENT_CHOICES):
-        raise DomainError(f"“{payment}” is not a way to pay: choose a payment link or invoice.")
+        raise DomainError(
+            _("“%(payment)s” is not a way to pay: choose a payment link or invoice.")
+            % {"payment": payment}
+        )
     if payment == PAY_BY_LINK and not base_url:
-        raise DomainError("A payment link needs the site's address.")
+        raise DomainError(_("A payment link needs the site's address."))
     if not order.customer_email:
-        raise DomainError(f"{order} has no customer e-mail: the customer is told of it.")
+        raise DomainError(
+            _("%(order)s has no customer e-mail: the customer is told of it.") % {"order": order}
+        )
     order.payment_method = INVOICE if payment == INVOICE else ""
     order.save(update_fields=["payment_method", "updated_at"])
     way = AUTHORIZE_NOW if payment == INVOICE else payment

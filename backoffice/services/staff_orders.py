@@ -15,6 +15,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from backoffice.services import selections
 from backoffice.services.staff_built import (  # noqa: F401  (the admin's names too)
@@ -38,7 +39,7 @@ PERMISSION = "orders.create_selection"
 
 def refuse_unless_permitted(by: Actor) -> None:
     if not has_full_rights(by) and not by.has_perm(PERMISSION):
-        raise NotPermitted("You do not have permission to create selections.")
+        raise NotPermitted(_("You do not have permission to create selections."))
 
 
 def start_staff_selection(
@@ -66,7 +67,9 @@ def _earlier_order(order_id: int | None) -> Order | None:
         return None
     earlier = Order.objects.filter(pk=order_id).first()
     if earlier is None:
-        raise DomainError(f"There is no order {order_id} to take the customer from.")
+        raise DomainError(
+            _("There is no order %(id)s to take the customer from.") % {"id": order_id}
+        )
     return earlier
 
 
@@ -82,12 +85,12 @@ def set_shipping_price(*, order_id: int, price: Decimal, reason: str = "", by: A
         except ValueError as error:
             raise DomainError(str(error)) from None
         if price < 0:
-            raise DomainError("A shipping price cannot be below zero.")
+            raise DomainError(_("A shipping price cannot be below zero."))
         listed = shipping_method_of(market_of(order.market), order.shipping_method).price
         if price < listed and not reason:
             raise DomainError(
-                f"Give a reason for a shipping price below {order.shipping_method}'s "
-                f"{format_money(listed, order.currency)}."
+                _("Give a reason for a shipping price below %(method)s's %(price)s.")
+                % {"method": order.shipping_method, "price": format_money(listed, order.currency)}
             )
         before = order.shipping_price
         order.shipping_price, order.shipping_price_by_hand = price, True
@@ -97,11 +100,21 @@ def set_shipping_price(*, order_id: int, price: Decimal, reason: str = "", by: A
             by=by,
             transition="set_shipping_price",
             publishes=None,  # a selection is no order yet for integrations
-            message=f"Shipping cost changed from {format_money(before, order.currency)} to "
-            f"{format_money(price, order.currency)}" + (f": {reason}" if reason else "."),
+            message=_shipping_changed(reason)
+            % {
+                "before": format_money(before, order.currency),
+                "after": format_money(price, order.currency),
+                "reason": reason,
+            },
             data={"reason": reason} if reason else None,
         )
     return selections.price_selection(order_id=order_id, by=by)
+
+
+def _shipping_changed(reason: str) -> str:
+    if reason:
+        return _("Shipping cost changed from %(before)s to %(after)s: %(reason)s")
+    return _("Shipping cost changed from %(before)s to %(after)s.")
 
 
 def set_notes(*, order_id: int, notes: str, by: Actor) -> Order:

@@ -7,13 +7,17 @@ the order page's steps instead.
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
+
 from orders.models import Order, OrderOrigin, OrderStatus
 
 
 def staff_selection_refusal(order: Order) -> str | None:
     """Why `order` is not a selection staff may fill, in one sentence; None when it is."""
     if order.status != OrderStatus.INCOMPLETE:
-        return f"{order} is placed: its selection can no longer change."
+        return _("%(order)s is placed: its selection can no longer change.") % {"order": order}
     if order.origin == OrderOrigin.STOREFRONT:
-        return f"{order} is a storefront's selection: only its buyer changes it."
+        return _("%(order)s is a storefront's selection: only its buyer changes it.") % {
+            "order": order
+        }
     return None

@@ -9,6 +9,8 @@ step's form only asks for the address again.
 from __future__ import annotations
 
 from django import forms
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from backoffice.services.anonymize import (
     PERMISSION,
@@ -23,7 +25,7 @@ class AnonymizeForm(forms.Form):
     per_object = True  # the help text names the order's customer e-mail
 
     email = forms.CharField(
-        label="Type the customer's e-mail address to confirm",
+        label=gettext_lazy("Type the customer's e-mail address to confirm"),
         max_length=254,
         widget=forms.TextInput(attrs={"size": 40, "autocomplete": "off"}),
     )
@@ -32,17 +34,22 @@ class AnonymizeForm(forms.Form):
         super().__init__(data)
         self.order = objects[0] if objects else None
         if self.order is not None:
-            self.fields["email"].help_text = (
-                f"Every order of {self.order.customer_email} loses its names, e-mail, "
+            self.fields["email"].help_text = _(
+                "Every order of %(email)s loses its names, e-mail, "
                 "addresses (not the country), notes, gift messages and comments, for good. "
                 "Amounts, lines, payments and the timeline stay."
-            )
+            ) % {"email": self.order.customer_email}
 
     def clean_email(self) -> str:
         typed = self.cleaned_data["email"].strip().lower()
         if self.order is not None and typed != self.order.customer_email:
-            raise forms.ValidationError("This is not the customer e-mail of this order.")
+            raise forms.ValidationError(_("This is not the customer e-mail of this order."))
         return typed
+
+
+def orders_in_all(count: int) -> str:
+    """How many orders the step anonymised, beside the order's name in its message."""
+    return ngettext("%(count)s order in all", "%(count)s orders in all", count) % {"count": count}
 
 
 ANONYMIZE_CUSTOMER = Step(
@@ -52,11 +59,11 @@ ANONYMIZE_CUSTOMER = Step(
     danger=True,
     in_bulk=False,
     words=Words(
-        label="Anonymise customer",
-        past="anonymised with every order of its customer",
+        label=gettext_lazy("Anonymise customer"),
+        past=gettext_lazy("anonymised with every order of its customer"),
         permission=PERMISSION,
     ),
     refusal_of=anonymize_refusal,
     explain_when_blocked=False,
-    done_detail=lambda order, count: f"{count} order{'s' if count != 1 else ''} in all",
+    done_detail=lambda order, count: orders_in_all(count),
 )

@@ -10,6 +10,8 @@ offer it. The figures come from the returns domain's own checks and arithmetic
 from __future__ import annotations
 
 from django import forms
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from backoffice.steps.forms import ShipmentLineQuantities
 from core.actors import Actor
@@ -43,29 +45,36 @@ class CreateReturnForm(ShipmentLineQuantities, forms.Form):
         choices=StockAction.choices,
         initial=StockAction.BACK_TO_ORIGIN,
         widget=forms.RadioSelect,
-        label="Returned goods",
+        label=gettext_lazy("Returned goods"),
     )
     warehouse = forms.ModelChoiceField(
         queryset=Warehouse.objects.filter(is_active=True),
         required=False,
-        label="Other warehouse",
-        help_text="Only for “Into another warehouse”.",
+        label=gettext_lazy("Other warehouse"),
+        help_text=gettext_lazy("Only for “Into another warehouse”."),
     )
-    refund_shipping = forms.BooleanField(required=False)
+    refund_shipping = forms.BooleanField(required=False, label=gettext_lazy("Refund shipping"))
     # Which way each amount moves, in its label: the walk read "Handling cost —
     # Added to the refund" beside "Return fee — Deducted" as two charges.
     handling_cost = _money_field(
-        "Handling cost paid back (+)", "Paid back to the customer on top of the goods."
+        gettext_lazy("Handling cost paid back (+)"),
+        gettext_lazy("Paid back to the customer on top of the goods."),
     )
-    return_fee = _money_field("Return fee kept (−)", "Kept from the refund.")
+    return_fee = _money_field(
+        gettext_lazy("Return fee kept (−)"), gettext_lazy("Kept from the refund.")
+    )
     voucher_value = _money_field(
-        "Voucher value", "Given back as a store voucher instead of money: deducted."
+        gettext_lazy("Voucher value"),
+        gettext_lazy("Given back as a store voucher instead of money: deducted."),
     )
     reason = forms.ChoiceField(
-        choices=[("", "—"), *ReturnReason.choices], required=False, label="Reason"
+        choices=[("", "—"), *ReturnReason.choices], required=False, label=gettext_lazy("Reason")
     )
     comment = forms.CharField(
-        required=False, widget=forms.Textarea(attrs={"rows": 2, "cols": 60}), strip=True
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2, "cols": 60}),
+        strip=True,
+        label=gettext_lazy("Comment"),
     )
 
     def __init__(self, *args, objects=(), **kwargs):
@@ -78,7 +87,7 @@ class CreateReturnForm(ShipmentLineQuantities, forms.Form):
                 initial=0,
                 required=False,
                 disabled=not row["returnable"],
-                label=f"Return now: {row['line'].order_line.sku}",
+                label=_("Return now: %(sku)s") % {"sku": row["line"].order_line.sku},
             )
             row["field_name"] = f"qty_{row['line'].pk}"
             row["field"] = self[row["field_name"]]
@@ -88,16 +97,19 @@ class CreateReturnForm(ShipmentLineQuantities, forms.Form):
         self.fields["handling_cost"].help_text = handling_help(self.shipment)
         shipping = format_money(self.shipment.shipping_amount, currency)
         refund_shipping = self.fields["refund_shipping"]
-        refund_shipping.label = "Refund shipping"
-        refund_shipping.help_text = f"The {shipping} this shipment charged, refunded once."
+        refund_shipping.help_text = _("The %(amount)s this shipment charged, refunded once.") % {
+            "amount": shipping
+        }
         claimed = self.shipment.returns.filter(refund_shipping=True).first()
         if claimed is not None:
             claimed.order = self.shipment.order
             self.fields["refund_shipping"].disabled = True
-            self.fields["refund_shipping"].help_text = f"Refunded by return {claimed.number}."
+            self.fields["refund_shipping"].help_text = _("Refunded by return %(return)s.") % {
+                "return": claimed.number
+            }
         elif not self.shipment.shipping_amount:
             self.fields["refund_shipping"].disabled = True
-            self.fields["refund_shipping"].help_text = "This shipment charged no shipping."
+            self.fields["refund_shipping"].help_text = _("This shipment charged no shipping.")
         # Left empty: prefilled, it read as chosen while "Back to the shipment's
         # warehouse" was (the walk); it is asked only for "Into another warehouse".
         self.preview: Return | None = None
@@ -123,12 +135,16 @@ def handling_help(shipment: Shipment) -> str:
     limit = checks.handling_limit()
     cap = checks.refund_caps([Return(order=shipment.order, shipment=shipment)], limit=limit)
     left = cap[None].charged - cap[None].refunded
-    return (
-        f"Paid back to the customer on top of the goods, at most {format_money(limit, currency)} "
+    return _(
+        "Paid back to the customer on top of the goods, at most %(limit)s "
         "(the store's limit). "
-        f"Returns of shipment {shipment.ref} refund at most {format_money(left, currency)} "
+        "Returns of shipment %(shipment)s refund at most %(left)s "
         "more, plus handling; anything beyond is a goodwill refund."
-    )
+    ) % {
+        "limit": format_money(limit, currency),
+        "shipment": shipment.ref,
+        "left": format_money(left, currency),
+    }
 
 
 def shipment_rows(shipment: Shipment) -> list[dict]:
@@ -180,24 +196,49 @@ def create_confirmation(shipment: Shipment, data: dict) -> str:
         f"{quantity} × {line.order_line.sku} ({format_money(amount, currency)})"
         for line, quantity, amount in draft.wanted
     )
-    where = f"back into {draft.warehouse}" if draft.warehouse else "removed from stock"
-    deducted = [
-        f"{label} {format_money(amount, currency)}"
-        for label, amount in (
-            ("+ shipping", draft.shipping_amount),
-            ("+ handling", draft.handling_cost),
-            ("− return fee", draft.return_fee),
-            ("− voucher", draft.voucher_value),
+    # What is added to and taken from the goods' value: "+ shipping 5.00 EUR − return fee …".
+    parts = [
+        part % {"amount": format_money(amount, currency)}
+        for part, amount in (
+            (_("+ shipping %(amount)s"), draft.shipping_amount),
+            (_("+ handling %(amount)s"), draft.handling_cost),
+            (_("− return fee %(amount)s"), draft.return_fee),
+            (_("− voucher %(amount)s"), draft.voucher_value),
         )
         if amount
     ]
-    money = " ".join(deducted)
-    return (
-        f"Return {units} of shipment {shipment.ref}, {where}; suggested refund "
-        f"{format_money(draft.suggested_refund, currency)}"
-        f"{f' ({money})' if money else ''}. Nothing is refunded or put back in stock "
-        "until the return is refunded and completed."
-    )
+    figures = {
+        "units": units,
+        "shipment": shipment.ref,
+        "warehouse": draft.warehouse,
+        "refund": format_money(draft.suggested_refund, currency),
+        "parts": " ".join(parts),
+    }
+    if draft.warehouse and parts:
+        sentence = _(
+            "Return %(units)s of shipment %(shipment)s, back into %(warehouse)s; suggested "
+            "refund %(refund)s (%(parts)s). Nothing is refunded or put back in stock until "
+            "the return is refunded and completed."
+        )
+    elif draft.warehouse:
+        sentence = _(
+            "Return %(units)s of shipment %(shipment)s, back into %(warehouse)s; suggested "
+            "refund %(refund)s. Nothing is refunded or put back in stock until the return "
+            "is refunded and completed."
+        )
+    elif parts:
+        sentence = _(
+            "Return %(units)s of shipment %(shipment)s, removed from stock; suggested refund "
+            "%(refund)s (%(parts)s). Nothing is refunded or put back in stock until the "
+            "return is refunded and completed."
+        )
+    else:
+        sentence = _(
+            "Return %(units)s of shipment %(shipment)s, removed from stock; suggested refund "
+            "%(refund)s. Nothing is refunded or put back in stock until the return is "
+            "refunded and completed."
+        )
+    return sentence % figures
 
 
 def create_refusal(shipment: Shipment, by: Actor) -> str | None:
@@ -212,13 +253,18 @@ def create_refusal(shipment: Shipment, by: Actor) -> str | None:
     except DomainError as error:
         return str(error)
     if not any(units > 0 for units in returnable_quantities(shipment).values()):
-        return f"Every unit of shipment {shipment.ref} is returned already."
+        return _("Every unit of shipment %(shipment)s is returned already.") % {
+            "shipment": shipment.ref
+        }
     return None
 
 
 def created(shipment: Shipment, return_: Return) -> str:
     amount = format_money(return_.refund_amount, shipment.order.currency)
-    return f"return {return_.number} created with a suggested refund of {amount}"
+    return _("return %(return)s created with a suggested refund of %(amount)s") % {
+        "return": return_.number,
+        "amount": amount,
+    }
 
 
 CREATE_RETURN = Step(
@@ -231,7 +277,7 @@ CREATE_RETURN = Step(
     transition=Return.create,
     # A step of the shipment that runs the return's transition: "Create" alone
     # would not say what it creates.
-    words=Words(label="Create return", past="returned"),
+    words=Words(label=gettext_lazy("Create return"), past=gettext_lazy("returned")),
     explain_when_blocked=False,
     confirm_with=create_confirmation,
     done_detail=created,

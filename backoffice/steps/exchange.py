@@ -10,6 +10,8 @@ service's (`backoffice.services.exchanges`); this page only asks and shows.
 from __future__ import annotations
 
 from django import forms
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from backoffice.services import exchanges
 from backoffice.steps.made_orders import market_refusal
@@ -21,7 +23,7 @@ from core.typed_fields import QuantityField
 from orders.models import Order
 from returns.models import Return
 
-PAYMENTS = [("link", "Payment link"), ("invoice", "Invoice")]
+PAYMENTS = [("link", gettext_lazy("Payment link")), ("invoice", gettext_lazy("Invoice"))]
 
 
 class ExchangeForm(forms.Form):
@@ -34,9 +36,11 @@ class ExchangeForm(forms.Form):
         choices=PAYMENTS,
         initial="link",
         widget=forms.RadioSelect,
-        label="The customer pays a difference by",
-        help_text="Only when the replacement costs more than the returned goods: a link "
-        "to the provider's page (shown after), or an invoice Finance marks paid.",
+        label=gettext_lazy("The customer pays a difference by"),
+        help_text=gettext_lazy(
+            "Only when the replacement costs more than the returned goods: a link "
+            "to the provider's page (shown after), or an invoice Finance marks paid."
+        ),
     )
 
     def __init__(self, *args, objects=(), **kwargs):
@@ -48,13 +52,13 @@ class ExchangeForm(forms.Form):
             self.fields[sku_name] = forms.ChoiceField(
                 choices=[(option[0], option_text(*option)) for option in choice.options],
                 initial=choice.options[0][0] if choice.options else None,
-                label=f"Replacement for {choice.returned_sku}",
+                label=_("Replacement for %(sku)s") % {"sku": choice.returned_sku},
             )
             self.fields[qty_name] = QuantityField(
                 max_value=choice.quantity,
                 initial=choice.quantity,
                 required=False,
-                label=f"Units for {choice.returned_sku}",
+                label=_("Units for %(sku)s") % {"sku": choice.returned_sku},
             )
             self.rows.append(
                 {
@@ -82,10 +86,12 @@ class ExchangeForm(forms.Form):
         if self.errors:
             return cleaned
         if not self.rows:
-            raise forms.ValidationError(f"Return {self.return_.number} has nothing to exchange.")
+            raise forms.ValidationError(
+                _("Return %(return)s has nothing to exchange.") % {"return": self.return_.number}
+            )
         lines = self.lines()
         if not lines:
-            raise forms.ValidationError("Give at least one unit to send in exchange.")
+            raise forms.ValidationError(_("Give at least one unit to send in exchange."))
         try:
             self.figures = exchanges.exchange_figures(return_id=self.return_.pk, lines=lines)
         except DomainError as error:
@@ -101,23 +107,25 @@ class ExchangeForm(forms.Form):
         return [
             (label, format_money(amount, figures.currency))
             for label, amount in (
-                ("Returned goods", figures.value),
-                ("Replacement", figures.replacement),
-                ("Credited to the exchange order", figures.credit),
-                ("The customer pays", figures.to_pay),
-                ("Back to the customer through the return's refund", figures.to_refund),
+                (_("Returned goods"), figures.value),
+                (_("Replacement"), figures.replacement),
+                (_("Credited to the exchange order"), figures.credit),
+                (_("The customer pays"), figures.to_pay),
+                (_("Back to the customer through the return's refund"), figures.to_refund),
             )
         ]
 
 
 def option_text(sku: str, size: str, price: str) -> str:
     # The size first: it is what the customer asked for.
-    return f"Size {size} · {sku} · {price}" if size else f"{sku} · {price}"
+    if size:
+        return _("Size %(size)s · %(sku)s · %(price)s") % {"size": size, "sku": sku, "price": price}
+    return f"{sku} · {price}"
 
 
 def returned_size(choice) -> str:
     """The returned item's size, as the catalogue names it (among its own options)."""
-    return next((size for sku, size, _ in choice.options if sku == choice.returned_sku), "")
+    return next((size for sku, size, _price in choice.options if sku == choice.returned_sku), "")
 
 
 def choices_or_none(return_: Return) -> list:
@@ -138,17 +146,32 @@ def exchange_params(return_: Return, data: dict) -> dict:
     }
 
 
-def settlement(figures) -> str:
-    """What the difference comes to for the customer, in one phrase."""
-    money = format_money
-    if figures.to_pay:
-        return f"the customer pays {money(figures.to_pay, figures.currency)} more"
-    if figures.to_refund:
-        return (
-            f"the customer gets {money(figures.to_refund, figures.currency)} back "
-            "through the return's refund"
+def confirmation_sentence(figures, payment: str) -> str:
+    """The confirmation's sentence, by what the difference comes to for the customer
+    (and, when they pay, how): each a whole sentence, for its translation."""
+    if figures.to_pay and payment == "link":
+        return _(
+            "Make an exchange order of %(units)s for return %(return)s? Returned goods "
+            "%(value)s, replacement %(replacement)s, credited %(credit)s: the customer pays "
+            "%(to_pay)s more, by payment link."
         )
-    return "nothing more to pay or refund"
+    if figures.to_pay:
+        return _(
+            "Make an exchange order of %(units)s for return %(return)s? Returned goods "
+            "%(value)s, replacement %(replacement)s, credited %(credit)s: the customer pays "
+            "%(to_pay)s more, by invoice."
+        )
+    if figures.to_refund:
+        return _(
+            "Make an exchange order of %(units)s for return %(return)s? Returned goods "
+            "%(value)s, replacement %(replacement)s, credited %(credit)s: the customer gets "
+            "%(to_refund)s back through the return's refund."
+        )
+    return _(
+        "Make an exchange order of %(units)s for return %(return)s? Returned goods "
+        "%(value)s, replacement %(replacement)s, credited %(credit)s: nothing more to pay "
+        "or refund."
+    )
 
 
 def exchange_confirmation(return_: Return, data: dict) -> str:
@@ -156,15 +179,15 @@ def exchange_confirmation(return_: Return, data: dict) -> str:
     figures = exchanges.exchange_figures(return_id=return_.pk, lines=data["lines"])
     units = ", ".join(f"{n} × {sku}" for sku, n in data["lines"].items())
     currency = figures.currency
-    paying = ""
-    if figures.to_pay:
-        paying = ", by payment link" if data["payment"] == "link" else ", by invoice"
-    return (
-        f"Make an exchange order of {units} for return {return_.number}? Returned goods "
-        f"{format_money(figures.value, currency)}, replacement "
-        f"{format_money(figures.replacement, currency)}, credited "
-        f"{format_money(figures.credit, currency)}: {settlement(figures)}{paying}."
-    )
+    return confirmation_sentence(figures, data["payment"]) % {
+        "units": units,
+        "return": return_.number,
+        "value": format_money(figures.value, currency),
+        "replacement": format_money(figures.replacement, currency),
+        "credit": format_money(figures.credit, currency),
+        "to_pay": format_money(figures.to_pay, currency),
+        "to_refund": format_money(figures.to_refund, currency),
+    }
 
 
 def exchange_refusal(return_: Return, by: Actor) -> str | None:
@@ -174,7 +197,7 @@ def exchange_refusal(return_: Return, by: Actor) -> str | None:
 
 
 def exchanged(return_: Return, order: Order) -> str:
-    return f"exchange order {order.number}"
+    return _("exchange order %(number)s") % {"number": order.number}
 
 
 EXCHANGE = Step(

@@ -1,14 +1,21 @@
 """The small forms of the order steps that need input."""
 
 from django import forms
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from orders.models import HoldKind
 
 
 class HoldForm(forms.Form):
-    kind = forms.ChoiceField(choices=HoldKind.choices, initial=HoldKind.MANUAL)
+    kind = forms.ChoiceField(
+        choices=HoldKind.choices, initial=HoldKind.MANUAL, label=gettext_lazy("Kind")
+    )
     reason = forms.CharField(
-        max_length=500, widget=forms.Textarea(attrs={"rows": 3, "cols": 60}), strip=True
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
+        strip=True,
+        label=gettext_lazy("Reason"),
     )
 
 
@@ -17,7 +24,8 @@ class CancelForm(forms.Form):
         max_length=500,
         widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
         strip=True,
-        help_text=(
+        label=gettext_lazy("Reason"),
+        help_text=gettext_lazy(
             "Cancelling voids the payment's authorization with the provider (the "
             "customer is not charged), deletes the order's open shipments and puts "
             "their stock back. The reason is shown at the top of the order."
@@ -29,7 +37,8 @@ class PurgeForm(forms.Form):
     reason = forms.CharField(
         max_length=500,
         required=False,
-        help_text="Kept on the tombstone, e.g. “GDPR erasure request”.",
+        label=gettext_lazy("Reason"),
+        help_text=gettext_lazy("Kept on the tombstone, e.g. “GDPR erasure request”."),
         widget=forms.TextInput(attrs={"size": 60}),
     )
 
@@ -53,5 +62,6 @@ class ShipmentLineQuantities:
         foreign = sorted(key for key in self.data if key.startswith("qty_") and key not in known)
         if foreign:
             raise forms.ValidationError(
-                f"{', '.join(foreign)} is not a line of shipment {self.shipment.ref}."
+                _("%(lines)s is not a line of shipment %(shipment)s.")
+                % {"lines": ", ".join(foreign), "shipment": self.shipment.ref}
             )

@@ -4,6 +4,9 @@ then the steps of a finished or cancelled order."""
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
 from backoffice import services as backoffice
 from backoffice.services.payment_links import payment_link_refusal, renew_payment_link
 from backoffice.steps.anonymize import ANONYMIZE_CUSTOMER
@@ -28,11 +31,12 @@ def cancelled_detail(order, done) -> str:
     units = getattr(done, "cancelled_units", "")
     if not units:
         return ""
-    detail = f"{units} cancelled, new total {format_money(done.grand_total, done.currency)}"
+    figures = {"units": units, "total": format_money(done.grand_total, done.currency)}
     refunded = getattr(done, "refunded_now", None)
     if refunded:
-        detail += f", {format_money(refunded, done.currency)} refunded"
-    return detail
+        figures["refunded"] = format_money(refunded, done.currency)
+        return _("%(units)s cancelled, new total %(total)s, %(refunded)s refunded") % figures
+    return _("%(units)s cancelled, new total %(total)s") % figures
 
 
 ORDER_STEPS = [
@@ -78,14 +82,19 @@ ORDER_STEPS = [
         "cancel_unshipped_products",
         backoffice.cancel_unshipped_products,
         transition="cancel_products",
-        words=Words(label="Cancel unshipped products"),
+        words=Words(label=gettext_lazy("Cancel unshipped products")),
         form=ReasonForm,
         refusal_of=backoffice.cancel_products_refusal,
         explain_when_blocked=False,
     ),
     Step("cancel", backoffice.cancel_order, form=CancelForm, danger=True),
     # "Restore" alone would read like "Restore products" in the list's actions.
-    Step("restore", backoffice.restore_order, form=ReasonForm, words=Words(label="Restore order")),
+    Step(
+        "restore",
+        backoffice.restore_order,
+        form=ReasonForm,
+        words=Words(label=gettext_lazy("Restore order")),
+    ),
     Step("archive", services.archive_order),
     Step("reactivate", services.reactivate_order),
     Step(
@@ -110,8 +119,8 @@ ORDER_STEPS = [
         "new_payment_link",
         renew_payment_link,
         words=Words(
-            label="New payment link",
-            past="given a new payment link",
+            label=gettext_lazy("New payment link"),
+            past=gettext_lazy("given a new payment link"),
             permission="orders.create_selection",
         ),
         refusal_of=payment_link_refusal,

@@ -7,6 +7,7 @@ from __future__ import annotations
 from django import forms
 from django.db.models import Q, Sum
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext_lazy
 
 from core.typed_fields import QuantityField
 from orders.models import Order
@@ -15,7 +16,10 @@ from shipments.models import ShipmentStatus
 
 def _reason_field() -> forms.CharField:
     return forms.CharField(
-        max_length=500, widget=forms.Textarea(attrs={"rows": 3, "cols": 60}), strip=True
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
+        strip=True,
+        label=gettext_lazy("Reason"),
     )
 
 
@@ -34,7 +38,11 @@ class ProductQuantitiesForm(forms.Form):
 
     per_object = True
     room_of = staticmethod(lambda line: line.quantity_unshipped)
-    room_name = "cancellable"
+    # A line's figures, under its field; the last is what the step may take of it.
+    progress = gettext_lazy(
+        "Ordered %(ordered)s · shipped %(shipped)s · in open shipments %(open)s · "
+        "cancelled %(cancelled)s · cancellable %(room)s"
+    )
 
     def __init__(self, *args, objects=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -47,18 +55,24 @@ class ProductQuantitiesForm(forms.Form):
                     disabled=not room,
                     required=False,
                     label=f"{line.sku} {line.product_name} {line.variant}".strip(),
-                    help_text=(
-                        f"Ordered {line.quantity} · shipped {line.units_shipped} · "
-                        f"in open shipments {line.units_open} · "
-                        f"cancelled {line.quantity_cancelled} · {self.room_name} {room}"
-                    ),
+                    help_text=self.progress
+                    % {
+                        "ordered": line.quantity,
+                        "shipped": line.units_shipped,
+                        "open": line.units_open,
+                        "cancelled": line.quantity_cancelled,
+                        "room": room,
+                    },
                 )
         self.fields["reason"] = _reason_field()
 
 
 class RestoreProductsForm(ProductQuantitiesForm):
     room_of = staticmethod(lambda line: line.quantity_cancelled)
-    room_name = "restorable"
+    progress = gettext_lazy(
+        "Ordered %(ordered)s · shipped %(shipped)s · in open shipments %(open)s · "
+        "cancelled %(cancelled)s · restorable %(room)s"
+    )
 
 
 class ReasonForm(forms.Form):

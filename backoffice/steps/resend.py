@@ -12,6 +12,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django import forms
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from backoffice.services import resends
 from backoffice.steps.forms import ShipmentLineQuantities
@@ -31,13 +33,16 @@ class ResendForm(ShipmentLineQuantities, forms.Form):
 
     per_object = True
 
-    reason = forms.ChoiceField(choices=[("", "—"), *resends.ResendReason.choices], label="Reason")
+    reason = forms.ChoiceField(
+        choices=[("", "—"), *resends.ResendReason.choices], label=gettext_lazy("Reason")
+    )
     note = forms.CharField(
         required=False,
         max_length=500,
         widget=forms.Textarea(attrs={"rows": 2, "cols": 60}),
         strip=True,
-        help_text="For the timeline: what the carrier or the customer said.",
+        label=gettext_lazy("Note"),
+        help_text=gettext_lazy("For the timeline: what the carrier or the customer said."),
     )
 
     def __init__(self, *args, objects=(), **kwargs):
@@ -50,7 +55,7 @@ class ResendForm(ShipmentLineQuantities, forms.Form):
                 max_value=line.quantity,
                 initial=line.quantity,
                 required=False,
-                label=f"Resend: {line.order_line.sku}",
+                label=_("Resend: %(sku)s") % {"sku": line.order_line.sku},
             )
             self.rows.append({"line": line, "field_name": name, "field": self[name]})
         self.notes = resend_notes(self.shipment)
@@ -64,7 +69,7 @@ class ResendForm(ShipmentLineQuantities, forms.Form):
         self.refuse_foreign_lines()
         quantities = self.quantities()
         if not quantities:
-            raise forms.ValidationError("Give at least one unit to resend.")
+            raise forms.ValidationError(_("Give at least one unit to resend."))
         try:
             self.value = resends.resend_value(shipment_id=self.shipment.pk, quantities=quantities)
         except DomainError as error:
@@ -77,11 +82,17 @@ def resend_notes(shipment: Shipment) -> list[str]:
     made for the order already (a second click would send the goods twice)."""
     order = shipment.order
     limit = format_money(StoreSettings.load().resend_limit, order.currency)
-    notes = [f"Goods worth more than {limit} (the store's limit) are a Back-office admin's."]
+    notes = [
+        _("Goods worth more than %(limit)s (the store's limit) are a Back-office admin's.")
+        % {"limit": limit}
+    ]
     earlier = Order.objects.filter(related_order=order, origin=OrderOrigin.RESEND)
     numbers = [str(n) for n in earlier.order_by("number").values_list("number", flat=True)]
     if numbers:
-        notes.append(f"Resent for order {order.number} already: order {', '.join(numbers)}.")
+        notes.append(
+            _("Resent for order %(order)s already: order %(numbers)s.")
+            % {"order": order.number, "numbers": ", ".join(numbers)}
+        )
     return notes
 
 
@@ -102,11 +113,16 @@ def resend_confirmation(shipment: Shipment, data: dict) -> str:
     units = ", ".join(f"{n} × {skus[pk]}" for pk, n in params["quantities"].items())
     reason = resends.ResendReason(params["reason"]).label.lower()
     currency = shipment.order.currency
-    return (
-        f"Resend {units} of shipment {shipment.ref} ({reason}) as a new order worth "
-        f"{format_money(value, currency)}? Nothing is charged to the customer; "
-        f"shipment {shipment.ref} keeps its tracking."
-    )
+    return _(
+        "Resend %(units)s of shipment %(shipment)s (%(reason)s) as a new order worth "
+        "%(value)s? Nothing is charged to the customer; "
+        "shipment %(shipment)s keeps its tracking."
+    ) % {
+        "units": units,
+        "shipment": shipment.ref,
+        "reason": reason,
+        "value": format_money(value, currency),
+    }
 
 
 def resend_refusal(shipment: Shipment, by: Actor) -> str | None:
@@ -118,7 +134,10 @@ def resend_refusal(shipment: Shipment, by: Actor) -> str | None:
 def resent(shipment: Shipment, order: Order) -> str:
     """The new order and what it gives away (its total is 0: the lines' price is credited)."""
     value = sum((line.unit_price * line.quantity for line in order.lines.all()), ZERO)
-    return f"resend order {order.number}, {format_money(value, order.currency)} at no charge"
+    return _("resend order %(number)s, %(value)s at no charge") % {
+        "number": order.number,
+        "value": format_money(value, order.currency),
+    }
 
 
 RESEND = Step(
