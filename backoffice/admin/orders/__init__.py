@@ -27,6 +27,8 @@ from django import forms
 from django.contrib import admin, messages
 from django.db import models
 from django.forms import Script
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from backoffice.admin.jobs import BackgroundStepsMixin
 from backoffice.admin.orders.comments import OrderCommentsMixin
@@ -103,7 +105,10 @@ class OrderAdmin(
 
     def after_step(self, request, step, obj, result) -> None:
         if step.name == "new_payment_link":
-            messages.success(request, f"Send the customer the new payment link: {result}")
+            messages.success(
+                request,
+                _("Send the customer the new payment link: %(link)s") % {"link": result},
+            )
 
     # Notes and gift messages are a few lines: a few lines of box, not ten.
     formfield_overrides = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 3})}}
@@ -139,7 +144,7 @@ class OrderAdmin(
         AdvancedOrderFilter,
     ]
     search_fields = ["number"]  # shows the box; get_search_results does the work
-    search_help_text = (
+    search_help_text = gettext_lazy(
         "Exact order number or email, a SKU, or part of the customer's name. "
         "Archived orders are searched only under the Archived filter."
     )
@@ -172,9 +177,9 @@ class OrderAdmin(
             # Number, status, hold and the money are at the top of the page (glance).
             {"fields": ["totals", "loaded_version"]},
         ),
-        ("Customer", {"fields": ["customer_name", "customer_email"]}),
+        (gettext_lazy("Customer"), {"fields": ["customer_name", "customer_email"]}),
         (
-            "Billing address",
+            gettext_lazy("Billing address"),
             {
                 "fields": [
                     "billing_name",
@@ -185,7 +190,7 @@ class OrderAdmin(
             },
         ),
         (
-            "Shipping address",
+            gettext_lazy("Shipping address"),
             {
                 "fields": [
                     "shipping_name",
@@ -196,13 +201,13 @@ class OrderAdmin(
             },
         ),
         (
-            "Shipping and payment",
+            gettext_lazy("Shipping and payment"),
             {"fields": ["shipping_method", "shipping_charge", "payment_method"]},
         ),
-        ("Market", {"fields": [("market", "pricelist", "currency", "language")]}),
-        ("Notes", {"fields": ["notes", "gift_message"]}),
+        (gettext_lazy("Market"), {"fields": [("market", "pricelist", "currency", "language")]}),
+        (gettext_lazy("Notes"), {"fields": ["notes", "gift_message"]}),
         (
-            "Dates",
+            gettext_lazy("Dates"),
             {
                 "classes": ["collapse"],
                 "fields": [

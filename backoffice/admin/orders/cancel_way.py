@@ -6,6 +6,7 @@ take on the order's shipments and returns, whose buttons are far down the page."
 from __future__ import annotations
 
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext as _
 
 from backoffice.steps import step_of
 from orders.models import Order
@@ -33,19 +34,23 @@ def cancel_products_way(order: Order, user, shipment_rows: list[dict], buttons: 
     if deletable:
         links = format_html_join(
             " · ",
-            '<a href="{}" data-step="instruction-delete_shipment">Delete shipment {}…</a>',
-            deletable,
+            '<a href="{}" data-step="instruction-delete_shipment">{}</a>',
+            ((url, _("Delete shipment %(ref)s…") % {"ref": ref}) for url, ref in deletable),
         )
         return format_html(
-            "No product can be cancelled: every unit left is in shipment {}, not paid yet. "
-            "Delete the shipment first, then cancel products: {}.",
-            refs,
-            links,
+            _(
+                "No product can be cancelled: every unit left is in shipment {refs}, "
+                "not paid yet. Delete the shipment first, then cancel products: {links}."
+            ),
+            refs=refs,
+            links=links,
         )
     return format_html(
-        "No product can be cancelled: every unit left is in shipment {}, not paid yet. "
-        "The warehouse can delete the shipment first; then cancel products here.",
-        refs,
+        _(
+            "No product can be cancelled: every unit left is in shipment {refs}, not paid yet. "
+            "The warehouse can delete the shipment first; then cancel products here."
+        ),
+        refs=refs,
     )
 
 
@@ -65,7 +70,9 @@ def step_shortcuts(shipment_rows: list[dict], return_rows: list[dict]) -> list[d
                     shortcuts.append(
                         {
                             "url": button["url"],
-                            "label": f"{button['label']} {ref}…",
+                            # Translators: a step's label and a shipment's or a
+                            # return's number: "Create return 1042-1…".
+                            "label": _("%(step)s %(ref)s…") % {"step": button["label"], "ref": ref},
                             "name": button["name"],
                         }
                     )

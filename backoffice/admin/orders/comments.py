@@ -15,6 +15,8 @@ from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from core.errors import DomainError
@@ -26,7 +28,7 @@ COMMENT_FORM_ID = "centra-comment-form"
 
 class CommentForm(forms.Form):
     text = forms.CharField(
-        label="Comment",
+        label=gettext_lazy("Comment"),
         max_length=comments.MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 3, "cols": 80}),
     )
@@ -53,15 +55,13 @@ class OrderCommentsMixin:
     def annotate_page(self, request, queryset):
         return comments.with_comment_count(super().annotate_page(request, queryset))
 
-    @admin.display(description="comments")
+    @admin.display(description=gettext_lazy("comments"))
     def comment_marker(self, order: Order):
         count = getattr(order, "comment_count", 0)
         if not count:
             return ""
-        noun = "comment" if count == 1 else "comments"
-        return format_html(
-            '<span class="centra-comments" title="{} {}">{}</span>', count, noun, count
-        )
+        title = ngettext("%(count)s comment", "%(count)s comments", count) % {"count": count}
+        return format_html('<span class="centra-comments" title="{}">{}</span>', title, count)
 
     def comment_section(self, request, order: Order) -> dict:
         """The box under the timeline, for whoever may comment (no query of its own;
@@ -93,7 +93,9 @@ class OrderCommentsMixin:
             except DomainError as refusal:
                 self.message_user(request, str(refusal), messages.ERROR)
             else:
-                self.message_user(request, f"Comment added to {order}.", messages.SUCCESS)
+                self.message_user(
+                    request, _("Comment added to %(order)s.") % {"order": order}, messages.SUCCESS
+                )
         else:
             self.message_user(request, _form_problem(form), messages.ERROR)
         return HttpResponseRedirect(self._order_url(order) + "#comments")
@@ -105,18 +107,18 @@ class OrderCommentsMixin:
             pk=comment_id, order=order, subject=OrderEvent.Subject.COMMENT
         ).first()
         if comment is None or not comments.is_author(comment, request.user):
-            self.message_user(request, "You can only edit your own comments.", messages.ERROR)
+            self.message_user(request, _("You can only edit your own comments."), messages.ERROR)
             return HttpResponseRedirect(self._order_url(order))
         form = CommentForm(request.POST or None, initial={"text": comment.message})
         if request.method == "POST" and ("_delete" in request.POST or form.is_valid()):
             try:
                 if "_delete" in request.POST:
                     comments.delete_comment(comment_id=comment.pk, by=request.user)
-                    done = "Comment deleted."
+                    done = _("Comment deleted.")
                 else:
                     text = form.cleaned_data["text"]
                     comments.edit_comment(comment_id=comment.pk, by=request.user, text=text)
-                    done = "Comment saved."
+                    done = _("Comment saved.")
             except DomainError as refusal:
                 self.message_user(request, str(refusal), messages.ERROR)
             else:
@@ -124,7 +126,7 @@ class OrderCommentsMixin:
             return HttpResponseRedirect(self._order_url(order) + "#comments")
         context = {
             **self.admin_site.each_context(request),
-            "title": f"Your comment on {order}",
+            "title": _("Your comment on %(order)s") % {"order": order},
             "subtitle": None,
             "opts": self.opts,
             "original": order,
@@ -148,7 +150,8 @@ class OrderCommentsMixin:
 
 
 def _form_problem(form: forms.Form) -> str:
-    errors = form.errors.get("text") or ["The comment was not understood."]
-    if any("required" in str(error) for error in errors):
-        return "Write something in the comment first."
+    # By the error's code, not its words: Django's own sentence is translated.
+    if form.has_error("text", "required"):
+        return _("Write something in the comment first.")
+    errors = form.errors.get("text") or [_("The comment was not understood.")]
     return str(errors[0])

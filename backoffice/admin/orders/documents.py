@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
+
 from backoffice.admin.shipments.documents import PERMISSION, print_url
 
 
@@ -11,7 +13,7 @@ def document_links_section(model_admin, request, order) -> dict:
         return {}
     return {
         "document_links": [
-            (print_url("packing-lists", order=order.pk), "Packing lists"),
-            (print_url("pro-forma", order=order.pk), "Pro-forma invoices"),
+            (print_url("packing-lists", order=order.pk), _("Packing lists")),
+            (print_url("pro-forma", order=order.pk), _("Pro-forma invoices")),
         ]
     }

@@ -11,6 +11,8 @@ from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseRedirect
 from django.urls import path, reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from backoffice import export
 
@@ -23,11 +25,13 @@ class OrderExportMixin:
     def has_export_permission(self, request) -> bool:
         return self.has_view_permission(request) and request.user.has_perm(PERMISSION)
 
-    @admin.action(description="Export to CSV", permissions=["export"])
+    @admin.action(description=gettext_lazy("Export to CSV"), permissions=["export"])
     def export_orders(self, request, queryset):
         return export.streaming_response(queryset, per_line=False)
 
-    @admin.action(description="Export to CSV, one row per line", permissions=["export"])
+    @admin.action(
+        description=gettext_lazy("Export to CSV, one row per line"), permissions=["export"]
+    )
     def export_order_lines(self, request, queryset):
         return export.streaming_response(queryset, per_line=True)
 
@@ -54,7 +58,7 @@ class OrderExportMixin:
         try:
             changelist = self.get_changelist_instance(request)
         except IncorrectLookupParameters:
-            self.message_user(request, "Those filters were not understood.", messages.ERROR)
+            self.message_user(request, _("Those filters were not understood."), messages.ERROR)
             return HttpResponseRedirect(reverse("admin:orders_order_changelist"))
         return export.streaming_response(changelist.queryset, per_line=per_line)
 
@@ -66,10 +70,10 @@ class OrderExportMixin:
             suffix = f"?{query.urlencode()}" if query else ""
             site = self.admin_site.name
             extra_context["export_links"] = [
-                (reverse("admin:orders_order_export", current_app=site) + suffix, "Export"),
+                (reverse("admin:orders_order_export", current_app=site) + suffix, _("Export")),
                 (
                     reverse("admin:orders_order_export_lines", current_app=site) + suffix,
-                    "Export lines",
+                    _("Export lines"),
                 ),
             ]
         return super().changelist_view(request, extra_context)

@@ -14,7 +14,9 @@ from datetime import date, timedelta
 
 from django.contrib import admin
 from django.http import QueryDict
-from django.utils import timezone
+from django.utils import dateformat, timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from backoffice.filters import RETURNS_CHOICES, OrderFilterSet, unless_status_asked
 from core.admin.changelist import UnreadableParameter
@@ -37,7 +39,10 @@ def filterset_queryset(queryset, data: dict):
 def unreadable_sentence(form) -> str:
     name, errors = next(iter(form.errors.items()))
     label = form.fields[name].label or name.replace("_", " ")
-    return f"The orders could not be filtered by {label.lower()}: {' '.join(errors)}"
+    return _("The orders could not be filtered by %(filter)s: %(problem)s") % {
+        "filter": label.lower(),
+        "problem": " ".join(errors),
+    }
 
 
 class FilterSetListFilter(admin.SimpleListFilter):
@@ -49,8 +54,11 @@ class FilterSetListFilter(admin.SimpleListFilter):
         if self.value() not in {str(value) for value, _ in self.lookup_choices}:
             # The FilterSet would read e.g. on_hold=maybe as "either".
             raise UnreadableParameter(
-                f"The orders could not be filtered by {self.title}: "
-                f"“{self.value()}” is not one of its choices."
+                _(
+                    "The orders could not be filtered by %(filter)s: "
+                    "“%(value)s” is not one of its choices."
+                )
+                % {"filter": self.title, "value": self.value()}
             )
         data = QueryDict(mutable=True)
         data.setlist(self.parameter_name, [self.value()])
@@ -60,7 +68,7 @@ class FilterSetListFilter(admin.SimpleListFilter):
 class StatusFilter(FilterSetListFilter):
     """Status; with no choice, archived orders are hidden (from search too)."""
 
-    title = "status"
+    title = gettext_lazy("status")
     parameter_name = "status"
 
     def lookups(self, request, model_admin):
@@ -73,20 +81,20 @@ class StatusFilter(FilterSetListFilter):
 
     def choices(self, changelist):
         choices = list(super().choices(changelist))
-        choices[0]["display"] = "All but archived"
+        choices[0]["display"] = _("All but archived")
         return choices
 
 
 class HoldFilter(FilterSetListFilter):
-    title = "hold"
+    title = gettext_lazy("hold")
     parameter_name = "on_hold"
 
     def lookups(self, request, model_admin):
-        return [("true", "On hold"), ("false", "Not on hold")]
+        return [("true", _("On hold")), ("false", _("Not on hold"))]
 
 
 class HoldKindFilter(FilterSetListFilter):
-    title = "hold kind"
+    title = gettext_lazy("hold kind")
     parameter_name = "hold_kind"
 
     def lookups(self, request, model_admin):
@@ -110,7 +118,7 @@ def recent_values(request) -> dict[str, list[str]]:
 
 
 class MarketFilter(FilterSetListFilter):
-    title = "market"
+    title = gettext_lazy("market")
     parameter_name = "market"
 
     def lookups(self, request, model_admin):
@@ -120,7 +128,7 @@ class MarketFilter(FilterSetListFilter):
 
 
 class CountryFilter(FilterSetListFilter):
-    title = "shipping country"
+    title = gettext_lazy("shipping country")
     parameter_name = "country"
 
     def lookups(self, request, model_admin):
@@ -130,7 +138,7 @@ class CountryFilter(FilterSetListFilter):
 
 
 class PaymentFilter(FilterSetListFilter):
-    title = "payment"
+    title = gettext_lazy("payment")
     parameter_name = "payment"
 
     def lookups(self, request, model_admin):
@@ -138,7 +146,7 @@ class PaymentFilter(FilterSetListFilter):
 
 
 class ReturnsFilter(FilterSetListFilter):
-    title = "returns"
+    title = gettext_lazy("returns")
     parameter_name = "returns"
 
     def lookups(self, request, model_admin):
@@ -148,7 +156,7 @@ class ReturnsFilter(FilterSetListFilter):
 class OriginFilter(FilterSetListFilter):
     """Where the order was made: a storefront, or staff (an order, an exchange, a resend)."""
 
-    title = "origin"
+    title = gettext_lazy("origin")
     parameter_name = "origin"
 
     def lookups(self, request, model_admin):
@@ -171,7 +179,7 @@ class AdvancedOrderFilter(admin.ListFilter):
     """The rest of `OrderFilterSet` as a form: placed and completed date ranges,
     grand total range, email, SKU, currency, number."""
 
-    title = "advanced filters"
+    title = gettext_lazy("advanced filters")
     template = "admin/orders/order/advanced_filter.html"
 
     def __init__(self, request, params, model, model_admin):
@@ -260,13 +268,13 @@ def placed_drilldown(params: QueryDict, today: date | None = None) -> dict:
     cleared = params.copy()
     for key in ("placed_after", "placed_before", "p"):
         cleared.pop(key, None)
-    all_dates = {"title": "All dates", "link": "?" + cleared.urlencode()}
+    all_dates = {"title": _("All dates"), "link": "?" + cleared.urlencode()}
 
     if start and end and start == end:
         month_start = start.replace(day=1)
         month_end = month_start.replace(day=calendar.monthrange(start.year, start.month)[1])
-        back = {"title": start.strftime("%B %Y"), "link": _span(month_start, month_end, params)}
-        return {"back": back, "choices": [{"title": start.strftime("%-d %B %Y"), "link": ""}]}
+        back = {"title": _month_title(start), "link": _span(month_start, month_end, params)}
+        return {"back": back, "choices": [{"title": dateformat.format(start, "j F Y"), "link": ""}]}
 
     if start and end and start.day == 1 and end == _month_end(start):
         year_start, year_end = date(start.year, 1, 1), date(start.year, 12, 31)
@@ -275,7 +283,9 @@ def placed_drilldown(params: QueryDict, today: date | None = None) -> dict:
         days = [start + timedelta(days=n) for n in range((last_day - start).days + 1)]
         return {
             "back": back,
-            "choices": [{"title": d.strftime("%-d %b"), "link": _span(d, d, params)} for d in days],
+            "choices": [
+                {"title": dateformat.format(d, "j M"), "link": _span(d, d, params)} for d in days
+            ],
         }
 
     if start and end and start == date(end.year, 1, 1) and end == date(end.year, 12, 31):
@@ -284,8 +294,7 @@ def placed_drilldown(params: QueryDict, today: date | None = None) -> dict:
         return {
             "back": all_dates,
             "choices": [
-                {"title": m.strftime("%B %Y"), "link": _span(m, _month_end(m), params)}
-                for m in months
+                {"title": _month_title(m), "link": _span(m, _month_end(m), params)} for m in months
             ],
         }
 
@@ -297,6 +306,11 @@ def placed_drilldown(params: QueryDict, today: date | None = None) -> dict:
             for y in reversed(years)
         ],
     }
+
+
+def _month_title(day: date) -> str:
+    """The month and its year ("February 2026"), in the active language."""
+    return dateformat.format(day, "F Y")
 
 
 def _month_end(day: date) -> date:

@@ -7,6 +7,7 @@ from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.template.response import TemplateResponse
 from django.urls import path
+from django.utils.translation import gettext as _
 
 from core.admin.flow_diagram import build_diagram
 from orders.models import Order, OrderStatus
@@ -69,27 +70,27 @@ class FlowPageMixin:
             Order,
             positions=ORDER_FLOW_POSITIONS,
             current=order.status if order else None,
-            title="Order",
+            title=_("Order"),
             removing=frozenset({"discard", "delete_permanently"}),
             removed_at=(0, 1),
         )
         shipment_diagram = build_diagram(
             Shipment,
             positions=SHIPMENT_FLOW_POSITIONS,
-            title="Shipment",
+            title=_("Shipment"),
             removing=frozenset({"delete_shipment"}),
             removed_at=(0, 1),
         )
         context = {
             **self.admin_site.each_context(request),
-            "title": f"Order flow — {order}" if order else "Order flow",
+            "title": _("Order flow — %(order)s") % {"order": order} if order else _("Order flow"),
             "subtitle": None,
             "opts": self.opts,
             "original": order,
             "diagrams": [
                 diagram,
                 shipment_diagram,
-                build_diagram(Return, positions=RETURN_FLOW_POSITIONS, title="Return"),
+                build_diagram(Return, positions=RETURN_FLOW_POSITIONS, title=_("Return")),
             ],
             "media": self.media,
         }

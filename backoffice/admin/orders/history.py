@@ -12,6 +12,7 @@ from django.contrib.admin.views.main import PAGE_VAR
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.template.response import TemplateResponse
+from django.utils.translation import gettext as _
 
 from backoffice.admin.orders.timeline_words import change_words, what_words
 from orders.models import OrderEvent
@@ -41,7 +42,7 @@ class OrderHistoryMixin:
         ]
         context = {
             **self.admin_site.each_context(request),
-            "title": f"History of {order}",
+            "title": _("History of %(order)s") % {"order": order},
             "subtitle": None,
             "module_name": str(self.opts.verbose_name_plural).capitalize(),
             "object": order,

@@ -11,6 +11,8 @@ from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.http import urlencode
 from django.utils.timezone import localtime
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from backoffice.admin.orders.filters import placed_drilldown
 from backoffice.admin.orders.returns_section import with_returns
@@ -34,10 +36,9 @@ def hold_marker(order: Order):
     if not order.on_hold:
         return None
     return format_html(
-        '<span class="centra-hold" title="On hold · {}: {}">{}'
-        '<span class="centra-hold-reason">{}</span></span>',
-        order.get_hold_kind_display(),
-        order.hold_reason,
+        '<span class="centra-hold" title="{}">{}<span class="centra-hold-reason">{}</span></span>',
+        _("On hold · %(kind)s: %(reason)s")
+        % {"kind": order.get_hold_kind_display(), "reason": order.hold_reason},
         order.get_hold_kind_display(),
         order.hold_reason,
     )
@@ -106,7 +107,7 @@ class OrderListMixin(PageFirstMixin):
     # filter: the planner's estimate above 10,000 matches, exactly below.
     paginator = EstimatedCountPaginator
 
-    @admin.display(description="placed", ordering="placed_at")
+    @admin.display(description=gettext_lazy("placed"), ordering="placed_at")
     def placed(self, order: Order):
         if order.placed_at is None:
             return None
@@ -119,7 +120,7 @@ class OrderListMixin(PageFirstMixin):
             date_format(placed, "TIME_FORMAT"),
         )
 
-    @admin.display(description="customer")
+    @admin.display(description=gettext_lazy("customer"))
     def customer(self, order: Order):
         # Name and email on one line each, cut with "…" rather than broken mid-word.
         return format_html(
@@ -131,52 +132,70 @@ class OrderListMixin(PageFirstMixin):
             order.customer_email,
         )
 
-    @admin.display(description="market")
+    @admin.display(description=gettext_lazy("market"))
     def market_and_country(self, order: Order):
         """The market, and under it the country the order ships to."""
         return format_html(
-            '{}<span class="centra-muted centra-clip" title="Ships to {}">→ {}</span>',
+            '{}<span class="centra-muted centra-clip" title="{}">→ {}</span>',
             order.market,
-            order.shipping_country,
+            _("Ships to %(country)s") % {"country": order.shipping_country},
             order.shipping_country,
         )
 
-    @admin.display(description="grand total")
+    @admin.display(description=gettext_lazy("grand total"))
     def total(self, order: Order):
         amount = format_money(order.grand_total, order.currency)
         return format_html('<span class="centra-money">{}</span>', amount)
 
-    @admin.display(description="status")
+    @admin.display(description=gettext_lazy("status"))
     def status_badge(self, order: Order):
         return status_badge(order)
 
-    @admin.display(description="hold")
+    @admin.display(description=gettext_lazy("hold"))
     def hold(self, order: Order):
         return hold_marker(order)
 
-    @admin.display(description="shipments")
+    @admin.display(description=gettext_lazy("shipments"))
     def shipping(self, order: Order):
         total = getattr(order, "shipments_total", 0)
         cancelled = getattr(order, "units_cancelled", 0)
-        parts = [f"{order.shipments_completed} of {total} shipped"] if total else []
-        if cancelled:
-            parts.append(f"{cancelled} cancelled")
-        text = ", ".join(parts)
+        shipped = {"shipped": order.shipments_completed, "total": total} if total else None
+        if shipped and cancelled:
+            text = ngettext(
+                "%(shipped)s of %(total)s shipped, %(cancelled)s cancelled",
+                "%(shipped)s of %(total)s shipped, %(cancelled)s cancelled",
+                cancelled,
+            ) % {**shipped, "cancelled": cancelled}
+        elif shipped:
+            text = _("%(shipped)s of %(total)s shipped") % shipped
+        elif cancelled:
+            text = ngettext("%(cancelled)s cancelled", "%(cancelled)s cancelled", cancelled) % {
+                "cancelled": cancelled
+            }
+        else:
+            text = ""
         returns = getattr(order, "returns_total", 0)
         if not returns:
             return text or None
         pending = order.returns_pending
-        marker = f"{returns} return{'s' if returns > 1 else ''}"
-        title = f"{pending} pending" if pending else "none pending"
+        if pending:
+            title = _("%(pending)s pending") % {"pending": pending}
+            marker = ngettext(
+                "%(count)s return, %(pending)s pending",
+                "%(count)s returns, %(pending)s pending",
+                returns,
+            ) % {"count": returns, "pending": pending}
+        else:
+            title = _("none pending")
+            marker = ngettext("%(count)s return", "%(count)s returns", returns) % {"count": returns}
         return format_html(
-            '{}<br><span class="centra-return-marker" title="{}">↩ {}{}</span>',
+            '{}<br><span class="centra-return-marker" title="{}">↩ {}</span>',
             text,
             title,
             marker,
-            f", {pending} pending" if pending else "",
         )
 
-    @admin.display(description="payment")
+    @admin.display(description=gettext_lazy("payment"))
     def payment_state(self, order: Order):
         try:
             payment = order.payment
@@ -184,21 +203,23 @@ class OrderListMixin(PageFirstMixin):
             return None
         return payment_badge(payment)
 
-    @admin.display(description="shipping price")
+    @admin.display(description=gettext_lazy("shipping price"))
     def shipping_charge(self, order: Order):
         return format_money(order.shipping_price, order.currency)
 
-    @admin.display(description="totals")
+    @admin.display(description=gettext_lazy("totals"))
     def totals(self, order: Order):
         t = order.totals()
         return format_html(
-            "Subtotal {} · discount {} · shipping {} · tax included {} · "
-            "<strong>grand total {}</strong>",
-            format_money(t.subtotal, t.currency),
-            format_money(t.discount, t.currency),
-            format_money(t.shipping, t.currency),
-            format_money(t.tax, t.currency),
-            format_money(order.grand_total, order.currency),
+            _(
+                "Subtotal {subtotal} · discount {discount} · shipping {shipping} · "
+                "tax included {tax} · <strong>grand total {grand_total}</strong>"
+            ),
+            subtotal=format_money(t.subtotal, t.currency),
+            discount=format_money(t.discount, t.currency),
+            shipping=format_money(t.shipping, t.currency),
+            tax=format_money(t.tax, t.currency),
+            grand_total=format_money(order.grand_total, order.currency),
         )
 
     def get_search_results(self, request, queryset, search_term):

@@ -8,6 +8,9 @@ that page (`core.admin.links.change_url`); anyone else reads the plain text.
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
 from core.admin.links import change_url
 from orders.models import Order, OrderOrigin
 from returns.models import Return
@@ -15,13 +18,13 @@ from shipments.models import Shipment, ShipmentStatus
 
 # How a follow-up order is named from the order it was made for.
 FOLLOW_UP_WORDS = {
-    OrderOrigin.EXCHANGE: "Exchange order {number}",
-    OrderOrigin.RESEND: "Resend {number}",
+    OrderOrigin.EXCHANGE: gettext_lazy("Exchange order {number}"),
+    OrderOrigin.RESEND: gettext_lazy("Resend {number}"),
 }
 # How the order it was made for is named from a follow-up.
 RELATED_WORDS = {
-    OrderOrigin.EXCHANGE: "Exchange of order {number}",
-    OrderOrigin.RESEND: "Resend of order {number}",
+    OrderOrigin.EXCHANGE: gettext_lazy("Exchange of order {number}"),
+    OrderOrigin.RESEND: gettext_lazy("Resend of order {number}"),
 }
 
 
@@ -53,7 +56,7 @@ def _related(admin_site, request, order: Order) -> list[dict]:
     found = number.first()
     if found is None:
         return []
-    words = RELATED_WORDS.get(order.origin, "Made for order {number}")
+    words = RELATED_WORDS.get(order.origin, gettext_lazy("Made for order {number}"))
     url = change_url(admin_site, request, Order, order.related_order_id)
     return [_link(words.format(number=found), url, "related")]
 
@@ -62,7 +65,9 @@ def _follow_ups(admin_site, request, order: Order) -> list[dict]:
     rows = order.follow_ups.order_by("number").values_list("pk", "number", "origin")
     return [
         _link(
-            FOLLOW_UP_WORDS.get(origin, "Follow-up order {number}").format(number=number),
+            FOLLOW_UP_WORDS.get(origin, gettext_lazy("Follow-up order {number}")).format(
+                number=number
+            ),
             change_url(admin_site, request, Order, pk),
             "follow_up",
         )
@@ -77,4 +82,5 @@ def _exchanged_return(admin_site, request, order: Order) -> list[dict]:
     if found is None:
         return []
     url = change_url(admin_site, request, Return, found.pk)
-    return [_link(f"Exchange for return {found.number}", url, "return")]
+    text = _("Exchange for return %(number)s") % {"number": found.number}
+    return [_link(text, url, "return")]

@@ -9,6 +9,8 @@ from django.contrib.admin.utils import quote
 from django.db.models import Prefetch, prefetch_related_objects
 from django.http import HttpResponseRedirect
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from backoffice.admin.orders.cancel_way import cancel_products_way, step_shortcuts
 from backoffice.admin.orders.glance import order_glance
@@ -24,8 +26,9 @@ from core.errors import DomainError
 from core.fsm import is_allowed
 from core.money import format_money, line_amount
 from core.typed_fields import AmountField, QuantityField
-from orders.models import Order, OrderLine, OrderStatus
+from orders.models import Order, OrderEvent, OrderLine, OrderStatus
 from orders.models.conditions import has_something_to_ship
+from outbox.models import OutboxMessage
 from payments.models import Payment, PaymentTransaction
 from payments.selectors import amount_texts
 from shipments.admin import shipment_badge
@@ -59,11 +62,15 @@ class OrderLineFormSet(forms.BaseInlineFormSet):
         super().add_fields(form, index)
         # A tabular inline's inputs sit under column headers, not beside labels:
         # name each for screen readers ("Quantity of line 2").
-        row = f"line {index + 1}" if index is not None else "the new line"
         for field in form.fields.values():
-            label = field.label or ""
+            label = str(field.label or "")
             if label and not isinstance(field.widget, forms.HiddenInput):
-                field.widget.attrs["aria-label"] = f"{label[:1].upper()}{label[1:]} of {row}"
+                name = f"{label[:1].upper()}{label[1:]}"
+                if index is None:
+                    words = _("%(field)s of the new line") % {"field": name}
+                else:
+                    words = _("%(field)s of line %(number)s") % {"field": name, "number": index + 1}
+                field.widget.attrs["aria-label"] = words
 
     def clean(self):
         super().clean()
@@ -117,7 +124,7 @@ class OrderLineInline(admin.TabularInline):
             return super().formfield_for_dbfield(db_field, request, **kwargs)
         return field_class(label=db_field.verbose_name, initial=db_field.get_default())
 
-    @admin.display(description="line total")
+    @admin.display(description=gettext_lazy("line total"))
     def line_total(self, line: OrderLine):
         if line.pk is None:
             return "—"
@@ -184,7 +191,7 @@ class OrderPageMixin:
         return {
             "step_buttons": available,
             "step_shortcuts": shortcuts,
-            "no_steps_text": "No step of the order itself is yours now; on its parts:"
+            "no_steps_text": _("No step of the order itself is yours now; on its parts:")
             if shortcuts
             else None,
             "blocked_steps": with_return_instruction(
@@ -308,7 +315,7 @@ class OrderPageMixin:
             raise DomainError(
                 stale_page_refusal(order, loaded_version)
                 or line_edit_refusal(order)
-                or f"You may not change the lines of {order}."
+                or _("You may not change the lines of %(order)s.") % {"order": order}
             )
         details = {name: form.cleaned_data[name] for name in form.changed_data}
         details.pop("loaded_version", None)
@@ -329,7 +336,9 @@ class OrderPageMixin:
 
     def response_change(self, request, obj):
         if not getattr(request, "centra_order_changed", True):
-            self.message_user(request, f"Nothing was changed in {obj}.", messages.INFO)
+            self.message_user(
+                request, _("Nothing was changed in %(order)s.") % {"order": obj}, messages.INFO
+            )
             return HttpResponseRedirect(request.path)
         return super().response_change(request, obj)
 
@@ -339,6 +348,7 @@ class OrderPageMixin:
         if not step.deletes or not objects:
             return {}
         pks = [obj.pk for obj in objects]
+        names = deleted_names()
         _deletable, model_count, _perms, _protected = self.get_deleted_objects(
             Order.objects.filter(pk__in=pks), request
         )
@@ -350,19 +360,21 @@ class OrderPageMixin:
                 for order in orders
             ],
             "deleted_summary": [
-                f"{count} {DELETED_NAMES.get(name, name)}"
+                f"{count} {names.get(str(name), name)}"
                 for name, count in dict(model_count).items()
                 if count
             ],
         }
 
 
-# How the rows an order takes with it are named on the delete page.
-DELETED_NAMES = {
-    "order events": "timeline events and comments",
-    "payment transactions": "payment ledger rows",
-    "outbox messages": "integration messages",
-}
+def deleted_names() -> dict[str, str]:
+    """How the rows an order takes with it are named on the delete page, by their
+    model's plural name (in the active language, as the deletion counts name them)."""
+    return {
+        str(OrderEvent._meta.verbose_name_plural): _("timeline events and comments"),
+        str(PaymentTransaction._meta.verbose_name_plural): _("payment ledger rows"),
+        str(OutboxMessage._meta.verbose_name_plural): _("integration messages"),
+    }
 
 
 def ledger_rows(payment: Payment) -> list[PaymentTransaction]:
@@ -378,11 +390,33 @@ def ledger_rows(payment: Payment) -> list[PaymentTransaction]:
 def _request_note(row: PaymentTransaction, settlement: PaymentTransaction | None) -> str:
     """Beside a request: what it asked for, and whether the provider has settled it."""
     if not row.pending:
-        return "settles a request" if row.settles_id else ""
-    asked = f"{row.kind} requested"
-    if settlement is None:
-        return f"{asked}, not settled yet"
-    return f"{asked}, {'settled' if settlement.succeeded else 'failed'}"
+        return _("settles a request") if row.settles_id else ""
+    state = "open" if settlement is None else "settled" if settlement.succeeded else "failed"
+    notes = REQUEST_NOTES.get(row.kind)
+    if notes is not None:
+        return str(notes[state])
+    # A kind no provider asks to settle later: named as stored.
+    return str(OTHER_REQUEST_NOTES[state]) % {"kind": row.kind}
+
+
+# A pending ledger row's note, per kind and by whether it is settled yet.
+REQUEST_NOTES = {
+    PaymentTransaction.Kind.CAPTURE: {
+        "open": gettext_lazy("capture requested, not settled yet"),
+        "settled": gettext_lazy("capture requested, settled"),
+        "failed": gettext_lazy("capture requested, failed"),
+    },
+    PaymentTransaction.Kind.REFUND: {
+        "open": gettext_lazy("refund requested, not settled yet"),
+        "settled": gettext_lazy("refund requested, settled"),
+        "failed": gettext_lazy("refund requested, failed"),
+    },
+}
+OTHER_REQUEST_NOTES = {
+    "open": gettext_lazy("%(kind)s requested, not settled yet"),
+    "settled": gettext_lazy("%(kind)s requested, settled"),
+    "failed": gettext_lazy("%(kind)s requested, failed"),
+}
 
 
 def _posts_line_values(data) -> bool:

@@ -5,15 +5,24 @@ with its links) and whose step a goodwill refund is."""
 from __future__ import annotations
 
 from django.utils.html import format_html, format_html_join
-from django.utils.safestring import SafeString
+from django.utils.translation import gettext as _
 
-from core.roles import BACKOFFICE_ADMIN
 from payments.models import Payment
 from payments.models.payment import GOODWILL_REFUND
 
-CREATE_RETURN_LINK = (
-    '<a href="{}" data-step="instruction-create_return">Create return… on shipment {}</a>'
-)
+CREATE_RETURN_LINK = '<a href="{}" data-step="instruction-create_return">{}</a>'
+
+
+def create_return_links(create_links: list[tuple[str, str]]):
+    """A link "Create return… on shipment 1042-1" for each (url, shipment ref)."""
+    return format_html_join(
+        " · ",
+        CREATE_RETURN_LINK,
+        (
+            (url, _("Create return… on shipment %(ref)s") % {"ref": ref})
+            for url, ref in create_links
+        ),
+    )
 
 
 def refund_way(user, payment: Payment, shipment_rows: list[dict], return_rows: list[dict]):
@@ -29,27 +38,32 @@ def refund_way(user, payment: Payment, shipment_rows: list[dict], return_rows: l
     to_refund = [row for row in return_rows if any(b["name"] == "refund" for b in row["buttons"])]
     if to_refund:
         where = format_html(
-            'Refunds are made from a return: <a href="#returns">refund {}</a> in Returns below.',
-            ", ".join(str(row["return"].number) for row in to_refund),
+            _(
+                'Refunds are made from a return: <a href="#returns">refund {numbers}</a> '
+                "in Returns below."
+            ),
+            numbers=", ".join(str(row["return"].number) for row in to_refund),
         )
     elif create_links:
         where = format_html(
-            "Refunds are made from a return: {}.",
-            format_html_join(
-                " · ",
-                CREATE_RETURN_LINK,
-                create_links,
-            ),
+            _("Refunds are made from a return: {links}."),
+            links=create_return_links(create_links),
         )
     else:
-        where = SafeString(
-            "Refunds are made from a return: Customer service creates it from the shipment, "
-            "and its refund is then a step on the return."
+        where = format_html(
+            "{}",
+            _(
+                "Refunds are made from a return: Customer service creates it from the "
+                "shipment, and its refund is then a step on the return."
+            ),
         )
     if user.has_perm(GOODWILL_REFUND):
         return where
+    # The role is named as staff know it (core.roles.BACKOFFICE_ADMIN).
     return format_html(
-        "{} A goodwill refund (money back without a return) is a {}'s step.",
-        where,
-        BACKOFFICE_ADMIN,
+        _(
+            "{refunds} A goodwill refund (money back without a return) is a "
+            "Back-office admin's step."
+        ),
+        refunds=where,
     )

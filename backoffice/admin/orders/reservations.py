@@ -7,6 +7,8 @@ from django.contrib import messages
 from django.contrib.admin.utils import quote, unquote
 from django.http import HttpResponseRedirect
 from django.urls import path, reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from core.errors import DomainError
@@ -23,15 +25,19 @@ class MoveReservationForm(forms.Form):
     it twice when rendered.
     """
 
-    allocation = forms.TypedChoiceField(coerce=int, label="Reserved")
-    to_warehouse = forms.TypedChoiceField(coerce=int, label="Move to")
-    quantity = QuantityField(label="Units")
+    allocation = forms.TypedChoiceField(coerce=int, label=gettext_lazy("Reserved"))
+    to_warehouse = forms.TypedChoiceField(coerce=int, label=gettext_lazy("Move to"))
+    quantity = QuantityField(label=gettext_lazy("Units"))
 
     def __init__(self, *args, order: Order, warehouses: list[Warehouse], **kwargs):
         super().__init__(*args, **kwargs)
         held = Allocation.objects.filter(order_line__order=order, quantity__gt=0)
         self.fields["allocation"].choices = [
-            (row.pk, f"{row.quantity} × {row.order_line.sku} in {row.warehouse}")
+            (
+                row.pk,
+                _("%(quantity)s × %(sku)s in %(warehouse)s")
+                % {"quantity": row.quantity, "sku": row.order_line.sku, "warehouse": row.warehouse},
+            )
             for row in held.select_related("order_line", "warehouse").order_by("pk")
         ]
         self.fields["to_warehouse"].choices = [(w.pk, str(w)) for w in warehouses]
@@ -80,8 +86,12 @@ class ReservationMoveMixin:
         else:
             self.message_user(
                 request,
-                f"{form.cleaned_data['quantity']} × {moved.order_line.sku} "
-                f"now reserved in {moved.warehouse}.",
+                _("%(quantity)s × %(sku)s now reserved in %(warehouse)s.")
+                % {
+                    "quantity": form.cleaned_data["quantity"],
+                    "sku": moved.order_line.sku,
+                    "warehouse": moved.warehouse,
+                },
                 messages.SUCCESS,
             )
         return HttpResponseRedirect(f"{split_url}?warehouse={form.cleaned_data['to_warehouse']}")

@@ -8,8 +8,10 @@ from django.contrib.admin.utils import quote
 from django.db.models import Count, IntegerField, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.urls import reverse
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
 
+from backoffice.admin.orders.payment_note import create_return_links
 from core.admin.links import change_url
 from core.money import format_money
 from orders.models import Order
@@ -81,16 +83,22 @@ def exchange_link(admin_site, request, return_: Return) -> str:
     order = return_.exchange_order
     if order is None:
         return ""
-    text = f"Exchange order {order.number}"
+    text = _("Exchange order %(number)s") % {"number": order.number}
     url = change_url(admin_site, request, Order, order.pk)
     return format_html('<a href="{}">{}</a>', url, text) if url else text
 
 
 def goods(return_: Return) -> str:
     """Where the goods go, and whether they are in."""
-    where = f"into {return_.warehouse}" if return_.warehouse else "removed (not saleable)"
-    received = "received" if return_.completed_at else "not received yet"
-    return f"{where[:1].upper()}{where[1:]} · {received}"
+    received = return_.completed_at is not None
+    if return_.warehouse:
+        into = {"warehouse": return_.warehouse}
+        if received:
+            return _("Into %(warehouse)s · received") % into
+        return _("Into %(warehouse)s · not received yet") % into
+    if received:
+        return _("Removed (not saleable) · received")
+    return _("Removed (not saleable) · not received yet")
 
 
 def with_return_instruction(order: Order, blocked: list, shipment_rows: list[dict]) -> list:
@@ -108,13 +116,13 @@ def with_return_instruction(order: Order, blocked: list, shipment_rows: list[dic
     }
     if not create_links:
         return blocked
-    links = format_html_join(
-        " · ",
-        '<a href="{}" data-step="instruction-create_return">Create return… on shipment {}</a>',
-        create_links,
-    )
+    links = create_return_links(create_links)
     return [
-        format_html("{} Refund them through a return instead: {}.", sentence, links)
+        format_html(
+            _("{refusal} Refund them through a return instead: {links}."),
+            refusal=sentence,
+            links=links,
+        )
         if sentence in refusals
         else sentence
         for sentence in blocked
@@ -132,11 +140,13 @@ def cancel_skip_with_return_way(admin_site, request, order: Order, sentence: str
         return sentence
     url = reverse("admin:orders_order_change", args=[quote(order.pk)], current_app=admin_site.name)
     if request.user.has_perm("returns.create_return"):
-        way = "Refund it through a return instead, created from its shipment"
-    else:
-        way = (
-            "Its money goes back through a return, which Customer service creates from its shipment"
+        way = _(
+            "{refusal} Refund it through a return instead, created from its shipment: "
+            '<a href="{url}#shipments">{order}’s shipments</a>.'
         )
-    return format_html(
-        '{} {}: <a href="{}#shipments">{}’s shipments</a>.', sentence, way, url, order
-    )
+    else:
+        way = _(
+            "{refusal} Its money goes back through a return, which Customer service creates "
+            'from its shipment: <a href="{url}#shipments">{order}’s shipments</a>.'
+        )
+    return format_html(way, refusal=sentence, url=url, order=order)

@@ -25,6 +25,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.http import urlencode
+from django.utils.translation import gettext as _
 
 from backoffice.admin.orders import selection_forms as forms
 from backoffice.admin.orders.selection_page import selection_context
@@ -84,7 +85,7 @@ class SelectionPagesMixin:
         links = [
             {
                 "name": "create_selection_for_customer",
-                "label": "Create selection for this customer",
+                "label": _("Create selection for this customer"),
                 "url": self._url("create_selection") + "?" + urlencode({"from_order": order.pk}),
             }
         ]
@@ -93,7 +94,7 @@ class SelectionPagesMixin:
                 0,
                 {
                     "name": "open_selection",
-                    "label": "Open selection",
+                    "label": _("Open selection"),
                     "url": self._url("selection", order.pk),
                 },
             )
@@ -124,7 +125,7 @@ class SelectionPagesMixin:
             form = forms.CreateSelectionForm(initial=initial)
         context = {
             **self.admin_site.each_context(request),
-            "title": "Create selection",
+            "title": _("Create selection"),
             "subtitle": None,
             "opts": self.opts,
             "form": form,
@@ -142,7 +143,9 @@ class SelectionPagesMixin:
             return None
         source = Order.objects.filter(pk=int(raw)).first() if raw.isdigit() else None
         if source is None:
-            self.message_user(request, f"There is no order {raw}.", messages.ERROR)
+            self.message_user(
+                request, _("There is no order %(number)s.") % {"number": raw}, messages.ERROR
+            )
         return source
 
     def _start_selection(self, request, form):
@@ -157,7 +160,9 @@ class SelectionPagesMixin:
         except DomainError as error:
             self.message_user(request, str(error), messages.ERROR)
             return None
-        self.message_user(request, f"Selection {order} created.", messages.SUCCESS)
+        self.message_user(
+            request, _("Selection %(order)s created.") % {"order": order}, messages.SUCCESS
+        )
         return HttpResponseRedirect(self._url("selection", order.pk))
 
     # The selection page --------------------------------------------------------
@@ -176,7 +181,7 @@ class SelectionPagesMixin:
         if request.method == "POST":
             handler = SELECTION_STEPS.get(request.POST.get("do", ""))
             if handler is None:
-                self.message_user(request, "That is not a step of a selection.", messages.ERROR)
+                self.message_user(request, _("That is not a step of a selection."), messages.ERROR)
                 return self._back_to_selection(request, order)
             outcome = handler(self, request, order)
             if not isinstance(outcome, dict):
@@ -186,7 +191,7 @@ class SelectionPagesMixin:
         context = {
             **self.admin_site.each_context(request),
             **selection_context(request, order, bound=bound),
-            "title": f"Selection {order.number}",
+            "title": _("Selection %(number)s") % {"number": order.number},
             "subtitle": None,
             "opts": self.opts,
             "original": order,
@@ -227,7 +232,13 @@ class SelectionPagesMixin:
             )
 
         return self._run(
-            request, order, form, call, done="Customer saved.", anchor="customer", name="customer"
+            request,
+            order,
+            form,
+            call,
+            done=_("Customer saved."),
+            anchor="customer",
+            name="customer",
         )
 
     def _quantity(self, request, order: Order):
@@ -239,7 +250,7 @@ class SelectionPagesMixin:
             )
 
         return self._run(
-            request, order, form, call, done="Quantity changed.", anchor="lines", name="lines"
+            request, order, form, call, done=_("Quantity changed."), anchor="lines", name="lines"
         )
 
     def _remove(self, request, order: Order):
@@ -249,7 +260,7 @@ class SelectionPagesMixin:
             selections.remove_line(order_id=order.pk, line_id=data["line"], by=request.user)
 
         return self._run(
-            request, order, form, call, done="Line removed.", anchor="lines", name="lines"
+            request, order, form, call, done=_("Line removed."), anchor="lines", name="lines"
         )
 
     def _add(self, request, order: Order):
@@ -262,7 +273,13 @@ class SelectionPagesMixin:
 
         sku = request.POST.get("sku", "")
         return self._run(
-            request, order, form, call, done=f"{sku} added.", anchor="lines", name="catalogue"
+            request,
+            order,
+            form,
+            call,
+            done=_("%(sku)s added.") % {"sku": sku},
+            anchor="lines",
+            name="catalogue",
         )
 
     def _shipping_method(self, request, order: Order):
@@ -278,7 +295,7 @@ class SelectionPagesMixin:
             order,
             form,
             call,
-            done="Shipping method changed.",
+            done=_("Shipping method changed."),
             anchor="shipping",
             name="shipping_method",
         )
@@ -296,7 +313,7 @@ class SelectionPagesMixin:
             order,
             form,
             call,
-            done="Shipping price changed.",
+            done=_("Shipping price changed."),
             anchor="shipping",
             name="shipping_price",
         )
@@ -308,7 +325,7 @@ class SelectionPagesMixin:
             staff_orders.set_notes(order_id=order.pk, notes=data["notes"], by=request.user)
 
         return self._run(
-            request, order, form, call, done="Notes saved.", anchor="notes", name="notes"
+            request, order, form, call, done=_("Notes saved."), anchor="notes", name="notes"
         )
 
     def _check_out(self, request, order: Order):
@@ -335,13 +352,17 @@ def checked_out_message(done) -> str:
     order = done.order
     if done.payment_link:
         return format_html(
-            "{} placed: it waits, on hold, until the customer pays at this link: "
-            '<a href="{}" data-payment-link>{}</a>',
-            order,
-            done.payment_link,
-            done.payment_link,
+            _(
+                "{order} placed: it waits, on hold, until the customer pays at this link: "
+                '<a href="{link}" data-payment-link>{link}</a>'
+            ),
+            order=order,
+            link=done.payment_link,
         )
-    return f"{order} placed: {order.get_status_display()}."
+    return _("%(order)s placed: %(status)s.") % {
+        "order": order,
+        "status": order.get_status_display(),
+    }
 
 
 def _methods(order: Order):

@@ -4,6 +4,8 @@ type; the services (`backoffice.services.selections`, `.staff_orders`) decide.""
 from __future__ import annotations
 
 from django import forms
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from backoffice.services.selections import MAX_UNITS, Address
 from catalog.models import Market, MarketCountry
@@ -11,7 +13,7 @@ from core.typed_fields import AmountField, QuantityField
 from orders.models import Order
 
 # One sentence for a value that is not offered (a tampered or stale form).
-NOT_A_CHOICE = {"invalid_choice": "“%(value)s” is not one of the choices."}
+NOT_A_CHOICE = {"invalid_choice": gettext_lazy("“%(value)s” is not one of the choices.")}
 
 
 def country_choices() -> list:
@@ -27,12 +29,13 @@ class CreateSelectionForm(forms.Form):
         queryset=Market.objects.select_related("pricelist"),
         to_field_name="code",
         empty_label=None,
-        help_text="Its pricelist sets the prices and the currency.",
-        error_messages={"invalid_choice": "That market is not in the catalogue."},
+        label=gettext_lazy("Market"),
+        help_text=gettext_lazy("Its pricelist sets the prices and the currency."),
+        error_messages={"invalid_choice": gettext_lazy("That market is not in the catalogue.")},
     )
     country = forms.ChoiceField(
-        label="Shipping country",
-        help_text="One of the market's countries; its tax applies.",
+        label=gettext_lazy("Shipping country"),
+        help_text=gettext_lazy("One of the market's countries; its tax applies."),
         error_messages=NOT_A_CHOICE,
     )
     from_order = forms.IntegerField(widget=forms.HiddenInput, required=False)
@@ -46,18 +49,20 @@ class CustomerForm(forms.Form):
     """The buyer's e-mail and billing address; a shipping address only when the
     goods go elsewhere (left empty, they go to the billing address)."""
 
-    email = forms.EmailField(label="E-mail")
-    billing_name = forms.CharField(label="Name", max_length=200)
-    billing_street = forms.CharField(label="Street", max_length=200)
-    billing_zipcode = forms.CharField(label="Postcode", max_length=20)
-    billing_city = forms.CharField(label="City", max_length=100)
-    billing_country = forms.ChoiceField(label="Country", error_messages=NOT_A_CHOICE)
-    shipping_name = forms.CharField(label="Name", max_length=200, required=False)
-    shipping_street = forms.CharField(label="Street", max_length=200, required=False)
-    shipping_zipcode = forms.CharField(label="Postcode", max_length=20, required=False)
-    shipping_city = forms.CharField(label="City", max_length=100, required=False)
+    email = forms.EmailField(label=gettext_lazy("E-mail"))
+    billing_name = forms.CharField(label=gettext_lazy("Name"), max_length=200)
+    billing_street = forms.CharField(label=gettext_lazy("Street"), max_length=200)
+    billing_zipcode = forms.CharField(label=gettext_lazy("Postcode"), max_length=20)
+    billing_city = forms.CharField(label=gettext_lazy("City"), max_length=100)
+    billing_country = forms.ChoiceField(label=gettext_lazy("Country"), error_messages=NOT_A_CHOICE)
+    shipping_name = forms.CharField(label=gettext_lazy("Name"), max_length=200, required=False)
+    shipping_street = forms.CharField(label=gettext_lazy("Street"), max_length=200, required=False)
+    shipping_zipcode = forms.CharField(
+        label=gettext_lazy("Postcode"), max_length=20, required=False
+    )
+    shipping_city = forms.CharField(label=gettext_lazy("City"), max_length=100, required=False)
     shipping_country = forms.ChoiceField(
-        label="Country", required=False, error_messages=NOT_A_CHOICE
+        label=gettext_lazy("Country"), required=False, error_messages=NOT_A_CHOICE
     )
 
     def __init__(self, *args, **kwargs):
@@ -83,8 +88,11 @@ class CustomerForm(forms.Form):
         if typed and missing:
             names = ", ".join(self.fields[f"shipping_{part}"].label.lower() for part in missing)
             raise forms.ValidationError(
-                f"The shipping address needs its {names} too, or leave it all empty to ship "
-                "to the billing address."
+                _(
+                    "The shipping address needs its %(parts)s too, or leave it all empty to ship "
+                    "to the billing address."
+                )
+                % {"parts": names}
             )
         return cleaned
 
@@ -105,21 +113,23 @@ def _same_address(order: Order) -> bool:
 
 
 class LineQuantityForm(forms.Form):
-    line = forms.IntegerField(label="Line", widget=forms.HiddenInput)
-    quantity = QuantityField(label="Quantity", max_value=MAX_UNITS)
+    line = forms.IntegerField(label=gettext_lazy("Line"), widget=forms.HiddenInput)
+    quantity = QuantityField(label=gettext_lazy("Quantity"), max_value=MAX_UNITS)
 
 
 class LineForm(forms.Form):
-    line = forms.IntegerField(label="Line", widget=forms.HiddenInput)
+    line = forms.IntegerField(label=gettext_lazy("Line"), widget=forms.HiddenInput)
 
 
 class AddItemForm(forms.Form):
-    sku = forms.CharField(label="SKU", max_length=64, widget=forms.HiddenInput)
-    quantity = QuantityField(label="Quantity", max_value=MAX_UNITS, initial=1)
+    sku = forms.CharField(label=gettext_lazy("SKU"), max_length=64, widget=forms.HiddenInput)
+    quantity = QuantityField(label=gettext_lazy("Quantity"), max_value=MAX_UNITS, initial=1)
 
 
 class ShippingMethodForm(forms.Form):
-    shipping_method = forms.ChoiceField(label="Shipping method", error_messages=NOT_A_CHOICE)
+    shipping_method = forms.ChoiceField(
+        label=gettext_lazy("Shipping method"), error_messages=NOT_A_CHOICE
+    )
 
     def __init__(self, *args, methods, **kwargs):
         super().__init__(*args, **kwargs)
@@ -127,12 +137,12 @@ class ShippingMethodForm(forms.Form):
 
 
 class ShippingPriceForm(forms.Form):
-    price = AmountField(label="Shipping price", min_value=None)
+    price = AmountField(label=gettext_lazy("Shipping price"), min_value=None)
     reason = forms.CharField(
-        label="Reason",
+        label=gettext_lazy("Reason"),
         max_length=500,
         required=False,
-        help_text="Needed when the price is lowered.",
+        help_text=gettext_lazy("Needed when the price is lowered."),
     )
 
     def __init__(self, *args, currency: str, **kwargs):
@@ -142,13 +152,16 @@ class ShippingPriceForm(forms.Form):
 
 class NotesForm(forms.Form):
     notes = forms.CharField(
-        label="Notes", required=False, widget=forms.Textarea(attrs={"rows": 3}), max_length=5000
+        label=gettext_lazy("Notes"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=5000,
     )
 
 
 class CheckOutForm(forms.Form):
     payment = forms.ChoiceField(
-        label="Payment", widget=forms.RadioSelect, error_messages=NOT_A_CHOICE
+        label=gettext_lazy("Payment"), widget=forms.RadioSelect, error_messages=NOT_A_CHOICE
     )
 
     def __init__(self, *args, choices, **kwargs):

@@ -10,6 +10,8 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from backoffice.admin.orders.reservations import MoveReservationForm
 from core.errors import DomainError
@@ -27,7 +29,9 @@ class SplitForm(forms.Form):
     a negative one, or more than the line has left is a form error.
     """
 
-    warehouse = forms.ModelChoiceField(queryset=Warehouse.objects.filter(is_active=True))
+    warehouse = forms.ModelChoiceField(
+        queryset=Warehouse.objects.filter(is_active=True), label=gettext_lazy("Warehouse")
+    )
 
     def __init__(self, *args, order: Order, lines, **kwargs):
         super().__init__(*args, **kwargs)
@@ -46,10 +50,11 @@ class SplitForm(forms.Form):
         foreign = sorted(key for key in self.data if key.startswith("qty_") and key not in known)
         if foreign:
             raise forms.ValidationError(
-                f"{', '.join(foreign)} is not a line of {self.order} that has units left to ship."
+                _("%(fields)s is not a line of %(order)s that has units left to ship.")
+                % {"fields": ", ".join(foreign), "order": self.order}
             )
         if not any(cleaned.get(f"qty_{line.pk}") for line in self.lines):
-            raise forms.ValidationError("Choose at least one unit to ship.")
+            raise forms.ValidationError(_("Choose at least one unit to ship."))
         return cleaned
 
     def quantities(self) -> dict[int, int]:
@@ -79,7 +84,8 @@ def split_rows(order: Order, warehouse: Warehouse, warehouses: list[Warehouse], 
             {
                 "line": line,
                 "reserved": ", ".join(
-                    f"{units} in {warehouse}" for warehouse, units in reserved.get(line.pk, [])
+                    _("%(units)s in %(warehouse)s") % {"units": units, "warehouse": warehouse}
+                    for warehouse, units in reserved.get(line.pk, [])
                 )
                 or "—",
                 "available": [available[w.pk].get(line.sku, 0) for w in warehouses],
@@ -110,7 +116,7 @@ class SplitPageMixin:
     def _split_button(self, order: Order) -> dict:
         return {
             "name": "split",
-            "label": "Split into shipments",
+            "label": _("Split into shipments"),
             "url": reverse(
                 "admin:orders_order_split", args=[quote(order.pk)], current_app=self.admin_site.name
             ),
@@ -135,7 +141,9 @@ class SplitPageMixin:
             return HttpResponseRedirect(change_url)
         warehouses = list(Warehouse.objects.filter(is_active=True))
         if not warehouses:
-            self.message_user(request, "There is no active warehouse to ship from.", messages.ERROR)
+            self.message_user(
+                request, _("There is no active warehouse to ship from."), messages.ERROR
+            )
             return HttpResponseRedirect(change_url)
         chosen = next(
             (
@@ -169,14 +177,15 @@ class SplitPageMixin:
                 )
                 self.message_user(
                     request,
-                    f"Shipment {shipment.ref} created from {shipment.warehouse}: {units}.",
+                    _("Shipment %(ref)s created from %(warehouse)s: %(units)s.")
+                    % {"ref": shipment.ref, "warehouse": shipment.warehouse, "units": units},
                     messages.SUCCESS,
                 )
                 return HttpResponseRedirect(change_url)
         rows = split_rows(order, chosen, warehouses, form)
         context = {
             **self.admin_site.each_context(request),
-            "title": f"Split {order} into shipments",
+            "title": _("Split %(order)s into shipments") % {"order": order},
             "subtitle": None,
             "opts": self.opts,
             "original": order,

@@ -3,12 +3,15 @@
 
 An event names its transition by the method's name and its states by their
 stored values; the words come from the same places the buttons take theirs
-(each transition's `custom` label and past tense, each state's label).
+(each transition's `custom` label and past tense, each state's label), in the
+reader's language when the page is drawn: nothing here is translated at import.
 """
 
 from __future__ import annotations
 
 from django.utils.text import capfirst
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 
 from core.fsm import action_past
 from orders import comments
@@ -25,39 +28,42 @@ MODELS = {
     Subject.PAYMENT: Payment,
     Subject.RETURN: Return,
 }
+# The labels as given (lazy where translated): read in the reader's language.
 STATES = {
-    Subject.ORDER: {str(value): str(label) for value, label in OrderStatus.choices},
-    Subject.SHIPMENT: {str(value): str(label) for value, label in ShipmentStatus.choices},
-    Subject.PAYMENT: {str(value): str(label) for value, label in PaymentStatus.choices},
-    Subject.RETURN: {str(value): str(label) for value, label in ReturnStatus.choices},
+    Subject.ORDER: {str(value): label for value, label in OrderStatus.choices},
+    Subject.SHIPMENT: {str(value): label for value, label in ShipmentStatus.choices},
+    Subject.PAYMENT: {str(value): label for value, label in PaymentStatus.choices},
+    Subject.RETURN: {str(value): label for value, label in ReturnStatus.choices},
 }
 
 # Events that are no single transition of their model, or whose transition's
 # past tense would mislead here ("expedite" reads "shipped" on a button's
-# message; in the timeline it is the order starting to be processed).
+# message; in the timeline it is the order starting to be processed). An order's
+# words start the line ("Order placed"); the others follow the shipment's, the
+# payment's or the return's name ("Shipment 1294-2 created").
 WORDS = {
-    (Subject.ORDER, "create_selection"): "selection created",
-    (Subject.ORDER, "checkout"): "order placed",
-    (Subject.ORDER, "start_processing"): "processing started",
-    (Subject.ORDER, "edit_details"): "details edited",
-    (Subject.ORDER, "edit_lines"): "lines edited",
-    (Subject.ORDER, "cancel_products"): "products cancelled",
-    (Subject.ORDER, "restore_products"): "products restored",
-    (Subject.ORDER, "note"): "note",
-    (Subject.ORDER, "anonymize"): "customer anonymised",
-    (Subject.SHIPMENT, "create"): "created",
-    (Subject.SHIPMENT, "delete"): "deleted",
-    (Subject.PAYMENT, "record_manual"): "paid by hand",
-    (Subject.PAYMENT, "reverse_manual"): "payment by hand reversed",
+    (Subject.ORDER, "create_selection"): pgettext_lazy("timeline", "selection created"),
+    (Subject.ORDER, "checkout"): pgettext_lazy("timeline", "order placed"),
+    (Subject.ORDER, "start_processing"): pgettext_lazy("timeline", "processing started"),
+    (Subject.ORDER, "edit_details"): pgettext_lazy("timeline", "details edited"),
+    (Subject.ORDER, "edit_lines"): pgettext_lazy("timeline", "lines edited"),
+    (Subject.ORDER, "cancel_products"): pgettext_lazy("timeline", "products cancelled"),
+    (Subject.ORDER, "restore_products"): pgettext_lazy("timeline", "products restored"),
+    (Subject.ORDER, "note"): pgettext_lazy("timeline", "note"),
+    (Subject.ORDER, "anonymize"): pgettext_lazy("timeline", "customer anonymised"),
+    (Subject.SHIPMENT, "create"): pgettext_lazy("timeline", "created"),
+    (Subject.SHIPMENT, "delete"): pgettext_lazy("timeline", "deleted"),
+    (Subject.PAYMENT, "record_manual"): pgettext_lazy("timeline", "paid by hand"),
+    (Subject.PAYMENT, "reverse_manual"): pgettext_lazy("timeline", "payment by hand reversed"),
     # One event for every refund; which one is the ledger row's purpose.
-    (Subject.PAYMENT, "refund"): "refunded",
-    (Subject.RETURN, "delete"): "deleted",
+    (Subject.PAYMENT, "refund"): pgettext_lazy("timeline", "refunded"),
+    (Subject.RETURN, "delete"): pgettext_lazy("timeline", "deleted"),
 }
 
 
 def state_label(subject: str, value: str) -> str:
     """A stored state as staff know it ("Good-to-go"); an unknown value as stored."""
-    return STATES.get(subject, {}).get(str(value), str(value))
+    return str(STATES.get(subject, {}).get(str(value), value))
 
 
 def change_words(event: OrderEvent) -> str:
@@ -73,10 +79,10 @@ def change_words(event: OrderEvent) -> str:
 def transition_words(subject: str, transition: str) -> str:
     name = transition.removeprefix("payment_") if subject == Subject.PAYMENT else transition
     if (subject, name) in WORDS:
-        return WORDS[(subject, name)]
+        return str(WORDS[(subject, name)])
     method = getattr(MODELS.get(subject), name, None)
     if method is not None and hasattr(method, "_django_fsm"):
-        return action_past(method)
+        return str(action_past(method))
     return name.replace("_", " ")
 
 
@@ -84,15 +90,21 @@ def what_words(event: OrderEvent) -> str:
     """`Confirmed`, `Shipment 1294-2 marked good-to-go`, `Payment captured`,
     `Return 1294-R1 refunded`, `Comment (edited)`."""
     if event.subject == Subject.COMMENT:
-        edited = " (edited)" if event.data.get("edited_at") else ""
-        return {comments.EDIT: "Comment edited", comments.DELETE: "Comment deleted"}.get(
-            event.transition, f"Comment{edited}"
-        )
+        if event.transition == comments.EDIT:
+            return _("Comment edited")
+        if event.transition == comments.DELETE:
+            return _("Comment deleted")
+        return _("Comment (edited)") if event.data.get("edited_at") else _("Comment")
     words = transition_words(event.subject, event.transition)
+    # %(action)s: a step's past participle ("refunded", "marked good-to-go").
+    named = {"ref": event.subject_ref, "action": words}
     if event.subject == Subject.RETURN:
-        return f"Return {event.subject_ref} {words}"
+        # Translators: %(action)s is a step's past participle ("refunded").
+        return _("Return %(ref)s %(action)s") % named
     if event.subject == Subject.SHIPMENT:
-        return f"Shipment {event.subject_ref} {words}".strip()
+        # Translators: %(action)s is a step's past participle ("marked good-to-go").
+        return (_("Shipment %(ref)s %(action)s") % named).strip()
     if event.subject == Subject.PAYMENT:
-        return f"Payment {words}"
+        # Translators: %(action)s is a step's past participle ("captured").
+        return _("Payment %(action)s") % named
     return capfirst(words)
