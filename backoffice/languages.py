@@ -24,6 +24,9 @@ from django.utils.translation import gettext_lazy
 from backoffice.models import StaffPreference
 
 SESSION_KEY = "staff_language"
+# The Checkout API and the Order API answer in English whatever the caller's
+# Accept-Language: their texts are for developers, as Centra's own API's are.
+API_PATH = "/api/"
 
 
 def chosen_language(request) -> str:
@@ -34,12 +37,17 @@ def chosen_language(request) -> str:
 
 
 class StaffLanguageMiddleware:
-    """After `LocaleMiddleware` and authentication: a chosen language wins over the browser's."""
+    """After `LocaleMiddleware` and authentication: a chosen language wins over the
+    browser's, and the APIs speak English."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
+        if request.path.startswith(API_PATH):
+            translation.activate(settings.LANGUAGE_CODE)
+            request.LANGUAGE_CODE = settings.LANGUAGE_CODE
+            return self.get_response(request)
         language = chosen_language(request)
         if language:
             translation.activate(language)

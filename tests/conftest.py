@@ -31,6 +31,17 @@ def fast_password_hasher(settings):
 
 
 @pytest.fixture(autouse=True)
+def english_first():
+    """Each test starts in English: a request in Swedish leaves its language active
+    in the thread (LocaleMiddleware activates one per request, and nothing resets it)."""
+    from django.utils import translation
+
+    translation.activate("en")
+    yield
+    translation.activate("en")
+
+
+@pytest.fixture(autouse=True)
 def outbox_subscriptions(settings):
     """Each test starts knowing that no integration subscribes (its database has
     none until it makes one, which forgets this), so no query budget pays for

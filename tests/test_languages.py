@@ -89,3 +89,17 @@ def test_the_user_links_name_the_language_page(client, staff):
     client.force_login(staff)
     html = client.get("/admin/").content.decode()
     assert 'href="/admin/language/?next=/admin/"' in html
+
+
+def test_the_apis_answer_in_english_whatever_the_caller_speaks(settings):
+    from tests.checkout_support import Api, make_shop
+
+    api = Api(secret=make_shop().secret)
+    api.post("items/TEE-M")
+    line = api.get("selection").data["selection"]["items"][0]["line"]
+    too_many = api.put(f"lines/{line}/quantity/10000", **{"Accept-Language": "sv"})
+    assert too_many.status_code == 406
+    assert too_many.data["errors"] == {
+        "quantity": "At most 9999 units of an item fit in a selection."
+    }
+    assert too_many["Content-Language"] == "en"
