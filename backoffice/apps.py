@@ -1,12 +1,13 @@
 from django.apps import AppConfig
 from django.contrib.admin import apps as admin_apps
+from django.utils.translation import gettext_lazy as _
 
 
 class BackofficeConfig(AppConfig):
     """What spans the apps: checkout, cancel, line edits, the order admin, the commands."""
 
     name = "backoffice"
-    verbose_name = "Back office"
+    verbose_name = _("Back office")
     # "backoffice" in INSTALLED_APPS means this one, not the admin's below.
     default = True
 

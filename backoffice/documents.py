@@ -16,6 +16,7 @@ from decimal import Decimal
 from django.db.models import Count, IntegerField, OuterRef, Prefetch, Subquery
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 
 from core.money import ZERO, format_money, quantize, tax_included
 from orders.models import Order
@@ -116,7 +117,8 @@ def document(shipment: Shipment, *, priced: bool) -> ShipmentDocument:
     return ShipmentDocument(
         shipment=shipment,
         order=order,
-        number_of=f"{shipment.position} of {shipment.shipments_of_order}",
+        number_of=_("%(position)s of %(count)s")
+        % {"position": shipment.position, "count": shipment.shipments_of_order},
         lines=lines,
         units=sum(line.quantity for line in shipment_lines),
         charged=charged,

@@ -22,12 +22,14 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from decimal import Decimal
+from functools import cache
 from typing import Any
 
 from django.db.models import IntegerField, OuterRef, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.http import StreamingHttpResponse
 from django.utils import timezone
+from django.utils.translation import override
 
 from core.money import compute_totals, line_amount, quantize
 from orders.models import HoldKind, Order, OrderLine, OrderStatus
@@ -110,9 +112,17 @@ LINE_FIELDS = [
     "units_shipped",
 ]
 
-STATUS_LABELS = {value: str(label) for value, label in OrderStatus.choices}
-HOLD_LABELS = {value: str(label) for value, label in HoldKind.choices}
-PAYMENT_LABELS = {value: str(label) for value, label in PaymentStatus.choices}
+
+@cache
+def _labels() -> tuple[dict, dict, dict]:
+    """The choices' labels the cells show: English in every language, like the
+    headers (scripts read the file), read once, when the first file is written."""
+    with override("en"):
+        return (
+            {value: str(label) for value, label in OrderStatus.choices},
+            {value: str(label) for value, label in HoldKind.choices},
+            {value: str(label) for value, label in PaymentStatus.choices},
+        )
 
 
 def neutralised(value: Any) -> Any:
@@ -220,6 +230,7 @@ def _lines_of(order_ids: list[int]) -> dict[int, list[tuple]]:
 
 def _order_cells(order, lines, local) -> list[Any]:
     currency = order.currency
+    status_labels, hold_labels, payment_labels = _labels()
     totals = compute_totals(lines, shipping=order.shipping_price, currency=currency)
     return [
         order.number,
@@ -237,10 +248,10 @@ def _order_cells(order, lines, local) -> list[Any]:
         totals.tax,
         # The stored grand total: the figure the list shows and filters on.
         quantize(order.grand_total, currency),
-        STATUS_LABELS[order.status],
+        status_labels[order.status],
         "yes" if order.on_hold else "no",
-        HOLD_LABELS[order.hold_kind] if order.hold_kind else "",
-        PAYMENT_LABELS[order.payment__status] if order.payment__status else "",
+        hold_labels[order.hold_kind] if order.hold_kind else "",
+        payment_labels[order.payment__status] if order.payment__status else "",
         _money(order.payment__captured_amount, currency),
         _money(order.payment__refunded_amount, currency),
         sum(line.units_shipped for line in lines),

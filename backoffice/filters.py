@@ -9,6 +9,7 @@ import django_filters
 from django import forms
 from django.core.validators import MaxValueValidator
 from django.db.models import Exists, OuterRef
+from django.utils.translation import gettext_lazy as _
 
 from core.admin.changelist import MAX_BIGINT
 from core.typed_fields import AmountField
@@ -17,9 +18,9 @@ from payments.models import PaymentStatus
 from returns.models import Return, ReturnStatus
 
 RETURNS_CHOICES = [
-    ("none", "No returns"),
-    ("pending", "A return pending"),
-    ("refunded", "A return refunded"),
+    ("none", _("No returns")),
+    ("pending", _("A return pending")),
+    ("refunded", _("A return refunded")),
 ]
 
 
@@ -55,33 +56,33 @@ class OrderNumberFilter(django_filters.NumberFilter):
 
 
 class OrderFilterSet(django_filters.FilterSet):
-    number = OrderNumberFilter(label="Order number", min_value=1)
+    number = OrderNumberFilter(label=_("Order number"), min_value=1)
     # No joins, so no duplicates: without distinct=False django-filter adds a
     # SELECT DISTINCT over every column, which sorts the whole match at scale.
     status = django_filters.MultipleChoiceFilter(choices=OrderStatus.choices, distinct=False)
-    on_hold = django_filters.BooleanFilter(label="On hold")
+    on_hold = django_filters.BooleanFilter(label=_("On hold"))
     hold_kind = django_filters.ChoiceFilter(choices=HoldKind.choices, method="filter_hold_kind")
-    placed = django_filters.DateFromToRangeFilter(field_name="placed_at", label="Placed between")
+    placed = django_filters.DateFromToRangeFilter(field_name="placed_at", label=_("Placed between"))
     completed = django_filters.DateFromToRangeFilter(
-        field_name="completed_at", label="Completed between"
+        field_name="completed_at", label=_("Completed between")
     )
     market = django_filters.CharFilter()
-    country = django_filters.CharFilter(method="filter_country", label="Shipping country")
+    country = django_filters.CharFilter(method="filter_country", label=_("Shipping country"))
     currency = django_filters.CharFilter(method="filter_currency")
-    grand_total = MoneyRangeFilter(label="Grand total between")
+    grand_total = MoneyRangeFilter(label=_("Grand total between"))
     payment = django_filters.ChoiceFilter(
         field_name="payment__status",
         choices=PaymentStatus.choices,
-        label="Payment",
+        label=_("Payment"),
         distinct=False,  # one payment per order: the join never duplicates
     )
-    email = django_filters.CharFilter(method="filter_email", label="Customer email")
-    sku = django_filters.CharFilter(method="filter_sku", label="SKU")
+    email = django_filters.CharFilter(method="filter_email", label=_("Customer email"))
+    sku = django_filters.CharFilter(method="filter_sku", label=_("SKU"))
     returns = django_filters.ChoiceFilter(
-        choices=RETURNS_CHOICES, method="filter_returns", label="Returns"
+        choices=RETURNS_CHOICES, method="filter_returns", label=_("Returns")
     )
     origin = django_filters.ChoiceFilter(
-        choices=OrderOrigin.choices, method="filter_origin", label="Origin"
+        choices=OrderOrigin.choices, method="filter_origin", label=_("Origin")
     )
 
     class Meta:

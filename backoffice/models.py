@@ -15,9 +15,12 @@ from django.utils.translation import gettext_lazy as _
 
 
 class StepJob(models.Model):
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="step_jobs"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="step_jobs",
+        verbose_name=_("created by"),
     )
     # The model the step acts on; its ModelAdmin names the step.
     content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT)
@@ -43,8 +46,8 @@ class StepJob(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        verbose_name = "background step"
-        verbose_name_plural = "background steps"
+        verbose_name = _("background step")
+        verbose_name_plural = _("background steps")
         ordering = ["-created_at", "-pk"]
         indexes = [
             # The worker looks for unfinished jobs only.

@@ -10,13 +10,14 @@ shows and which pages an admin adds are declared once per admin class
 """
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from backoffice.admin import jobs, returns, shipments
 from backoffice.admin.orders import OrderAdmin
 
-admin.site.site_header = "Centra Orders"
-admin.site.site_title = "Centra Orders"
-admin.site.index_title = "Back office"
+admin.site.site_header = _("Centra Orders")
+admin.site.site_title = _("Centra Orders")
+admin.site.index_title = _("Back office")
 # One empty marker everywhere: the lists, read-only fields, the order page's tables.
 admin.site.empty_value_display = "—"
 # The orders list is wide; the app list is one click away in the breadcrumbs.

@@ -20,6 +20,8 @@ from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.translation import get_language, gettext, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 from backoffice.jobs import queue_step_job_over
 from backoffice.models import StepJob, StepJobOutcome
@@ -32,11 +34,15 @@ MAX_OUTCOMES_SHOWN = 500
 
 
 def gerund(label: str) -> str:
-    """ "Hold" → "Holding", "Archive" → "Archiving", "Cancel" → "Cancelling"."""
-    first, _, rest = label.partition(" ")
+    """ "Hold" → "Holding", "Archive" → "Archiving", "Cancel" → "Cancelling".
+
+    English words only: in another language (or for a label that is no word) it
+    is the catalogue's "Taking “Hold” on", a phrase that takes any label."""
+    label = str(label)
+    first, _sep, rest = label.partition(" ")
     word = first.lower()
-    if not word.isalpha():
-        return f"Taking “{label}” on"
+    if not word.isalpha() or not (get_language() or "en").startswith("en"):
+        return gettext("Taking “%(step)s” on") % {"step": label}
     if word.endswith("e") and not word.endswith("ee"):
         word = word[:-1]
     elif word.endswith("el"):
@@ -61,23 +67,37 @@ class BackgroundStepsMixin:
         self.message_user(
             request,
             format_html(
-                '{} {} {} in the background; <a href="{}">this page</a> shows how far it got.',
-                gerund(step.label(self.model)),
-                f"{job.total:,}",
-                noun,
-                url,
+                gettext(
+                    '{doing} {count} {objects} in the background; <a href="{url}">this page</a> '
+                    "shows how far it got."
+                ),
+                doing=gerund(step.label(self.model)),
+                count=f"{job.total:,}",
+                objects=noun,
+                url=url,
             ),
             messages.SUCCESS,
         )
         return HttpResponseRedirect(url)
 
 
+# A background step's state (`StepJob.state`, a code) in words.
+STATE_LABELS = {
+    "queued": pgettext_lazy("background step", "queued"),
+    "running": pgettext_lazy("background step", "running"),
+    "finished": pgettext_lazy("background step", "finished"),
+}
+
+
 class StepJobStateFilter(admin.SimpleListFilter):
-    title = "state"
+    title = _("state")
     parameter_name = "state"
 
     def lookups(self, request, model_admin):
-        return [("unfinished", "Queued or running"), ("finished", "Finished")]
+        return [
+            ("unfinished", _("Queued or running")),
+            ("finished", pgettext_lazy("background step", "Finished")),
+        ]
 
     def queryset(self, request, queryset):
         if self.value() == "unfinished":
@@ -90,11 +110,11 @@ class StepJobStateFilter(admin.SimpleListFilter):
 class WhoseFilter(admin.SimpleListFilter):
     """Superusers see everyone's background steps; "mine" is the board's tile."""
 
-    title = "queued by"
+    title = _("queued by")
     parameter_name = "whose"
 
     def lookups(self, request, model_admin):
-        return [("mine", "Me")]
+        return [("mine", _("Me"))]
 
     def queryset(self, request, queryset):
         if self.value() == "mine":
@@ -124,13 +144,17 @@ class StepJobAdmin(admin.ModelAdmin):
     list_per_page = 50
     progress_template = "admin/backoffice/stepjob/progress.html"
 
-    @admin.display(description="state")
+    @admin.display(description=_("state"))
     def state(self, job: StepJob) -> str:
-        return job.state
+        return STATE_LABELS[job.state]
 
-    @admin.display(description="done")
+    @admin.display(description=pgettext_lazy("background step", "done"))
     def progress(self, job: StepJob) -> str:
-        return f"{job.done:,} of {job.total:,} ({job.skipped:,} skipped)"
+        return gettext("%(done)s of %(total)s (%(skipped)s skipped)") % {
+            "done": f"{job.done:,}",
+            "total": f"{job.total:,}",
+            "skipped": f"{job.skipped:,}",
+        }
 
     def get_queryset(self, request):
         queryset = super().get_queryset(request).select_related("created_by", "content_type")
@@ -160,7 +184,7 @@ class StepJobAdmin(admin.ModelAdmin):
             raise Http404
         job = self.get_object(request, unquote(object_id))
         if job is None:
-            raise Http404("No such background step.")
+            raise Http404(gettext("No such background step."))
         model = job.content_type.model_class()
         shown = []
         if job.finished_at:  # listed once finished

@@ -17,6 +17,8 @@ from datetime import date, datetime, timedelta
 from django.db.models import Count, F, Q
 from django.db.models.functions import TruncDate
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 
 from orders.models import Order
 from returns.models import Return
@@ -99,11 +101,15 @@ def flow_chart(today: date | None = None) -> FlowChart:
     zone = timezone.get_current_timezone()
     start = datetime.combine(days[0], datetime.min.time(), tzinfo=zone)
     series = [
-        Series("placed", "Orders placed", per_day(Order.objects, "placed_at", start, days)),
+        Series("placed", _("Orders placed"), per_day(Order.objects, "placed_at", start, days)),
         Series(
-            "shipped", "Shipments shipped", per_day(Shipment.objects, "completed_at", start, days)
+            "shipped",
+            _("Shipments shipped"),
+            per_day(Shipment.objects, "completed_at", start, days),
         ),
-        Series("returned", "Returns created", per_day(Return.objects, "created_at", start, days)),
+        Series(
+            "returned", _("Returns created"), per_day(Return.objects, "created_at", start, days)
+        ),
     ]
     return draw(days, series)
 
@@ -130,8 +136,9 @@ def draw(days: list[date], series: list[Series]) -> FlowChart:
         s.points = " ".join(
             f"{round(LEFT + i * step, 1)},{y_of(n)}" for i, n in enumerate(s.counts)
         )
+    # "7 Dec", the day and month as the numbers' table below the chart writes them.
     x_ticks = [
-        Tick(round(LEFT + i * step, 1), HEIGHT - 8, f"{day.day} {day:%b}")
+        Tick(round(LEFT + i * step, 1), HEIGHT - 8, date_format(day, "j M"))
         for i, day in enumerate(days)
         if i % 7 == (len(days) - 1) % 7
     ]

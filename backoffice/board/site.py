@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.urls import path
+from django.utils.translation import gettext as _
 
 
 class BackOfficeSite(admin.AdminSite):
@@ -21,7 +22,7 @@ class BackOfficeSite(admin.AdminSite):
 
     def all_models(self, request, extra_context=None):
         """Django's index: every app and model the user may open."""
-        return super().index(request, {"title": "All models", **(extra_context or {})})
+        return super().index(request, {"title": _("All models"), **(extra_context or {})})
 
     def language(self, request):
         """The staff member's language (backoffice.languages)."""

@@ -17,6 +17,9 @@ from django.db import models
 from django.db.models import Count, Min
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import lazy
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 
 from backoffice.models import StepJob
 from backoffice.steps import step_of
@@ -93,23 +96,31 @@ class Shown:
             return ""
         now = timezone.now()
         if not self.tile.due:
-            return f"oldest {age(self.oldest, now)}"
+            return gettext("oldest %(age)s") % {"age": age(self.oldest, now)}
         if self.oldest <= now:
-            return f"first lapsed {age(self.oldest, now)} ago"
-        return f"first lapses in {age(now, self.oldest)}"
+            return gettext("first lapsed %(age)s ago") % {"age": age(self.oldest, now)}
+        return gettext("first lapses in %(age)s") % {"age": age(now, self.oldest)}
 
 
 def age(moment: datetime, now: datetime | None = None) -> str:
     """How long ago, in the largest whole unit: "5 min", "3 h", "2 days"."""
     seconds = max(0, int(((now or timezone.now()) - moment).total_seconds()))
     if seconds < 60:
-        return "under a minute"
+        return gettext("under a minute")
     if seconds < 3600:
-        return f"{seconds // 60} min"
+        return gettext("%(count)s min") % {"count": seconds // 60}
     if seconds < 86400:
-        return f"{seconds // 3600} h"
+        return gettext("%(count)s h") % {"count": seconds // 3600}
     days = seconds // 86400
-    return "1 day" if days == 1 else f"{days} days"
+    return ngettext("%(count)s day", "%(count)s days", days) % {"count": days}
+
+
+def _held_title(kind: HoldKind) -> str:
+    return gettext("On hold: %(kind)s") % {"kind": kind.label.lower()}
+
+
+# The hold tiles' titles are made at import time and read in the user's language.
+held_title = lazy(_held_title, str)
 
 
 def not_archived(queryset):
@@ -120,13 +131,13 @@ def not_archived(queryset):
 ORDER_TILES = [
     Tile(
         "to_confirm",
-        "Waiting for confirmation",
+        _("Waiting for confirmation"),
         Order,
         f"status={OrderStatus.PENDING.value}",
         lambda user: Order.objects.filter(status=OrderStatus.PENDING),
         "placed_at",
         may_take(Order, "confirm"),
-        hint="Confirm, or hold with a reason",
+        hint=_("Confirm, or hold with a reason"),
     ),
 ]
 
@@ -134,13 +145,13 @@ ORDER_TILES = [
 HOLD_TILES = [
     Tile(
         f"held_{kind.value}",
-        f"On hold: {kind.label.lower()}",
+        held_title(kind),
         Order,
         f"on_hold=true&hold_kind={kind.value}",
         lambda user, kind=kind: not_archived(Order.objects.filter(on_hold=True, hold_kind=kind)),
         "held_at",
         may_take(Order, "resume"),
-        hint="Resume once settled",
+        hint=_("Resume once settled"),
     )
     for kind in HoldKind
 ]
@@ -148,46 +159,46 @@ HOLD_TILES = [
 SHIPMENT_TILES = [
     Tile(
         "to_capture",
-        "Good-to-go, to capture",
+        _("Good-to-go, to capture"),
         Shipment,
         f"status__exact={ShipmentStatus.GOOD_TO_GO.value}",
         lambda user: Shipment.objects.filter(status=ShipmentStatus.GOOD_TO_GO),
         "good_to_go_at",
         may_take(Shipment, "capture"),
-        hint="Capture the payment, then ship",
+        hint=_("Capture the payment, then ship"),
     ),
     Tile(
         "to_ship",
-        "Paid, not shipped",
+        _("Paid, not shipped"),
         Shipment,
         f"status__exact={ShipmentStatus.PAID.value}",
         lambda user: Shipment.objects.filter(status=ShipmentStatus.PAID),
         "paid_at",
         may_take(Shipment, "complete"),
-        hint="Pack, then complete with tracking",
+        hint=_("Pack, then complete with tracking"),
     ),
     Tile(
         "capture_requested",
-        "Capture requested, not settled",
+        _("Capture requested, not settled"),
         Shipment,
         f"status__exact={ShipmentStatus.CAPTURE_REQUESTED.value}",
         lambda user: Shipment.objects.filter(status=ShipmentStatus.CAPTURE_REQUESTED),
         "good_to_go_at",
         may_take(Shipment, "capture"),
-        hint="Waiting for the provider's notification",
+        hint=_("Waiting for the provider's notification"),
     ),
 ]
 
 PAYMENT_TILES = [
     Tile(
         "authorization_expiring",
-        "Authorizations lapsing within 3 days",
+        _("Authorizations lapsing within 3 days"),
         Payment,
         "expires_within=3",
         lambda user: authorizations_lapsing(timedelta(days=3)),
         "authorization_expires_at",
         may("payments.capture_payment"),
-        hint="Capture, or authorize again",
+        hint=_("Capture, or authorize again"),
         due=True,
     ),
 ]
@@ -195,30 +206,30 @@ PAYMENT_TILES = [
 RETURN_TILES = [
     Tile(
         "return_goods",
-        "Returns waiting for the goods",
+        _("Returns waiting for the goods"),
         Return,
         "waiting=goods",
         lambda user: Return.objects.exclude(status=ReturnStatus.COMPLETED),
         "created_at",
         may_run(Return.complete),
-        hint="Receive them: complete the return",
+        hint=_("Receive them: complete the return"),
     ),
     Tile(
         "return_refund",
-        "Returns waiting for a refund",
+        _("Returns waiting for a refund"),
         Return,
         "waiting=refund",
         lambda user: Return.objects.filter(refunded_at__isnull=True),
         "created_at",
         may_run(Return.refund),
-        hint="Refund the customer",
+        hint=_("Refund the customer"),
     ),
 ]
 
 OTHER_TILES = [
     Tile(
         "webhooks_failed",
-        "Webhooks failed",
+        _("Webhooks failed"),
         OutboxMessage,
         f"state=failed&channel__exact={OutboxMessage.Channel.WEBHOOK.value}",
         lambda user: OutboxMessage.objects.filter(
@@ -228,17 +239,17 @@ OTHER_TILES = [
         ),
         "failed_at",
         may("outbox.change_outboxmessage"),
-        hint="Fix the receiver, then redeliver",
+        hint=_("Fix the receiver, then redeliver"),
     ),
     Tile(
         "my_jobs",
-        "My background steps",
+        _("My background steps"),
         StepJob,
         "state=unfinished&whose=mine",
         lambda user: StepJob.objects.filter(created_by=user, finished_at__isnull=True),
         "created_at",
         lambda user: user.is_staff,
-        hint="Queued or running",
+        hint=_("Queued or running"),
     ),
 ]
 

@@ -35,7 +35,8 @@ def queue_step_job(
         created_by=by,
         content_type=ContentType.objects.get_for_model(model, for_concrete_model=False),
         step_name=step.name,
-        label=step.label(model),
+        # Saved in the words of the user who queued it (a lazy label made str).
+        label=str(step.label(model)),
         params=params,
         object_ids=list(object_ids),
         total=len(object_ids),

@@ -27,6 +27,7 @@ from datetime import timedelta
 from django.db import models, transaction
 from django.http import QueryDict
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from backoffice.models import StepJob, StepJobOutcome
 from backoffice.steps import ModelSteps, steps_of
@@ -42,7 +43,7 @@ logger = logging.getLogger(__name__)
 def run_due_jobs(*, chunk: int = 100, most: int = 10) -> int:
     """Take the next chunk of up to `most` due jobs; returns how many objects were checked."""
     checked, seen = 0, set()
-    for _ in range(most):
+    for _turn in range(most):
         claimed = _claim(exclude=seen)
         if claimed is None:
             break
@@ -97,15 +98,18 @@ def _run_chunk(job: StepJob, *, size: int) -> int:
     for position, pk in enumerate(ids, start=start):
         obj = objects.get(pk)
         if obj is None:
-            name = model._meta.verbose_name
-            outcome = (str(pk), False, f"{name.capitalize()} {pk} was deleted before its turn.")
+            sentence = _("%(object)s %(pk)s was deleted before its turn.") % {
+                "object": str(model._meta.verbose_name).capitalize(),
+                "pk": pk,
+            }
+            outcome = (str(pk), False, sentence)
         elif step is None:
-            sentence = f"Not taken: the step “{job.label}” no longer exists."
+            sentence = _("Not taken: the step “%(step)s” no longer exists.") % {"step": job.label}
             outcome = (known.reference(obj), False, sentence)
         elif not valid:
             # Cannot happen for a form validated at the click, unless the form changed.
-            errors = "; ".join(e for errs in form.errors.values() for e in errs)
-            outcome = (known.reference(obj), False, f"Not taken: {errors}")
+            errors = "; ".join(str(e) for errs in form.errors.values() for e in errs)
+            outcome = (known.reference(obj), False, _("Not taken: %(errors)s") % {"errors": errors})
         else:
             outcome = _take_one(known, step, obj, job, form.cleaned_data)
         reference, taken, sentence = outcome
@@ -129,7 +133,7 @@ def _take_one(known: ModelSteps, step: Step, obj, job: StepJob, params: dict):
     if outcome.done:
         return reference, True, outcome.done[0] if outcome.done[0] != reference else ""
     if outcome.partly:
-        return reference, True, f"Partly done: {outcome.partly[0]}"
+        return reference, True, _("Partly done: %(sentence)s") % {"sentence": outcome.partly[0]}
     return reference, False, outcome.skipped[0]
 
 

@@ -11,6 +11,8 @@ import math
 import re
 from dataclasses import dataclass, field
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django_fsm import State
 
 NODE_W, NODE_H = 128, 44
@@ -86,21 +88,28 @@ def transitions_of(model, field_name: str = "status"):
 
 
 def describe(transition) -> str:
-    parts = [transition.custom.get("label", transition.name.replace("_", " "))]
+    parts = [str(transition.custom.get("label", transition.name.replace("_", " ")))]
     if transition.permission:
-        parts.append(f"needs {transition.permission}")
+        parts.append(_("needs %(permission)s") % {"permission": transition.permission})
     for condition in transition.conditions:
         sentence = getattr(condition, "refusal", condition.__name__)
-        parts.append("refused when: " + in_general(sentence))
+        parts.append(_("refused when: %(sentence)s") % {"sentence": in_general(sentence)})
     return " — ".join(parts)
 
 
 # A refusal names its object ("{obj}", "Shipment {obj.ref}", "{obj.order}"); the
-# diagram speaks of any object of the kind.
+# diagram speaks of any object of the kind (in the words of the page's language:
+# the refusals are read translated, "Leverans {obj.ref}" as "Shipment {obj.ref}").
 PLACEHOLDERS = [
-    (re.compile(r"\b[A-Z][a-z]+ \{obj\.(?:ref|number)\}"), "it"),
-    (re.compile(r"\{obj\.order\}"), "its order"),
-    (re.compile(r"\{obj(?:\.\w+)?\}"), "it"),
+    (
+        re.compile(r"\b[A-ZÅÄÖ][a-zåäö]+ \{obj\.(?:ref|number)\}"),
+        pgettext_lazy("the object a refusal names, in general", "it"),
+    ),
+    (re.compile(r"\{obj\.order\}"), gettext_lazy("its order")),
+    (
+        re.compile(r"\{obj(?:\.\w+)?\}"),
+        pgettext_lazy("the object a refusal names, in general", "it"),
+    ),
 ]
 
 
@@ -108,8 +117,10 @@ def in_general(sentence: str) -> str:
     """A refusal with its object's placeholders in general words: "{obj.order} is
     on hold" reads "its order is on hold", "Return {obj.number} was refunded"
     "it was refunded"."""
+    sentence = str(sentence)
     for pattern, words in PLACEHOLDERS:
-        sentence = pattern.sub(words, sentence)
+        # The words as a function: a replacement string would read "\\" as an escape.
+        sentence = pattern.sub(lambda _match, words=str(words): words, sentence)
     return sentence
 
 
@@ -125,7 +136,7 @@ def build_diagram(
     title: str = "",
     removing: frozenset[str] = frozenset(),
     removed_at: tuple[int, int] | None = None,
-    removed_label: str = "Deleted",
+    removed_label: str = gettext_lazy("Deleted"),
 ) -> Diagram:
     """The boxes and arrows of `model`'s state machine.
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from backoffice.admin.follow_ups import link_made_order
 from backoffice.steps.exchange import EXCHANGE
@@ -37,7 +39,7 @@ class ExchangeReturnAdmin(ReturnAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("exchange_order")
 
-    @admin.display(description="exchange order")
+    @admin.display(description=_("exchange order"))
     def exchange(self, return_: Return):
         text = self.exchange_text(return_)
         if text is None:
@@ -45,13 +47,17 @@ class ExchangeReturnAdmin(ReturnAdmin):
         url = reverse("admin:orders_order_change", args=[return_.exchange_order_id])
         return format_html('<a href="{}">{}</a>', url, text)
 
-    @admin.display(description="exchange order")
+    @admin.display(description=_("exchange order"))
     def exchange_text(self, return_: Return):
         order = return_.exchange_order
         if order is None:
             return None
         credit = format_money(return_.exchange_credit, return_.currency)
-        return f"{order.number} · {order.state_label} · {credit} credited"
+        return gettext("%(number)s · %(state)s · %(credit)s credited") % {
+            "number": order.number,
+            "state": order.state_label,
+            "credit": credit,
+        }
 
     def step_params(self, request, step, params):
         if step is EXCHANGE:
@@ -66,7 +72,9 @@ class ExchangeReturnAdmin(ReturnAdmin):
     def step_page_context(self, request, step, objects):
         context = super().step_page_context(request, step, objects)
         if step is EXCHANGE and objects:
-            context["title"] = f"Exchange the goods of return {objects[0].number}"
+            context["title"] = gettext("Exchange the goods of return %(number)s") % {
+                "number": objects[0].number
+            }
         return context
 
 

@@ -16,6 +16,7 @@ from django.contrib import admin
 from django.contrib.admin.utils import quote
 from django.forms import Script
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from backoffice.admin.follow_ups import link_made_order
 from backoffice.admin.jobs import BackgroundStepsMixin
@@ -60,9 +61,9 @@ class PrintableShipmentAdmin(BackgroundStepsMixin, ShipmentDocumentsMixin, Shipm
     def step_page_context(self, request, step, objects):
         context = super().step_page_context(request, step, objects)
         if step is CREATE_RETURN and objects:
-            context["title"] = f"Create return of shipment {objects[0].ref}"
+            context["title"] = _("Create return of shipment %(ref)s") % {"ref": objects[0].ref}
         if step is RESEND and objects:
-            context["title"] = f"Resend goods of shipment {objects[0].ref}"
+            context["title"] = _("Resend goods of shipment %(ref)s") % {"ref": objects[0].ref}
         return context
 
     def after_step(self, request, step, obj, result) -> None:

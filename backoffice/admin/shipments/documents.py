@@ -11,13 +11,14 @@ from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.http import urlencode
+from django.utils.translation import gettext, gettext_lazy
 
 from backoffice import documents
 
 # kind in the URL → (template, title, with prices)
 KINDS = {
-    "packing-lists": ("documents/packing_list.html", "Packing list", False),
-    "pro-forma": ("documents/proforma.html", "Pro-forma invoice", True),
+    "packing-lists": ("documents/packing_list.html", gettext_lazy("Packing list"), False),
+    "pro-forma": ("documents/proforma.html", gettext_lazy("Pro-forma invoice"), True),
 }
 # The documents show the order's addresses: whoever may view orders may print them.
 PERMISSION = "orders.view_order"
@@ -33,11 +34,11 @@ class ShipmentDocumentsMixin:
     def has_print_permission(self, request) -> bool:
         return request.user.has_perm(PERMISSION)
 
-    @admin.action(description="Print packing lists", permissions=["print"])
+    @admin.action(description=gettext_lazy("Print packing lists"), permissions=["print"])
     def print_packing_lists(self, request, queryset):
         return self._print_selection(request, queryset, "packing-lists")
 
-    @admin.action(description="Print pro-forma invoices", permissions=["print"])
+    @admin.action(description=gettext_lazy("Print pro-forma invoices"), permissions=["print"])
     def print_proformas(self, request, queryset):
         return self._print_selection(request, queryset, "pro-forma")
 
@@ -48,7 +49,8 @@ class ShipmentDocumentsMixin:
         if len(ids) > documents.MAX_SHIPMENTS:
             self.message_user(
                 request,
-                f"Select at most {documents.MAX_SHIPMENTS} shipments to print at once.",
+                gettext("Select at most %(count)s shipments to print at once.")
+                % {"count": documents.MAX_SHIPMENTS},
                 messages.ERROR,
             )
             return None
@@ -76,7 +78,7 @@ class ShipmentDocumentsMixin:
             ids, order_id = [], None
         shipments = documents.shipments_for(ids=ids, order_id=order_id)
         if not shipments:
-            self.message_user(request, "There is no shipment to print.", messages.ERROR)
+            self.message_user(request, gettext("There is no shipment to print."), messages.ERROR)
             return HttpResponseRedirect(reverse("admin:shipments_shipment_changelist"))
         context = {
             "title": title,
