@@ -14,6 +14,8 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
 
 from core.actors import has_full_rights
 from core.admin.badges import state_badge
@@ -45,7 +47,7 @@ from payments.selectors import amount_texts, authorizations_lapsing
 class ProviderFilter(admin.SimpleListFilter):
     """The configured providers, so the list never runs SELECT DISTINCT over payments."""
 
-    title = "provider"
+    title = gettext_lazy("provider")
     parameter_name = "provider"
 
     def lookups(self, request, model_admin):
@@ -56,26 +58,35 @@ class ProviderFilter(admin.SimpleListFilter):
         if self.value() is None:
             return queryset
         if self.value() not in dict(self.lookup_choices):
-            raise UnreadableParameter(f"“{self.value()}” is not a configured payment provider.")
+            raise UnreadableParameter(
+                _("“%(value)s” is not a configured payment provider.") % {"value": self.value()}
+            )
         return queryset.filter(provider=self.value())
 
 
 class ExpiresWithinFilter(admin.SimpleListFilter):
     """Authorizations with money open that lapse within N days (or have lapsed)."""
 
-    title = "authorization expires"
+    title = gettext_lazy("authorization expires")
     parameter_name = "expires_within"
     DAYS = {"1": 1, "3": 3, "7": 7, "14": 14}
 
     def lookups(self, request, model_admin):
-        return [("expired", "expired"), *((key, f"within {key} days") for key in self.DAYS)]
+        # The English says "days" even for one ("within 1 days"): both forms alike.
+        within = [
+            (key, ngettext("within %(count)s days", "within %(count)s days", days) % {"count": key})
+            for key, days in self.DAYS.items()
+        ]
+        return [("expired", pgettext_lazy("authorization", "expired")), *within]
 
     def queryset(self, request, queryset):
         value = self.value()
         if value is None:
             return queryset
         if value != "expired" and value not in self.DAYS:
-            raise UnreadableParameter(f"“{value}” is not a number of days this filter offers.")
+            raise UnreadableParameter(
+                _("“%(value)s” is not a number of days this filter offers.") % {"value": value}
+            )
         return authorizations_lapsing(timedelta(days=self.DAYS.get(value, 0)), queryset)
 
 
@@ -93,10 +104,15 @@ class GoodwillRefundForm(forms.Form):
     per_object = True
 
     amount = AmountField(
-        min_value=Decimal("0.01"), error_messages={"required": "Enter the amount to refund."}
+        label=gettext_lazy("Amount"),
+        min_value=Decimal("0.01"),
+        error_messages={"required": gettext_lazy("Enter the amount to refund.")},
     )
     reason = forms.CharField(
-        max_length=200, widget=forms.Textarea(attrs={"rows": 2, "cols": 60}), strip=True
+        label=gettext_lazy("Reason"),
+        max_length=200,
+        widget=forms.Textarea(attrs={"rows": 2, "cols": 60}),
+        strip=True,
     )
 
     def __init__(self, *args, objects=(), **kwargs):
@@ -107,43 +123,53 @@ class GoodwillRefundForm(forms.Form):
         currencies = {payment.currency for payment in objects}
         if len(currencies) == 1:
             self.fields["amount"].currency = currency = currencies.pop()
-            self.fields["amount"].label = f"Amount ({currency})"
+            self.fields["amount"].label = _("Amount (%(currency)s)") % {"currency": currency}
 
 
 def refundable_sentence(payment: Payment) -> str:
     currency = payment.currency
-    return (
-        f"{payment.order}: captured {format_money(payment.captured_amount, currency)}, "
-        f"refundable {format_money(payment.refundable_amount, currency)}."
-    )
+    return _("%(order)s: captured %(captured)s, refundable %(refundable)s.") % {
+        "order": payment.order,
+        "captured": format_money(payment.captured_amount, currency),
+        "refundable": format_money(payment.refundable_amount, currency),
+    }
 
 
 def goodwill_confirmation(payment: Payment, data: dict) -> str:
     amount = format_money(data["amount"], payment.currency)
     reason = data["reason"]
-    return f"Refund {amount} to the customer of {payment.order} as goodwill (reason: {reason})?"
+    return _("Refund %(amount)s to the customer of %(order)s as goodwill (reason: %(reason)s)?") % {
+        "amount": amount,
+        "order": payment.order,
+        "reason": reason,
+    }
 
 
 def goodwill_refusal(payment: Payment, by) -> str | None:
     return state_refusal(payment.refund_goodwill) or permission_sentence(
-        by, GOODWILL_REFUND, "make goodwill refunds"
+        by, GOODWILL_REFUND, gettext_lazy("You do not have permission to make goodwill refunds.")
     )
 
 
-def permission_sentence(by, permission: str, what: str) -> str | None:
+def permission_sentence(by, permission: str, sentence: str) -> str | None:
+    """`sentence` (the whole refusal) unless `by` has the permission."""
     if has_full_rights(by) or by.has_perm(permission):
         return None
-    return f"You do not have permission to {what}."
+    return str(sentence)
 
 
 class ManualPaymentForm(forms.Form):
     amount = AmountField(
+        label=gettext_lazy("Amount"),
         min_value=Decimal("0.01"),
         required=False,
-        help_text="Leave empty for everything authorized and not yet paid.",
+        help_text=gettext_lazy("Leave empty for everything authorized and not yet paid."),
     )
     reference = forms.CharField(
-        max_length=200, required=False, help_text="E.g. the bank transfer's reference."
+        label=gettext_lazy("Reference"),
+        max_length=200,
+        required=False,
+        help_text=gettext_lazy("E.g. the bank transfer's reference."),
     )
 
 
@@ -161,7 +187,11 @@ PAYMENT_STEPS = [
         id_attr="order_id",
         refusal_of=goodwill_refusal,
         # One use of the payment's refund, with its own permission: its own words.
-        words=Words(label="Goodwill refund", past="refunded", permission=GOODWILL_REFUND),
+        words=Words(
+            label=gettext_lazy("Goodwill refund"),
+            past=gettext_lazy("refunded"),
+            permission=GOODWILL_REFUND,
+        ),
         confirm_with=goodwill_confirmation,
         done_detail=lambda payment, row: format_money(row.amount, payment.currency),
         in_bulk=False,
@@ -194,7 +224,7 @@ PAYMENT_STEPS = [
 
 class PaymentTransactionInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = PaymentTransaction
-    verbose_name_plural = "ledger"
+    verbose_name_plural = gettext_lazy("ledger")
     extra = 0
     can_delete = False
     fields = [
@@ -217,13 +247,13 @@ class PaymentTransactionInline(ReadOnlyAdminMixin, admin.TabularInline):
         # The amount's currency is the payment's: one join, not a query per row.
         return super().get_queryset(request).select_related("payment")
 
-    @admin.display(description="by hand")
+    @admin.display(description=gettext_lazy("by hand"))
     def by_hand(self, row: PaymentTransaction):
         # Only the rows staff recorded by hand say so; the rest stay quiet (no ✗ per
         # row). An empty string: Django's inline writes a None out as "None".
-        return "By hand" if row.manual else ""
+        return _("By hand") if row.manual else ""
 
-    @admin.display(description="amount")
+    @admin.display(description=gettext_lazy("amount"))
     def money(self, row: PaymentTransaction):
         return format_money(row.amount, row.payment.currency)
 
@@ -247,7 +277,7 @@ class PaymentAdmin(LinksForWhoMayOpenMixin, PageFirstMixin, ServiceWrittenAdmin)
     list_select_related = ["order"]
     sortable_by = ["order_number"]
     search_fields = ["provider_reference"]  # shows the box; get_search_results does the work
-    search_help_text = "Exact order number or provider reference."
+    search_help_text = gettext_lazy("Exact order number or provider reference.")
     show_full_result_count = False
     show_facets = admin.ShowFacets.NEVER
     paginator = EstimatedCountPaginator
@@ -274,7 +304,9 @@ class PaymentAdmin(LinksForWhoMayOpenMixin, PageFirstMixin, ServiceWrittenAdmin)
     def step_page_context(self, request, step, objects):
         context = super().step_page_context(request, step, objects)
         if step.name == "refund" and len(objects) == 1:
-            context["title"] = f"Goodwill refund to the customer of {objects[0].order}"
+            context["title"] = _("Goodwill refund to the customer of %(order)s") % {
+                "order": objects[0].order
+            }
         return context
 
     def object_reference(self, payment: Payment) -> str:
@@ -283,16 +315,16 @@ class PaymentAdmin(LinksForWhoMayOpenMixin, PageFirstMixin, ServiceWrittenAdmin)
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("order")
 
-    @admin.display(description="order", ordering="order__number")
+    @admin.display(description=gettext_lazy("order"), ordering="order__number")
     def order_number(self, payment: Payment):
         return payment.order.number
 
-    @admin.display(description="order")
+    @admin.display(description=gettext_lazy("order"))
     def order_link(self, payment: Payment):
         url = reverse("admin:orders_order_change", args=[payment.order_id])
         return format_html('<a href="{}">{}</a>', url, payment.order)
 
-    @admin.display(description="status")
+    @admin.display(description=gettext_lazy("status"))
     def status_badge(self, payment: Payment):
         return payment_badge(payment)
 
@@ -314,18 +346,18 @@ class PaymentAdmin(LinksForWhoMayOpenMixin, PageFirstMixin, ServiceWrittenAdmin)
             ids = ids.union(by_order)
         return queryset.filter(pk__in=ids), False
 
-    @admin.display(description="authorized")
+    @admin.display(description=pgettext_lazy("amount", "authorized"))
     def authorized(self, payment: Payment):
         return format_money(payment.authorized_amount, payment.currency)
 
-    @admin.display(description="captured")
+    @admin.display(description=pgettext_lazy("amount", "captured"))
     def captured(self, payment: Payment):
         return amount_texts(payment)["captured"]
 
-    @admin.display(description="refunded")
+    @admin.display(description=pgettext_lazy("amount", "refunded"))
     def refunded(self, payment: Payment):
         return amount_texts(payment)["refunded"]
 
-    @admin.display(description="released")
+    @admin.display(description=pgettext_lazy("amount", "released"))
     def released(self, payment: Payment):
         return format_money(payment.released_amount, payment.currency)

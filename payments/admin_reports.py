@@ -5,6 +5,7 @@ Registered here; `payments.admin` imports this module so the site finds them."""
 from __future__ import annotations
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from core.admin.badges import state_badge
 from core.admin.changelist import ChoiceListFilter
@@ -32,7 +33,7 @@ class ProviderNotificationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     ]
     list_filter = [("status", ChoiceListFilter)]
     search_fields = ["transaction_reference"]
-    search_help_text = "Exact transaction reference."
+    search_help_text = _("Exact transaction reference.")
     show_full_result_count = False
     paginator = EstimatedCountPaginator
     fields = [
@@ -53,7 +54,7 @@ class ProviderNotificationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     ]
     readonly_fields = fields
 
-    @admin.display(description="status")
+    @admin.display(description=_("status"))
     def status_badge(self, note: ProviderNotification):
         return state_badge(note, css_prefix="notification")
 
@@ -67,7 +68,7 @@ class ProviderNotificationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 class RunFilter(admin.SimpleListFilter):
     """The run to show: the last one unless another of the last twenty is picked."""
 
-    title = "run"
+    title = _("run")
     parameter_name = "run"
 
     def lookups(self, request, model_admin):
@@ -104,7 +105,7 @@ class ReconciliationLineAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     ]
     list_filter = [RunFilter, ("finding", ChoiceListFilter)]
     search_fields = ["psp_reference"]
-    search_help_text = "Exact PSP reference."
+    search_help_text = _("Exact PSP reference.")
     show_full_result_count = False
     paginator = EstimatedCountPaginator
     fields = [*list_display, "fee", "net", "ledger_row", "run"]

@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from core.actors import Actor, process
 from core.fsm import ensure_allowed
@@ -88,19 +89,24 @@ def _renew(payment: Payment, row: PaymentTransaction, *, amount, by: Actor) -> N
         amount=amount,
         outcome=Outcome.SUCCESS,
         provider_reference=payment.provider_reference,
-        message="Replaced by a new authorization; the old one lapses at the provider.",
+        message=_("Replaced by a new authorization; the old one lapses at the provider."),
         user=row.user,
         actor=row.actor,
     )
     payment.provider_reference = row.provider_reference
     expires_at = expiry_of(payment)
-    until = f", until {timezone.localtime(expires_at):%Y-%m-%d}" if expires_at else ""
+    words = {"amount": format_money(amount, payment.currency)}
+    if expires_at:
+        words["until"] = f"{timezone.localtime(expires_at):%Y-%m-%d}"
+        sentence = _("Authorized again: %(amount)s, until %(until)s.")
+    else:
+        sentence = _("Authorized again: %(amount)s.")
     transition_payment(
         payment,
         payment.renew_authorization,
         by=by,
         row=row,
-        message=f"Authorized again: {format_money(amount, payment.currency)}{until}.",
+        message=sentence % words,
         publishes=EventType.PAYMENT_AUTHORIZED,
         amount=amount,
         expires_at=expires_at,
@@ -120,5 +126,6 @@ def _record_declined(payment: Payment, row: PaymentTransaction, *, by: Actor) ->
         publishes=None,  # nothing changed an integration acts on
         from_status=payment.status,
         to_status=payment.status,
-        message=f"New authorization declined for {format_money(row.amount, payment.currency)}.",
+        message=_("New authorization declined for %(amount)s.")
+        % {"amount": format_money(row.amount, payment.currency)},
     )

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext as _
 
 from core.errors import DomainError
 
@@ -91,13 +92,13 @@ class ManualGateway(Gateway):
 
     def authorize(self, payment, amount):
         return GatewayResult(
-            True, _reference("manual"), "Awaiting payment by invoice or bank transfer."
+            True, _reference("manual"), _("Awaiting payment by invoice or bank transfer.")
         )
 
     def capture(self, payment, amount):
         return GatewayResult(
             False,
-            message=(
+            message=_(
                 "invoice and bank transfer payments are not captured through a provider, "
                 "record the money received by hand instead"
             ),
@@ -106,10 +107,10 @@ class ManualGateway(Gateway):
 
     def refund(self, payment, amount):
         # The money goes back by bank transfer; the ledger records that it did.
-        return GatewayResult(True, _reference("manual_refund"), "Refund to be paid by hand.")
+        return GatewayResult(True, _reference("manual_refund"), _("Refund to be paid by hand."))
 
     def void(self, payment, amount):
-        return GatewayResult(True, _reference("manual_void"), "Invoice cancelled.")
+        return GatewayResult(True, _reference("manual_void"), _("Invoice cancelled."))
 
 
 def declines_in_test(payment: Payment, operation: str, amount: Decimal) -> bool:
@@ -162,5 +163,8 @@ def gateway_for(method: str) -> Gateway:
     paths = getattr(settings, "PAYMENT_GATEWAYS", DEFAULT_GATEWAYS)
     if method not in paths:
         known = ", ".join(sorted(paths))
-        raise DomainError(f"“{method}” is not a payment method the store accepts ({known}).")
+        raise DomainError(
+            _("“%(method)s” is not a payment method the store accepts (%(known)s).")
+            % {"method": method, "known": known}
+        )
     return import_string(paths[method])()

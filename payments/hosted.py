@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.urls import reverse
 from django.utils.crypto import salted_hmac
+from django.utils.translation import gettext as _
 
 from core.errors import DomainError
 from core.money import quantize
@@ -71,7 +72,9 @@ def checkout_method(method_id: str) -> CheckoutMethod:
     for method in checkout_methods():
         if method.id == method_id:
             return method
-    raise DomainError(f"Payment method {method_id or '(none)'} not found.")
+    raise DomainError(
+        _("Payment method %(method)s not found.") % {"method": method_id or _("(none)")}
+    )
 
 
 @dataclass(frozen=True)
@@ -156,7 +159,7 @@ def verify_signed(
     success = _success(fields.get("success"))
     intent = _text(fields, "intent") if with_intent else None
     if intent is not None and intent not in INTENTS:
-        raise NotVerified(f"Invalid intent: {intent}")
+        raise NotVerified(_("Invalid intent: %(intent)s") % {"intent": intent})
     expected = sign(
         selection=selection,
         amount=str(fields.get("amount")),
@@ -168,9 +171,9 @@ def verify_signed(
         secret=secret,
     )
     if not hmac.compare_digest(expected.encode(), signature.encode()):
-        raise NotVerified("Invalid signature.", forged=True)
+        raise NotVerified(_("Invalid signature."), forged=True)
     if abs(now.timestamp() - timestamp) > SIGNATURE_WINDOW:
-        raise NotVerified("The timestamp is outside the signature's window.")
+        raise NotVerified(_("The timestamp is outside the signature's window."))
     raw = {key: fields[key] for key in fields if key != "signature"}
     return ProviderAnswer(selection, success, reference, amount, currency, raw, intent or "")
 
@@ -178,7 +181,7 @@ def verify_signed(
 def _text(fields: Mapping[str, Any], name: str) -> str:
     value = fields.get(name)
     if not isinstance(value, str) or not value:
-        raise NotVerified(f"Missing field: {name}.")
+        raise NotVerified(_("Missing field: %(name)s.") % {"name": name})
     return value
 
 
@@ -188,14 +191,14 @@ def _amount(value: Any) -> Decimal:
     except InvalidOperation:
         amount = None
     if amount is None or not amount.is_finite():
-        raise NotVerified("The amount is not a number.")
+        raise NotVerified(_("The amount is not a number."))
     return amount
 
 
 def _timestamp(value: Any) -> int:
     text = str(value) if isinstance(value, int | str) and not isinstance(value, bool) else ""
     if not text.isascii() or not text.isdigit():
-        raise NotVerified("The timestamp is not Unix seconds.")
+        raise NotVerified(_("The timestamp is not Unix seconds."))
     return int(text)
 
 
@@ -204,7 +207,7 @@ def _success(value: Any) -> bool:
         return True
     if value in (False, "false"):
         return False
-    raise NotVerified("success must be true or false.")
+    raise NotVerified(_("success must be true or false."))
 
 
 class HostedProvider:
@@ -239,9 +242,9 @@ class TestProvider(HostedProvider):
         try:
             fields = json.loads(body)
         except (ValueError, UnicodeDecodeError):
-            raise NotVerified("The notification is not JSON.") from None
+            raise NotVerified(_("The notification is not JSON.")) from None
         if not isinstance(fields, dict):
-            raise NotVerified("The notification is not a JSON object.")
+            raise NotVerified(_("The notification is not a JSON object."))
         return verify_signed(fields, secret=secret_of_test_provider(), now=now, with_intent=True)
 
     def verify_return(self, fields, *, now):
@@ -324,5 +327,5 @@ PROVIDERS: dict[str, type[HostedProvider]] = {TestProvider.name: TestProvider}
 
 def hosted_provider(name: str) -> HostedProvider:
     if name not in PROVIDERS:
-        raise NotVerified(f"Unknown payment provider: {name or '(none)'}.")
+        raise NotVerified(_("Unknown payment provider: %(name)s.") % {"name": name or _("(none)")})
     return PROVIDERS[name]()

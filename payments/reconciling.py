@@ -28,6 +28,7 @@ from typing import TextIO
 
 from django.db import transaction
 from django.db.models import Count, Exists, OuterRef
+from django.utils.translation import gettext as _
 
 from core.errors import DomainError
 from payments.models import PaymentTransaction
@@ -128,7 +129,11 @@ def _judge(line: ReconciliationLine, row: PaymentTransaction | None) -> None:
     ]
     line.finding = Finding.AMOUNT_DIFFERS if differs else Finding.MATCHED
     if differs:
-        line.note = f"The ledger has {row.get_kind_display()} {row.amount} {row.payment.currency}."
+        line.note = _("The ledger has %(kind)s %(amount)s %(currency)s.") % {
+            "kind": row.get_kind_display(),
+            "amount": row.amount,
+            "currency": row.payment.currency,
+        }
 
 
 def _record_missing(run: ReconciliationRun, *, before: datetime) -> None:
@@ -155,7 +160,7 @@ def _missing_line(run: ReconciliationRun, row: PaymentTransaction) -> Reconcilia
         gross=row.amount,
         currency=row.payment.currency,
         ledger_row=row,
-        note=f"Settled {row.created_at:%Y-%m-%d}, in no report since.",
+        note=_("Settled %(date)s, in no report since.") % {"date": f"{row.created_at:%Y-%m-%d}"},
     )
 
 

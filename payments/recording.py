@@ -9,6 +9,9 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
 from core.actors import Actor, actor_name, actor_user
 from core.errors import DomainError
 from core.fsm import run_transition
@@ -26,8 +29,37 @@ Outcome = PaymentTransaction.Outcome
 def lock_payment(order_id: int) -> Payment:
     """Lock the order, then its payment (the order services' lock order)."""
     return lock_with_order(
-        Payment.objects.all(), order_id=order_id, gone=lambda order: f"{order} has no payment."
+        Payment.objects.all(),
+        order_id=order_id,
+        gone=lambda order: _("%(order)s has no payment.") % {"order": order},
     )
+
+
+# `parse_amount`'s refusal of an amount of zero or less, per verb.
+NOT_ABOVE_ZERO = {
+    "authorize": gettext_lazy("Give an amount above zero to authorize."),
+    "capture": gettext_lazy("Give an amount above zero to capture."),
+    "refund": gettext_lazy("Give an amount above zero to refund."),
+}
+
+# `decline_error`'s sentence per operation, with `%(amount)s`, `%(order)s`, `%(reason)s`.
+DECLINED = {
+    "authorize": gettext_lazy(
+        "The payment provider declined to authorize %(amount)s for %(order)s: %(reason)s."
+    ),
+    "capture": gettext_lazy(
+        "The payment provider declined to capture %(amount)s for %(order)s: %(reason)s."
+    ),
+    "refund": gettext_lazy(
+        "The payment provider declined to refund %(amount)s for %(order)s: %(reason)s."
+    ),
+    "void": gettext_lazy(
+        "The payment provider declined to void %(amount)s for %(order)s: %(reason)s."
+    ),
+    "release": gettext_lazy(
+        "The payment provider declined to release %(amount)s for %(order)s: %(reason)s."
+    ),
+}
 
 
 def parse_amount(amount: Decimal, payment: Payment, *, verb: str) -> Decimal:
@@ -36,7 +68,7 @@ def parse_amount(amount: Decimal, payment: Payment, *, verb: str) -> Decimal:
     except ValueError as error:
         raise DomainError(str(error)) from None
     if amount <= 0:
-        raise DomainError(f"Give an amount above zero to {verb}.")
+        raise DomainError(str(NOT_ABOVE_ZERO[verb]))
     return amount
 
 
@@ -78,10 +110,14 @@ def outcome_of(result: GatewayResult) -> str:
 
 
 def decline_error(payment: Payment, *, operation: str, amount: Decimal, result: GatewayResult):
-    reason = result.message.strip().rstrip(".") or "no reason given"
+    reason = result.message.strip().rstrip(".") or _("no reason given")
+    words = {
+        "amount": format_money(amount, payment.currency),
+        "order": payment.order,
+        "reason": reason,
+    }
     return PaymentDeclined(
-        f"The payment provider declined to {operation} {format_money(amount, payment.currency)} "
-        f"for {payment.order}: {reason}.",
+        DECLINED[operation] % words,
         operation=operation,
         amount=amount,
         provider_message=result.message,

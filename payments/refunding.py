@@ -11,6 +11,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from core.actors import Actor
 from core.errors import DomainError
@@ -82,7 +83,7 @@ def _refund(
 ) -> PaymentTransaction:
     reason = reason.strip()
     if not reason:
-        raise DomainError("Give a reason for the refund.")
+        raise DomainError(_("Give a reason for the refund."))
     with transaction.atomic():
         payment = lock_payment(order_id)
         already = payment.transactions.refund_of(return_ref)
@@ -93,8 +94,12 @@ def _refund(
         amount = parse_amount(amount, payment, verb="refund")
         if amount > payment.refundable_amount:
             raise DomainError(
-                f"{payment.order} has {format_money(payment.refundable_amount, payment.currency)} "
-                f"captured and not refunded, less than {format_money(amount, payment.currency)}."
+                _("%(order)s has %(refundable)s captured and not refunded, less than %(amount)s.")
+                % {
+                    "order": payment.order,
+                    "refundable": format_money(payment.refundable_amount, payment.currency),
+                    "amount": format_money(amount, payment.currency),
+                }
             )
         result = gateway_for(payment.method).refund(payment, amount)
         row = record_call(
@@ -106,13 +111,14 @@ def _refund(
             reference=reason,
             return_ref=return_ref,
         )
+        words = {"amount": format_money(amount, payment.currency), "reason": reason}
         if result.pending:
             transition_payment(
                 payment,
                 payment.request_refund,
                 by=by,
                 row=row,
-                message=f"Refund requested: {format_money(amount, payment.currency)}: {reason}",
+                message=_("Refund requested: %(amount)s: %(reason)s") % words,
                 publishes=EventType.PAYMENT_UPDATED,
                 event="payment_refund_requested",
                 amount=amount,
@@ -123,7 +129,7 @@ def _refund(
                 method,
                 by=by,
                 row=row,
-                message=f"Refunded {format_money(amount, payment.currency)}: {reason}",
+                message=_("Refunded %(amount)s: %(reason)s") % words,
                 # Every refund is one event to integrations; its data says what for.
                 publishes=EventType.PAYMENT_REFUNDED,
                 event="payment_refund",

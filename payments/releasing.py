@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from core.actors import Actor, process
 from core.fsm import ensure_allowed
@@ -40,7 +41,7 @@ def void_payment(*, order_id: int, by: Actor) -> PaymentTransaction:
         transition="void",
         publishes=EventType.PAYMENT_VOIDED,
         purpose=Purpose.VOID,
-        done=lambda amount: f"Authorization of {amount} voided.",
+        done=lambda amount: _("Authorization of %(amount)s voided.") % {"amount": amount},
     )
 
 
@@ -58,7 +59,9 @@ def release_remaining_authorization(*, order_id: int, by: Actor) -> PaymentTrans
         transition="release",
         publishes=EventType.PAYMENT_RELEASED,
         purpose=Purpose.RELEASE,
-        done=lambda amount: f"Released the remaining authorization of {amount}.",
+        done=lambda amount: (
+            _("Released the remaining authorization of %(amount)s.") % {"amount": amount}
+        ),
     )
 
 

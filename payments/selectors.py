@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from core.money import format_money
 from orders.models import Order
@@ -39,10 +40,16 @@ def amount_texts(payment: Payment) -> dict[str, str]:
     }
     if payment.capture_requested_amount:
         asked = format_money(payment.capture_requested_amount, money)
-        texts["captured"] += f" ({asked} capture requested)"
+        texts["captured"] = _("%(captured)s (%(asked)s capture requested)") % {
+            "captured": texts["captured"],
+            "asked": asked,
+        }
     if payment.refund_requested_amount:
         asked = format_money(payment.refund_requested_amount, money)
-        texts["refunded"] += f" ({asked} refund requested)"
+        texts["refunded"] = _("%(refunded)s (%(asked)s refund requested)") % {
+            "refunded": texts["refunded"],
+            "asked": asked,
+        }
     return texts
 
 

@@ -31,6 +31,7 @@ from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from core.actors import Actor, actor_name, actor_user
 from core.errors import DomainError
@@ -81,7 +82,7 @@ def authorize_payment(*, order: Order, by: Actor, verified: GatewayResult | None
     it again. Checking out again retries the authorization on the same payment.
     """
     if not order.payment_method:
-        raise DomainError(f"{order} has no payment method.")
+        raise DomainError(_("%(order)s has no payment method.") % {"order": order})
     gateway = gateway_for(order.payment_method)
     with transaction.atomic():
         payment = Payment.objects.select_for_update().filter(order=order).first() or Payment(
@@ -94,7 +95,10 @@ def authorize_payment(*, order: Order, by: Actor, verified: GatewayResult | None
         amount = quantize(order.grand_total, order.currency)
         if amount <= 0:
             total = format_money(amount, order.currency)
-            raise DomainError(f"{order} has nothing to pay: its grand total is {total}.")
+            raise DomainError(
+                _("%(order)s has nothing to pay: its grand total is %(total)s.")
+                % {"order": order, "total": total}
+            )
         ensure_allowed(payment.authorize, by=by)
 
         result = verified or gateway.authorize(payment, amount)
@@ -111,18 +115,30 @@ def authorize_payment(*, order: Order, by: Actor, verified: GatewayResult | None
         row = record_call(
             payment, purpose=Purpose.AUTHORIZATION, amount=amount, result=result, by=by
         )
-        what = "Authorized" if result.approved else "Authorization declined for"
+        sentence = (
+            _("Authorized %(amount)s (%(method)s).")
+            if result.approved
+            else _("Authorization declined for %(amount)s (%(method)s).")
+        )
         change = (from_status, to_status)
         _record_authorization(
-            payment, by=by, row=row, transition="payment_authorize", what=what, change=change
+            payment,
+            by=by,
+            row=row,
+            transition="payment_authorize",
+            sentence=sentence,
+            change=change,
         )
     if not result.approved:
         raise decline_error(payment, operation="authorize", amount=amount, result=result)
     return payment
 
 
-def _record_authorization(payment: Payment, *, by: Actor, row, transition: str, what: str, change):
-    """The event of an authorization, first or again, approved or declined."""
+def _record_authorization(
+    payment: Payment, *, by: Actor, row, transition: str, sentence: str, change
+):
+    """The event of an authorization, first or again, approved or declined; `sentence`
+    has the placeholders `%(amount)s` and `%(method)s`."""
     from_status, to_status = change
     record_payment_event(
         payment,
@@ -133,7 +149,8 @@ def _record_authorization(payment: Payment, *, by: Actor, row, transition: str, 
         publishes=EventType.PAYMENT_AUTHORIZED if row.outcome == Outcome.SUCCESS else None,
         from_status=from_status,
         to_status=to_status,
-        message=f"{what} {format_money(row.amount, payment.currency)} ({payment.method}).",
+        message=sentence
+        % {"amount": format_money(row.amount, payment.currency), "method": payment.method},
     )
 
 
@@ -156,12 +173,16 @@ def _capture(
         amount = parse_amount(amount, payment, verb="capture")
         if amount > payment.open_amount:
             raise DomainError(
-                f"{payment.order} has {format_money(payment.open_amount, payment.currency)} "
-                f"authorized and not captured, less than {format_money(amount, payment.currency)}."
+                _("%(order)s has %(open)s authorized and not captured, less than %(amount)s.")
+                % {
+                    "order": payment.order,
+                    "open": format_money(payment.open_amount, payment.currency),
+                    "amount": format_money(amount, payment.currency),
+                }
             )
 
         if manual:
-            result = GatewayResult(True, reference, "Payment recorded by hand.")
+            result = GatewayResult(True, reference, _("Payment recorded by hand."))
         else:
             result = gateway_for(payment.method).capture(payment, amount)
         row = record_call(
@@ -174,26 +195,31 @@ def _capture(
             reference=reference,
             manual=manual,
         )
-        shipment = f" for shipment {shipment_ref}" if shipment_ref else ""
+        words = {"amount": format_money(amount, payment.currency), "shipment": shipment_ref}
         if result.pending:
+            if shipment_ref:
+                sentence = _(
+                    "Capture requested: %(amount)s for shipment %(shipment)s; "
+                    "the provider settles it later."
+                )
+            else:
+                sentence = _("Capture requested: %(amount)s; the provider settles it later.")
             transition_payment(
                 payment,
                 payment.request_capture,
                 by=by,
                 row=row,
-                message=f"Capture requested: {format_money(amount, payment.currency)}{shipment}; "
-                "the provider settles it later.",
+                message=sentence % words,
                 publishes=EventType.PAYMENT_UPDATED,
                 amount=amount,
             )
         elif result.approved:
-            verb = "Marked as paid" if manual else "Captured"
             transition_payment(
                 payment,
                 method,
                 by=by,
                 row=row,
-                message=f"{verb}: {format_money(amount, payment.currency)}{shipment}.",
+                message=_captured_sentence(manual=manual, for_shipment=bool(shipment_ref)) % words,
                 # Money recorded by hand (an invoice paid) is captured money too.
                 publishes=EventType.PAYMENT_CAPTURED,
                 amount=amount,
@@ -201,6 +227,18 @@ def _capture(
     if not result.approved:
         raise decline_error(payment, operation="capture", amount=amount, result=result)
     return row
+
+
+def _captured_sentence(*, manual: bool, for_shipment: bool) -> str:
+    """The event of a capture (or a payment marked paid), with `%(amount)s` and, for a
+    shipment, `%(shipment)s`."""
+    if manual:
+        if for_shipment:
+            return _("Marked as paid: %(amount)s for shipment %(shipment)s.")
+        return _("Marked as paid: %(amount)s.")
+    if for_shipment:
+        return _("Captured: %(amount)s for shipment %(shipment)s.")
+    return _("Captured: %(amount)s.")
 
 
 def capture_payment(
@@ -261,11 +299,17 @@ def reverse_manual_payment(*, order_id: int, shipment_ref: str, by: Actor) -> Pa
         payment = lock_payment(order_id)
         paid = payment.transactions.live_capture_of(shipment_ref)
         if paid is None:
-            raise DomainError(f"Shipment {shipment_ref or '(none)'} has no payment to mark unpaid.")
+            raise DomainError(
+                _("Shipment %(shipment)s has no payment to mark unpaid.")
+                % {"shipment": shipment_ref or _("(none)")}
+            )
         if not paid.manual:
             raise DomainError(
-                f"Shipment {shipment_ref} was captured through the payment provider, "
-                "so it cannot be marked unpaid: refund it instead."
+                _(
+                    "Shipment %(shipment)s was captured through the payment provider, "
+                    "so it cannot be marked unpaid: refund it instead."
+                )
+                % {"shipment": shipment_ref}
             )
         ensure_allowed(payment.reverse_manual, by=by)
         paid.reversed_at = timezone.now()
@@ -279,7 +323,7 @@ def reverse_manual_payment(*, order_id: int, shipment_ref: str, by: Actor) -> Pa
             manual=True,
             shipment_ref=shipment_ref,
             reverses=paid,
-            message="Payment recorded by hand reversed.",
+            message=_("Payment recorded by hand reversed."),
             user=actor_user(by),
             actor=actor_name(by),
         )
@@ -289,8 +333,8 @@ def reverse_manual_payment(*, order_id: int, shipment_ref: str, by: Actor) -> Pa
             by=by,
             row=row,
             publishes=EventType.PAYMENT_UPDATED,
-            message=f"Marked as unpaid: {format_money(paid.amount, payment.currency)} "
-            f"for shipment {shipment_ref}.",
+            message=_("Marked as unpaid: %(amount)s for shipment %(shipment)s.")
+            % {"amount": format_money(paid.amount, payment.currency), "shipment": shipment_ref},
             amount=paid.amount,
         )
     return row
@@ -321,10 +365,19 @@ def reauthorize_payment(*, order_id: int, amount: Decimal, by: Actor) -> Payment
         if result.approved:
             payment.provider_reference = result.reference
         payment.save()
-        what = "Authorized again" if result.approved else "New authorization declined for"
+        sentence = (
+            _("Authorized again %(amount)s (%(method)s).")
+            if result.approved
+            else _("New authorization declined for %(amount)s (%(method)s).")
+        )
         change = (from_status, to_status)
         _record_authorization(
-            payment, by=by, row=row, transition="payment_reauthorize", what=what, change=change
+            payment,
+            by=by,
+            row=row,
+            transition="payment_reauthorize",
+            sentence=sentence,
+            change=change,
         )
     if not result.approved:
         raise decline_error(payment, operation="authorize", amount=amount, result=result)

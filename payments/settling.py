@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from core.actors import Actor, actor_name, actor_user
 from core.errors import DomainError
@@ -31,12 +33,41 @@ from payments.recording import lock_payment, transition_payment
 Kind = PaymentTransaction.Kind
 Outcome = PaymentTransaction.Outcome
 
-# (kind, succeeded) → the payment's transition, what integrations are told, the verb.
+# (kind, succeeded) → the payment's transition, what integrations are told.
 SETTLEMENTS = {
-    (Kind.CAPTURE, True): ("settle_capture", EventType.PAYMENT_CAPTURED, "Capture settled"),
-    (Kind.CAPTURE, False): ("fail_capture", EventType.PAYMENT_UPDATED, "Capture failed"),
-    (Kind.REFUND, True): ("settle_refund", EventType.PAYMENT_REFUNDED, "Refund settled"),
-    (Kind.REFUND, False): ("fail_refund", EventType.PAYMENT_UPDATED, "Refund failed"),
+    (Kind.CAPTURE, True): ("settle_capture", EventType.PAYMENT_CAPTURED),
+    (Kind.CAPTURE, False): ("fail_capture", EventType.PAYMENT_UPDATED),
+    (Kind.REFUND, True): ("settle_refund", EventType.PAYMENT_REFUNDED),
+    (Kind.REFUND, False): ("fail_refund", EventType.PAYMENT_UPDATED),
+}
+
+# (kind, succeeded, for a shipment, with the provider's reason) → the event's sentence,
+# with `%(amount)s`, `%(shipment)s` and `%(reason)s`. Only a failure gives a reason.
+SETTLEMENT_SENTENCES = {
+    (Kind.CAPTURE, True, False, False): gettext_lazy("Capture settled: %(amount)s."),
+    (Kind.CAPTURE, True, True, False): gettext_lazy(
+        "Capture settled: %(amount)s for shipment %(shipment)s."
+    ),
+    (Kind.CAPTURE, False, False, False): gettext_lazy("Capture failed: %(amount)s."),
+    (Kind.CAPTURE, False, True, False): gettext_lazy(
+        "Capture failed: %(amount)s for shipment %(shipment)s."
+    ),
+    (Kind.CAPTURE, False, False, True): gettext_lazy("Capture failed: %(amount)s: %(reason)s."),
+    (Kind.CAPTURE, False, True, True): gettext_lazy(
+        "Capture failed: %(amount)s for shipment %(shipment)s: %(reason)s."
+    ),
+    (Kind.REFUND, True, False, False): gettext_lazy("Refund settled: %(amount)s."),
+    (Kind.REFUND, True, True, False): gettext_lazy(
+        "Refund settled: %(amount)s for shipment %(shipment)s."
+    ),
+    (Kind.REFUND, False, False, False): gettext_lazy("Refund failed: %(amount)s."),
+    (Kind.REFUND, False, True, False): gettext_lazy(
+        "Refund failed: %(amount)s for shipment %(shipment)s."
+    ),
+    (Kind.REFUND, False, False, True): gettext_lazy("Refund failed: %(amount)s: %(reason)s."),
+    (Kind.REFUND, False, True, True): gettext_lazy(
+        "Refund failed: %(amount)s for shipment %(shipment)s: %(reason)s."
+    ),
 }
 
 
@@ -65,10 +96,16 @@ def money_refusal(request: PaymentTransaction, *, amount: Decimal, currency: str
     """Why a notification's money is not the request's (one sentence), or None."""
     payment = request.payment
     if currency != payment.currency:
-        return f"The currency {currency} is not the payment's, {payment.currency}."
+        return _("The currency %(currency)s is not the payment's, %(payment_currency)s.") % {
+            "currency": currency,
+            "payment_currency": payment.currency,
+        }
     if amount != request.amount:
         asked = format_money(request.amount, payment.currency)
-        return f"The amount {amount} is not the {asked} requested."
+        return _("The amount %(amount)s is not the %(asked)s requested.") % {
+            "amount": amount,
+            "asked": asked,
+        }
     return None
 
 
@@ -87,16 +124,24 @@ def settle_request(
         done = PaymentTransaction.objects.filter(settles=request).first()
         if done:
             return Settled(done, fresh=False)
-        name, publishes, verb = SETTLEMENTS[(request.kind, succeeded)]
+        name, publishes = SETTLEMENTS[(request.kind, succeeded)]
         row = _settlement_row(request, succeeded=succeeded, message=message, raw=raw, by=by)
-        what = f" for shipment {request.shipment_ref}" if request.shipment_ref else ""
-        reason = f": {message.strip().rstrip('.')}" if not succeeded and message.strip() else ""
+        with_reason = not succeeded and bool(message.strip())
+        reason = message.strip().rstrip(".") if with_reason else ""
+        sentence = SETTLEMENT_SENTENCES[
+            (request.kind, succeeded, bool(request.shipment_ref), with_reason)
+        ]
+        words = {
+            "amount": format_money(request.amount, payment.currency),
+            "shipment": request.shipment_ref,
+            "reason": reason,
+        }
         transition_payment(
             payment,
             getattr(payment, name),
             by=by,
             row=row,
-            message=f"{verb}: {format_money(request.amount, payment.currency)}{what}{reason}.",
+            message=sentence % words,
             publishes=publishes,
             amount=request.amount,
         )
@@ -106,7 +151,10 @@ def settle_request(
 def _open_request(payment: Payment, request_id: int) -> PaymentTransaction:
     request = payment.transactions.filter(pk=request_id, outcome=Outcome.PENDING).first()
     if request is None:
-        raise DomainError(f"{payment} has no request #{request_id} to settle.")
+        raise DomainError(
+            _("%(payment)s has no request #%(request)s to settle.")
+            % {"payment": payment, "request": request_id}
+        )
     return request
 
 

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django_fsm import FSMField, FSMModelMixin, transition
 
 from core.money import MONEY_FIELD
@@ -19,10 +21,10 @@ from orders.models import Order
 
 
 class AttemptStatus(models.TextChoices):
-    OPEN = "open", "Open"
-    PLACED = "placed", "Placed"
-    DECLINED = "declined", "Declined"
-    CANCELLED = "cancelled", "Cancelled"
+    OPEN = "open", pgettext_lazy("payment attempt", "Open")
+    PLACED = "placed", pgettext_lazy("payment attempt", "Placed")
+    DECLINED = "declined", pgettext_lazy("payment attempt", "Declined")
+    CANCELLED = "cancelled", pgettext_lazy("payment attempt", "Cancelled")
 
 
 class PaymentAttempt(FSMModelMixin, models.Model):
@@ -45,6 +47,8 @@ class PaymentAttempt(FSMModelMixin, models.Model):
     settled_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("payment attempt")
+        verbose_name_plural = _("payment attempts")
         ordering = ["-pk"]
         constraints = [
             # A selection pays through one attempt at a time.

@@ -15,6 +15,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from core.money import MONEY_FIELD
 from payments.models.payment import Payment
@@ -63,15 +65,15 @@ class PaymentTransactionQuerySet(models.QuerySet):
 class Purpose(models.TextChoices):
     """What a row's money moved for: the step that wrote it, never read from its actor."""
 
-    AUTHORIZATION = "authorization", "Authorization"
-    REAUTHORIZATION = "reauthorization", "Authorization again"
-    CAPTURE = "capture", "Capture"
-    REVERSAL = "reversal", "Payment by hand reversed"
-    RETURN_REFUND = "return_refund", "Return refund"
-    GOODWILL_REFUND = "goodwill_refund", "Goodwill refund"
-    CANCELLATION_REFUND = "cancellation_refund", "Refund of cancelled products"
-    VOID = "void", "Void"
-    RELEASE = "release", "Release of the remaining authorization"
+    AUTHORIZATION = "authorization", _("Authorization")
+    REAUTHORIZATION = "reauthorization", _("Authorization again")
+    CAPTURE = "capture", _("Capture")
+    REVERSAL = "reversal", _("Payment by hand reversed")
+    RETURN_REFUND = "return_refund", _("Return refund")
+    GOODWILL_REFUND = "goodwill_refund", _("Goodwill refund")
+    CANCELLATION_REFUND = "cancellation_refund", _("Refund of cancelled products")
+    VOID = "void", _("Void")
+    RELEASE = "release", _("Release of the remaining authorization")
 
 
 # The provider call (the row's kind) each purpose makes.
@@ -101,58 +103,95 @@ class PaymentTransaction(models.Model):
     """One call to a payment provider (or one payment recorded by hand): the ledger."""
 
     class Kind(models.TextChoices):
-        AUTHORIZE = "authorize", "Authorize"
-        CAPTURE = "capture", "Capture"
-        REVERSAL = "reversal", "Manual payment reversed"
-        REFUND = "refund", "Refund"
-        VOID = "void", "Void"
+        # Nouns: what kind of provider call a ledger row is.
+        AUTHORIZE = "authorize", pgettext_lazy("ledger row kind", "Authorize")
+        CAPTURE = "capture", pgettext_lazy("ledger row kind", "Capture")
+        REVERSAL = "reversal", pgettext_lazy("ledger row kind", "Manual payment reversed")
+        REFUND = "refund", pgettext_lazy("ledger row kind", "Refund")
+        VOID = "void", pgettext_lazy("ledger row kind", "Void")
 
     Purpose = Purpose
 
     class Outcome(models.TextChoices):
-        SUCCESS = "success", "Success"
-        FAILED = "failed", "Failed"
-        PENDING = "pending", "Pending"
+        SUCCESS = "success", _("Success")
+        FAILED = "failed", _("Failed")
+        PENDING = "pending", _("Pending")
 
-    payment = models.ForeignKey(Payment, on_delete=models.CASCADE, related_name="transactions")
-    kind = models.CharField(max_length=16, choices=Kind.choices)
-    purpose = models.CharField(max_length=24, choices=Purpose.choices)
-    amount = models.DecimalField(**MONEY_FIELD)
-    outcome = models.CharField(max_length=16, choices=Outcome.choices)
-    manual = models.BooleanField(
-        default=False, help_text="Recorded by hand (invoice, bank transfer), not by a provider."
+    payment = models.ForeignKey(
+        Payment,
+        on_delete=models.CASCADE,
+        related_name="transactions",
+        verbose_name=_("payment"),
     )
-    provider_reference = models.CharField(max_length=128, blank=True)
-    message = models.CharField(max_length=500, blank=True, help_text="The provider's answer.")
-    raw_response = models.JSONField(default=dict, blank=True)
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    purpose = models.CharField(_("purpose"), max_length=24, choices=Purpose.choices)
+    amount = models.DecimalField(_("amount"), **MONEY_FIELD)
+    outcome = models.CharField(_("outcome"), max_length=16, choices=Outcome.choices)
+    manual = models.BooleanField(
+        _("manual"),
+        default=False,
+        help_text=_("Recorded by hand (invoice, bank transfer), not by a provider."),
+    )
+    provider_reference = models.CharField(_("provider reference"), max_length=128, blank=True)
+    message = models.CharField(
+        _("message"), max_length=500, blank=True, help_text=_("The provider's answer.")
+    )
+    raw_response = models.JSONField(_("raw response"), default=dict, blank=True)
     shipment_ref = models.CharField(
-        max_length=32, blank=True, help_text="The shipment a capture was for, e.g. 1042-1."
+        _("shipment ref"),
+        max_length=32,
+        blank=True,
+        help_text=_("The shipment a capture was for, e.g. 1042-1."),
     )
     reference = models.CharField(
-        max_length=200, blank=True, help_text="Staff's reference: bank transfer id, refund reason."
+        _("reference"),
+        max_length=200,
+        blank=True,
+        help_text=_("Staff's reference: bank transfer id, refund reason."),
     )
     return_ref = models.CharField(
-        max_length=32, blank=True, help_text="The return a refund was for, e.g. 1042-R1."
+        _("return ref"),
+        max_length=32,
+        blank=True,
+        help_text=_("The return a refund was for, e.g. 1042-R1."),
     )
     # A settlement row's request (the pending row it settles): one settlement each.
     settles = models.OneToOneField(
-        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="settled_by"
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="settled_by",
+        verbose_name=_("settles"),
     )
     reverses = models.OneToOneField(
-        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="reversed_by"
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="reversed_by",
+        verbose_name=_("reverses"),
     )
     # Set once, when a payment recorded by hand is marked unpaid; the only change
     # a ledger row ever gets, so the same shipment can be marked paid again.
-    reversed_at = models.DateTimeField(null=True, blank=True)
+    reversed_at = models.DateTimeField(_("reversed at"), null=True, blank=True)
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        verbose_name=_("user"),
     )
-    actor = models.CharField(max_length=150, help_text="The user's name, or the command/system.")
-    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    actor = models.CharField(
+        _("actor"), max_length=150, help_text=_("The user's name, or the command/system.")
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True)
 
     objects = PaymentTransactionQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("payment transaction")
+        verbose_name_plural = _("payment transactions")
         ordering = ["created_at", "id"]
         constraints = [
             models.CheckConstraint(

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin, transition
 
 from orders.models import Order
@@ -22,33 +24,47 @@ MAX_BODY = 65536
 
 
 class NotificationStatus(models.TextChoices):
-    RECEIVED = "received", "Received"
-    APPLIED = "applied", "Applied"
-    DUPLICATE = "duplicate", "Duplicate (applied before)"
-    REJECTED = "rejected", "Rejected"
+    RECEIVED = "received", _("Received")
+    APPLIED = "applied", _("Applied")
+    DUPLICATE = "duplicate", _("Duplicate (applied before)")
+    REJECTED = "rejected", _("Rejected")
 
 
 class ProviderNotification(FSMModelMixin, models.Model):
-    provider = models.CharField(max_length=32)
-    received_at = models.DateTimeField(default=timezone.now, db_index=True)
-    body = models.TextField(help_text="The body as it came (cut at 64 KiB).")
-    signature = models.CharField(max_length=200, blank=True)
+    provider = models.CharField(_("provider"), max_length=32)
+    received_at = models.DateTimeField(_("received at"), default=timezone.now, db_index=True)
+    body = models.TextField(_("body"), help_text=_("The body as it came (cut at 64 KiB)."))
+    signature = models.CharField(_("signature"), max_length=200, blank=True)
     # Read from the body once verified (or as far as it could be read).
-    intent = models.CharField(max_length=16, blank=True)
-    transaction_reference = models.CharField(max_length=128, blank=True, db_index=True)
-    amount = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
-    currency = models.CharField(max_length=3, blank=True)
-    success = models.BooleanField(null=True)
+    intent = models.CharField(_("intent"), max_length=16, blank=True)
+    transaction_reference = models.CharField(
+        _("transaction reference"), max_length=128, blank=True, db_index=True
+    )
+    amount = models.DecimalField(
+        _("amount"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    currency = models.CharField(_("currency"), max_length=3, blank=True)
+    success = models.BooleanField(_("success"), null=True)
     status = FSMField(
+        _("status"),
         max_length=16,
         choices=NotificationStatus.choices,
         default=NotificationStatus.RECEIVED,
         protected=True,
     )
-    reason = models.CharField(max_length=500, blank=True, help_text="Why it was not applied.")
-    answered = models.PositiveSmallIntegerField(null=True, help_text="The HTTP status answered.")
+    reason = models.CharField(
+        _("reason"), max_length=500, blank=True, help_text=_("Why it was not applied.")
+    )
+    answered = models.PositiveSmallIntegerField(
+        _("answered"), null=True, help_text=_("The HTTP status answered.")
+    )
     order = models.ForeignKey(
-        Order, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        Order,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("order"),
     )
     settlement = models.ForeignKey(
         PaymentTransaction,
@@ -56,15 +72,21 @@ class ProviderNotification(FSMModelMixin, models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="notifications",
-        help_text="The ledger row it wrote (or, for a duplicate, the one written before).",
+        verbose_name=_("settlement"),
+        help_text=_("The ledger row it wrote (or, for a duplicate, the one written before)."),
     )
 
     class Meta:
+        verbose_name = _("provider notification")
+        verbose_name_plural = _("provider notifications")
         ordering = ["-received_at", "-pk"]
         indexes = [models.Index(fields=["status", "received_at"], name="notification_status_idx")]
 
     def __str__(self) -> str:
-        return f"{self.provider} notification {self.transaction_reference or self.pk}"
+        return gettext("%(provider)s notification %(reference)s") % {
+            "provider": self.provider,
+            "reference": self.transaction_reference or self.pk,
+        }
 
     @property
     def state_label(self) -> str:

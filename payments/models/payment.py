@@ -13,6 +13,8 @@ from decimal import Decimal
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
 from django_fsm import RETURN_VALUE, FSMField, FSMModelMixin, transition
 
 from core.fsm import order_not_on_hold, refuses_with
@@ -23,14 +25,14 @@ from orders.models import Order
 class PaymentStatus(models.TextChoices):
     # Only in memory, before the first authorization: every saved payment has
     # been authorized or has failed to be.
-    NEW = "new", "Not authorized"
-    AUTHORIZED = "authorized", "Authorized"
-    PARTIALLY_CAPTURED = "partially_captured", "Partially captured"
-    CAPTURED = "captured", "Captured"
-    PARTIALLY_REFUNDED = "partially_refunded", "Partially refunded"
-    REFUNDED = "refunded", "Refunded"
-    VOIDED = "voided", "Voided"
-    FAILED = "failed", "Failed"
+    NEW = "new", _("Not authorized")
+    AUTHORIZED = "authorized", _("Authorized")
+    PARTIALLY_CAPTURED = "partially_captured", _("Partially captured")
+    CAPTURED = "captured", _("Captured")
+    PARTIALLY_REFUNDED = "partially_refunded", _("Partially refunded")
+    REFUNDED = "refunded", _("Refunded")
+    VOIDED = "voided", _("Voided")
+    FAILED = "failed", _("Failed")
 
 
 # States in which part of the authorization may still be open for capture.
@@ -107,7 +109,7 @@ def transition_per_source(results: dict, **options):
     return decorate
 
 
-@refuses_with("{obj} has nothing left to capture.")
+@refuses_with(_("{obj} has nothing left to capture."))
 def has_open_authorization(payment: Payment) -> bool:
     return payment.open_amount > 0
 
@@ -115,12 +117,12 @@ def has_open_authorization(payment: Payment) -> bool:
 order_is_not_on_hold = order_not_on_hold(through="order", until="before capturing")
 
 
-@refuses_with("{obj} has a capture requested and not settled yet: wait for the provider.")
+@refuses_with(_("{obj} has a capture requested and not settled yet: wait for the provider."))
 def has_no_capture_requested(payment: Payment) -> bool:
     return not payment.capture_requested_amount
 
 
-@refuses_with("{obj} has a refund requested and not settled yet: wait for the provider.")
+@refuses_with(_("{obj} has a refund requested and not settled yet: wait for the provider."))
 def has_no_refund_requested(payment: Payment) -> bool:
     return not payment.refund_requested_amount
 
@@ -131,28 +133,28 @@ def authorization_not_expired(payment: Payment) -> bool:
     return expires is None or expires > timezone.now()
 
 
-@refuses_with("The authorization of {obj.order} does not expire.")
+@refuses_with(_("The authorization of {obj.order} does not expire."))
 def has_expiry(payment: Payment) -> bool:
     return payment.authorization_expires_at is not None
 
 
-@refuses_with("{obj} has nothing captured left to refund.")
+@refuses_with(_("{obj} has nothing captured left to refund."))
 def has_refundable_amount(payment: Payment) -> bool:
     return payment.refundable_amount > 0
 
 
-@refuses_with("{obj} has no authorization left to release.")
+@refuses_with(_("{obj} has no authorization left to release."))
 def has_authorization_to_release(payment: Payment) -> bool:
     return payment.open_amount > 0
 
 
-@refuses_with("{obj.order} still has products to ship or shipments to pay.")
+@refuses_with(_("{obj.order} still has products to ship or shipments to pay."))
 def has_nothing_left_to_capture(payment: Payment) -> bool:
     return payment.order.has_nothing_left_to_capture()
 
 
 @refuses_with(
-    "Part of the authorization of {obj.order} was released: refund instead of marking unpaid."
+    _("Part of the authorization of {obj.order} was released: refund instead of marking unpaid.")
 )
 def has_nothing_released(payment: Payment) -> bool:
     return not payment.released_amount
@@ -173,42 +175,66 @@ def may_void(payment: Payment, user) -> bool:
 
 
 class Payment(FSMModelMixin, models.Model):
-    order = models.OneToOneField(Order, on_delete=models.CASCADE, related_name="payment")
-    status = FSMField(
-        max_length=32, choices=PaymentStatus.choices, default=PaymentStatus.NEW, protected=True
+    order = models.OneToOneField(
+        Order, on_delete=models.CASCADE, related_name="payment", verbose_name=_("order")
     )
-    method = models.CharField(max_length=64, help_text="The order's payment method.")
-    provider = models.CharField(max_length=64, help_text="The gateway that handles it.")
-    provider_reference = models.CharField(max_length=128, blank=True)
-    currency = models.CharField(max_length=3)
-    authorized_amount = models.DecimalField(**MONEY_FIELD)
-    captured_amount = models.DecimalField(**MONEY_FIELD)
-    refunded_amount = models.DecimalField(**MONEY_FIELD)
+    status = FSMField(
+        _("status"),
+        max_length=32,
+        choices=PaymentStatus.choices,
+        default=PaymentStatus.NEW,
+        protected=True,
+    )
+    method = models.CharField(
+        pgettext_lazy("payment", "method"),
+        max_length=64,
+        help_text=_("The order's payment method."),
+    )
+    provider = models.CharField(
+        _("provider"), max_length=64, help_text=_("The gateway that handles it.")
+    )
+    provider_reference = models.CharField(_("provider reference"), max_length=128, blank=True)
+    currency = models.CharField(_("currency"), max_length=3)
+    authorized_amount = models.DecimalField(_("authorized amount"), **MONEY_FIELD)
+    captured_amount = models.DecimalField(_("captured amount"), **MONEY_FIELD)
+    refunded_amount = models.DecimalField(_("refunded amount"), **MONEY_FIELD)
     # Given back to the customer's card without capture: a void, or the release of
     # what is left once the order needs no more.
-    released_amount = models.DecimalField(**MONEY_FIELD)
+    released_amount = models.DecimalField(_("released amount"), **MONEY_FIELD)
     # Asked of a provider that settles later and not settled yet: not captured
     # or refunded until its notification says so, but no longer open either.
-    capture_requested_amount = models.DecimalField(**MONEY_FIELD, db_default=Decimal("0.00"))
-    refund_requested_amount = models.DecimalField(**MONEY_FIELD, db_default=Decimal("0.00"))
+    capture_requested_amount = models.DecimalField(
+        _("capture requested amount"), **MONEY_FIELD, db_default=Decimal("0.00")
+    )
+    refund_requested_amount = models.DecimalField(
+        _("refund requested amount"), **MONEY_FIELD, db_default=Decimal("0.00")
+    )
     # When what is authorized can no longer be captured (from settings, per provider
     # and method: `payments.expiry.authorization_expiry`); empty, it never expires.
-    authorization_expires_at = models.DateTimeField(null=True, blank=True)
+    authorization_expires_at = models.DateTimeField(
+        _("authorization expires at"), null=True, blank=True
+    )
     test_settles_later = models.BooleanField(
+        _("test settles later"),
         default=False,
         db_default=False,
-        help_text="Test gateway only: captures and refunds are requests the provider "
-        "settles later by its notification.",
+        help_text=_(
+            "Test gateway only: captures and refunds are requests the provider "
+            "settles later by its notification."
+        ),
     )
     test_decline = models.CharField(
+        _("test decline"),
         max_length=64,
         blank=True,
-        help_text="Test gateway only: operations it declines, e.g. “capture,void”.",
+        help_text=_("Test gateway only: operations it declines, e.g. “capture,void”."),
     )
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
+        verbose_name = _("payment")
+        verbose_name_plural = _("payments")
         ordering = ["-id"]
         # The orders list's payment filter joins on the one-to-one and filters here.
         indexes = [
@@ -255,7 +281,7 @@ class Payment(FSMModelMixin, models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"Payment of order {self.order.number}"
+        return gettext("Payment of order %(number)s") % {"number": self.order.number}
 
     @property
     def state_label(self) -> str:
@@ -264,10 +290,10 @@ class Payment(FSMModelMixin, models.Model):
     @property
     def expiry_sentence(self) -> str:
         expired = timezone.localtime(self.authorization_expires_at)
-        return (
-            f"The authorization of {self.order} expired on {expired:%Y-%m-%d}, so it cannot "
+        return gettext(
+            "The authorization of %(order)s expired on %(date)s, so it cannot "
             "be captured: authorize it again first."
-        )
+        ) % {"order": self.order, "date": f"{expired:%Y-%m-%d}"}
 
     @property
     def open_amount(self) -> Decimal:
@@ -300,7 +326,7 @@ class Payment(FSMModelMixin, models.Model):
         field=status,
         source=[PaymentStatus.NEW, PaymentStatus.FAILED],
         target=RETURN_VALUE(PaymentStatus.AUTHORIZED, PaymentStatus.FAILED),
-        custom={"label": "authorize", "past": "authorized"},
+        custom={"label": _("authorize"), "past": _("authorized")},
     )
     def authorize(self, *, amount: Decimal, approved: bool, expires_at=None) -> str:
         """The provider's answer to the checkout's authorization.
@@ -317,7 +343,7 @@ class Payment(FSMModelMixin, models.Model):
         field=status,
         conditions=[has_open_authorization, order_is_not_on_hold, authorization_not_expired],
         permission="payments.capture_payment",
-        custom={"label": "capture", "past": "captured"},
+        custom={"label": _("capture"), "past": _("captured")},
     )
     def capture(self, *, amount: Decimal) -> str:
         self.captured_amount += amount
@@ -328,7 +354,7 @@ class Payment(FSMModelMixin, models.Model):
         field=status,
         conditions=[has_open_authorization, order_is_not_on_hold],
         permission="payments.record_manual_payment",
-        custom={"label": "mark as paid", "past": "marked as paid"},
+        custom={"label": _("mark as paid"), "past": _("marked as paid")},
     )
     def record_manual(self, *, amount: Decimal) -> str:
         self.captured_amount += amount
@@ -340,7 +366,7 @@ class Payment(FSMModelMixin, models.Model):
         target=RETURN_VALUE(PaymentStatus.AUTHORIZED, PaymentStatus.PARTIALLY_CAPTURED),
         conditions=[has_nothing_released, has_no_refund_requested],
         permission="payments.record_manual_payment",
-        custom={"label": "mark as unpaid", "past": "marked as unpaid"},
+        custom={"label": _("mark as unpaid"), "past": _("marked as unpaid")},
     )
     def reverse_manual(self, *, amount: Decimal) -> str:
         self.captured_amount -= amount
@@ -352,7 +378,7 @@ class Payment(FSMModelMixin, models.Model):
         target=RETURN_VALUE(PaymentStatus.PARTIALLY_REFUNDED, PaymentStatus.REFUNDED),
         conditions=[has_refundable_amount],
         permission=GOODWILL_REFUND,
-        custom={"label": "refund", "past": "refunded"},
+        custom={"label": _("refund"), "past": _("refunded")},
     )
     def refund_goodwill(self, *, amount: Decimal) -> str:
         """Money given back on top of what the goods are worth (a late delivery)."""
@@ -364,7 +390,7 @@ class Payment(FSMModelMixin, models.Model):
         target=RETURN_VALUE(PaymentStatus.PARTIALLY_REFUNDED, PaymentStatus.REFUNDED),
         conditions=[has_refundable_amount],
         permission=RETURN_REFUND,
-        custom={"label": "refund", "past": "refunded"},
+        custom={"label": _("refund"), "past": _("refunded")},
     )
     def refund_return(self, *, amount: Decimal) -> str:
         """The money of a return; its number is on the ledger row."""
@@ -376,7 +402,7 @@ class Payment(FSMModelMixin, models.Model):
         target=RETURN_VALUE(PaymentStatus.PARTIALLY_REFUNDED, PaymentStatus.REFUNDED),
         conditions=[has_refundable_amount],
         permission="orders.cancel_products",
-        custom={"label": "refund", "past": "refunded"},
+        custom={"label": _("refund"), "past": _("refunded")},
     )
     def refund_cancelled_products(self, *, amount: Decimal) -> str:
         """What was captured for products now cancelled, given back as part of cancelling them."""
@@ -396,7 +422,7 @@ class Payment(FSMModelMixin, models.Model):
         field=status,
         conditions=[has_open_authorization, order_is_not_on_hold, authorization_not_expired],
         permission="payments.capture_payment",
-        custom={"label": "capture", "past": "capture requested"},
+        custom={"label": _("capture"), "past": _("capture requested")},
     )
     def request_capture(self, *, amount: Decimal) -> str:
         self.capture_requested_amount += amount
@@ -405,7 +431,7 @@ class Payment(FSMModelMixin, models.Model):
     @transition_per_source(
         CAPTURE_RESULTS,
         field=status,
-        custom={"label": "settle capture", "past": "captured"},
+        custom={"label": _("settle capture"), "past": _("captured")},
     )
     def settle_capture(self, *, amount: Decimal) -> str:
         self.capture_requested_amount -= amount
@@ -415,7 +441,7 @@ class Payment(FSMModelMixin, models.Model):
     @transition_per_source(
         REQUEST_CAPTURE_RESULTS,
         field=status,
-        custom={"label": "fail capture", "past": "capture failed"},
+        custom={"label": _("fail capture"), "past": _("capture failed")},
     )
     def fail_capture(self, *, amount: Decimal) -> str:
         """The request failed: its amount is open again (or, if expired, lost)."""
@@ -426,7 +452,7 @@ class Payment(FSMModelMixin, models.Model):
         REQUEST_REFUND_RESULTS,
         field=status,
         conditions=[has_refundable_amount],
-        custom={"label": "refund", "past": "refund requested"},
+        custom={"label": _("refund"), "past": _("refund requested")},
     )
     def request_refund(self, *, amount: Decimal) -> str:
         """No permission of its own: the refund's transition of its purpose is asked first."""
@@ -434,7 +460,7 @@ class Payment(FSMModelMixin, models.Model):
         return self.status
 
     @transition_per_source(
-        REFUND_RESULTS, field=status, custom={"label": "settle refund", "past": "refunded"}
+        REFUND_RESULTS, field=status, custom={"label": _("settle refund"), "past": _("refunded")}
     )
     def settle_refund(self, *, amount: Decimal) -> str:
         self.refund_requested_amount -= amount
@@ -443,7 +469,7 @@ class Payment(FSMModelMixin, models.Model):
     @transition_per_source(
         REQUEST_REFUND_RESULTS,
         field=status,
-        custom={"label": "fail refund", "past": "refund failed"},
+        custom={"label": _("fail refund"), "past": _("refund failed")},
     )
     def fail_refund(self, *, amount: Decimal) -> str:
         self.refund_requested_amount -= amount
@@ -455,7 +481,7 @@ class Payment(FSMModelMixin, models.Model):
         target=PaymentStatus.VOIDED,
         conditions=[has_no_capture_requested],
         permission=may_void,
-        custom={"label": "void", "past": "voided"},
+        custom={"label": _("void"), "past": _("voided")},
     )
     def void(self) -> None:
         """Releases the whole authorization; the amounts stay as the history of it."""
@@ -471,9 +497,9 @@ class Payment(FSMModelMixin, models.Model):
         ],
         permission="payments.release_authorization",
         custom={
-            "label": "release remaining authorization",
-            "past": "released",
-            "of": "of payments",
+            "label": _("release remaining authorization"),
+            "past": _("released"),
+            "of": _("of payments"),
         },
     )
     def release(self) -> str:
@@ -486,7 +512,7 @@ class Payment(FSMModelMixin, models.Model):
         field=status,
         conditions=[has_expiry, has_open_authorization, has_no_capture_requested],
         permission="payments.capture_payment",
-        custom={"label": "authorize again", "past": "authorized again"},
+        custom={"label": _("authorize again"), "past": _("authorized again")},
     )
     def renew_authorization(self, *, amount: Decimal, expires_at) -> str:
         """A new authorization of what is open, before (or after) the old one lapses.
@@ -504,7 +530,7 @@ class Payment(FSMModelMixin, models.Model):
         field=status,
         source=PaymentStatus.VOIDED,
         target=RETURN_VALUE(PaymentStatus.AUTHORIZED, PaymentStatus.VOIDED),
-        custom={"label": "authorize again", "past": "authorized again"},
+        custom={"label": _("authorize again"), "past": _("authorized again")},
     )
     def reauthorize(self, *, amount: Decimal, approved: bool, expires_at=None) -> str:
         """The provider's answer to a new authorization for a restored order.
