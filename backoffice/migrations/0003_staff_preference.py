@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('auth', '0012_alter_user_first_name_max_length'),
-        ('backoffice', '0001_initial'),
+        ('backoffice', '0002_verbose_names'),
     ]
 
     operations = [
