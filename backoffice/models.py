@@ -28,6 +28,8 @@ class StepJob(models.Model):
     # Step label and past tense when queued, so the page reads well even if the
     # step is renamed later.
     label = models.CharField(max_length=200)
+    # The language of the user who queued it: the worker writes the outcomes in it.
+    language = models.CharField(max_length=8, default="en")
     # The step form's POST data, validated again by the step's form at run time:
     # cleaned_data (Decimals, dates) needs no encoding of its own.
     params = models.JSONField(default=dict, blank=True)

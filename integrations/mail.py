@@ -96,8 +96,9 @@ def render(message: OutboxMessage, order: Order) -> Rendered:
     """The mail for this message, in the order's language where a template exists."""
     kind = kind_of(message)
     language = (order.language or FALLBACK_LANGUAGE).split("-")[0].lower()
-    context = {"order": order, **_context(kind, message, order)}
     with translation.override(language):
+        # Amounts and dates inside too: the order's language, not the sender's.
+        context = {"order": order, **_context(kind, message, order)}
         subject = _render(kind, "subject.txt", language, context).strip()
         text = _render(kind, "body.txt", language, context)
         html = _render(kind, "body.html", language, context)

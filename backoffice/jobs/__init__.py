@@ -9,10 +9,12 @@ leases) is run by `manage.py deliver_events` and is not imported by the admin
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import EmptyResultSet
 from django.db import connection, models, transaction
 from django.db.models import QuerySet
+from django.utils import translation
 
 from backoffice.models import StepJob
 from core.steps import Step
@@ -37,6 +39,7 @@ def queue_step_job(
         step_name=step.name,
         # Saved in the words of the user who queued it (a lazy label made str).
         label=str(step.label(model)),
+        language=translation.get_language() or settings.LANGUAGE_CODE,
         params=params,
         object_ids=list(object_ids),
         total=len(object_ids),

@@ -26,7 +26,7 @@ from datetime import timedelta
 
 from django.db import models, transaction
 from django.http import QueryDict
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from backoffice.models import StepJob, StepJobOutcome
@@ -49,7 +49,9 @@ def run_due_jobs(*, chunk: int = 100, most: int = 10) -> int:
             break
         seen.add(claimed.pk)
         try:
-            checked += _run_chunk(claimed, size=chunk)
+            # The outcomes' sentences in the words of who queued the job.
+            with translation.override(claimed.language):
+                checked += _run_chunk(claimed, size=chunk)
         except Exception:
             # A bug in one step must not stop the worker's deliveries: the lease
             # runs out and the chunk is tried again then (each service rolled
