@@ -14,6 +14,8 @@ from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.timezone import localtime
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
 
 from core.admin.badges import state_badge
 from core.admin.changelist import ChoiceListFilter, exact_number
@@ -55,31 +57,41 @@ class RefundReturnForm(forms.Form):
         for return_ in open_:  # the others are listed as skipped: nothing to type
             cap = caps[return_.pk]
             most = min(suggested(return_), cap.most)
+            words = {"number": return_.number, "currency": return_.currency}
             self.fields[f"amount_{return_.pk}"] = AmountField(
-                label=f"Refund for {return_.number} ({return_.currency})",
+                label=_("Refund for %(number)s (%(currency)s)") % words,
                 currency=return_.currency,
                 initial=most,
                 min_value=Decimal("0.01"),
                 max_value=most,
-                error_messages={"required": f"Enter the amount to refund for {return_.number}."},
-                help_text=f"Suggested {money(return_, suggested(return_))}: {breakdown(return_)}. "
-                f"At most {money(return_, cap.most)}: {cap.explained()}. "
-                "You may refund less, never more; a refund cannot be undone.",
+                error_messages={
+                    "required": _("Enter the amount to refund for %(number)s.") % words
+                },
+                help_text=_(
+                    "Suggested %(suggested)s: %(breakdown)s. At most %(most)s: %(explained)s. "
+                    "You may refund less, never more; a refund cannot be undone."
+                )
+                % {
+                    "suggested": money(return_, suggested(return_)),
+                    "breakdown": breakdown(return_),
+                    "most": money(return_, cap.most),
+                    "explained": cap.explained(),
+                },
             )
 
 
 def breakdown(return_: Return) -> str:
     """How the suggested refund is made up, in one line."""
-    parts = [f"lines {money(return_, return_.lines_amount)}"]
-    for label, amount, sign in (
-        ("shipping", return_.shipping_amount, "+"),
-        ("handling", return_.handling_cost, "+"),
-        ("return fee", return_.return_fee, "−"),
-        ("voucher", return_.voucher_value, "−"),
-        ("exchange credit", return_.exchange_credit, "−"),
+    parts = [_("lines %(amount)s") % {"amount": money(return_, return_.lines_amount)}]
+    for term, amount in (
+        (_("+ shipping %(amount)s"), return_.shipping_amount),
+        (_("+ handling %(amount)s"), return_.handling_cost),
+        (_("− return fee %(amount)s"), return_.return_fee),
+        (_("− voucher %(amount)s"), return_.voucher_value),
+        (_("− exchange credit %(amount)s"), return_.exchange_credit),
     ):
         if amount:
-            parts.append(f"{sign} {label} {money(return_, amount)}")
+            parts.append(term % {"amount": money(return_, amount)})
     return " ".join(parts)
 
 
@@ -89,11 +101,15 @@ def refund_params(return_: Return, data: dict) -> dict:
 
 def refund_confirmation(return_: Return, data: dict) -> str:
     amount = data.get(f"amount_{return_.pk}")
-    return (
-        f"Refund {money(return_, amount)} for return {return_.number} to the customer of "
-        f"{return_.order} (suggested {money(return_, suggested(return_))})? "
-        "A refund cannot be undone."
-    )
+    return _(
+        "Refund %(amount)s for return %(number)s to the customer of %(order)s "
+        "(suggested %(suggested)s)? A refund cannot be undone."
+    ) % {
+        "amount": money(return_, amount),
+        "number": return_.number,
+        "order": return_.order,
+        "suggested": money(return_, suggested(return_)),
+    }
 
 
 RETURN_STEPS = [
@@ -141,16 +157,16 @@ class ReturnLineInline(ReadOnlyAdminMixin, admin.TabularInline):
             .select_related("shipment_line__order_line", "order_return__order")
         )
 
-    @admin.display(description="SKU")
+    @admin.display(description=gettext_lazy("SKU"))
     def sku(self, line: ReturnLine):
         return line.shipment_line.order_line.sku
 
-    @admin.display(description="product")
+    @admin.display(description=gettext_lazy("product"))
     def product(self, line: ReturnLine):
         order_line = line.shipment_line.order_line
         return f"{order_line.product_name} {order_line.variant}".strip()
 
-    @admin.display(description="amount")
+    @admin.display(description=gettext_lazy("amount"))
     def amount_display(self, line: ReturnLine):
         return money(line.order_return, line.amount)
 
@@ -159,11 +175,11 @@ class WaitingFilter(admin.SimpleListFilter):
     """Returns waiting for the goods (not completed) or for a refund (not refunded):
     the board's tiles link here."""
 
-    title = "waiting for"
+    title = gettext_lazy("waiting for")
     parameter_name = "waiting"
 
     def lookups(self, request, model_admin):
-        return [("goods", "The goods"), ("refund", "A refund")]
+        return [("goods", _("The goods")), ("refund", _("A refund"))]
 
     def queryset(self, request, queryset):
         if self.value() == "goods":
@@ -203,7 +219,7 @@ class ReturnAdmin(LinksForWhoMayOpenMixin, ServiceWrittenAdmin):
     ]
     sortable_by = ["created"]
     search_fields = ["order__number"]  # shows the box; get_search_results does the work
-    search_help_text = "Exact order number or return number (1042-R1)."
+    search_help_text = gettext_lazy("Exact order number or return number (1042-R1).")
     show_full_result_count = False
     show_facets = admin.ShowFacets.NEVER
     paginator = EstimatedCountPaginator
@@ -239,7 +255,7 @@ class ReturnAdmin(LinksForWhoMayOpenMixin, ServiceWrittenAdmin):
         term = search_term.strip()
         if not term:
             return queryset, False
-        order_part, _, sequence_part = term.upper().partition("-R")
+        order_part, _dash, sequence_part = term.upper().partition("-R")
         number = exact_number(order_part)
         sequence = exact_number(sequence_part) if sequence_part else None
         if number is None or (sequence_part and sequence is None):
@@ -250,17 +266,17 @@ class ReturnAdmin(LinksForWhoMayOpenMixin, ServiceWrittenAdmin):
             matches &= Q(sequence=sequence)
         return queryset.filter(matches), False
 
-    @admin.display(description="return")
+    @admin.display(description=gettext_lazy("return"))
     def number(self, return_: Return):
         return format_html('<span class="centra-nowrap">{}</span>', return_.number)
 
-    @admin.display(description="goods")
+    @admin.display(description=gettext_lazy("goods"))
     def goods(self, return_: Return):
         if return_.warehouse is None:
-            return "Removed (not saleable)"
-        return f"Into {return_.warehouse}"
+            return _("Removed (not saleable)")
+        return _("Into %(warehouse)s") % {"warehouse": return_.warehouse}
 
-    @admin.display(description="created", ordering="created_at")
+    @admin.display(description=gettext_lazy("created"), ordering="created_at")
     def created(self, return_: Return):
         return format_html(
             '{}<br><span class="centra-muted">{}</span>',
@@ -268,46 +284,49 @@ class ReturnAdmin(LinksForWhoMayOpenMixin, ServiceWrittenAdmin):
             return_.created_by_name,
         )
 
-    @admin.display(description="created by")
+    @admin.display(description=gettext_lazy("created by"))
     def creator(self, return_: Return):
         return return_.created_by_name
 
-    @admin.display(description="order")
+    @admin.display(description=gettext_lazy("order"))
     def order_link(self, return_: Return):
         url = reverse("admin:orders_order_change", args=[return_.order_id])
         return format_html('<a href="{}">{}</a>', url, return_.order.number)
 
-    @admin.display(description="shipment")
+    @admin.display(description=gettext_lazy("shipment"))
     def shipment_ref(self, return_: Return):
         url = reverse("admin:shipments_shipment_change", args=[return_.shipment_id])
         return format_html('<a href="{}">{}</a>', url, return_.shipment.ref)
 
-    @admin.display(description="order")
+    @admin.display(description=gettext_lazy("order"))
     def order_text(self, return_: Return):
         return return_.order.number
 
-    @admin.display(description="shipment")
+    @admin.display(description=gettext_lazy("shipment"))
     def shipment_text(self, return_: Return):
         return return_.shipment.ref
 
-    @admin.display(description="warehouse")
+    @admin.display(description=gettext_lazy("warehouse"))
     def warehouse_text(self, return_: Return):
         return str(return_.warehouse) if return_.warehouse else None
 
-    @admin.display(description="status")
+    @admin.display(description=gettext_lazy("status"))
     def status_badge(self, return_: Return):
         return return_badge(return_)
 
-    @admin.display(description="refund")
+    @admin.display(description=pgettext_lazy("noun", "refund"))
     def refund(self, return_: Return):
         amount = money(return_, return_.refund_amount)
-        label = "refunded" if return_.refunded_at else "suggested"
+        if return_.refunded_at:
+            label = pgettext("refund amount", "refunded")
+        else:
+            label = pgettext("refund amount", "suggested")
         return format_html(
             '<span class="centra-money">{}</span> <span class="centra-muted">{}</span>',
             amount,
             label,
         )
 
-    @admin.display(description="amounts")
+    @admin.display(description=gettext_lazy("amounts"))
     def amounts(self, return_: Return):
         return breakdown(return_)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import Sum
+from django.utils.translation import gettext as _
 
 from core.errors import DomainError
 from core.money import ZERO, exact_amount, format_money, quantize, returned_slice
@@ -24,11 +25,13 @@ from shipments.services.stock import active_warehouse
 
 def refuse_unless_returnable(order: Order, shipment: Shipment) -> None:
     if order.status == OrderStatus.CANCELLED:
-        raise DomainError(f"{order} is cancelled: nothing of it can be returned.")
+        raise DomainError(
+            _("%(order)s is cancelled: nothing of it can be returned.") % {"order": order}
+        )
     if shipment.status != ShipmentStatus.COMPLETED:
         raise DomainError(
-            f"Shipment {shipment.ref} is {shipment.state_label}: only a completed shipment "
-            "can be returned."
+            _("Shipment %(ref)s is %(state)s: only a completed shipment can be returned.")
+            % {"ref": shipment.ref, "state": shipment.state_label}
         )
 
 
@@ -56,27 +59,35 @@ def checked_quantities(
 ) -> dict[ShipmentLine, int]:
     """The positive quantities asked for, each within what is still returnable."""
     if not isinstance(quantities, Mapping):
-        raise DomainError("Give the quantity to return for each line.")
+        raise DomainError(_("Give the quantity to return for each line."))
     lines = {line.pk: line for line in shipment.lines.select_related("order_line")}
     wanted: dict[ShipmentLine, int] = {}
     for line_id, quantity in quantities.items():
         line = lines.get(line_id) if isinstance(line_id, int) else None
         if line is None:
-            raise DomainError(f"Line #{line_id} is not a line of shipment {shipment.ref}.")
+            raise DomainError(
+                _("Line #%(id)s is not a line of shipment %(ref)s.")
+                % {"id": line_id, "ref": shipment.ref}
+            )
         sku = line.order_line.sku
         if isinstance(quantity, bool) or not isinstance(quantity, int):
-            raise DomainError(f"The quantity of {sku} to return must be a whole number.")
+            raise DomainError(
+                _("The quantity of %(sku)s to return must be a whole number.") % {"sku": sku}
+            )
         if quantity < 0:
-            raise DomainError(f"The quantity of {sku} to return cannot be negative.")
+            raise DomainError(
+                _("The quantity of %(sku)s to return cannot be negative.") % {"sku": sku}
+            )
         returnable = line.quantity - returned.get(line.pk, Returned()).units
         if quantity > returnable:
             raise DomainError(
-                f"Only {returnable} of {line.quantity} × {sku} can still be returned."
+                _("Only %(returnable)s of %(quantity)s × %(sku)s can still be returned.")
+                % {"returnable": returnable, "quantity": line.quantity, "sku": sku}
             )
         if quantity:
             wanted[line] = quantity
     if not wanted:
-        raise DomainError("Choose at least one unit to return.")
+        raise DomainError(_("Choose at least one unit to return."))
     return wanted
 
 
@@ -106,12 +117,15 @@ def checked_warehouse(
         return origin_warehouse(shipment)
     if stock_action == StockAction.TO_WAREHOUSE:
         if warehouse_id is None:
-            raise DomainError("Choose the warehouse the returned goods go into.")
+            raise DomainError(_("Choose the warehouse the returned goods go into."))
         return active_warehouse(warehouse_id)
     if stock_action == StockAction.REMOVE:
         return None
     choices = ", ".join(f"“{value}”" for value in StockAction.values)
-    raise DomainError(f"“{stock_action}” is not a stock action: choose one of {choices}.")
+    raise DomainError(
+        _("“%(value)s” is not a stock action: choose one of %(choices)s.")
+        % {"value": stock_action, "choices": choices}
+    )
 
 
 def origin_warehouse(shipment: Shipment) -> Warehouse:
@@ -120,8 +134,11 @@ def origin_warehouse(shipment: Shipment) -> Warehouse:
     warehouse = shipment.warehouse
     if not warehouse.is_active:
         raise DomainError(
-            f"Warehouse {warehouse}, where shipment {shipment.ref} came from, is not active: "
-            "put the goods into another warehouse, or remove them from stock."
+            _(
+                "Warehouse %(warehouse)s, where shipment %(ref)s came from, is not active: "
+                "put the goods into another warehouse, or remove them from stock."
+            )
+            % {"warehouse": warehouse, "ref": shipment.ref}
         )
     return warehouse
 
@@ -132,20 +149,36 @@ def refuse_inactive_warehouse(return_: Return) -> None:
         return
     if not Warehouse.objects.filter(pk=return_.warehouse_id, is_active=True).exists():
         raise DomainError(
-            f"Warehouse {return_.warehouse} is not active, so return {return_.number}'s goods "
-            "cannot go back into it: activate it again, or delete the return and create it "
-            "into another warehouse."
+            _(
+                "Warehouse %(warehouse)s is not active, so return %(number)s's goods "
+                "cannot go back into it: activate it again, or delete the return and create it "
+                "into another warehouse."
+            )
+            % {"warehouse": return_.warehouse, "number": return_.number}
         )
 
 
-def checked_amount(value: object, *, what: str, currency: str) -> Decimal:
-    """An amount staff typed: exact in the currency (never rounded), zero or more."""
+def _amount_sentences(field: str) -> tuple[str, str]:
+    """What to say of an amount staff typed that is not one, and of one below zero."""
+    if field == "handling_cost":
+        return _("The handling cost: %(error)s"), _("The handling cost cannot be negative.")
+    if field == "return_fee":
+        return _("The return fee: %(error)s"), _("The return fee cannot be negative.")
+    if field == "voucher_value":
+        return _("The voucher value: %(error)s"), _("The voucher value cannot be negative.")
+    raise ValueError(f"No sentences for the amount {field!r}.")
+
+
+def checked_amount(value: object, *, field: str, currency: str) -> Decimal:
+    """An amount staff typed for the return's `field`: exact in the currency (never
+    rounded), zero or more."""
+    unreadable, negative = _amount_sentences(field)
     try:
         amount = exact_amount(value, currency)
     except ValueError as error:
-        raise DomainError(f"The {what}: {error}") from None
+        raise DomainError(unreadable % {"error": error}) from None
     if amount < 0:
-        raise DomainError(f"The {what} cannot be negative.")
+        raise DomainError(negative)
     return amount
 
 
@@ -153,7 +186,10 @@ def checked_reason(reason: str) -> str:
     reason = (reason or "").strip()
     if reason and reason not in ReturnReason.values:
         choices = ", ".join(f"“{value}”" for value in ReturnReason.values)
-        raise DomainError(f"“{reason}” is not a return reason: choose one of {choices}.")
+        raise DomainError(
+            _("“%(value)s” is not a return reason: choose one of %(choices)s.")
+            % {"value": reason, "choices": choices}
+        )
     return reason
 
 
@@ -163,10 +199,13 @@ def shipping_to_refund(shipment: Shipment) -> Decimal:
     if claimed is not None:
         claimed.order = shipment.order
         raise DomainError(
-            f"Return {claimed.number} already refunds the shipping of shipment {shipment.ref}."
+            _("Return %(number)s already refunds the shipping of shipment %(ref)s.")
+            % {"number": claimed.number, "ref": shipment.ref}
         )
     if not shipment.shipping_amount:
-        raise DomainError(f"Shipment {shipment.ref} charged no shipping, so none is refunded.")
+        raise DomainError(
+            _("Shipment %(ref)s charged no shipping, so none is refunded.") % {"ref": shipment.ref}
+        )
     return quantize(shipment.shipping_amount, shipment.order.currency)
 
 
@@ -175,8 +214,14 @@ def refuse_negative_refund(return_: Return) -> None:
         deducted = return_.return_fee + return_.voucher_value
         value = return_.lines_amount + return_.shipping_amount + return_.handling_cost
         raise DomainError(
-            f"The return fee and the voucher ({format_money(deducted, return_.currency)}) are "
-            f"more than the return is worth ({format_money(value, return_.currency)})."
+            _(
+                "The return fee and the voucher (%(deducted)s) are more than the return is "
+                "worth (%(value)s)."
+            )
+            % {
+                "deducted": format_money(deducted, return_.currency),
+                "value": format_money(value, return_.currency),
+            }
         )
 
 
@@ -191,12 +236,17 @@ def handling_limit() -> Decimal:
 
 def checked_handling(value: object, *, currency: str, limit: Decimal) -> Decimal:
     """The handling cost asked for, never above the store's limit (default 0)."""
-    handling = checked_amount(value, what="handling cost", currency=currency)
+    handling = checked_amount(value, field="handling_cost", currency=currency)
     if handling > limit:
         raise DomainError(
-            f"The handling cost, {format_money(handling, currency)}, is above the store's "
-            f"limit of {format_money(limit, currency)} for a return; anything more is a "
-            "goodwill refund (Back-office admin)."
+            _(
+                "The handling cost, %(handling)s, is above the store's limit of %(limit)s "
+                "for a return; anything more is a goodwill refund (Back-office admin)."
+            )
+            % {
+                "handling": format_money(handling, currency),
+                "limit": format_money(limit, currency),
+            }
         )
     return handling
 
@@ -215,12 +265,14 @@ class RefundCap:
         return quantize(self.charged - self.refunded + self.handling, self.currency)
 
     def explained(self) -> str:
-        money = format_money
-        return (
-            f"what the shipment charged ({money(self.charged, self.currency)}) less what its "
-            f"returns refunded ({money(self.refunded, self.currency)}), plus handling up to "
-            f"the store's limit ({money(self.handling, self.currency)})"
-        )
+        return _(
+            "what the shipment charged (%(charged)s) less what its returns refunded "
+            "(%(refunded)s), plus handling up to the store's limit (%(handling)s)"
+        ) % {
+            "charged": format_money(self.charged, self.currency),
+            "refunded": format_money(self.refunded, self.currency),
+            "handling": format_money(self.handling, self.currency),
+        }
 
 
 def refund_caps(returns: Iterable[Return], *, limit: Decimal | None = None) -> dict:
@@ -256,13 +308,23 @@ def refund_caps(returns: Iterable[Return], *, limit: Decimal | None = None) -> d
 def refuse_above_cap(return_: Return, amount: Decimal, cap: RefundCap) -> None:
     if amount > cap.most:
         currency = return_.order.currency
-        which = (
-            f"Return {return_.number}"
-            if return_.sequence
-            else f"A return of shipment {return_.shipment.ref}"
-        )
+        if return_.sequence:
+            sentence = _(
+                "Return %(number)s may refund at most %(most)s, %(explained)s, not "
+                "%(amount)s; anything more is a goodwill refund (Back-office admin)."
+            )
+        else:
+            sentence = _(
+                "A return of shipment %(ref)s may refund at most %(most)s, %(explained)s, not "
+                "%(amount)s; anything more is a goodwill refund (Back-office admin)."
+            )
         raise DomainError(
-            f"{which} may refund at most {format_money(cap.most, currency)}, "
-            f"{cap.explained()}, not {format_money(amount, currency)}; anything more is a "
-            "goodwill refund (Back-office admin)."
+            sentence
+            % {
+                "number": return_.number if return_.sequence else "",
+                "ref": return_.shipment.ref,
+                "most": format_money(cap.most, currency),
+                "explained": cap.explained(),
+                "amount": format_money(amount, currency),
+            }
         )

@@ -22,6 +22,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin, transition
 
 from core.fsm import refuses_with
@@ -31,36 +33,36 @@ from shipments.models import Shipment, ShipmentLine, Warehouse
 
 
 class ReturnStatus(models.TextChoices):
-    PENDING = "pending", "Pending"
-    REFUNDED = "refunded", "Refunded"
-    COMPLETED = "completed", "Completed"
+    PENDING = "pending", _("Pending")
+    REFUNDED = "refunded", _("Refunded")
+    COMPLETED = "completed", _("Completed")
 
 
 class StockAction(models.TextChoices):
-    BACK_TO_ORIGIN = "back_to_origin", "Back to the shipment's warehouse"
-    TO_WAREHOUSE = "to_warehouse", "Into another warehouse"
-    REMOVE = "remove", "Remove from stock (not saleable)"
+    BACK_TO_ORIGIN = "back_to_origin", _("Back to the shipment's warehouse")
+    TO_WAREHOUSE = "to_warehouse", _("Into another warehouse")
+    REMOVE = "remove", _("Remove from stock (not saleable)")
 
 
 class ReturnReason(models.TextChoices):
-    WRONG_SIZE = "wrong_size", "Wrong size"
-    DAMAGED = "damaged", "Damaged"
-    NOT_AS_DESCRIBED = "not_as_described", "Not as described"
-    CHANGED_MIND = "changed_mind", "Changed mind"
-    OTHER = "other", "Other"
+    WRONG_SIZE = "wrong_size", _("Wrong size")
+    DAMAGED = "damaged", _("Damaged")
+    NOT_AS_DESCRIBED = "not_as_described", _("Not as described")
+    CHANGED_MIND = "changed_mind", _("Changed mind")
+    OTHER = "other", _("Other")
 
 
-@refuses_with("Return {obj.number} was refunded; a refund cannot be undone.")
+@refuses_with(_("Return {obj.number} was refunded; a refund cannot be undone."))
 def was_not_refunded(return_: Return) -> bool:
     return return_.refunded_at is None
 
 
-@refuses_with("Return {obj.number} was refunded already.")
+@refuses_with(_("Return {obj.number} was refunded already."))
 def not_refunded_yet(return_: Return) -> bool:
     return return_.refunded_at is None
 
 
-@refuses_with("Return {obj.number} has an exchange order that is not cancelled.")
+@refuses_with(_("Return {obj.number} has an exchange order that is not cancelled."))
 def has_no_live_exchange(return_: Return) -> bool:
     if return_.exchange_order_id is None:
         return True
@@ -71,53 +73,73 @@ def has_no_live_exchange(return_: Return) -> bool:
 REFUND = {
     "conditions": [not_refunded_yet],
     "permission": "returns.refund_return",
-    "custom": {"label": "refund", "past": "refunded"},
+    "custom": {"label": _("refund"), "past": _("refunded")},
 }
 
 
-GIVE_BACK = {"custom": {"label": "give back the exchange credit", "past": "credit given back"}}
+GIVE_BACK = {
+    "custom": {"label": _("give back the exchange credit"), "past": _("credit given back")}
+}
 
 
 class Return(FSMModelMixin, models.Model):
-    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="returns")
-    shipment = models.ForeignKey(Shipment, on_delete=models.PROTECT, related_name="returns")
+    order = models.ForeignKey(
+        Order, on_delete=models.CASCADE, related_name="returns", verbose_name=_("order")
+    )
+    shipment = models.ForeignKey(
+        Shipment, on_delete=models.PROTECT, related_name="returns", verbose_name=_("shipment")
+    )
     sequence = models.PositiveIntegerField(
-        editable=False, help_text="Numbered per order: 1042-R1, 1042-R2."
+        _("sequence"), editable=False, help_text=_("Numbered per order: 1042-R1, 1042-R2.")
     )
     status = FSMField(
+        _("status"),
         max_length=16,
         choices=ReturnStatus.choices,
         default=ReturnStatus.PENDING,
         protected=True,
     )
-    stock_action = models.CharField(max_length=16, choices=StockAction.choices)
+    stock_action = models.CharField(_("stock action"), max_length=16, choices=StockAction.choices)
     warehouse = models.ForeignKey(
         Warehouse,
         null=True,
         blank=True,
         on_delete=models.PROTECT,
         related_name="returns",
-        help_text="Where the goods go back into stock; empty when they are removed.",
+        verbose_name=_("warehouse"),
+        help_text=_("Where the goods go back into stock; empty when they are removed."),
     )
 
     # Money, in the order's currency (docs/architecture.md, "Money", "Returns").
-    refund_shipping = models.BooleanField(default=False)
+    refund_shipping = models.BooleanField(_("refund shipping"), default=False)
     shipping_amount = models.DecimalField(
-        **MONEY_FIELD, help_text="The shipping the shipment charged, refunded with this return."
-    )
-    handling_cost = models.DecimalField(**MONEY_FIELD, help_text="Added to the refund.")
-    return_fee = models.DecimalField(**MONEY_FIELD, help_text="Deducted from the refund.")
-    voucher_value = models.DecimalField(
+        _("shipping amount"),
         **MONEY_FIELD,
-        help_text="Given back as a store voucher instead of money: deducted from the refund.",
+        help_text=_("The shipping the shipment charged, refunded with this return."),
     )
-    lines_amount = models.DecimalField(**MONEY_FIELD, help_text="What the returned units cost.")
+    handling_cost = models.DecimalField(
+        _("handling cost"), **MONEY_FIELD, help_text=_("Added to the refund.")
+    )
+    return_fee = models.DecimalField(
+        _("return fee"), **MONEY_FIELD, help_text=_("Deducted from the refund.")
+    )
+    voucher_value = models.DecimalField(
+        _("voucher value"),
+        **MONEY_FIELD,
+        help_text=_("Given back as a store voucher instead of money: deducted from the refund."),
+    )
+    lines_amount = models.DecimalField(
+        _("lines amount"), **MONEY_FIELD, help_text=_("What the returned units cost.")
+    )
     # An exchange (Centra: "Create selection" from a return) is paid with the
     # return's value: what it takes is credited to the exchange order and
     # deducted from the refund (`backoffice.services.exchanges`).
     exchange_credit = models.DecimalField(
+        _("exchange credit"),
         **MONEY_FIELD,
-        help_text="Credited to the exchange order instead of refunded: deducted from the refund.",
+        help_text=_(
+            "Credited to the exchange order instead of refunded: deducted from the refund."
+        ),
     )
     exchange_order = models.OneToOneField(
         Order,
@@ -126,15 +148,17 @@ class Return(FSMModelMixin, models.Model):
         # A cancelled exchange order may be purged; its credit was given back.
         on_delete=models.SET_NULL,
         related_name="exchanged_return",
-        help_text="The order made in exchange for the returned goods.",
+        verbose_name=_("exchange order"),
+        help_text=_("The order made in exchange for the returned goods."),
     )
     refund_amount = models.DecimalField(
+        _("refund amount"),
         **MONEY_FIELD,
-        help_text="What the payment refunds: the suggested refund until it is refunded.",
+        help_text=_("What the payment refunds: the suggested refund until it is refunded."),
     )
 
-    reason = models.CharField(max_length=32, choices=ReturnReason.choices, blank=True)
-    comment = models.TextField(blank=True)
+    reason = models.CharField(_("reason"), max_length=32, choices=ReturnReason.choices, blank=True)
+    comment = models.TextField(_("comment"), blank=True)
 
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -142,15 +166,20 @@ class Return(FSMModelMixin, models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
+        verbose_name=_("created by"),
     )
     created_by_name = models.CharField(
-        max_length=150, help_text="The user's name, or the command/system."
+        _("created by name"),
+        max_length=150,
+        help_text=_("The user's name, or the command/system."),
     )
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
-    refunded_at = models.DateTimeField(null=True, blank=True, editable=False)
-    completed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
+    refunded_at = models.DateTimeField(_("refunded at"), null=True, blank=True, editable=False)
+    completed_at = models.DateTimeField(_("completed at"), null=True, blank=True, editable=False)
 
     class Meta:
+        verbose_name = _("return")
+        verbose_name_plural = _("returns")
         ordering = ["order", "sequence"]
         permissions = [
             ("create_return", "Can create returns"),
@@ -210,7 +239,7 @@ class Return(FSMModelMixin, models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"Return {self.number}"
+        return gettext("Return %(number)s") % {"number": self.number}
 
     @property
     def number(self) -> str:
@@ -252,7 +281,7 @@ class Return(FSMModelMixin, models.Model):
         source=ReturnStatus.PENDING,
         target=ReturnStatus.PENDING,
         permission="returns.create_return",
-        custom={"label": "create", "past": "created"},
+        custom={"label": _("create"), "past": _("created")},
     )
     def create(self) -> None:
         """Only the check, on the unsaved return: the service writes it."""
@@ -262,7 +291,7 @@ class Return(FSMModelMixin, models.Model):
         source=[ReturnStatus.PENDING, ReturnStatus.REFUNDED],
         target=ReturnStatus.COMPLETED,
         permission="returns.complete_return",
-        custom={"label": "complete", "past": "completed"},
+        custom={"label": _("complete"), "past": _("completed")},
     )
     def complete(self) -> None:
         self.completed_at = timezone.now()
@@ -273,7 +302,7 @@ class Return(FSMModelMixin, models.Model):
         target=ReturnStatus.PENDING,
         conditions=[was_not_refunded],
         permission="returns.uncomplete_return",
-        custom={"label": "uncomplete", "past": "uncompleted"},
+        custom={"label": _("uncomplete"), "past": _("uncompleted")},
     )
     def uncomplete(self) -> None:
         self.completed_at = None
@@ -297,7 +326,7 @@ class Return(FSMModelMixin, models.Model):
         target=None,
         conditions=[not_refunded_yet, has_no_live_exchange],
         permission="returns.exchange_return",
-        custom={"label": "exchange", "past": "exchanged"},
+        custom={"label": _("exchange"), "past": _("exchanged")},
     )
     def exchange(self, *, order: Order, credit: Decimal) -> None:
         self.exchange_order = order
@@ -321,7 +350,7 @@ class Return(FSMModelMixin, models.Model):
         target=None,
         conditions=[has_no_live_exchange],
         permission="returns.delete_return",
-        custom={"label": "delete", "past": "deleted"},
+        custom={"label": _("delete"), "past": _("deleted")},
     )
     def delete_return(self) -> None:
         """Only the check: the service removes the row (its event stays on the order)."""
@@ -329,16 +358,25 @@ class Return(FSMModelMixin, models.Model):
 
 class ReturnLine(models.Model):
     # Not "return" (a Python keyword) nor "return_" (Django refuses a trailing underscore).
-    order_return = models.ForeignKey(Return, on_delete=models.CASCADE, related_name="lines")
-    shipment_line = models.ForeignKey(
-        ShipmentLine, on_delete=models.PROTECT, related_name="return_lines"
+    order_return = models.ForeignKey(
+        Return, on_delete=models.CASCADE, related_name="lines", verbose_name=_("order return")
     )
-    quantity = models.PositiveIntegerField()
+    shipment_line = models.ForeignKey(
+        ShipmentLine,
+        on_delete=models.PROTECT,
+        related_name="return_lines",
+        verbose_name=_("shipment line"),
+    )
+    quantity = models.PositiveIntegerField(_("quantity"))
     amount = models.DecimalField(
-        **MONEY_FIELD, help_text="This line's share of what the shipment line was charged."
+        _("amount"),
+        **MONEY_FIELD,
+        help_text=_("This line's share of what the shipment line was charged."),
     )
 
     class Meta:
+        verbose_name = _("return line")
+        verbose_name_plural = _("return lines")
         ordering = ["order_return", "shipment_line"]
         constraints = [
             models.UniqueConstraint(

@@ -17,6 +17,7 @@ from typing import Required, TypedDict, Unpack
 
 from django.db import transaction
 from django.db.models import Max
+from django.utils.translation import gettext as _
 
 from core.actors import Actor, actor_name, actor_user
 from core.errors import DomainError
@@ -43,7 +44,7 @@ def lock_return(return_id: int) -> Return:
     return lock_with_order(
         Return.objects.all(),
         pk=return_id,
-        gone=f"Return #{return_id} does not exist (it may have been deleted).",
+        gone=_("Return #%(id)s does not exist (it may have been deleted).") % {"id": return_id},
     )
 
 
@@ -137,8 +138,7 @@ def _draft(
         ("return_fee", return_fee),
         ("voucher_value", voucher_value),
     ):
-        what = field.replace("_", " ")
-        setattr(draft, field, checks.checked_amount(value, what=what, currency=currency))
+        setattr(draft, field, checks.checked_amount(value, field=field, currency=currency))
     draft.lines_amount = quantize(sum(amounts.values(), ZERO), currency)
     checks.refuse_negative_refund(draft)
     draft.refund_amount = draft.suggested_refund
@@ -157,7 +157,7 @@ def preview_return(*, shipment_id: int, **choices: Unpack[ReturnChoices]) -> Ret
     try:
         shipment = Shipment.objects.select_related("order", "warehouse").get(pk=shipment_id)
     except (Shipment.DoesNotExist, ValueError, TypeError):
-        raise DomainError(f"Shipment #{shipment_id} does not exist.") from None
+        raise DomainError(_("Shipment #%(id)s does not exist.") % {"id": shipment_id}) from None
     return _draft(shipment.order, shipment, **choices)
 
 
@@ -179,7 +179,7 @@ def create_return(*, shipment_id: int, by: Actor, **choices: Unpack[ReturnChoice
             ReturnLine(order_return=return_, shipment_line=line, quantity=q, amount=amount)
             for line, q, amount in return_.wanted
         )
-        units = ", ".join(f"{q} × {line.order_line.sku}" for line, q, _ in return_.wanted)
+        units = ", ".join(f"{q} × {line.order_line.sku}" for line, q, _amount in return_.wanted)
         suggested = format_money(return_.refund_amount, order.currency)
         record_return_event(
             return_,
@@ -187,8 +187,16 @@ def create_return(*, shipment_id: int, by: Actor, **choices: Unpack[ReturnChoice
             transition="create",
             publishes=EventType.RETURN_CREATED,
             from_state="",
-            message=f"Return {return_.number} created from shipment {shipment.ref}: {units}; "
-            f"suggested refund {suggested}.",
+            message=_(
+                "Return %(number)s created from shipment %(ref)s: %(units)s; "
+                "suggested refund %(suggested)s."
+            )
+            % {
+                "number": return_.number,
+                "ref": shipment.ref,
+                "units": units,
+                "suggested": suggested,
+            },
         )
     return return_
 
@@ -200,10 +208,6 @@ def _units_by_sku(return_: Return) -> Counter[str]:
     return units
 
 
-def _where(return_: Return) -> str:
-    return f"into {return_.warehouse}" if return_.moves_stock else "removed (not saleable)"
-
-
 def complete_return(*, return_id: int, by: Actor) -> Return:
     """The goods are in: back on the shelf of the return's warehouse, or removed.
 
@@ -211,7 +215,7 @@ def complete_return(*, return_id: int, by: Actor) -> Return:
     """
     with transaction.atomic():
         return_ = lock_return(return_id)
-        from_state, _ = run_transition(return_.complete, by=by)
+        from_state, _to_state = run_transition(return_.complete, by=by)
         checks.refuse_inactive_warehouse(return_)
         units = _units_by_sku(return_)
         if return_.moves_stock:
@@ -224,9 +228,17 @@ def complete_return(*, return_id: int, by: Actor) -> Return:
             transition="complete",
             publishes=EventType.RETURN_COMPLETED,
             from_state=from_state,
-            message=f"Return {return_.number} completed: {what} {_where(return_)}.",
+            message=_completed_sentence(return_)
+            % {"number": return_.number, "what": what, "warehouse": return_.warehouse},
         )
     return return_
+
+
+def _completed_sentence(return_: Return) -> str:
+    """The timeline's sentence for a completed return: where its goods went."""
+    if return_.moves_stock:
+        return _("Return %(number)s completed: %(what)s into %(warehouse)s.")
+    return _("Return %(number)s completed: %(what)s removed (not saleable).")
 
 
 def uncomplete_return(*, return_id: int, by: Actor) -> Return:
@@ -237,18 +249,21 @@ def uncomplete_return(*, return_id: int, by: Actor) -> Return:
     """
     with transaction.atomic():
         return_ = lock_return(return_id)
-        from_state, _ = run_transition(return_.uncomplete, by=by)
+        from_state, _to_state = run_transition(return_.uncomplete, by=by)
         if return_.moves_stock:
             take_back(return_.warehouse_id, _units_by_sku(return_))
         return_.save()
-        undone = "its goods taken back out of stock" if return_.moves_stock else "nothing moved"
+        if return_.moves_stock:
+            message = _("Return %(number)s uncompleted: its goods taken back out of stock.")
+        else:
+            message = _("Return %(number)s uncompleted: nothing moved.")
         record_return_event(
             return_,
             by=by,
             transition="uncomplete",
             publishes=EventType.RETURN_UNCOMPLETED,
             from_state=from_state,
-            message=f"Return {return_.number} uncompleted: {undone}.",
+            message=message % {"number": return_.number},
         )
     return return_
 
@@ -265,11 +280,18 @@ def _refund_amount(return_: Return, amount: Decimal | None) -> Decimal:
         except ValueError as error:
             raise DomainError(str(error)) from None
     if amount <= 0:
-        raise DomainError(f"Give an amount above zero to refund for return {return_.number}.")
+        raise DomainError(
+            _("Give an amount above zero to refund for return %(number)s.")
+            % {"number": return_.number}
+        )
     if amount > suggested:
         raise DomainError(
-            f"{format_money(amount, currency)} is more than return {return_.number}'s "
-            f"suggested refund of {format_money(suggested, currency)}."
+            _("%(amount)s is more than return %(number)s's suggested refund of %(suggested)s.")
+            % {
+                "amount": format_money(amount, currency),
+                "number": return_.number,
+                "suggested": format_money(suggested, currency),
+            }
         )
     return amount
 
@@ -277,13 +299,20 @@ def _refund_amount(return_: Return, amount: Decimal | None) -> Decimal:
 def _refuse_above_refundable(return_: Return, amount: Decimal) -> None:
     payment = Payment.objects.filter(order=return_.order).first()
     if payment is None:
-        raise DomainError(f"{return_.order} has no payment to refund from.")
+        raise DomainError(_("%(order)s has no payment to refund from.") % {"order": return_.order})
     if amount > payment.refundable_amount:
         currency = return_.currency
         raise DomainError(
-            f"Return {return_.number} would refund {format_money(amount, currency)}, but "
-            f"{return_.order} has only {format_money(payment.refundable_amount, currency)} "
-            "captured and not refunded."
+            _(
+                "Return %(number)s would refund %(amount)s, but %(order)s has only "
+                "%(refundable)s captured and not refunded."
+            )
+            % {
+                "number": return_.number,
+                "amount": format_money(amount, currency),
+                "order": return_.order,
+                "refundable": format_money(payment.refundable_amount, currency),
+            }
         )
 
 
@@ -306,13 +335,13 @@ def refund_return(*, return_id: int, amount: Decimal | None = None, by: Actor) -
             lambda: refund_payment(
                 order_id=return_.order_id,
                 amount=amount,
-                reason=f"Return {return_.number}",
+                reason=_("Return %(number)s") % {"number": return_.number},
                 by=by,
                 return_ref=return_.number,
             )
         )
         if not declined:
-            from_state, _ = run_transition(return_.refund, by=by, amount=amount)
+            from_state, _to_state = run_transition(return_.refund, by=by, amount=amount)
             return_.save()
             record_return_event(
                 return_,
@@ -320,8 +349,8 @@ def refund_return(*, return_id: int, amount: Decimal | None = None, by: Actor) -
                 transition="refund",
                 publishes=EventType.RETURN_REFUNDED,
                 from_state=from_state,
-                message=f"Return {return_.number} refunded: "
-                f"{format_money(amount, return_.currency)}.",
+                message=_("Return %(number)s refunded: %(amount)s.")
+                % {"number": return_.number, "amount": format_money(amount, return_.currency)},
             )
     if declined:
         raise declined
@@ -335,7 +364,7 @@ def delete_return(*, return_id: int, by: Actor) -> None:
     """
     with transaction.atomic():
         return_ = lock_return(return_id)
-        from_state, _ = run_transition(return_.delete_return, by=by)
+        from_state, _to_state = run_transition(return_.delete_return, by=by)
         record_return_event(
             return_,
             by=by,
@@ -343,6 +372,7 @@ def delete_return(*, return_id: int, by: Actor) -> None:
             publishes=EventType.RETURN_DELETED,
             from_state=from_state,
             to_state="deleted",
-            message=f"Return {return_.number} deleted; nothing was refunded or received.",
+            message=_("Return %(number)s deleted; nothing was refunded or received.")
+            % {"number": return_.number},
         )
         return_.delete()

@@ -8,6 +8,7 @@ from django.contrib import admin
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 
 from core.admin.badges import state_badge
 from core.admin.changelist import (
@@ -41,11 +42,11 @@ class ShipmentLineInline(ReadOnlyAdminMixin, admin.TabularInline):
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("order_line")
 
-    @admin.display(description="SKU")
+    @admin.display(description=_("SKU"))
     def sku(self, line: ShipmentLine):
         return line.order_line.sku
 
-    @admin.display(description="product")
+    @admin.display(description=_("product"))
     def product(self, line: ShipmentLine):
         return f"{line.order_line.product_name} {line.order_line.variant}".strip()
 
@@ -73,7 +74,7 @@ class ShipmentAdmin(LinksForWhoMayOpenMixin, PageFirstMixin, ServiceWrittenAdmin
     list_filter = [("status", ChoiceListFilter), "warehouse"]
     sortable_by = ["created_at"]
     search_fields = ["=tracking_number", "=order__number"]
-    search_help_text = "Exact tracking number or order number."
+    search_help_text = _("Exact tracking number or order number.")
     show_full_result_count = False
     show_facets = admin.ShowFacets.NEVER
     paginator = EstimatedCountPaginator
@@ -122,28 +123,28 @@ class ShipmentAdmin(LinksForWhoMayOpenMixin, PageFirstMixin, ServiceWrittenAdmin
             matches |= Q(order_id__in=list(order_ids))
         return queryset.filter(matches), False
 
-    @admin.display(description="shipment")
+    @admin.display(description=_("shipment"))
     def number(self, shipment: Shipment):
         return shipment.ref
 
-    @admin.display(description="order")
+    @admin.display(description=_("order"))
     def order_link(self, shipment: Shipment):
         url = reverse("admin:orders_order_change", args=[shipment.order_id])
         return format_html('<a href="{}">{}</a>', url, shipment.order.number)
 
-    @admin.display(description="order")
+    @admin.display(description=_("order"))
     def order_text(self, shipment: Shipment):
         return shipment.order.number
 
-    @admin.display(description="warehouse")
+    @admin.display(description=_("warehouse"))
     def warehouse_text(self, shipment: Shipment):
         return str(shipment.warehouse)
 
-    @admin.display(description="status")
+    @admin.display(description=_("status"))
     def status_badge(self, shipment: Shipment):
         return shipment_badge(shipment)
 
-    @admin.display(description="amount")
+    @admin.display(description=_("amount"))
     def amount_display(self, shipment: Shipment):
         currency = shipment.order.currency
         if shipment.status in ("paid", "completed"):
@@ -183,6 +184,6 @@ class StockAdmin(CheckedChangeListMixin, RefusalsAsMessagesMixin, admin.ModelAdm
     def delete_model(self, request, obj):
         services.remove_stock(stock_id=obj.pk, by=request.user)
 
-    @admin.display(description="available")
+    @admin.display(description=_("available"))
     def available(self, stock: Stock):
         return stock.available

@@ -6,6 +6,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin, transition
 
 from core.fsm import order_not_on_hold, refuses_with
@@ -14,13 +16,17 @@ from orders.models import Order, OrderLine, StoreSettings
 
 
 class Warehouse(models.Model):
-    name = models.CharField(max_length=100, unique=True)
+    name = models.CharField(_("name"), max_length=100, unique=True)
     priority = models.PositiveSmallIntegerField(
-        default=100, help_text="Lower ships first; Direct to Shipment picks by this."
+        _("priority"),
+        default=100,
+        help_text=_("Lower ships first; Direct to Shipment picks by this."),
     )
-    is_active = models.BooleanField(default=True)
+    is_active = models.BooleanField(_("is active"), default=True)
 
     class Meta:
+        verbose_name = _("warehouse")
+        verbose_name_plural = _("warehouses")
         ordering = ["priority", "name"]
 
     def __str__(self) -> str:
@@ -30,17 +36,23 @@ class Warehouse(models.Model):
 class Stock(models.Model):
     """Units of one SKU in one warehouse. Available = on hand − allocated, never negative."""
 
-    warehouse = models.ForeignKey(Warehouse, on_delete=models.PROTECT, related_name="stock")
-    sku = models.CharField("SKU", max_length=64)
-    on_hand = models.PositiveIntegerField(default=0)
+    warehouse = models.ForeignKey(
+        Warehouse, on_delete=models.PROTECT, related_name="stock", verbose_name=_("warehouse")
+    )
+    sku = models.CharField(_("SKU"), max_length=64)
+    on_hand = models.PositiveIntegerField(_("on hand"), default=0)
     allocated = models.PositiveIntegerField(
+        _("allocated"),
         default=0,
-        help_text="Units held by shipments that are not completed yet, and reserved by "
-        "orders since their placement.",
+        help_text=_(
+            "Units held by shipments that are not completed yet, and reserved by "
+            "orders since their placement."
+        ),
     )
 
     class Meta:
-        verbose_name_plural = "stock"
+        verbose_name = _("stock")
+        verbose_name_plural = _("stock")
         ordering = ["warehouse", "sku"]
         constraints = [
             models.UniqueConstraint(fields=["warehouse", "sku"], name="stock_one_row_per_sku"),
@@ -54,15 +66,14 @@ class Stock(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.sku} in {self.warehouse}"
+        return gettext("%(sku)s in %(warehouse)s") % {"sku": self.sku, "warehouse": self.warehouse}
 
     def clean(self) -> None:
         # The database refuses it too; this says it on an edited form.
         if self.allocated > self.on_hand:
-            allocated = (
-                f"{self.allocated} units are allocated to shipments and orders: "
-                "keep at least those."
-            )
+            allocated = gettext(
+                "%(allocated)s units are allocated to shipments and orders: keep at least those."
+            ) % {"allocated": self.allocated}
             raise ValidationError({"on_hand": allocated})
 
     @property
@@ -71,12 +82,12 @@ class Stock(models.Model):
 
 
 class ShipmentStatus(models.TextChoices):
-    CREATED = "created", "Created"
-    GOOD_TO_GO = "good_to_go", "Good-to-go"
+    CREATED = "created", _("Created")
+    GOOD_TO_GO = "good_to_go", _("Good-to-go")
     # Its capture asked of a provider that settles later; paid when it settles.
-    CAPTURE_REQUESTED = "capture_requested", "Capture requested"
-    PAID = "paid", "Paid"
-    COMPLETED = "completed", "Completed"
+    CAPTURE_REQUESTED = "capture_requested", _("Capture requested")
+    PAID = "paid", _("Paid")
+    COMPLETED = "completed", _("Completed")
 
 
 OPEN_STATUSES = [ShipmentStatus.CREATED, ShipmentStatus.GOOD_TO_GO]
@@ -108,28 +119,39 @@ order_is_not_on_hold = order_not_on_hold(through="order", until="before shipping
 
 
 @refuses_with(
-    "Shipment {obj.ref} was captured through the payment provider, not marked paid by hand: "
-    "refund it through a return instead."
+    _(
+        "Shipment {obj.ref} was captured through the payment provider, not marked paid by "
+        "hand: refund it through a return instead."
+    )
 )
 def was_paid_manually(shipment: Shipment) -> bool:
     return shipment.paid_manually
 
 
 @refuses_with(
-    "Shipment {obj.ref} waits for its capture to settle: the store completes shipments "
-    "only once the provider confirms the capture."
+    _(
+        "Shipment {obj.ref} waits for its capture to settle: the store completes shipments "
+        "only once the provider confirms the capture."
+    )
 )
 def store_completes_on_capture_request(shipment: Shipment) -> bool:
     return StoreSettings.load().complete_on_capture_request
 
 
 class Shipment(FSMModelMixin, models.Model):
-    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="shipments")
-    sequence = models.PositiveIntegerField(
-        editable=False, help_text="Numbered per order and never reused: 1042-1, 1042-2."
+    order = models.ForeignKey(
+        Order, on_delete=models.CASCADE, related_name="shipments", verbose_name=_("order")
     )
-    warehouse = models.ForeignKey(Warehouse, on_delete=models.PROTECT, related_name="shipments")
+    sequence = models.PositiveIntegerField(
+        _("sequence"),
+        editable=False,
+        help_text=_("Numbered per order and never reused: 1042-1, 1042-2."),
+    )
+    warehouse = models.ForeignKey(
+        Warehouse, on_delete=models.PROTECT, related_name="shipments", verbose_name=_("warehouse")
+    )
     status = FSMField(
+        _("status"),
         max_length=20,
         choices=ShipmentStatus.choices,
         default=ShipmentStatus.CREATED,
@@ -138,24 +160,28 @@ class Shipment(FSMModelMixin, models.Model):
 
     # Set when it is paid: its lines' share of the order plus, on the first
     # shipment paid, the order's shipping cost (see services.shipment_amounts).
-    amount = models.DecimalField(**MONEY_FIELD)
-    shipping_amount = models.DecimalField(**MONEY_FIELD)
+    amount = models.DecimalField(_("amount"), **MONEY_FIELD)
+    shipping_amount = models.DecimalField(_("shipping amount"), **MONEY_FIELD)
     paid_manually = models.BooleanField(
-        default=False, help_text="Marked paid by hand rather than captured through the provider."
+        _("paid manually"),
+        default=False,
+        help_text=_("Marked paid by hand rather than captured through the provider."),
     )
 
-    tracking_number = models.CharField(max_length=100, blank=True)
-    carrier = models.CharField(max_length=100, blank=True)
-    shipped_date = models.DateField(null=True, blank=True)
+    tracking_number = models.CharField(_("tracking number"), max_length=100, blank=True)
+    carrier = models.CharField(_("carrier"), max_length=100, blank=True)
+    shipped_date = models.DateField(_("shipped date"), null=True, blank=True)
 
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
-    good_to_go_at = models.DateTimeField(null=True, blank=True, editable=False)
-    paid_at = models.DateTimeField(null=True, blank=True, editable=False)
-    completed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
+    good_to_go_at = models.DateTimeField(_("good to go at"), null=True, blank=True, editable=False)
+    paid_at = models.DateTimeField(_("paid at"), null=True, blank=True, editable=False)
+    completed_at = models.DateTimeField(_("completed at"), null=True, blank=True, editable=False)
 
     objects = ShipmentQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("shipment")
+        verbose_name_plural = _("shipments")
         ordering = ["order", "sequence"]
         # The admin's tracking search (orders list and shipments list) is an exact,
         # case-sensitive equality: `tracking_number = %s`, which this index serves.
@@ -197,7 +223,7 @@ class Shipment(FSMModelMixin, models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"Shipment {self.ref}"
+        return gettext("Shipment %(ref)s") % {"ref": self.ref}
 
     @property
     def ref(self) -> str:
@@ -216,7 +242,7 @@ class Shipment(FSMModelMixin, models.Model):
         target=ShipmentStatus.GOOD_TO_GO,
         conditions=[order_is_not_on_hold],
         permission="shipments.good_to_go_shipment",
-        custom={"label": "mark good-to-go", "past": "marked good-to-go"},
+        custom={"label": _("mark good-to-go"), "past": _("marked good-to-go")},
     )
     def good_to_go(self) -> None:
         self.good_to_go_at = timezone.now()
@@ -226,7 +252,7 @@ class Shipment(FSMModelMixin, models.Model):
         source=ShipmentStatus.GOOD_TO_GO,
         target=ShipmentStatus.CREATED,
         permission="shipments.good_to_go_shipment",
-        custom={"label": "mark no good-to-go", "past": "marked no good-to-go"},
+        custom={"label": _("mark no good-to-go"), "past": _("marked no good-to-go")},
     )
     def not_good_to_go(self) -> None:
         self.good_to_go_at = None
@@ -237,7 +263,7 @@ class Shipment(FSMModelMixin, models.Model):
         target=ShipmentStatus.PAID,
         conditions=[order_is_not_on_hold],
         permission="shipments.capture_shipment",
-        custom={"label": "capture", "past": "captured"},
+        custom={"label": _("capture"), "past": _("captured")},
     )
     def capture(self) -> None:
         self.paid_manually = False
@@ -249,7 +275,7 @@ class Shipment(FSMModelMixin, models.Model):
         target=ShipmentStatus.PAID,
         conditions=[order_is_not_on_hold],
         permission="shipments.mark_paid_shipment",
-        custom={"label": "mark paid", "past": "marked paid"},
+        custom={"label": _("mark paid"), "past": _("marked paid")},
     )
     def mark_paid(self) -> None:
         self.paid_manually = True
@@ -261,7 +287,7 @@ class Shipment(FSMModelMixin, models.Model):
         target=ShipmentStatus.CAPTURE_REQUESTED,
         conditions=[order_is_not_on_hold],
         permission="shipments.capture_shipment",
-        custom={"label": "capture", "past": "capture requested"},
+        custom={"label": _("capture"), "past": _("capture requested")},
     )
     def request_capture(self) -> None:
         """The provider took the capture as a request: paid when it settles."""
@@ -274,7 +300,7 @@ class Shipment(FSMModelMixin, models.Model):
         field=status,
         source=ShipmentStatus.CAPTURE_REQUESTED,
         target=ShipmentStatus.PAID,
-        custom={"label": "settle capture", "past": "paid"},
+        custom={"label": _("settle capture"), "past": _("paid")},
     )
     def settle_capture(self) -> None:
         self.paid_at = timezone.now()
@@ -283,7 +309,7 @@ class Shipment(FSMModelMixin, models.Model):
         field=status,
         source=ShipmentStatus.CAPTURE_REQUESTED,
         target=ShipmentStatus.GOOD_TO_GO,
-        custom={"label": "fail capture", "past": "back to good-to-go"},
+        custom={"label": _("fail capture"), "past": _("back to good-to-go")},
     )
     def fail_capture(self) -> None:
         """Back where it was before the capture; the failure is in the payment's ledger."""
@@ -294,7 +320,7 @@ class Shipment(FSMModelMixin, models.Model):
         target=ShipmentStatus.GOOD_TO_GO,
         conditions=[was_paid_manually],
         permission="shipments.mark_paid_shipment",
-        custom={"label": "mark unpaid", "past": "marked unpaid"},
+        custom={"label": _("mark unpaid"), "past": _("marked unpaid")},
     )
     def mark_unpaid(self) -> None:
         self.paid_manually = False
@@ -306,7 +332,7 @@ class Shipment(FSMModelMixin, models.Model):
         target=ShipmentStatus.COMPLETED,
         conditions=[order_is_not_on_hold],
         permission="shipments.complete_shipment",
-        custom={"label": "complete", "past": "completed"},
+        custom={"label": _("complete"), "past": _("completed")},
     )
     @transition(
         field=status,
@@ -314,7 +340,7 @@ class Shipment(FSMModelMixin, models.Model):
         target=ShipmentStatus.COMPLETED,
         conditions=[order_is_not_on_hold, store_completes_on_capture_request],
         permission="shipments.complete_shipment",
-        custom={"label": "complete", "past": "completed"},
+        custom={"label": _("complete"), "past": _("completed")},
     )
     def complete(self, *, tracking_number: str, carrier: str, shipped_date: date) -> None:
         self.tracking_number = tracking_number
@@ -327,7 +353,7 @@ class Shipment(FSMModelMixin, models.Model):
         source=OPEN_STATUSES,
         target=None,
         permission="shipments.delete_shipment",
-        custom={"label": "delete", "past": "deleted"},
+        custom={"label": _("delete"), "past": _("deleted")},
     )
     def delete_shipment(self) -> None:
         """Only the check: the service releases the stock and removes the row."""
@@ -339,23 +365,32 @@ class Shipment(FSMModelMixin, models.Model):
         source=ShipmentStatus.COMPLETED,
         target=None,
         permission="shipments.resend_shipment",
-        custom={"label": "resend", "past": "resent"},
+        custom={"label": _("resend"), "past": _("resent")},
     )
     def resend(self) -> None:
         """Only the check: the service makes the resend order."""
 
 
 class ShipmentLine(models.Model):
-    shipment = models.ForeignKey(Shipment, on_delete=models.CASCADE, related_name="lines")
-    order_line = models.ForeignKey(
-        OrderLine, on_delete=models.CASCADE, related_name="shipment_lines"
+    shipment = models.ForeignKey(
+        Shipment, on_delete=models.CASCADE, related_name="lines", verbose_name=_("shipment")
     )
-    quantity = models.PositiveIntegerField()
+    order_line = models.ForeignKey(
+        OrderLine,
+        on_delete=models.CASCADE,
+        related_name="shipment_lines",
+        verbose_name=_("order line"),
+    )
+    quantity = models.PositiveIntegerField(_("quantity"))
     amount = models.DecimalField(
-        **MONEY_FIELD, help_text="This line's share of the shipment's amount, set when it is paid."
+        _("amount"),
+        **MONEY_FIELD,
+        help_text=_("This line's share of the shipment's amount, set when it is paid."),
     )
 
     class Meta:
+        verbose_name = _("shipment line")
+        verbose_name_plural = _("shipment lines")
         ordering = ["shipment", "order_line"]
         constraints = [
             models.UniqueConstraint(
@@ -380,11 +415,23 @@ class Allocation(models.Model):
     placement, so a deleted shipment's units go back to being reserved.
     """
 
-    order_line = models.ForeignKey(OrderLine, on_delete=models.CASCADE, related_name="allocations")
-    warehouse = models.ForeignKey(Warehouse, on_delete=models.PROTECT, related_name="allocations")
-    quantity = models.PositiveIntegerField(default=0)
+    order_line = models.ForeignKey(
+        OrderLine,
+        on_delete=models.CASCADE,
+        related_name="allocations",
+        verbose_name=_("order line"),
+    )
+    warehouse = models.ForeignKey(
+        Warehouse,
+        on_delete=models.PROTECT,
+        related_name="allocations",
+        verbose_name=_("warehouse"),
+    )
+    quantity = models.PositiveIntegerField(_("quantity"), default=0)
 
     class Meta:
+        verbose_name = _("allocation")
+        verbose_name_plural = _("allocations")
         ordering = ["order_line", "pk"]
         constraints = [
             models.UniqueConstraint(
@@ -396,4 +443,8 @@ class Allocation(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.quantity} × {self.order_line.sku} in {self.warehouse}"
+        return gettext("%(quantity)s × %(sku)s in %(warehouse)s") % {
+            "quantity": self.quantity,
+            "sku": self.order_line.sku,
+            "warehouse": self.warehouse,
+        }

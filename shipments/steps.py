@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from django import forms
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from core.fsm import permission_refusal, refusal
 from core.steps import Step
@@ -20,24 +22,26 @@ class CompleteShipmentForm(forms.Form):
 
     per_object = True
 
-    carrier = forms.CharField(max_length=100)
+    carrier = forms.CharField(label=gettext_lazy("Carrier"), max_length=100)
     shipped_date = forms.DateField(
+        label=gettext_lazy("Shipped date"),
         initial=timezone.localdate,
         widget=forms.DateInput(attrs={"type": "date"}),
-        help_text="Not in the future.",
+        help_text=gettext_lazy("Not in the future."),
     )
 
     def __init__(self, *args, objects=(), **kwargs):
         super().__init__(*args, **kwargs)
         for shipment in objects:
             self.fields[f"tracking_{shipment.pk}"] = forms.CharField(
-                max_length=100, label=f"Tracking number of {shipment.ref}"
+                max_length=100,
+                label=_("Tracking number of %(ref)s") % {"ref": shipment.ref},
             )
 
     def clean_shipped_date(self):
         shipped = self.cleaned_data["shipped_date"]
         if shipped > timezone.localdate():
-            raise forms.ValidationError("The shipped date cannot be in the future.")
+            raise forms.ValidationError(_("The shipped date cannot be in the future."))
         return shipped
 
 
@@ -59,13 +63,16 @@ def complete_refusal(shipment: Shipment, by) -> str | None:
 def capture_detail(shipment: Shipment, result: Shipment) -> str:
     """A provider that settles later took it as a request: the message says so."""
     if result.status == ShipmentStatus.CAPTURE_REQUESTED:
-        return "capture requested: paid when the payment provider confirms it"
+        return _("capture requested: paid when the payment provider confirms it")
     return ""
 
 
 class MarkPaidForm(forms.Form):
     reference = forms.CharField(
-        max_length=200, required=False, help_text="E.g. the bank transfer's reference."
+        label=gettext_lazy("Reference"),
+        max_length=200,
+        required=False,
+        help_text=gettext_lazy("E.g. the bank transfer's reference."),
     )
 
 

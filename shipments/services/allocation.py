@@ -19,6 +19,7 @@ from collections.abc import Mapping, Sequence
 
 from django.db import transaction
 from django.db.models import Q
+from django.utils.translation import gettext as _
 
 from core.actors import Actor
 from core.errors import DomainError
@@ -107,7 +108,10 @@ def _refuse_short(lines, held, need, warehouses, stock) -> None:
             if (warehouse.pk, sku) in stock
         )
         if units > in_stock:
-            raise DomainError(f"Only {in_stock} of {sku} are in stock, not the {units} wanted.")
+            raise DomainError(
+                _("Only %(in_stock)s of %(sku)s are in stock, not the %(units)s wanted.")
+                % {"in_stock": in_stock, "sku": sku, "units": units}
+            )
 
 
 def _release_beyond_need(
@@ -179,7 +183,7 @@ def allocate_for_shipment(
 def reserve_shipment_units(shipment: Shipment) -> None:
     """A deleted shipment's units stay counted, as its order's reservation again."""
     for line_id, quantity in shipment.lines.values_list("order_line_id", "quantity"):
-        row, _ = Allocation.objects.get_or_create(
+        row, _created = Allocation.objects.get_or_create(
             order_line_id=line_id, warehouse_id=shipment.warehouse_id
         )
         row.quantity += quantity
@@ -200,23 +204,32 @@ def move_reservation(
         target = active_warehouse(to_warehouse_id)
         sku = source.order_line.sku
         if target.pk == source.warehouse_id:
-            raise DomainError(f"The units of {sku} are reserved in {target} already.")
+            raise DomainError(
+                _("The units of %(sku)s are reserved in %(warehouse)s already.")
+                % {"sku": sku, "warehouse": target}
+            )
         if isinstance(quantity, bool) or not 1 <= quantity <= source.quantity:
             raise DomainError(
-                f"Move 1 to {source.quantity} units of {sku}: "
-                f"that is what {source.warehouse} holds."
+                _("Move 1 to %(most)s units of %(sku)s: that is what %(warehouse)s holds.")
+                % {"most": source.quantity, "sku": sku, "warehouse": source.warehouse}
             )
         stock = lock_stock_at({(source.warehouse_id, sku), (target.pk, sku)})
         there = stock.get((target.pk, sku))
         available = there.available if there else 0
         if quantity > available:
             raise DomainError(
-                f"Only {available} of {sku} are available in {target}, not the {quantity} to move."
+                _(
+                    "Only %(available)s of %(sku)s are available in %(warehouse)s, "
+                    "not the %(quantity)s to move."
+                )
+                % {"available": available, "sku": sku, "warehouse": target, "quantity": quantity}
             )
         stock[source.warehouse_id, sku].allocated -= quantity
         there.allocated += quantity
         source.quantity -= quantity
-        moved, _ = Allocation.objects.get_or_create(order_line=source.order_line, warehouse=target)
+        moved, _created = Allocation.objects.get_or_create(
+            order_line=source.order_line, warehouse=target
+        )
         moved.quantity += quantity
         _save(stock, [source, moved])
         record_event(
@@ -227,7 +240,8 @@ def move_reservation(
             # hear of stock when a shipment is made.
             publishes=None,
             message=(
-                f"Moved the reservation of {quantity} × {sku} from {source.warehouse} to {target}."
+                _("Moved the reservation of %(quantity)s × %(sku)s from %(source)s to %(target)s.")
+                % {"quantity": quantity, "sku": sku, "source": source.warehouse, "target": target}
             ),
             data={"sku": sku, "quantity": quantity, "from": source.warehouse_id, "to": target.pk},
         )
@@ -241,5 +255,8 @@ def _held_row(order: Order, allocation_id: int) -> Allocation:
         .first()
     )
     if row is None:
-        raise DomainError(f"{order} holds no such reservation: the page is out of date, reload it.")
+        raise DomainError(
+            _("%(order)s holds no such reservation: the page is out of date, reload it.")
+            % {"order": order}
+        )
     return row

@@ -5,6 +5,8 @@ Locks follow the one lock order written down in `orders.locks`.
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
+
 from core.actors import Actor
 from core.fsm import run_transition
 from orders.events import Publishes, record_event
@@ -20,7 +22,7 @@ def lock_shipment(shipment_id: int) -> tuple[Order, Shipment]:
     shipment = lock_with_order(
         Shipment.objects.all(),
         pk=shipment_id,
-        gone=f"Shipment #{shipment_id} does not exist (it may have been deleted).",
+        gone=_("Shipment #%(id)s does not exist (it may have been deleted).") % {"id": shipment_id},
     )
     return shipment.order, shipment
 
@@ -54,7 +56,7 @@ def move_order(
     order: Order, method, *, by: Actor, publishes: Publishes, message: str, data: dict
 ) -> None:
     """Run an order transition the shipments drive, save it, and record it."""
-    from_status, _ = run_transition(method, by=by)
+    from_status, _to_state = run_transition(method, by=by)
     record_order_move(
         order,
         method.__name__,

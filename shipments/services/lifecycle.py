@@ -16,6 +16,7 @@ from datetime import date
 from django.db import transaction
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 
 from core.actors import Actor, process
 from core.errors import DomainError
@@ -79,7 +80,9 @@ def expedite_order(*, order_id: int, by: Actor) -> Shipment:
         warehouse = _warehouse_shipping_most(order)
         quantities = _proposal_under_lock(order, warehouse) if warehouse else {}
         if not quantities:
-            raise DomainError(f"{order} has nothing available to ship in any warehouse.")
+            raise DomainError(
+                _("%(order)s has nothing available to ship in any warehouse.") % {"order": order}
+            )
         return create_shipment_under_lock(
             order=order, warehouse=warehouse, quantities=quantities, by=by
         )
@@ -124,7 +127,8 @@ def create_shipment_under_lock(
         transition="create",
         publishes=EventType.SHIPMENT_CREATED,
         from_state="",
-        message=f"Shipment {shipment.ref} created from {warehouse}: {units}.",
+        message=_("Shipment %(ref)s created from %(warehouse)s: %(units)s.")
+        % {"ref": shipment.ref, "warehouse": warehouse, "units": units},
         warehouse=warehouse.name,
         lines={str(line.pk): quantity for line, quantity in wanted.items()},
     )
@@ -137,7 +141,7 @@ def create_shipment_under_lock(
             publishes=None,  # "shipment.created" says it
             from_state=from_status,
             to_state=order.status,
-            message=f"Processing: shipment {shipment.ref} created.",
+            message=_("Processing: shipment %(ref)s created.") % {"ref": shipment.ref},
             data={"shipment": shipment.ref},
         )
     return shipment
@@ -150,26 +154,35 @@ def _checked_quantities(order: Order, quantities: Mapping[int, int]) -> dict[Ord
     between this check and the insert.
     """
     if not isinstance(quantities, Mapping):
-        raise DomainError("Give the quantity to ship for each line.")
+        raise DomainError(_("Give the quantity to ship for each line."))
     lines = {line.pk: line for line in order.lines_with_shipped()}
     wanted: dict[OrderLine, int] = {}
     for line_id, quantity in quantities.items():
         line = lines.get(line_id) if isinstance(line_id, int) else None
         if line is None:
-            raise DomainError(f"Line #{line_id} is not a line of {order}.")
+            raise DomainError(
+                _("Line #%(id)s is not a line of %(order)s.") % {"id": line_id, "order": order}
+            )
         if isinstance(quantity, bool) or not isinstance(quantity, int):
-            raise DomainError(f"The quantity for {line.sku} must be a whole number.")
+            raise DomainError(
+                _("The quantity for %(sku)s must be a whole number.") % {"sku": line.sku}
+            )
         if quantity < 0:
-            raise DomainError(f"The quantity for {line.sku} cannot be negative.")
+            raise DomainError(_("The quantity for %(sku)s cannot be negative.") % {"sku": line.sku})
         if quantity > line.quantity_unshipped:
             raise DomainError(
-                f"Only {line.quantity_unshipped} of {line.sku} are left to ship in {order}, "
-                f"not {quantity}."
+                _("Only %(left)s of %(sku)s are left to ship in %(order)s, not %(quantity)s.")
+                % {
+                    "left": line.quantity_unshipped,
+                    "sku": line.sku,
+                    "order": order,
+                    "quantity": quantity,
+                }
             )
         if quantity:
             wanted[line] = quantity
     if not wanted:
-        raise DomainError("Choose at least one unit to ship.")
+        raise DomainError(_("Choose at least one unit to ship."))
     return wanted
 
 
@@ -183,8 +196,8 @@ def _next_sequence(order: Order) -> int:
 
 def _step(*, shipment_id: int, by: Actor, action: str, publishes: str, message: str) -> Shipment:
     """Lock, transition, save, record: the body of every simple shipment step."""
-    _, shipment = lock_shipment(shipment_id)
-    from_state, _ = run_transition(getattr(shipment, action), by=by)
+    _order, shipment = lock_shipment(shipment_id)
+    from_state, _to_state = run_transition(getattr(shipment, action), by=by)
     shipment.save()
     record_shipment_event(
         shipment,
@@ -192,7 +205,7 @@ def _step(*, shipment_id: int, by: Actor, action: str, publishes: str, message: 
         transition=action,
         publishes=publishes,
         from_state=from_state,
-        message=message.format(ref=shipment.ref),
+        message=message % {"ref": shipment.ref},
     )
     return shipment
 
@@ -205,7 +218,7 @@ def mark_good_to_go(*, shipment_id: int, by: Actor) -> Shipment:
             by=by,
             action="good_to_go",
             publishes=EventType.SHIPMENT_GOOD_TO_GO,
-            message="Shipment {ref} is good-to-go.",
+            message=_("Shipment %(ref)s is good-to-go."),
         )
     return shipment
 
@@ -217,7 +230,7 @@ def mark_not_good_to_go(*, shipment_id: int, by: Actor) -> Shipment:
             by=by,
             action="not_good_to_go",
             publishes=EventType.SHIPMENT_UPDATED,
-            message="Shipment {ref} is no longer good-to-go.",
+            message=_("Shipment %(ref)s is no longer good-to-go."),
         )
     return shipment
 
@@ -238,17 +251,18 @@ def complete_shipment(
     tracking_number, carrier = tracking_number.strip(), carrier.strip()
     shipped_date = shipped_date or timezone.localdate()
     if not tracking_number:
-        raise DomainError("Give the tracking number.")
+        raise DomainError(_("Give the tracking number."))
     if not carrier:
-        raise DomainError("Give the carrier.")
+        raise DomainError(_("Give the carrier."))
     if shipped_date > timezone.localdate():
-        raise DomainError("The shipped date cannot be in the future.")
+        raise DomainError(_("The shipped date cannot be in the future."))
     with transaction.atomic():
         order, shipment = lock_shipment(shipment_id)
         placed = timezone.localdate(order.placed_at) if order.placed_at else None
         if placed and shipped_date < placed:
             raise DomainError(
-                f"The shipped date cannot be before {order} was placed ({placed:%Y-%m-%d})."
+                _("The shipped date cannot be before %(order)s was placed (%(placed)s).")
+                % {"order": order, "placed": f"{placed:%Y-%m-%d}"}
             )
         declined = waiting = None
         if shipment.status == ShipmentStatus.GOOD_TO_GO:
@@ -271,14 +285,17 @@ def waits_for_capture(shipment: Shipment) -> DomainError | None:
     if state_refusal(shipment.complete) is None:
         return None
     return DomainError(
-        f"Shipment {shipment.ref} was not completed: its capture is requested and it "
-        "completes once the payment provider confirms it."
+        _(
+            "Shipment %(ref)s was not completed: its capture is requested and it "
+            "completes once the payment provider confirms it."
+        )
+        % {"ref": shipment.ref}
     )
 
 
 def _complete(order: Order, shipment: Shipment, *, by: Actor, tracking) -> None:
     tracking_number, carrier, shipped_date = tracking
-    from_state, _ = run_transition(
+    from_state, _to_state = run_transition(
         shipment.complete,
         by=by,
         tracking_number=tracking_number,
@@ -295,8 +312,16 @@ def _complete(order: Order, shipment: Shipment, *, by: Actor, tracking) -> None:
         from_state=from_state,
         message=(
             # The site's one date format ("7 Dec 2026"), as the timeline shows dates.
-            f"Shipment {shipment.ref} completed: shipped {date_format(shipped_date)} "
-            f"with {carrier}, tracking {tracking_number}."
+            _(
+                "Shipment %(ref)s completed: shipped %(date)s with %(carrier)s, "
+                "tracking %(tracking)s."
+            )
+            % {
+                "ref": shipment.ref,
+                "date": date_format(shipped_date),
+                "carrier": carrier,
+                "tracking": tracking_number,
+            }
         ),
         tracking_number=tracking_number,
         carrier=carrier,
@@ -310,7 +335,8 @@ def _complete(order: Order, shipment: Shipment, *, by: Actor, tracking) -> None:
             by=by,
             publishes=EventType.ORDER_COMPLETED,
             from_status=from_status,
-            message=f"Completed: every line is shipped or cancelled ({shipment.ref} was last).",
+            message=_("Completed: every line is shipped or cancelled (%(ref)s was last).")
+            % {"ref": shipment.ref},
             data={"shipment": shipment.ref},
         )
         # What was authorized and never captured (cancelled products, a rounding
@@ -326,14 +352,14 @@ def delete_shipment(*, shipment_id: int, by: Actor) -> Order:
     """
     with transaction.atomic():
         order, shipment = lock_shipment(shipment_id)
-        from_state, _ = run_transition(shipment.delete_shipment, by=by)
+        from_state, _to_state = run_transition(shipment.delete_shipment, by=by)
         ref = shipment.ref
         if reserves_at_placement(order):
             reserve_shipment_units(shipment)
-            released = "its units are reserved for the order again"
+            message = _("Shipment %(ref)s deleted; its units are reserved for the order again.")
         else:
             release_stock(shipment)
-            released = "its stock is released"
+            message = _("Shipment %(ref)s deleted; its stock is released.")
         record_shipment_event(
             shipment,
             by=by,
@@ -341,7 +367,7 @@ def delete_shipment(*, shipment_id: int, by: Actor) -> Order:
             publishes=EventType.SHIPMENT_DELETED,
             from_state=from_state,
             to_state="deleted",
-            message=f"Shipment {ref} deleted; {released}.",
+            message=message % {"ref": ref},
         )
         shipment.delete()
         if not order.shipments.exists():
@@ -350,7 +376,8 @@ def delete_shipment(*, shipment_id: int, by: Actor) -> Order:
                 order.return_to_confirmed,
                 by=by,
                 publishes=None,  # "shipment.deleted" says it
-                message=f"Back to Confirmed: its last shipment, {ref}, was deleted.",
+                message=_("Back to Confirmed: its last shipment, %(ref)s, was deleted.")
+                % {"ref": ref},
                 data={"shipment": ref},
             )
     return order
@@ -376,7 +403,7 @@ def delete_open_shipments(*, order: Order, by: Actor) -> list[str]:
     refs = []
     for shipment in shipments:
         shipment.order = order
-        from_state, _ = run_transition(shipment.delete_shipment, by=FOR_CANCEL)
+        from_state, _to_state = run_transition(shipment.delete_shipment, by=FOR_CANCEL)
         for sku, quantity in units[shipment.pk].items():
             stock[shipment.warehouse_id, sku].allocated -= quantity
         record_shipment_event(
@@ -386,8 +413,10 @@ def delete_open_shipments(*, order: Order, by: Actor) -> list[str]:
             publishes=EventType.SHIPMENT_DELETED,
             from_state=from_state,
             to_state="deleted",
-            message=f"Shipment {shipment.ref} deleted with the order's cancellation; "
-            "its stock is released.",
+            message=_(
+                "Shipment %(ref)s deleted with the order's cancellation; its stock is released."
+            )
+            % {"ref": shipment.ref},
         )
         refs.append(shipment.ref)
         shipment.delete()

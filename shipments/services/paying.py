@@ -12,6 +12,7 @@ from decimal import Decimal
 
 from django.db import transaction
 from django.db.models import Sum
+from django.utils.translation import gettext as _
 
 from core.actors import Actor
 from core.fsm import ensure_allowed, run_transition
@@ -101,32 +102,51 @@ def pay_shipment(
             order_id=order.pk, amount=to_take, by=by, shipment_ref=shipment.ref
         )
         method = shipment.request_capture if row.pending else method
-    from_state, _ = run_transition(method, by=by)
+    from_state, _to_state = run_transition(method, by=by)
     shipment.amount, shipment.shipping_amount = amount, shipping
     shipment.save()
     ShipmentLine.objects.bulk_update(
         [ShipmentLine(pk=pk, amount=line_amount) for pk, line_amount in line_amounts.items()],
         ["amount"],
     )
-    how = {
-        "mark_paid": "marked paid by hand",
-        "capture": "captured",
-        "request_capture": "capture requested",
-    }[method.__name__]
-    money = format_money(amount, order.currency)
-    before = format_money(amount - to_take, order.currency)
-    already = f" ({before} of it captured before)" if to_take != amount else ""
+    sentence = _paid_sentence(method.__name__, captured_before=to_take != amount)
+    message = sentence % {
+        "ref": shipment.ref,
+        "money": format_money(amount, order.currency),
+        "before": format_money(amount - to_take, order.currency),
+    }
     record_shipment_event(
         shipment,
         by=by,
         transition=method.__name__,
         publishes=None,  # the payment's own event ("payment.captured") says it
         from_state=from_state,
-        message=f"Shipment {shipment.ref} {how}: {money}{already}.",
+        message=message,
         amount=str(amount),
         shipping=str(shipping),
         taken=str(to_take),
     )
+
+
+def _paid_sentence(transition: str, *, captured_before: bool) -> str:
+    """The timeline's sentence for a paid shipment, per transition taken; with the
+    part of its amount an earlier capture (at checkout) had taken already."""
+    if transition == "mark_paid":
+        if captured_before:
+            return _(
+                "Shipment %(ref)s marked paid by hand: %(money)s "
+                "(%(before)s of it captured before)."
+            )
+        return _("Shipment %(ref)s marked paid by hand: %(money)s.")
+    if transition == "request_capture":
+        if captured_before:
+            return _(
+                "Shipment %(ref)s capture requested: %(money)s (%(before)s of it captured before)."
+            )
+        return _("Shipment %(ref)s capture requested: %(money)s.")
+    if captured_before:
+        return _("Shipment %(ref)s captured: %(money)s (%(before)s of it captured before).")
+    return _("Shipment %(ref)s captured: %(money)s.")
 
 
 def capture_shipment(*, shipment_id: int, by: Actor) -> Shipment:
@@ -155,7 +175,7 @@ def mark_shipment_unpaid(*, shipment_id: int, by: Actor) -> Shipment:
     """Undo a hand-marked payment: Paid → Good-to-go. Never for a provider's capture."""
     with transaction.atomic():
         order, shipment = lock_shipment(shipment_id)
-        from_state, _ = run_transition(shipment.mark_unpaid, by=by)
+        from_state, _to_state = run_transition(shipment.mark_unpaid, by=by)
         if payments.capture_for_shipment(order_id=order.pk, shipment_ref=shipment.ref):
             payments.reverse_manual_payment(order_id=order.pk, shipment_ref=shipment.ref, by=by)
         amount = shipment.amount
@@ -168,8 +188,8 @@ def mark_shipment_unpaid(*, shipment_id: int, by: Actor) -> Shipment:
             transition="mark_unpaid",
             publishes=EventType.SHIPMENT_UPDATED,
             from_state=from_state,
-            message=f"Shipment {shipment.ref} marked unpaid "
-            f"({format_money(amount, order.currency)}).",
+            message=_("Shipment %(ref)s marked unpaid (%(money)s).")
+            % {"ref": shipment.ref, "money": format_money(amount, order.currency)},
             amount=str(amount),
         )
     return shipment

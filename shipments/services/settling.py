@@ -22,6 +22,7 @@ Locks: the order, the shipment, then (in `payments.settling`) the payment.
 from __future__ import annotations
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from core.actors import Actor
 from core.fsm import run_transition
@@ -66,7 +67,7 @@ def settle_capture_request(
 
 def _lock_shipment_of(order: Order, shipment_ref: str) -> Shipment | None:
     """The shipment a request names ("1042-1"), locked after its order."""
-    number, _, sequence = shipment_ref.rpartition("-")
+    number, _dash, sequence = shipment_ref.rpartition("-")
     if number != str(order.number) or not sequence.isdigit():
         return None
     shipment = Shipment.objects.select_for_update().filter(order=order, sequence=int(sequence))
@@ -78,7 +79,7 @@ def _lock_shipment_of(order: Order, shipment_ref: str) -> Shipment | None:
 
 def _move_shipment(shipment: Shipment, *, succeeded: bool, by: Actor, reason: str) -> None:
     method = shipment.settle_capture if succeeded else shipment.fail_capture
-    from_state, _ = run_transition(method, by=by)
+    from_state, _to_state = run_transition(method, by=by)
     amount = shipment.amount
     if not succeeded:
         shipment.amount = shipment.shipping_amount = ZERO
@@ -86,12 +87,15 @@ def _move_shipment(shipment: Shipment, *, succeeded: bool, by: Actor, reason: st
     shipment.save()
     money = format_money(amount, shipment.order.currency)
     if succeeded:
-        message = f"Shipment {shipment.ref} paid: its capture of {money} settled."
+        message = _("Shipment %(ref)s paid: its capture of %(money)s settled.") % {
+            "ref": shipment.ref,
+            "money": money,
+        }
     else:
-        why = reason.strip().rstrip(".") or "no reason given"
-        message = (
-            f"Shipment {shipment.ref} back to good-to-go: its capture of {money} failed ({why})."
-        )
+        why = reason.strip().rstrip(".") or _("no reason given")
+        message = _(
+            "Shipment %(ref)s back to good-to-go: its capture of %(money)s failed (%(why)s)."
+        ) % {"ref": shipment.ref, "money": money, "why": why}
     record_shipment_event(
         shipment,
         by=by,
@@ -109,12 +113,16 @@ def _hold_for_failed_capture(
 ) -> None:
     if order.status not in OPEN_STATUSES or order.on_hold:
         return
-    money = format_money(request.amount, request.payment.currency)
-    what = f" for shipment {request.shipment_ref}" if request.shipment_ref else ""
-    why = reason.strip().rstrip(".") or "no reason given"
-    hold_order(
-        order_id=order.pk,
-        by=by,
-        kind=HoldKind.CAPTURE_FAILED,
-        reason=f"The capture of {money}{what} failed: {why}. Capture again or re-authorize.",
-    )
+    words = {
+        "money": format_money(request.amount, request.payment.currency),
+        "ref": request.shipment_ref,
+        "why": reason.strip().rstrip(".") or _("no reason given"),
+    }
+    if request.shipment_ref:
+        sentence = _(
+            "The capture of %(money)s for shipment %(ref)s failed: %(why)s. "
+            "Capture again or re-authorize."
+        )
+    else:
+        sentence = _("The capture of %(money)s failed: %(why)s. Capture again or re-authorize.")
+    hold_order(order_id=order.pk, by=by, kind=HoldKind.CAPTURE_FAILED, reason=sentence % words)

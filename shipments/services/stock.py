@@ -11,6 +11,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from core.actors import Actor
 from core.errors import DomainError
@@ -61,7 +62,11 @@ def allocate_locked(warehouse: Warehouse, stock: Mapping[str, Stock], units: Cou
         available = stock[sku].available if sku in stock else 0
         if quantity > available:
             raise DomainError(
-                f"{warehouse} has {available} of {sku} available, not the {quantity} asked for."
+                _(
+                    "%(warehouse)s has %(available)s of %(sku)s available, "
+                    "not the %(quantity)s asked for."
+                )
+                % {"warehouse": warehouse, "available": available, "sku": sku, "quantity": quantity}
             )
     for sku, quantity in units.items():
         row = stock[sku]
@@ -73,9 +78,9 @@ def active_warehouse(warehouse_id: int) -> Warehouse:
     try:
         warehouse = Warehouse.objects.get(pk=warehouse_id)
     except (Warehouse.DoesNotExist, ValueError, TypeError):
-        raise DomainError(f"Warehouse #{warehouse_id} does not exist.") from None
+        raise DomainError(_("Warehouse #%(id)s does not exist.") % {"id": warehouse_id}) from None
     if not warehouse.is_active:
-        raise DomainError(f"Warehouse {warehouse} is not active.")
+        raise DomainError(_("Warehouse %(warehouse)s is not active.") % {"warehouse": warehouse})
     return warehouse
 
 
@@ -83,21 +88,24 @@ def _lock_stock_row(stock_id: int) -> Stock:
     try:
         return Stock.objects.select_for_update().select_related("warehouse").get(pk=stock_id)
     except (Stock.DoesNotExist, ValueError, TypeError):
-        raise DomainError("That stock row does not exist (it may have been deleted).") from None
+        raise DomainError(_("That stock row does not exist (it may have been deleted).")) from None
 
 
 def _refuse_below_allocated(stock: Stock, on_hand: int) -> None:
     if on_hand < stock.allocated:
         raise DomainError(
-            f"{stock.sku} in {stock.warehouse} has {stock.allocated} units allocated to "
-            f"shipments and orders: on hand cannot go below that."
+            _(
+                "%(sku)s in %(warehouse)s has %(allocated)s units allocated to "
+                "shipments and orders: on hand cannot go below that."
+            )
+            % {"sku": stock.sku, "warehouse": stock.warehouse, "allocated": stock.allocated}
         )
 
 
 def set_stock_on_hand(*, stock_id: int, on_hand: int, by: Actor) -> Stock:
     """A stock count: set what is on the shelf, never below what shipments hold."""
     if isinstance(on_hand, bool) or not isinstance(on_hand, int) or on_hand < 0:
-        raise DomainError("On hand must be a whole number, zero or more.")
+        raise DomainError(_("On hand must be a whole number, zero or more."))
     with transaction.atomic():
         stock = _lock_stock_row(stock_id)
         _refuse_below_allocated(stock, on_hand)
@@ -118,7 +126,7 @@ def remove_stock(*, stock_id: int, by: Actor) -> None:
 def receive_stock(*, warehouse_id: int, sku: str, quantity: int) -> Stock:
     """Add `quantity` units of `sku` to a warehouse's stock (a delivery)."""
     if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity <= 0:
-        raise DomainError("The quantity received must be a whole number above zero.")
+        raise DomainError(_("The quantity received must be a whole number above zero."))
     warehouse = active_warehouse(warehouse_id)
     with transaction.atomic():
         Stock.objects.get_or_create(warehouse=warehouse, sku=sku)
@@ -155,8 +163,18 @@ def take_back(warehouse_id: int, units: Mapping[str, int]) -> None:
             on_hand, allocated = (row.on_hand, row.allocated) if row else (0, 0)
             warehouse = row.warehouse if row else Warehouse.objects.get(pk=warehouse_id)
             raise DomainError(
-                f"{sku} in {warehouse} has {on_hand} on hand and {allocated} allocated to "
-                f"shipments and orders: taking {quantity} back out would leave too few."
+                _(
+                    "%(sku)s in %(warehouse)s has %(on_hand)s on hand and %(allocated)s "
+                    "allocated to shipments and orders: taking %(quantity)s back out would "
+                    "leave too few."
+                )
+                % {
+                    "sku": sku,
+                    "warehouse": warehouse,
+                    "on_hand": on_hand,
+                    "allocated": allocated,
+                    "quantity": quantity,
+                }
             )
     for sku, quantity in units.items():
         row = stock[sku]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from core.actors import process
 from core.errors import DomainError
@@ -49,7 +50,7 @@ def ship_at_checkout(*, order: Order, capture: bool) -> Shipment | None:
             # savepoint undid the attempt; undo the order's in-memory move too.
             order.refresh_from_db()
             continue
-        from_state, _ = run_transition(shipment.good_to_go, by=DIRECT_TO_SHIPMENT)
+        from_state, _to_state = run_transition(shipment.good_to_go, by=DIRECT_TO_SHIPMENT)
         shipment.save()
         record_shipment_event(
             shipment,
@@ -57,7 +58,7 @@ def ship_at_checkout(*, order: Order, capture: bool) -> Shipment | None:
             transition="good_to_go",
             publishes=EventType.SHIPMENT_GOOD_TO_GO,
             from_state=from_state,
-            message=f"Shipment {shipment.ref} is good-to-go.",
+            message=_("Shipment %(ref)s is good-to-go.") % {"ref": shipment.ref},
         )
         if capture:
             _capture_at_checkout(order, shipment)
@@ -69,7 +70,7 @@ def ship_at_checkout(*, order: Order, capture: bool) -> Shipment | None:
         publishes=None,
         from_state=order.status,
         to_state=order.status,
-        message="No active warehouse has every line in stock: the order waits in Confirmed.",
+        message=_("No active warehouse has every line in stock: the order waits in Confirmed."),
     )
     return None
 
