@@ -18,6 +18,7 @@ from typing import Any
 from django import forms
 from django.db import models
 from django.utils.text import capfirst
+from django.utils.translation import gettext as _
 
 from core.actors import Actor
 from core.errors import DomainError, PartlyDone
@@ -223,5 +224,7 @@ def take_step_at_once(
         if obj.pk in done:
             outcome.done.append(name(obj))
         else:
-            outcome.skipped.append(f"{obj} changed while the step ran; it was left as it is.")
+            outcome.skipped.append(
+                _("%(object)s changed while the step ran; it was left as it is.") % {"object": obj}
+            )
     return outcome

@@ -14,6 +14,7 @@ from __future__ import annotations
 from functools import partial
 
 from django.contrib import messages
+from django.utils.translation import gettext as _
 
 from core import steps
 from core.admin.step_messages import report
@@ -66,8 +67,8 @@ class BulkStepsMixin:
             return self._take_step_in_background(request, queryset, step)
         self.message_user(
             request,
-            f"Select at most {limit} {self.model._meta.verbose_name_plural} "
-            "for one action; nothing was changed.",
+            _("Select at most %(limit)s %(objects)s for one action; nothing was changed.")
+            % {"limit": limit, "objects": self.model._meta.verbose_name_plural},
             messages.ERROR,
         )
         return None

@@ -24,13 +24,17 @@ from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.views.main import ERROR_FLAG, ChangeList
 from django.http import HttpResponseRedirect
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 # Longer than any value the lists filter or search on (an email is at most 254).
 MAX_PARAMETER_LENGTH = 254
 # The largest value of a bigint column (PostgreSQL and SQLite alike).
 MAX_BIGINT = 2**63 - 1
 
-NOT_UNDERSTOOD = "A filter, the search or the page number in the address was not understood."
+NOT_UNDERSTOOD = gettext_lazy(
+    "A filter, the search or the page number in the address was not understood."
+)
 
 
 class UnreadableParameter(IncorrectLookupParameters):
@@ -61,8 +65,10 @@ class CheckedChangeListMixin:
         if bad:
             self.message_user(
                 request,
-                "The address held a value no list can use (too long, or with a NUL "
-                "character); it was left out.",
+                _(
+                    "The address held a value no list can use (too long, or with a NUL "
+                    "character); it was left out."
+                ),
                 messages.ERROR,
             )
             return self._redirect_without(request, bad)
@@ -86,7 +92,11 @@ class CheckedChangeListMixin:
         except IncorrectLookupParameters as error:
             # Django answers with a redirect to the default list (?e=1); say why.
             reason = str(error) if isinstance(error, UnreadableParameter) else NOT_UNDERSTOOD
-            self.message_user(request, f"{reason} Showing the default list.", messages.ERROR)
+            self.message_user(
+                request,
+                _("%(reason)s Showing the default list.") % {"reason": reason},
+                messages.ERROR,
+            )
             raise
 
 
@@ -127,11 +137,15 @@ class ChoiceListFilter(admin.ChoicesFieldListFilter):
     (Django would filter by it and show an empty list, or fail on a NUL byte)."""
 
     def queryset(self, request, queryset):
-        allowed = {str(value) for value, _ in self.field.flatchoices}
+        allowed = {str(value) for value, _label in self.field.flatchoices}
         for value in self.used_parameters.get(self.lookup_kwarg, []):
             if value not in allowed:
                 raise UnreadableParameter(
-                    f"“{value}” is not a {self.field.verbose_name} of "
-                    f"{self.field.model._meta.verbose_name_plural}."
+                    _("“%(value)s” is not a %(field)s of %(objects)s.")
+                    % {
+                        "value": value,
+                        "field": self.field.verbose_name,
+                        "objects": self.field.model._meta.verbose_name_plural,
+                    }
                 )
         return super().queryset(request, queryset)

@@ -11,6 +11,8 @@ import math
 import re
 from dataclasses import dataclass, field
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django_fsm import State
 
 NODE_W, NODE_H = 128, 44
@@ -86,21 +88,24 @@ def transitions_of(model, field_name: str = "status"):
 
 
 def describe(transition) -> str:
-    parts = [transition.custom.get("label", transition.name.replace("_", " "))]
+    parts = [str(transition.custom.get("label", transition.name.replace("_", " ")))]
     if transition.permission:
-        parts.append(f"needs {transition.permission}")
+        parts.append(_("needs %(permission)s") % {"permission": transition.permission})
     for condition in transition.conditions:
         sentence = getattr(condition, "refusal", condition.__name__)
-        parts.append("refused when: " + in_general(sentence))
+        parts.append(_("refused when: %(sentence)s") % {"sentence": in_general(sentence)})
     return " — ".join(parts)
 
 
 # A refusal names its object ("{obj}", "Shipment {obj.ref}", "{obj.order}"); the
 # diagram speaks of any object of the kind.
 PLACEHOLDERS = [
-    (re.compile(r"\b[A-Z][a-z]+ \{obj\.(?:ref|number)\}"), "it"),
-    (re.compile(r"\{obj\.order\}"), "its order"),
-    (re.compile(r"\{obj(?:\.\w+)?\}"), "it"),
+    (
+        re.compile(r"\b[A-Z][a-z]+ \{obj\.(?:ref|number)\}"),
+        pgettext_lazy("any object a refusal names", "it"),
+    ),
+    (re.compile(r"\{obj\.order\}"), pgettext_lazy("any object a refusal names", "its order")),
+    (re.compile(r"\{obj(?:\.\w+)?\}"), pgettext_lazy("any object a refusal names", "it")),
 ]
 
 
@@ -108,8 +113,9 @@ def in_general(sentence: str) -> str:
     """A refusal with its object's placeholders in general words: "{obj.order} is
     on hold" reads "its order is on hold", "Return {obj.number} was refunded"
     "it was refunded"."""
+    sentence = str(sentence)  # a refusal is a lazy translation: read it now
     for pattern, words in PLACEHOLDERS:
-        sentence = pattern.sub(words, sentence)
+        sentence = pattern.sub(lambda _match, words=words: str(words), sentence)
     return sentence
 
 
@@ -125,7 +131,7 @@ def build_diagram(
     title: str = "",
     removing: frozenset[str] = frozenset(),
     removed_at: tuple[int, int] | None = None,
-    removed_label: str = "Deleted",
+    removed_label: str = gettext_lazy("Deleted"),
 ) -> Diagram:
     """The boxes and arrows of `model`'s state machine.
 
@@ -151,7 +157,7 @@ def build_diagram(
         col, row = removed_at
         nodes[REMOVED] = Node(
             value=None,
-            label=removed_label,
+            label=str(removed_label),
             x=MARGIN_X + col * COL,
             y=MARGIN_Y + row * ROW,
             removed=True,
@@ -160,7 +166,7 @@ def build_diagram(
     edges: list[Edge] = []
     pair_count: dict = {}
     for source, target, transition in transitions_of(model, field_name):
-        label = transition.custom.get("label", transition.name.replace("_", " "))
+        label = str(transition.custom.get("label", transition.name.replace("_", " ")))
         if source not in nodes:
             continue
         if transition.name in removing and REMOVED in nodes:

@@ -12,6 +12,8 @@ from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext, pgettext
 
 from core.admin.bulk_steps import BulkStepsMixin
 from core.admin.changelist import CheckedChangeListMixin
@@ -60,7 +62,7 @@ class StepsAdminMixin(BulkStepsMixin):
     def get_step(self, name: str) -> Step:
         step = step_named(self.steps, name)
         if step is None:
-            raise Http404(f"No step “{name}”.")
+            raise Http404(_("No step “%(name)s”.") % {"name": name})
         return step
 
     def user_may_take(self, request, step: Step) -> bool:
@@ -99,7 +101,9 @@ class StepsAdminMixin(BulkStepsMixin):
                 self.model._meta.pk.to_python(value)
         except ValidationError:
             self.message_user(
-                request, "The selection was not understood; nothing was changed.", messages.ERROR
+                request,
+                _("The selection was not understood; nothing was changed."),
+                messages.ERROR,
             )
             return None
         if self._refused_as_not_offered(request):
@@ -129,9 +133,15 @@ class StepsAdminMixin(BulkStepsMixin):
         plural = self.model._meta.verbose_name_plural
         label = step.label(self.model)
         if not self.user_may_take(request, step):
-            sentence = f"You do not have permission to {label.lower()} {plural}."
+            sentence = _("You do not have permission to %(action)s %(objects)s.") % {
+                "action": label.lower(),
+                "objects": plural,
+            }
         else:
-            sentence = f"{label} is not offered for these {plural}."
+            sentence = _("%(step)s is not offered for these %(objects)s.") % {
+                "step": label,
+                "objects": plural,
+            }
         self.message_user(request, sentence, messages.ERROR)
         return True
 
@@ -314,15 +324,19 @@ class StepsAdminMixin(BulkStepsMixin):
                 takes.append((obj, sentence))
         selected = len(objects) if count is None else count
         confirmations = (
-            [step.confirm_with(obj, form.cleaned_data) for obj, _ in takes] if confirming else []
+            [step.confirm_with(obj, form.cleaned_data) for obj, _sentence in takes]
+            if confirming
+            else []
         )
         opts = self.model._meta
         label = step.label(self.model)
         context = {
             **self.admin_site.each_context(request),
-            "title": f"{label}: {selected:,} {model_ngettext(opts, selected)}"
+            "title": pgettext("a step's page, for a selection", "%(step)s: %(count)s %(objects)s")
+            % {"step": label, "count": f"{selected:,}", "objects": model_ngettext(opts, selected)}
             if bulk
-            else f"{label} {objects[0]}",
+            else pgettext("a step's page, for one object", "%(step)s %(object)s")
+            % {"step": label, "object": objects[0]},
             "subtitle": None,
             "opts": opts,
             "step": step,
@@ -336,11 +350,12 @@ class StepsAdminMixin(BulkStepsMixin):
             "objects": objects,
             "background_count": None
             if count is None
-            else f"{count:,} {model_ngettext(opts, count)} selected",
+            else ngettext("%(count)s %(objects)s selected", "%(count)s %(objects)s selected", count)
+            % {"count": f"{count:,}", "objects": model_ngettext(opts, count)},
             **(self._selection_fields(request, objects) if bulk else {}),
             "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
             "media": self.media + form.media,
-            **self.step_page_context(request, step, [obj for obj, _ in takes]),
+            **self.step_page_context(request, step, [obj for obj, _sentence in takes]),
         }
         if not bulk:
             context["original"] = objects[0]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.db import models
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from core.steps import Outcome, Step
 
@@ -20,13 +22,35 @@ def report(request, step: Step, model: type[models.Model], outcome: Outcome) -> 
         names = ("; " if any(", " in done for done in outcome.done) else ", ").join(
             outcome.done[:MAX_MESSAGES]
         )
-        more = f" and {count - MAX_MESSAGES} more" if count > MAX_MESSAGES else ""
-        messages.success(request, f"{count} {noun} {step.past(model)}: {names}{more}.")
+        words = {"count": count, "objects": noun, "done": step.past(model), "names": names}
+        if count > MAX_MESSAGES:
+            sentence = ngettext(
+                "%(count)s %(objects)s %(done)s: %(names)s and %(more)s more.",
+                "%(count)s %(objects)s %(done)s: %(names)s and %(more)s more.",
+                count,
+            ) % {**words, "more": count - MAX_MESSAGES}
+        else:
+            sentence = (
+                ngettext(
+                    "%(count)s %(objects)s %(done)s: %(names)s.",
+                    "%(count)s %(objects)s %(done)s: %(names)s.",
+                    count,
+                )
+                % words
+            )
+        messages.success(request, sentence)
     for sentence in outcome.partly[:MAX_MESSAGES]:
-        messages.warning(request, f"Partly done: {sentence}")
+        messages.warning(request, _("Partly done: %(sentence)s") % {"sentence": sentence})
     for sentence in outcome.skipped[:MAX_MESSAGES]:
-        messages.warning(request, f"Skipped: {sentence}")
+        messages.warning(request, _("Skipped: %(sentence)s") % {"sentence": sentence})
     if len(outcome.skipped) > MAX_MESSAGES:
-        messages.warning(request, f"{len(outcome.skipped) - MAX_MESSAGES} more were skipped.")
+        more = len(outcome.skipped) - MAX_MESSAGES
+        messages.warning(
+            request,
+            ngettext("%(count)s more were skipped.", "%(count)s more were skipped.", more)
+            % {"count": more},
+        )
     if not (outcome.done or outcome.partly or outcome.skipped):
-        messages.warning(request, f"No {opts.verbose_name_plural} were selected.")
+        messages.warning(
+            request, _("No %(objects)s were selected.") % {"objects": opts.verbose_name_plural}
+        )
