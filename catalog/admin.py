@@ -9,6 +9,8 @@ granted by `catalog/migrations/0002_groups.py`).
 from __future__ import annotations
 
 from django.contrib import admin
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from catalog.models import (
     AllocationPriority,
@@ -91,7 +93,9 @@ class MarketCountryInline(admin.TabularInline):
 class AllocationPriorityInline(admin.TabularInline):
     model = AllocationPriority
     extra = 0
-    verbose_name_plural = "allocation rule: where stock is reserved, lowest priority first"
+    verbose_name_plural = gettext_lazy(
+        "allocation rule: where stock is reserved, lowest priority first"
+    )
 
     def get_fields(self, request, obj=None):
         if self.has_change_permission(request, obj):
@@ -103,7 +107,7 @@ class AllocationPriorityInline(admin.TabularInline):
     def get_readonly_fields(self, request, obj=None):
         return [] if self.has_change_permission(request, obj) else self.get_fields(request, obj)
 
-    @admin.display(description="warehouse")
+    @admin.display(description=gettext_lazy("warehouse"))
     def warehouse_name(self, priority: AllocationPriority) -> str:
         return str(priority.warehouse)
 
@@ -123,10 +127,10 @@ class MarketAdmin(CheckedChangeListMixin, admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("priorities__warehouse")
 
-    @admin.display(description="allocation rule")
+    @admin.display(description=gettext_lazy("allocation rule"))
     def allocation_rule_text(self, market: Market) -> str:
         warehouses = [str(priority.warehouse) for priority in market.priorities.all()]
-        return " → ".join(warehouses) or "at shipment creation"
+        return " → ".join(warehouses) or _("at shipment creation")
 
 
 @admin.register(ShippingMethod)

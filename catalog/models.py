@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from core.money import MONEY_FIELD
 from shipments.models import Warehouse
@@ -20,12 +22,17 @@ from shipments.models import Warehouse
 class Category(models.Model):
     """A shelf of the shop: a storefront lists them and shows a category's products."""
 
-    name = models.CharField(max_length=100)
-    uri = models.SlugField(max_length=200, unique=True, help_text="Its path in the shop.")
-    position = models.PositiveSmallIntegerField(default=0, help_text="Lower comes first.")
+    name = models.CharField(_("name"), max_length=100)
+    uri = models.SlugField(
+        _("uri"), max_length=200, unique=True, help_text=_("Its path in the shop.")
+    )
+    position = models.PositiveSmallIntegerField(
+        _("position"), default=0, help_text=_("Lower comes first.")
+    )
 
     class Meta:
-        verbose_name_plural = "categories"
+        verbose_name = _("category")
+        verbose_name_plural = _("categories")
         ordering = ["position", "name"]
 
     def __str__(self) -> str:
@@ -33,12 +40,18 @@ class Category(models.Model):
 
 
 class Product(models.Model):
-    name = models.CharField(max_length=200)
-    uri = models.SlugField(max_length=200, unique=True, help_text="Its path in the shop.")
-    is_active = models.BooleanField(default=True)
-    categories = models.ManyToManyField(Category, related_name="products", blank=True)
+    name = models.CharField(_("name"), max_length=200)
+    uri = models.SlugField(
+        _("uri"), max_length=200, unique=True, help_text=_("Its path in the shop.")
+    )
+    is_active = models.BooleanField(_("is active"), default=True)
+    categories = models.ManyToManyField(
+        Category, related_name="products", blank=True, verbose_name=_("categories")
+    )
 
     class Meta:
+        verbose_name = _("product")
+        verbose_name_plural = _("products")
         ordering = ["name"]
 
     def __str__(self) -> str:
@@ -48,13 +61,17 @@ class Product(models.Model):
 class Item(models.Model):
     """One sellable variant of a product (a size): the SKU an order line names."""
 
-    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="items")
-    sku = models.CharField("SKU", max_length=64, unique=True)
-    ean = models.CharField("EAN", max_length=14, blank=True)
-    size = models.CharField(max_length=100, blank=True)
-    is_active = models.BooleanField(default=True)
+    product = models.ForeignKey(
+        Product, on_delete=models.PROTECT, related_name="items", verbose_name=_("product")
+    )
+    sku = models.CharField(_("SKU"), max_length=64, unique=True)
+    ean = models.CharField(_("EAN"), max_length=14, blank=True)
+    size = models.CharField(_("size"), max_length=100, blank=True)
+    is_active = models.BooleanField(_("is active"), default=True)
 
     class Meta:
+        verbose_name = _("item")
+        verbose_name_plural = _("items")
         ordering = ["product__name", "pk"]
 
     def __str__(self) -> str:
@@ -62,10 +79,12 @@ class Item(models.Model):
 
 
 class Pricelist(models.Model):
-    name = models.CharField(max_length=64, unique=True)
-    currency = models.CharField(max_length=3)
+    name = models.CharField(_("name"), max_length=64, unique=True)
+    currency = models.CharField(_("currency"), max_length=3)
 
     class Meta:
+        verbose_name = _("pricelist")
+        verbose_name_plural = _("pricelists")
         ordering = ["name"]
 
     def __str__(self) -> str:
@@ -75,11 +94,17 @@ class Pricelist(models.Model):
 class Price(models.Model):
     """An item's price in a pricelist, tax included, in the pricelist's currency."""
 
-    item = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="prices")
-    pricelist = models.ForeignKey(Pricelist, on_delete=models.CASCADE, related_name="prices")
-    amount = models.DecimalField("price incl. tax", **MONEY_FIELD)
+    item = models.ForeignKey(
+        Item, on_delete=models.CASCADE, related_name="prices", verbose_name=_("item")
+    )
+    pricelist = models.ForeignKey(
+        Pricelist, on_delete=models.CASCADE, related_name="prices", verbose_name=_("pricelist")
+    )
+    amount = models.DecimalField(_("price incl. tax"), **MONEY_FIELD)
 
     class Meta:
+        verbose_name = _("price")
+        verbose_name_plural = _("prices")
         ordering = ["pricelist", "item"]
         constraints = [
             models.UniqueConstraint(fields=["item", "pricelist"], name="price_one_per_pricelist"),
@@ -87,18 +112,23 @@ class Price(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.item} in {self.pricelist}"
+        return gettext("%(item)s in %(pricelist)s") % {
+            "item": self.item,
+            "pricelist": self.pricelist,
+        }
 
 
 class CountryTax(models.Model):
     """The tax rate of goods shipped to a country."""
 
-    country = models.CharField(max_length=2, unique=True, help_text="ISO 3166 code")
-    percent = models.DecimalField(max_digits=5, decimal_places=2)
+    country = models.CharField(
+        _("country"), max_length=2, unique=True, help_text=_("ISO 3166 code")
+    )
+    percent = models.DecimalField(_("percent"), max_digits=5, decimal_places=2)
 
     class Meta:
-        verbose_name = "tax rate"
-        verbose_name_plural = "tax rates"
+        verbose_name = _("tax rate")
+        verbose_name_plural = _("tax rates")
         ordering = ["country"]
         constraints = [
             models.CheckConstraint(
@@ -112,15 +142,26 @@ class CountryTax(models.Model):
 
 class Market(models.Model):
     code = models.CharField(
-        max_length=32, unique=True, help_text="What an order's market field says, e.g. EU."
+        _("code"),
+        max_length=32,
+        unique=True,
+        help_text=_("What an order's market field says, e.g. EU."),
     )
-    name = models.CharField(max_length=100)
-    pricelist = models.ForeignKey(Pricelist, on_delete=models.PROTECT, related_name="markets")
+    name = models.CharField(_("name"), max_length=100)
+    pricelist = models.ForeignKey(
+        Pricelist, on_delete=models.PROTECT, related_name="markets", verbose_name=_("pricelist")
+    )
     warehouses = models.ManyToManyField(
-        Warehouse, through="AllocationPriority", related_name="markets", blank=True
+        Warehouse,
+        through="AllocationPriority",
+        related_name="markets",
+        blank=True,
+        verbose_name=_("warehouses"),
     )
 
     class Meta:
+        verbose_name = _("market")
+        verbose_name_plural = _("markets")
         ordering = ["code"]
 
     def __str__(self) -> str:
@@ -143,11 +184,16 @@ class Market(models.Model):
 class MarketCountry(models.Model):
     """A country a market sells to; a country belongs to one market."""
 
-    market = models.ForeignKey(Market, on_delete=models.CASCADE, related_name="countries")
-    country = models.CharField(max_length=2, unique=True, help_text="ISO 3166 code")
+    market = models.ForeignKey(
+        Market, on_delete=models.CASCADE, related_name="countries", verbose_name=_("market")
+    )
+    country = models.CharField(
+        _("country"), max_length=2, unique=True, help_text=_("ISO 3166 code")
+    )
 
     class Meta:
-        verbose_name_plural = "market countries"
+        verbose_name = _("market country")
+        verbose_name_plural = _("market countries")
         ordering = ["country"]
 
     def __str__(self) -> str:
@@ -157,12 +203,17 @@ class MarketCountry(models.Model):
 class AllocationPriority(models.Model):
     """One warehouse of a market's allocation rule; lower priority is tried first."""
 
-    market = models.ForeignKey(Market, on_delete=models.CASCADE, related_name="priorities")
-    warehouse = models.ForeignKey(Warehouse, on_delete=models.PROTECT, related_name="+")
-    priority = models.PositiveSmallIntegerField(default=1)
+    market = models.ForeignKey(
+        Market, on_delete=models.CASCADE, related_name="priorities", verbose_name=_("market")
+    )
+    warehouse = models.ForeignKey(
+        Warehouse, on_delete=models.PROTECT, related_name="+", verbose_name=_("warehouse")
+    )
+    priority = models.PositiveSmallIntegerField(_("priority"), default=1)
 
     class Meta:
-        verbose_name = "allocation rule warehouse"
+        verbose_name_plural = _("allocation rule warehouses")
+        verbose_name = _("allocation rule warehouse")
         # Equal priorities go in the order they were added. (No unique priority:
         # swapping two in the admin's inline would break it half-way through.)
         ordering = ["market", "priority", "pk"]
@@ -179,14 +230,20 @@ class AllocationPriority(models.Model):
 class ShippingMethod(models.Model):
     """A way a market ships, priced in the market's pricelist currency, tax included."""
 
-    market = models.ForeignKey(Market, on_delete=models.CASCADE, related_name="shipping_methods")
-    name = models.CharField(max_length=100)
-    price = models.DecimalField("price incl. tax", **MONEY_FIELD)
+    market = models.ForeignKey(
+        Market, on_delete=models.CASCADE, related_name="shipping_methods", verbose_name=_("market")
+    )
+    name = models.CharField(_("name"), max_length=100)
+    price = models.DecimalField(_("price incl. tax"), **MONEY_FIELD)
     is_default = models.BooleanField(
-        default=False, help_text="Chosen for a selection that has not chosen one."
+        _("is default"),
+        default=False,
+        help_text=_("Chosen for a selection that has not chosen one."),
     )
 
     class Meta:
+        verbose_name = _("shipping method")
+        verbose_name_plural = _("shipping methods")
         ordering = ["market", "-is_default", "name"]
         constraints = [
             models.UniqueConstraint(fields=["market", "name"], name="shipping_method_name_once"),
@@ -207,17 +264,23 @@ class Voucher(models.Model):
     line, or a fixed amount (in the market's currency) shared across the lines by
     their price. Shipping is never discounted."""
 
-    market = models.ForeignKey(Market, on_delete=models.CASCADE, related_name="vouchers")
-    code = models.CharField(max_length=64, help_text="What the buyer types; not case-sensitive.")
+    market = models.ForeignKey(
+        Market, on_delete=models.CASCADE, related_name="vouchers", verbose_name=_("market")
+    )
+    code = models.CharField(
+        _("code"), max_length=64, help_text=_("What the buyer types; not case-sensitive.")
+    )
     percent = models.DecimalField(
-        "percent off", max_digits=5, decimal_places=2, null=True, blank=True
+        _("percent off"), max_digits=5, decimal_places=2, null=True, blank=True
     )
     amount = models.DecimalField(
-        "amount off", max_digits=14, decimal_places=2, null=True, blank=True
+        _("amount off"), max_digits=14, decimal_places=2, null=True, blank=True
     )
-    is_active = models.BooleanField(default=True)
+    is_active = models.BooleanField(_("is active"), default=True)
 
     class Meta:
+        verbose_name = _("voucher")
+        verbose_name_plural = _("vouchers")
         ordering = ["market", "code"]
         constraints = [
             models.UniqueConstraint(

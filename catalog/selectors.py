@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from decimal import Decimal
 
+from django.utils.translation import gettext as _
+
 from catalog.models import CountryTax, Item, Market, Price, ShippingMethod, Voucher
 from core.errors import DomainError
 from shipments.models import Warehouse
@@ -25,14 +27,18 @@ def allocation_rule_for(market_code: str) -> list[Warehouse]:
 def market_of(code: str) -> Market:
     market = Market.objects.select_related("pricelist").filter(code=code).first()
     if market is None:
-        raise DomainError(f"Market {code or '(none)'} is not in the catalogue.")
+        raise DomainError(
+            _("Market %(code)s is not in the catalogue.") % {"code": code}
+            if code
+            else _("Market (none) is not in the catalogue.")
+        )
     return market
 
 
 def item_for_sale(sku: str) -> Item:
     item = Item.objects.select_related("product").filter(sku=sku).first()
     if item is None or not (item.is_active and item.product.is_active):
-        raise DomainError(f"{sku} is not for sale.")
+        raise DomainError(_("%(sku)s is not for sale.") % {"sku": sku})
     return item
 
 
@@ -50,16 +56,23 @@ def prices_for(skus: Sequence[str], market: Market) -> dict[str, Decimal]:
     )
     for sku in skus:
         if sku not in for_sale:
-            raise DomainError(f"{sku} is not for sale.")
+            raise DomainError(_("%(sku)s is not for sale.") % {"sku": sku})
         if sku not in prices:
-            raise DomainError(f"{sku} has no price in the {market.pricelist} pricelist.")
+            raise DomainError(
+                _("%(sku)s has no price in the %(pricelist)s pricelist.")
+                % {"sku": sku, "pricelist": market.pricelist}
+            )
     return prices
 
 
 def tax_percent_for(country: str) -> Decimal:
     tax = CountryTax.objects.filter(country=country).first()
     if tax is None:
-        raise DomainError(f"There is no tax rate for {country or 'an empty country'}.")
+        raise DomainError(
+            _("There is no tax rate for %(country)s.") % {"country": country}
+            if country
+            else _("There is no tax rate for an empty country.")
+        )
     return tax.percent
 
 
@@ -69,9 +82,9 @@ def shipping_method_of(market: Market, name: str = "") -> ShippingMethod:
     method = methods.filter(name=name).first() if name else methods.filter(is_default=True).first()
     if method is None:
         raise DomainError(
-            f"{market} has no shipping method {name}."
+            _("%(market)s has no shipping method %(name)s.") % {"market": market, "name": name}
             if name
-            else f"{market} has no default shipping method."
+            else _("%(market)s has no default shipping method.") % {"market": market}
         )
     return method
 

@@ -17,6 +17,7 @@ permissions (`process("integration", name, permissions=...)`), checked like a us
 from __future__ import annotations
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.utils.translation import gettext_lazy
 
 Actor = AbstractBaseUser | AnonymousUser | str
 
@@ -65,11 +66,11 @@ def actor_user(by: Actor):
 
 
 PROCESS_WORDS = {
-    "command": "Command {name}",
-    "store": "The store ({name})",
-    "system": "The back office",
-    "integration": "Integration {name}",
-    "storefront": "Storefront {name}",
+    "command": gettext_lazy("Command {name}"),
+    "store": gettext_lazy("The store ({name})"),
+    "system": gettext_lazy("The back office"),
+    "integration": gettext_lazy("Integration {name}"),
+    "storefront": gettext_lazy("Storefront {name}"),
 }
 
 

@@ -1,3 +1,6 @@
+from django.utils.translation import gettext as _
+
+
 class DomainError(Exception):
     """A refused business action, carrying one sentence a staff member understands.
 
@@ -6,6 +9,8 @@ class DomainError(Exception):
     """
 
     def __init__(self, message: str):
+        # A lazy translation is read now, in the language of whoever is refused.
+        message = str(message)
         super().__init__(message)
         self.message = message
 
@@ -36,5 +41,7 @@ class FieldErrors(DomainError):
     """
 
     def __init__(self, errors: dict[str, str], message: str = ""):
-        super().__init__(message or "Missing or invalid: " + ", ".join(sorted(errors)) + ".")
+        super().__init__(
+            message or _("Missing or invalid: %(fields)s.") % {"fields": ", ".join(sorted(errors))}
+        )
         self.errors = dict(errors)

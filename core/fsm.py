@@ -14,6 +14,8 @@ from operator import attrgetter
 from typing import Any
 
 from django.db.models import Q
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from core.actors import Actor, has_full_rights
 from core.errors import DomainError, NotPermitted
@@ -40,19 +42,45 @@ def refuses_with(
     return decorate
 
 
-def order_not_on_hold(*, through: str = "", until: str = "first") -> Callable[[Any], bool]:
+# The sentences of the one rule of hold, each whole (a translator reads every
+# one entire), by whose order it is (`through`) and what resuming comes before
+# (`until`). A new pair is a new sentence here, or the caller's own `sentence`.
+ON_HOLD_SENTENCES = {
+    ("", "first"): gettext_lazy("{obj} is on hold: resume it first."),
+    ("", "before shipping"): gettext_lazy("{obj} is on hold: resume it before shipping."),
+    ("order", "first"): gettext_lazy("{obj.order} is on hold: resume it first."),
+    ("order", "before shipping"): gettext_lazy(
+        "{obj.order} is on hold: resume it before shipping."
+    ),
+    ("order", "before capturing"): gettext_lazy(
+        "{obj.order} is on hold: resume it before capturing."
+    ),
+}
+
+
+def order_not_on_hold(
+    *, through: str = "", until: str = "first", sentence: str | None = None
+) -> Callable[[Any], bool]:
     """The one rule of hold, as a transition condition: a held order moves no step forward.
 
     The order's own machine checks the order itself; the shipment's and the
-    payment's reach it `through` their `order` attribute. `until` finishes the
-    sentence: "Order 1042 is on hold: resume it before shipping."
+    payment's reach it `through` their `order` attribute. `until` names the
+    whole refusal sentence among `ON_HOLD_SENTENCES`: "Order 1042 is on hold:
+    resume it before shipping." A caller whose sentence is not there gives its
+    own, whole, as `sentence` (a lazy translation, with `{obj}` or `{obj.<through>}`).
     """
     order_of = attrgetter(through) if through else (lambda obj: obj)
-    subject = f"{{obj.{through}}}" if through else "{obj}"
+    if sentence is None:
+        sentence = ON_HOLD_SENTENCES.get((through, until))
+    if sentence is None:
+        raise ValueError(
+            f"No sentence for an order on hold through {through!r} until {until!r}: "
+            "add it to ON_HOLD_SENTENCES or pass the whole sentence as `sentence`."
+        )
 
     on_hold = f"{through}__on_hold" if through else "on_hold"
 
-    @refuses_with(f"{subject} is on hold: resume it {until}.", where=Q(**{on_hold: False}))
+    @refuses_with(sentence, where=Q(**{on_hold: False}))
     def order_is_not_on_hold(obj) -> bool:
         return not order_of(obj).on_hold
 
@@ -81,7 +109,11 @@ def action_label(method) -> str:
 
 def action_past(method) -> str:
     """The verb as a participle, for "it cannot be confirmed"."""
-    return _custom(method).get("past", f"{action_label(method)}ed")
+    custom = _custom(method)
+    if "past" in custom:
+        return custom["past"]
+    # Only a transition without words of its own (its method's name, in English).
+    return f"{action_label(method)}ed"
 
 
 def refusal(method, *, by: Actor) -> str | None:
@@ -94,7 +126,11 @@ def state_refusal(method) -> str | None:
     obj = method.__self__
     transition = transition_of(method)
     if transition is None:
-        return f"{obj} is {obj.state_label}, so it cannot be {action_past(method)}."
+        return _("%(object)s is %(state)s, so it cannot be %(done)s.") % {
+            "object": obj,
+            "state": obj.state_label,
+            "done": action_past(method),
+        }
     for condition in transition.conditions:
         if not condition(obj):
             return condition.refusal.format(obj=obj)
@@ -112,7 +148,10 @@ def permission_refusal(method, *, by: Actor) -> str | None:
         # "cancel products of orders": a label that has its own object says whose.
         plural = method.__self__._meta.verbose_name_plural
         whose = _custom(method).get("of", plural)
-        return f"You do not have permission to {action_label(method)} {whose}."
+        return _("You do not have permission to %(action)s %(objects)s.") % {
+            "action": action_label(method),
+            "objects": whose,
+        }
     return None
 
 

@@ -16,6 +16,7 @@ from functools import cache
 from typing import Protocol
 
 from django.utils.formats import number_format
+from django.utils.translation import gettext as _
 
 ZERO = Decimal("0")
 
@@ -57,17 +58,24 @@ def exact_amount(value: object, currency: str) -> Decimal:
     better than moving a cent they did not ask for. Raises `ValueError` with the
     sentence to show.
     """
+    not_money = _("“%(typed)s” is not an amount of money.")
     try:
         amount = Decimal(str(value).strip())
     except (ArithmeticError, ValueError):
-        raise ValueError(f"“{value}” is not an amount of money.") from None
+        raise ValueError(not_money % {"typed": value}) from None
     if not amount.is_finite():
-        raise ValueError(f"“{value}” is not an amount of money.")
+        raise ValueError(not_money % {"typed": value})
     if abs(amount) > MAX_AMOUNT:
-        raise ValueError(f"{value} {currency} is above the largest amount, {MAX_AMOUNT:,}.")
+        raise ValueError(
+            _("%(amount)s is above the largest amount, %(largest)s.")
+            % {"amount": f"{value} {currency}", "largest": f"{MAX_AMOUNT:,}"}
+        )
     if amount != quantize(amount, currency):
         places = currency_places(currency)
-        raise ValueError(f"{value} {currency} has more than {places} decimal places.")
+        raise ValueError(
+            _("%(amount)s has more than %(places)s decimal places.")
+            % {"amount": f"{value} {currency}", "places": places}
+        )
     return quantize(amount, currency)
 
 
@@ -279,24 +287,45 @@ def read_amount(typed: object, currency: str | None = None) -> Decimal:
     shown = _echo(typed)
     if text is None or not _TYPED_AMOUNT.fullmatch(text):
         raise ValueError(
-            f"“{shown}” is not an amount: type digits (0–9) with at most one point, like 12.50."
+            _("“%(typed)s” is not an amount: type digits (0–9) with at most one point, like 12.50.")
+            % {"typed": shown}
         )
-    whole, _, fraction = text.partition(".")
+    whole, _point, fraction = text.partition(".")
     places = currency_places(currency) if currency else MONEY_FIELD["decimal_places"]
     if len(fraction) > places:
-        in_currency = f" in {currency.upper()}" if currency else ""
-        if not places:
-            raise ValueError(
-                f"“{shown}” has decimal places, but amounts{in_currency} are whole; "
+        raise ValueError(_too_many_places(shown, places, currency))
+    if len(whole.lstrip("0")) > 12 or Decimal(text) > MAX_AMOUNT:
+        raise ValueError(
+            _("“%(typed)s” is above the largest amount, %(largest)s.")
+            % {"typed": shown, "largest": f"{MAX_AMOUNT:,}"}
+        )
+    return quantize(Decimal(text), currency) if currency else Decimal(text)
+
+
+def _too_many_places(shown: str, places: int, currency: str | None) -> str:
+    """Why an amount with too many decimal places is refused: one whole sentence each
+    for a currency without decimals or with, named or not."""
+    words = {"typed": shown, "places": places, "currency": (currency or "").upper()}
+    if not places:
+        if currency:
+            sentence = _(
+                "“%(typed)s” has decimal places, but amounts in %(currency)s are whole; "
                 "amounts are never rounded."
             )
-        raise ValueError(
-            f"“{shown}” has more than {places} decimal places{in_currency}; "
+        else:
+            sentence = _(
+                "“%(typed)s” has decimal places, but amounts are whole; amounts are never rounded."
+            )
+    elif currency:
+        sentence = _(
+            "“%(typed)s” has more than %(places)s decimal places in %(currency)s; "
             "amounts are never rounded."
         )
-    if len(whole.lstrip("0")) > 12 or Decimal(text) > MAX_AMOUNT:
-        raise ValueError(f"“{shown}” is above the largest amount, {MAX_AMOUNT:,}.")
-    return quantize(Decimal(text), currency) if currency else Decimal(text)
+    else:
+        sentence = _(
+            "“%(typed)s” has more than %(places)s decimal places; amounts are never rounded."
+        )
+    return sentence % words
 
 
 def read_quantity(typed: object, maximum: int = MAX_QUANTITY) -> int:
@@ -305,7 +334,12 @@ def read_quantity(typed: object, maximum: int = MAX_QUANTITY) -> int:
     text = _typed_text(typed)
     shown = _echo(typed)
     if text is None or not _TYPED_QUANTITY.fullmatch(text):
-        raise ValueError(f"“{shown}” is not a quantity: type a whole number with digits (0–9).")
+        raise ValueError(
+            _("“%(typed)s” is not a quantity: type a whole number with digits (0–9).")
+            % {"typed": shown}
+        )
     if len(text.lstrip("0")) > len(str(maximum)) or int(text) > maximum:
-        raise ValueError(f"“{shown}” is more than {maximum:,}.")
+        raise ValueError(
+            _("“%(typed)s” is more than %(maximum)s.") % {"typed": shown, "maximum": f"{maximum:,}"}
+        )
     return int(text)

@@ -12,6 +12,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django import forms
+from django.utils.translation import gettext as _
 
 from core.money import MAX_QUANTITY, read_amount, read_quantity
 
@@ -53,13 +54,17 @@ class AmountField(forms.Field):
         unit = f" {self.currency}" if self.currency else ""
         if self.min_value is not None and value < self.min_value:
             if self.min_value > 0 >= value:
-                raise forms.ValidationError("Give an amount above zero.", code="min_value")
+                raise forms.ValidationError(_("Give an amount above zero."), code="min_value")
             raise forms.ValidationError(
-                f"{value}{unit} is less than {self.min_value}{unit}.", code="min_value"
+                _("%(amount)s is less than %(limit)s.")
+                % {"amount": f"{value}{unit}", "limit": f"{self.min_value}{unit}"},
+                code="min_value",
             )
         if self.max_value is not None and value > self.max_value:
             raise forms.ValidationError(
-                f"{value}{unit} is more than {self.max_value}{unit}.", code="max_value"
+                _("%(amount)s is more than %(limit)s.")
+                % {"amount": f"{value}{unit}", "limit": f"{self.max_value}{unit}"},
+                code="max_value",
             )
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from core.admin.changelist import CheckedChangeListMixin
 from core.admin.links import LinksForWhoMayOpenMixin
@@ -53,6 +54,6 @@ class DeletedOrderAdmin(
     # Who deleted it: no staff group may open users.
     link_fields = {"user": (settings.AUTH_USER_MODEL, "user_text")}
 
-    @admin.display(description="user")
+    @admin.display(description=_("user"))
     def user_text(self, tombstone: DeletedOrder):
         return tombstone.user.get_username() if tombstone.user else None

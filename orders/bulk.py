@@ -29,6 +29,7 @@ from typing import Any
 from django.core.exceptions import EmptyResultSet
 from django.db import connection, models, transaction
 from django.utils import timezone
+from django.utils.translation import ngettext
 
 from core.actors import Actor, actor_name, actor_user
 from core.errors import DomainError
@@ -123,7 +124,7 @@ def event_values(
         "transition": guard.name,
         "from_state": str(guard.source),
         "to_state": str(guard.target),
-        "message": message,
+        "message": str(message),  # a lazy translation, read once for every event
         "data": data or {},
     }
 
@@ -217,8 +218,14 @@ def _transition_in_one_statement(
 def _check_counts(claimed: int, done: int) -> None:
     if done != claimed:
         raise DomainError(
-            f"{claimed - done} of {claimed} orders changed while the batch ran; "
-            "the batch was rolled back."
+            ngettext(
+                "%(changed)s of %(count)s orders changed while the batch ran; "
+                "the batch was rolled back.",
+                "%(changed)s of %(count)s orders changed while the batch ran; "
+                "the batch was rolled back.",
+                claimed,
+            )
+            % {"changed": claimed - done, "count": claimed}
         )
 
 

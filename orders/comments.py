@@ -19,6 +19,8 @@ from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, 
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from core.actors import Actor
 from core.errors import DomainError
@@ -32,6 +34,11 @@ DELETE = "delete_comment"
 MAX_LENGTH = 2000
 # Commenting needs nothing beyond seeing the order.
 PERMISSION = "orders.view_order"
+# Why someone else's comment is refused, one whole sentence per verb.
+ONLY_THE_AUTHOR = {
+    "edit": gettext_lazy("Only its author can edit a comment."),
+    "delete": gettext_lazy("Only its author can delete a comment."),
+}
 
 
 def may_comment(by: Actor) -> bool:
@@ -79,7 +86,7 @@ def edit_comment(*, comment_id: int, by: Actor, text: str) -> OrderEvent:
             publishes=None,
             subject=OrderEvent.Subject.COMMENT,
             subject_ref=str(comment.pk),
-            message=f"Edited the comment of {_when(comment)}.",
+            message=_("Edited the comment of %(when)s.") % {"when": _when(comment)},
             data={"comment_id": comment.pk, "before": before},
         )
     return comment
@@ -97,7 +104,7 @@ def delete_comment(*, comment_id: int, by: Actor) -> OrderEvent:
             publishes=None,
             subject=OrderEvent.Subject.COMMENT,
             subject_ref=str(comment.pk),
-            message=f"Deleted the comment of {_when(comment)}.",
+            message=_("Deleted the comment of %(when)s.") % {"when": _when(comment)},
             data={
                 "comment_id": comment.pk,
                 "text": comment.message,
@@ -128,15 +135,17 @@ def with_comment_count(queryset: QuerySet[Order]) -> QuerySet[Order]:
 def _checked_text(text: str) -> str:
     text = (text or "").strip()
     if not text:
-        raise DomainError("Write something in the comment first.")
+        raise DomainError(_("Write something in the comment first."))
     if len(text) > MAX_LENGTH:
-        raise DomainError(f"A comment can be at most {MAX_LENGTH} characters long.")
+        raise DomainError(
+            _("A comment can be at most %(count)s characters long.") % {"count": MAX_LENGTH}
+        )
     return text
 
 
 def _ensure_may_comment(by: Actor) -> None:
     if not may_comment(by):
-        raise DomainError("You do not have permission to comment on orders.")
+        raise DomainError(_("You do not have permission to comment on orders."))
 
 
 def _locked_own_comment(comment_id: int, by: Actor, verb: str) -> OrderEvent:
@@ -144,10 +153,10 @@ def _locked_own_comment(comment_id: int, by: Actor, verb: str) -> OrderEvent:
     comment = lock_with_order(
         OrderEvent.objects.filter(subject=OrderEvent.Subject.COMMENT, transition=COMMENT),
         pk=comment_id,
-        gone="That comment does not exist (it may have been deleted).",
+        gone=_("That comment does not exist (it may have been deleted)."),
     )
     if not is_author(comment, by):
-        raise DomainError(f"Only its author can {verb} a comment.")
+        raise DomainError(ONLY_THE_AUTHOR[verb])
     return comment
 
 

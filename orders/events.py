@@ -50,7 +50,8 @@ def record_event(
         transition=transition,
         from_state=str(from_state),
         to_state=str(to_state),
-        message=message,
+        # A lazy translation (a message shared with the bulk paths) is read now.
+        message=str(message),
         data=data or {},
     )
     publish(

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from django.db import models
+from django.utils.translation import gettext as _
 
 from core.errors import DomainError
 from orders.models import Order
@@ -28,7 +29,9 @@ def lock_order(order_id: int) -> Order:
     try:
         return Order.objects.select_for_update().get(pk=order_id)
     except (Order.DoesNotExist, ValueError, TypeError):
-        raise DomainError(f"Order #{order_id} does not exist (it may have been deleted).") from None
+        raise DomainError(
+            _("Order #%(id)s does not exist (it may have been deleted).") % {"id": order_id}
+        ) from None
 
 
 def lock_with_order(

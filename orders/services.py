@@ -16,6 +16,8 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from core.actors import Actor, actor_name, actor_user, process
 from core.errors import DomainError
@@ -85,7 +87,7 @@ def create_selection(*, by: Actor, lines: Iterable[dict[str, Any]], **fields: An
             # A selection is no order yet: integrations hear of it when it is placed.
             publishes=None,
             to_state=order.status,
-            message="Selection created.",
+            message=_("Selection created."),
         )
     return order
 
@@ -106,16 +108,16 @@ def unconfirm_order(*, order_id: int, by: Actor) -> Order:
         by=by,
         action="unconfirm",
         publishes=EventType.ORDER_UNCONFIRMED,
-        message="Unconfirmed.",
+        message=_("Unconfirmed."),
     )
 
 
 def hold_order(*, order_id: int, by: Actor, kind: str, reason: str) -> Order:
     reason = reason.strip()
     if not reason:
-        raise DomainError("Give a reason for the hold.")
+        raise DomainError(_("Give a reason for the hold."))
     if kind not in HoldKind.values:
-        raise DomainError(f"“{kind}” is not a kind of hold.")
+        raise DomainError(_("“%(kind)s” is not a kind of hold.") % {"kind": kind})
     return _transition_order(
         order_id=order_id,
         by=by,
@@ -123,7 +125,8 @@ def hold_order(*, order_id: int, by: Actor, kind: str, reason: str) -> Order:
         publishes=EventType.ORDER_HELD,
         kind=kind,
         reason=reason,
-        message=f"Put on hold ({HoldKind(kind).label}): {reason}",
+        message=_("Put on hold (%(kind)s): %(reason)s")
+        % {"kind": HoldKind(kind).label, "reason": reason},
         data={"on_hold": True, "kind": kind, "reason": reason},
     )
 
@@ -141,7 +144,7 @@ def resume_order(*, order_id: int, by: Actor) -> Order:
             by=by,
             action="resume",
             publishes=EventType.ORDER_RESUMED,
-            message="Resumed.",
+            message=_("Resumed."),
             data={"on_hold": False},
         )
         if complete_when_fully_shipped(order=order, by=FOR_RESUME):
@@ -153,7 +156,7 @@ def resume_order(*, order_id: int, by: Actor) -> Order:
                 publishes=EventType.ORDER_COMPLETED,
                 from_state=OrderStatus.PROCESSING,
                 to_state=order.status,
-                message="Completed on resuming: every line is shipped or cancelled.",
+                message=_("Completed on resuming: every line is shipped or cancelled."),
             )
     return order
 
@@ -174,9 +177,10 @@ def complete_when_fully_shipped(*, order: Order, by: Actor) -> bool:
     return True
 
 
-# Shared with the bulk path (orders/bulk.py), whose events must read the same.
-CONFIRM_MESSAGE = "Confirmed."
-ARCHIVE_MESSAGE = "Archived."
+# Shared with the bulk path (orders/bulk.py), whose events must read the same:
+# written in the language of whoever acts (a command's: the site's).
+CONFIRM_MESSAGE = gettext_lazy("Confirmed.")
+ARCHIVE_MESSAGE = gettext_lazy("Archived.")
 
 
 def archive_order(*, order_id: int, by: Actor) -> Order:
@@ -195,7 +199,7 @@ def reactivate_order(*, order_id: int, by: Actor) -> Order:
         by=by,
         action="reactivate",
         publishes=EventType.ORDER_REACTIVATED,
-        message="Reactivated.",
+        message=_("Reactivated."),
     )
 
 
@@ -249,11 +253,17 @@ def update_order_details(*, order_id: int, by: Actor, changes: dict[str, Any]) -
     """
     unknown = set(changes) - DETAIL_FIELDS
     if unknown:
-        raise DomainError(f"{', '.join(sorted(unknown))} cannot be edited as order details.")
+        raise DomainError(
+            _("%(fields)s cannot be edited as order details.")
+            % {"fields": ", ".join(sorted(unknown))}
+        )
     with transaction.atomic():
         order = lock_order(order_id)
         if not details_editable(order):
-            raise DomainError(f"{order} is {order.state_label}: its details can no longer change.")
+            raise DomainError(
+                _("%(order)s is %(state)s: its details can no longer change.")
+                % {"order": order, "state": order.state_label}
+            )
         if not changes:
             return order
         for field, value in changes.items():
@@ -266,7 +276,7 @@ def update_order_details(*, order_id: int, by: Actor, changes: dict[str, Any]) -
             publishes=EventType.ORDER_UPDATED,
             from_state=order.status,
             to_state=order.status,
-            message="Details changed: " + ", ".join(sorted(changes)),
+            message=_("Details changed: %(fields)s") % {"fields": ", ".join(sorted(changes))},
             data={"fields": sorted(changes)},
         )
     return order

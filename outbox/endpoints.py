@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 DEFAULT_PORTS = {"https": 443, "http": 80}
 
@@ -62,18 +64,21 @@ def _parts(url: str) -> tuple[str, str, int, str]:
         parts = urlsplit(url)
         port = parts.port
     except ValueError:
-        raise Refused("Refused: the endpoint URL cannot be read.") from None
+        raise Refused(_("Refused: the endpoint URL cannot be read.")) from None
     scheme, host = parts.scheme.lower(), parts.hostname or ""
     if scheme not in DEFAULT_PORTS:
-        raise Refused("Refused: the endpoint URL must start with https://.")
+        raise Refused(_("Refused: the endpoint URL must start with https://."))
     if not host:
-        raise Refused("Refused: the endpoint URL has no host.")
+        raise Refused(_("Refused: the endpoint URL has no host."))
     if parts.username is not None or parts.password is not None:
-        raise Refused("Refused: the endpoint URL may not carry a user name or password.")
+        raise Refused(_("Refused: the endpoint URL may not carry a user name or password."))
     if scheme == "http" and not _plain_http_allowed(host):
         raise Refused(
-            f"Refused: {host} must be reached over https "
-            "(plain http only in DEBUG or for a host in WEBHOOK_HTTP_HOSTS)."
+            _(
+                "Refused: %(host)s must be reached over https "
+                "(plain http only in DEBUG or for a host in WEBHOOK_HTTP_HOSTS)."
+            )
+            % {"host": host}
         )
     target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     return scheme, host, port or DEFAULT_PORTS[scheme], target
@@ -89,10 +94,7 @@ def _public_address(host: str, port: int) -> str:
     for address in addresses:
         kind = forbidden_kind(address)
         if kind:
-            raise Refused(
-                f"Refused: {host} resolves to a {kind} address, which webhooks may not reach "
-                "(WEBHOOK_ALLOWED_NETWORKS lists on-premises exceptions)."
-            )
+            raise Refused(FORBIDDEN_SENTENCES[kind] % {"host": host})
     return str(addresses[0])
 
 
@@ -103,7 +105,7 @@ def _resolve(host: str, port: int) -> list[Address]:
     except (OSError, UnicodeError, ValueError):
         addresses = []
     if not addresses:
-        raise Refused(f"Refused: {host} could not be resolved.")
+        raise Refused(_("Refused: %(host)s could not be resolved.") % {"host": host})
     return addresses
 
 
@@ -128,6 +130,39 @@ def forbidden_kind(address: Address) -> str | None:
         if getattr(address, test):
             return kind
     return None if address.is_global else "non-public"
+
+
+# The refusal of each kind, whole: the kind is a word of the sentence, not a code.
+FORBIDDEN_SENTENCES = {
+    "loopback": gettext_lazy(
+        "Refused: %(host)s resolves to a loopback address, which webhooks may not reach "
+        "(WEBHOOK_ALLOWED_NETWORKS lists on-premises exceptions)."
+    ),
+    "link-local": gettext_lazy(
+        "Refused: %(host)s resolves to a link-local address, which webhooks may not reach "
+        "(WEBHOOK_ALLOWED_NETWORKS lists on-premises exceptions)."
+    ),
+    "multicast": gettext_lazy(
+        "Refused: %(host)s resolves to a multicast address, which webhooks may not reach "
+        "(WEBHOOK_ALLOWED_NETWORKS lists on-premises exceptions)."
+    ),
+    "unspecified": gettext_lazy(
+        "Refused: %(host)s resolves to a unspecified address, which webhooks may not reach "
+        "(WEBHOOK_ALLOWED_NETWORKS lists on-premises exceptions)."
+    ),
+    "reserved": gettext_lazy(
+        "Refused: %(host)s resolves to a reserved address, which webhooks may not reach "
+        "(WEBHOOK_ALLOWED_NETWORKS lists on-premises exceptions)."
+    ),
+    "private": gettext_lazy(
+        "Refused: %(host)s resolves to a private address, which webhooks may not reach "
+        "(WEBHOOK_ALLOWED_NETWORKS lists on-premises exceptions)."
+    ),
+    "non-public": gettext_lazy(
+        "Refused: %(host)s resolves to a non-public address, which webhooks may not reach "
+        "(WEBHOOK_ALLOWED_NETWORKS lists on-premises exceptions)."
+    ),
+}
 
 
 def allowed_networks() -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from django.utils.translation import gettext_lazy as _
+
 
 class EventType(StrEnum):
     ORDER_CREATED = "order.created"
@@ -60,10 +62,53 @@ class EventType(StrEnum):
 ALL_EVENT_TYPES: list[str] = sorted(str(event_type) for event_type in EventType)
 
 
+# Each event type as staff read it, a whole phrase each (a translator sees the
+# subject and what happened together).
+EVENT_WORDS: dict[str, str] = {
+    EventType.ORDER_CREATED: _("Order created"),
+    EventType.ORDER_CONFIRMED: _("Order confirmed"),
+    EventType.ORDER_UNCONFIRMED: _("Order unconfirmed"),
+    EventType.ORDER_HELD: _("Order held"),
+    EventType.ORDER_RESUMED: _("Order resumed"),
+    EventType.ORDER_UPDATED: _("Order updated"),
+    EventType.ORDER_CANCELLED: _("Order cancelled"),
+    EventType.ORDER_RESTORED: _("Order restored"),
+    EventType.ORDER_COMPLETED: _("Order completed"),
+    EventType.ORDER_ARCHIVED: _("Order archived"),
+    EventType.ORDER_REACTIVATED: _("Order reactivated"),
+    EventType.ORDER_DELETED: _("Order deleted"),
+    EventType.ORDER_ANONYMIZED: _("Order anonymized"),
+    EventType.SHIPMENT_CREATED: _("Shipment created"),
+    EventType.SHIPMENT_GOOD_TO_GO: _("Shipment good-to-go"),
+    EventType.SHIPMENT_UPDATED: _("Shipment updated"),
+    EventType.SHIPMENT_COMPLETED: _("Shipment completed"),
+    EventType.SHIPMENT_DELETED: _("Shipment deleted"),
+    EventType.PAYMENT_AUTHORIZED: _("Payment authorized"),
+    EventType.PAYMENT_CAPTURED: _("Payment captured"),
+    EventType.PAYMENT_REFUNDED: _("Payment refunded"),
+    EventType.PAYMENT_VOIDED: _("Payment voided"),
+    EventType.PAYMENT_RELEASED: _("Payment released"),
+    EventType.PAYMENT_UPDATED: _("Payment updated"),
+    EventType.RETURN_CREATED: _("Return created"),
+    EventType.RETURN_REFUNDED: _("Return refunded"),
+    EventType.RETURN_COMPLETED: _("Return completed"),
+    EventType.RETURN_UNCOMPLETED: _("Return uncompleted"),
+    EventType.RETURN_DELETED: _("Return deleted"),
+    EventType.EXCHANGE_CREATED: _("Exchange created"),
+    EventType.RESEND_CREATED: _("Resend created"),
+    EventType.PAYMENT_LINK_SENT: _("Payment link sent"),
+}
+
+
 def event_words(event_type: str) -> str:
     """An event type as staff read it: "order.confirmed" is "Order confirmed",
-    "shipment.good_to_go" "Shipment good-to-go"; integrations keep the name."""
-    subject, _, what = str(event_type).partition(".")
+    "shipment.good_to_go" "Shipment good-to-go"; integrations keep the name.
+
+    A lazy translation, read in the reader's language wherever it is shown."""
+    if str(event_type) in EVENT_WORDS:
+        return EVENT_WORDS[str(event_type)]
+    # A type the back office does not know (an old message's): its name in words.
+    subject, _dot, what = str(event_type).partition(".")
     what = "good-to-go" if what == "good_to_go" else what.replace("_", " ")
     return f"{subject.capitalize()} {what}".strip()
 

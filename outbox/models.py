@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from outbox import endpoints
 
@@ -21,53 +22,69 @@ class Integration(models.Model):
     """An external system: a webhook receiver or a client of the pull queue and the API."""
 
     class Kind(models.TextChoices):
-        WEBHOOK = "webhook", "Webhook"
-        QUEUE = "queue", "Pull queue"
+        WEBHOOK = "webhook", _("Webhook")
+        QUEUE = "queue", _("Pull queue")
 
-    name = models.SlugField(max_length=64, unique=True, help_text="Acts as integration:<name>.")
-    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.WEBHOOK)
+    name = models.SlugField(
+        _("name"), max_length=64, unique=True, help_text=_("Acts as integration:<name>.")
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.WEBHOOK)
     endpoint_url = models.URLField(
-        "endpoint URL", blank=True, help_text="Where webhooks are POSTed (webhook kind)."
+        _("endpoint URL"), blank=True, help_text=_("Where webhooks are POSTed (webhook kind).")
     )
     signing_secret = models.CharField(
+        _("signing secret"),
         max_length=100,
         default=new_signing_secret,
-        help_text="Webhooks are signed with HMAC-SHA256 of this secret.",
+        help_text=_("Webhooks are signed with HMAC-SHA256 of this secret."),
     )
-    event_types = models.JSONField(default=list, blank=True, help_text="Subscribed event types.")
+    event_types = models.JSONField(
+        _("event types"), default=list, blank=True, help_text=_("Subscribed event types.")
+    )
     show_archived = models.BooleanField(
-        "archived orders visible", default=False, help_text="The Order API lists archived orders."
+        _("archived orders visible"),
+        default=False,
+        help_text=_("The Order API lists archived orders."),
     )
     # Off by default, as in Centra: an ERP or a warehouse should not act on an order
     # held for a fraud check. Integrations made before kept their choice (migration).
     show_on_hold = models.BooleanField(
-        "held orders visible",
+        _("held orders visible"),
         default=False,
-        help_text="The Order API lists orders on hold (a fraud tool needs them; "
-        "an ERP or a warehouse usually not).",
+        help_text=_(
+            "The Order API lists orders on hold (a fraud tool needs them; "
+            "an ERP or a warehouse usually not)."
+        ),
     )
     group = models.ForeignKey(
         Group,
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
-        help_text="The staff group whose permissions it acts with; none: read only.",
+        verbose_name=_("group"),
+        help_text=_("The staff group whose permissions it acts with; none: read only."),
     )
     # The token is shown once; only its first characters (to find the row) and a
     # hash (to check it) are kept.
-    token_prefix = models.CharField(max_length=16, blank=True, db_index=True, editable=False)
-    token_hash = models.CharField(max_length=64, blank=True, editable=False)
-    is_active = models.BooleanField("active", default=True)
-    keep_while_inactive = models.BooleanField(
-        "keep messages while inactive",
-        default=False,
-        help_text="Off: deactivating drops its undelivered messages. On: they wait, and are "
-        "sent in order when it is active again.",
+    token_prefix = models.CharField(
+        _("token prefix"), max_length=16, blank=True, db_index=True, editable=False
     )
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    token_hash = models.CharField(_("token hash"), max_length=64, blank=True, editable=False)
+    is_active = models.BooleanField(_("active"), default=True)
+    keep_while_inactive = models.BooleanField(
+        _("keep messages while inactive"),
+        default=False,
+        help_text=_(
+            "Off: deactivating drops its undelivered messages. On: they wait, and are "
+            "sent in order when it is active again."
+        ),
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
 
     class Meta:
         ordering = ["name"]
+        verbose_name = _("integration")
+        verbose_name_plural = _("integrations")
 
     def __str__(self) -> str:
         return self.name
@@ -105,35 +122,46 @@ class OutboxMessage(models.Model):
     """
 
     class Channel(models.TextChoices):
-        WEBHOOK = "webhook", "Webhook"
-        QUEUE = "queue", "Pull queue"
-        EMAIL = "email", "Customer e-mail"
+        WEBHOOK = "webhook", _("Webhook")
+        QUEUE = "queue", _("Pull queue")
+        EMAIL = "email", _("Customer e-mail")
 
-    event_id = models.UUIDField(help_text="The event's stable id; receivers deduplicate on it.")
-    event_type = models.CharField(max_length=40)
-    channel = models.CharField(max_length=16, choices=Channel.choices)
+    event_id = models.UUIDField(
+        _("event id"), help_text=_("The event's stable id; receivers deduplicate on it.")
+    )
+    event_type = models.CharField(_("event type"), max_length=40)
+    channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
     integration = models.ForeignKey(
-        Integration, null=True, blank=True, on_delete=models.PROTECT, related_name="messages"
+        Integration,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="messages",
+        verbose_name=_("integration"),
     )
     # No foreign keys to the order or its event: "order.deleted" outlives both.
-    order_id = models.BigIntegerField()
-    order_number = models.PositiveBigIntegerField()
-    subject_ref = models.CharField(max_length=64, blank=True)
-    order_event_id = models.BigIntegerField(null=True, blank=True)
-    occurred_at = models.DateTimeField()
-    data = models.JSONField(default=dict, blank=True)
+    order_id = models.BigIntegerField(_("order id"))
+    order_number = models.PositiveBigIntegerField(_("order number"))
+    subject_ref = models.CharField(_("subject ref"), max_length=64, blank=True)
+    order_event_id = models.BigIntegerField(_("order event id"), null=True, blank=True)
+    occurred_at = models.DateTimeField(_("occurred at"))
+    data = models.JSONField(_("data"), default=dict, blank=True)
 
-    attempts = models.PositiveIntegerField(default=0)
-    next_attempt_at = models.DateTimeField(default=timezone.now)
-    delivered_at = models.DateTimeField(null=True, blank=True)
-    failed_at = models.DateTimeField(null=True, blank=True)
-    last_error = models.TextField(blank=True)
-    note = models.CharField(max_length=200, blank=True, help_text="Why nothing was sent.")
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt at"), default=timezone.now)
+    delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
+    failed_at = models.DateTimeField(_("failed at"), null=True, blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
+    note = models.CharField(
+        _("note"), max_length=200, blank=True, help_text=_("Why nothing was sent.")
+    )
 
     objects = OutboxMessageQuerySet.as_manager()
 
     class Meta:
         ordering = ["id"]
+        verbose_name = _("outbox message")
+        verbose_name_plural = _("outbox messages")
         indexes = [
             # The worker's claim: only rows still owed, oldest due first.
             models.Index(

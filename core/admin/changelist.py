@@ -134,7 +134,7 @@ class ChoiceListFilter(admin.ChoicesFieldListFilter):
     (Django would filter by it and show an empty list, or fail on a NUL byte)."""
 
     def queryset(self, request, queryset):
-        allowed = {str(value) for value, _ in self.field.flatchoices}
+        allowed = {str(value) for value, _label in self.field.flatchoices}
         for value in self.used_parameters.get(self.lookup_kwarg, []):
             if value not in allowed:
                 raise UnreadableParameter(

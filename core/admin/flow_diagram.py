@@ -162,7 +162,7 @@ def build_diagram(
         col, row = removed_at
         nodes[REMOVED] = Node(
             value=None,
-            label=removed_label,
+            label=str(removed_label),
             x=MARGIN_X + col * COL,
             y=MARGIN_Y + row * ROW,
             removed=True,
@@ -171,7 +171,7 @@ def build_diagram(
     edges: list[Edge] = []
     pair_count: dict = {}
     for source, target, transition in transitions_of(model, field_name):
-        label = transition.custom.get("label", transition.name.replace("_", " "))
+        label = str(transition.custom.get("label", transition.name.replace("_", " ")))
         if source not in nodes:
             continue
         if transition.name in removing and REMOVED in nodes:

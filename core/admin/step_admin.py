@@ -13,7 +13,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, pgettext
 
 from core.admin.bulk_steps import BulkStepsMixin
 from core.admin.changelist import CheckedChangeListMixin
@@ -133,8 +133,8 @@ class StepsAdminMixin(BulkStepsMixin):
         plural = self.model._meta.verbose_name_plural
         label = step.label(self.model)
         if not self.user_may_take(request, step):
-            sentence = _("You do not have permission to %(step)s %(objects)s.") % {
-                "step": label.lower(),
+            sentence = _("You do not have permission to %(action)s %(objects)s.") % {
+                "action": label.lower(),
                 "objects": plural,
             }
         else:
@@ -324,15 +324,19 @@ class StepsAdminMixin(BulkStepsMixin):
                 takes.append((obj, sentence))
         selected = len(objects) if count is None else count
         confirmations = (
-            [step.confirm_with(obj, form.cleaned_data) for obj, _ in takes] if confirming else []
+            [step.confirm_with(obj, form.cleaned_data) for obj, _sentence in takes]
+            if confirming
+            else []
         )
         opts = self.model._meta
         label = step.label(self.model)
         context = {
             **self.admin_site.each_context(request),
-            "title": f"{label}: {selected:,} {model_ngettext(opts, selected)}"
+            "title": pgettext("a step's page, for a selection", "%(step)s: %(count)s %(objects)s")
+            % {"step": label, "count": f"{selected:,}", "objects": model_ngettext(opts, selected)}
             if bulk
-            else f"{label} {objects[0]}",
+            else pgettext("a step's page, for one object", "%(step)s %(object)s")
+            % {"step": label, "object": objects[0]},
             "subtitle": None,
             "opts": opts,
             "step": step,
@@ -351,7 +355,7 @@ class StepsAdminMixin(BulkStepsMixin):
             **(self._selection_fields(request, objects) if bulk else {}),
             "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
             "media": self.media + form.media,
-            **self.step_page_context(request, step, [obj for obj, _ in takes]),
+            **self.step_page_context(request, step, [obj for obj, _sentence in takes]),
         }
         if not bulk:
             context["original"] = objects[0]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.db import models
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from core.steps import Outcome, Step
 
@@ -23,21 +24,31 @@ def report(request, step: Step, model: type[models.Model], outcome: Outcome) -> 
         )
         words = {"count": count, "objects": noun, "done": step.past(model), "names": names}
         if count > MAX_MESSAGES:
-            sentence = _("%(count)s %(objects)s %(done)s: %(names)s and %(more)s more.") % {
-                **words,
-                "more": count - MAX_MESSAGES,
-            }
+            sentence = ngettext(
+                "%(count)s %(objects)s %(done)s: %(names)s and %(more)s more.",
+                "%(count)s %(objects)s %(done)s: %(names)s and %(more)s more.",
+                count,
+            ) % {**words, "more": count - MAX_MESSAGES}
         else:
-            sentence = _("%(count)s %(objects)s %(done)s: %(names)s.") % words
+            sentence = (
+                ngettext(
+                    "%(count)s %(objects)s %(done)s: %(names)s.",
+                    "%(count)s %(objects)s %(done)s: %(names)s.",
+                    count,
+                )
+                % words
+            )
         messages.success(request, sentence)
     for sentence in outcome.partly[:MAX_MESSAGES]:
         messages.warning(request, _("Partly done: %(sentence)s") % {"sentence": sentence})
     for sentence in outcome.skipped[:MAX_MESSAGES]:
         messages.warning(request, _("Skipped: %(sentence)s") % {"sentence": sentence})
     if len(outcome.skipped) > MAX_MESSAGES:
+        more = len(outcome.skipped) - MAX_MESSAGES
         messages.warning(
             request,
-            _("%(count)s more were skipped.") % {"count": len(outcome.skipped) - MAX_MESSAGES},
+            ngettext("%(count)s more were skipped.", "%(count)s more were skipped.", more)
+            % {"count": more},
         )
     if not (outcome.done or outcome.partly or outcome.skipped):
         messages.warning(

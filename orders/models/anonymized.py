@@ -14,6 +14,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 HASH_SALT = "centra-orders.anonymized-customer"
 
@@ -30,17 +32,24 @@ def email_hash(email: str) -> str:
 class AnonymizedCustomer(models.Model):
     """One erased customer: the keyed hash of their e-mail, when, how many orders, by whom."""
 
-    email_hash = models.CharField(max_length=64, unique=True, editable=False)
-    anonymized_at = models.DateTimeField(default=timezone.now)
-    orders_count = models.PositiveIntegerField(default=0)
+    email_hash = models.CharField(_("email hash"), max_length=64, unique=True, editable=False)
+    anonymized_at = models.DateTimeField(_("anonymized at"), default=timezone.now)
+    orders_count = models.PositiveIntegerField(_("orders count"), default=0)
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        verbose_name=_("user"),
     )
-    actor = models.CharField(max_length=150)
+    actor = models.CharField(_("actor"), max_length=150)
 
     class Meta:
+        verbose_name_plural = _("anonymised customers")
         ordering = ["-anonymized_at"]
-        verbose_name = "anonymised customer"
+        verbose_name = _("anonymised customer")
 
     def __str__(self) -> str:
-        return f"Customer anonymised on {self.anonymized_at:%Y-%m-%d}"
+        return gettext("Customer anonymised on %(date)s") % {
+            "date": f"{self.anonymized_at:%Y-%m-%d}"
+        }

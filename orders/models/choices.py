@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class OrderStatus(models.IntegerChoices):
     """Centra's order statuses, with Centra's numbers."""
 
-    INCOMPLETE = 0, "Incomplete"
-    PENDING = 1, "Pending"
-    CONFIRMED = 2, "Confirmed"
-    PROCESSING = 3, "Processing"
-    COMPLETED = 4, "Completed"
-    ARCHIVED = 5, "Archived"
-    CANCELLED = 6, "Cancelled"
+    INCOMPLETE = 0, _("Incomplete")
+    PENDING = 1, _("Pending")
+    CONFIRMED = 2, _("Confirmed")
+    PROCESSING = 3, _("Processing")
+    COMPLETED = 4, _("Completed")
+    ARCHIVED = 5, _("Archived")
+    CANCELLED = 6, _("Cancelled")
 
 
 OPEN_STATUSES = [OrderStatus.PENDING, OrderStatus.CONFIRMED, OrderStatus.PROCESSING]
@@ -28,21 +29,21 @@ ADDRESS_FIELDS = tuple(
 
 
 class HoldKind(models.TextChoices):
-    MANUAL = "manual", "Manual"
-    PAYMENT_MISMATCH = "payment_mismatch", "Payment mismatch"
-    FRAUD_CHECK = "fraud_check", "Fraud check"
-    WAITING_FOR_PAYMENT = "waiting_for_payment", "Waiting for payment"
+    MANUAL = "manual", _("Manual")
+    PAYMENT_MISMATCH = "payment_mismatch", _("Payment mismatch")
+    FRAUD_CHECK = "fraud_check", _("Fraud check")
+    WAITING_FOR_PAYMENT = "waiting_for_payment", _("Waiting for payment")
     # A provider's notification said a requested capture failed.
-    CAPTURE_FAILED = "capture_failed", "Capture failed"
+    CAPTURE_FAILED = "capture_failed", _("Capture failed")
     # Its authorization lapses soon (`hold_expiring_authorizations`).
-    PAYMENT_EXPIRING = "payment_expiring", "Payment expiring"
+    PAYMENT_EXPIRING = "payment_expiring", _("Payment expiring")
 
 
 class OrderOrigin(models.TextChoices):
     """Where an order was made: a storefront's checkout, or staff in the back office
     (an order of their own, an exchange from a return, a resend of a shipment)."""
 
-    STOREFRONT = "storefront", "Storefront"
-    BACK_OFFICE = "back_office", "Back office"
-    EXCHANGE = "exchange", "Exchange"
-    RESEND = "resend", "Resend"
+    STOREFRONT = "storefront", _("Storefront")
+    BACK_OFFICE = "back_office", _("Back office")
+    EXCHANGE = "exchange", _("Exchange")
+    RESEND = "resend", _("Resend")

@@ -8,32 +8,38 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from core.money import MONEY_FIELD
 from orders.models.order import Order
 
 
 class OrderLine(models.Model):
-    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
+    order = models.ForeignKey(
+        Order, on_delete=models.CASCADE, related_name="lines", verbose_name=_("order")
+    )
     # Indexed with the order (line_sku_order_idx): a search by SKU reads the
     # matching orders' ids from the index alone, without visiting each line.
-    sku = models.CharField("SKU", max_length=64)
-    product_name = models.CharField(max_length=200)
-    variant = models.CharField("variant / size", max_length=100, blank=True)
-    quantity = models.PositiveIntegerField(validators=[MinValueValidator(1)])
-    unit_price = models.DecimalField("unit price incl. tax", **MONEY_FIELD)
+    sku = models.CharField(_("SKU"), max_length=64)
+    product_name = models.CharField(_("product name"), max_length=200)
+    variant = models.CharField(_("variant / size"), max_length=100, blank=True)
+    quantity = models.PositiveIntegerField(_("quantity"), validators=[MinValueValidator(1)])
+    unit_price = models.DecimalField(_("unit price incl. tax"), **MONEY_FIELD)
     tax_percent = models.DecimalField(
+        _("tax percent"),
         max_digits=5,
         decimal_places=2,
         default=Decimal("25.00"),
         validators=[MinValueValidator(0), MaxValueValidator(100)],
     )
     discount = models.DecimalField(
-        **MONEY_FIELD, help_text="Discount on the whole line, tax included."
+        _("discount"), **MONEY_FIELD, help_text=_("Discount on the whole line, tax included.")
     )
-    quantity_cancelled = models.PositiveIntegerField(default=0)
+    quantity_cancelled = models.PositiveIntegerField(_("quantity cancelled"), default=0)
 
     class Meta:
+        verbose_name = _("order line")
+        verbose_name_plural = _("order lines")
         ordering = ["id"]
         indexes = [models.Index(fields=["sku", "order"], name="line_sku_order_idx")]
         constraints = [
@@ -64,7 +70,7 @@ class OrderLine(models.Model):
             self.discount > self.unit_price * self.quantity
         ):
             raise ValidationError(
-                {"discount": "The discount cannot be more than the line's price × quantity."}
+                {"discount": _("The discount cannot be more than the line's price × quantity.")}
             )
 
     @property

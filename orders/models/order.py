@@ -8,6 +8,8 @@ from django.db import models
 from django.db.models import Q, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
 from django_fsm import RETURN_VALUE, FSMIntegerField, FSMModelMixin, transition
 
 from core.money import MONEY_FIELD, Totals, compute_totals
@@ -36,54 +38,60 @@ if TYPE_CHECKING:
 
 
 class Order(FSMModelMixin, models.Model):
-    number = models.PositiveBigIntegerField(unique=True, editable=False)
+    number = models.PositiveBigIntegerField(_("number"), unique=True, editable=False)
     status = FSMIntegerField(
-        choices=OrderStatus.choices, default=OrderStatus.INCOMPLETE, protected=True
+        _("status"), choices=OrderStatus.choices, default=OrderStatus.INCOMPLETE, protected=True
     )
 
-    on_hold = models.BooleanField(default=False)
-    hold_kind = models.CharField(max_length=32, choices=HoldKind.choices, blank=True)
-    hold_reason = models.CharField(max_length=500, blank=True)
-    held_at = models.DateTimeField(null=True, blank=True)
+    on_hold = models.BooleanField(_("on hold"), default=False)
+    hold_kind = models.CharField(
+        _("hold kind"), max_length=32, choices=HoldKind.choices, blank=True
+    )
+    hold_reason = models.CharField(_("hold reason"), max_length=500, blank=True)
+    held_at = models.DateTimeField(_("held at"), null=True, blank=True)
 
-    currency = models.CharField(max_length=3, default="EUR")
-    market = models.CharField(max_length=32, blank=True)
-    pricelist = models.CharField(max_length=64, blank=True)
-    language = models.CharField(max_length=8, default="en")
+    currency = models.CharField(_("currency"), max_length=3, default="EUR")
+    market = models.CharField(_("market"), max_length=32, blank=True)
+    pricelist = models.CharField(_("pricelist"), max_length=64, blank=True)
+    language = models.CharField(_("language"), max_length=8, default="en")
 
-    customer_email = models.EmailField(blank=True)
-    customer_name = models.CharField(max_length=200, blank=True)
+    customer_email = models.EmailField(_("customer email"), blank=True)
+    customer_name = models.CharField(_("customer name"), max_length=200, blank=True)
 
-    billing_name = models.CharField(max_length=200, blank=True)
-    billing_street = models.CharField(max_length=200, blank=True)
-    billing_city = models.CharField(max_length=100, blank=True)
-    billing_zipcode = models.CharField(max_length=20, blank=True)
-    billing_country = models.CharField(max_length=2, blank=True, help_text="ISO 3166 code")
-    shipping_name = models.CharField(max_length=200, blank=True)
-    shipping_street = models.CharField(max_length=200, blank=True)
-    shipping_city = models.CharField(max_length=100, blank=True)
-    shipping_zipcode = models.CharField(max_length=20, blank=True)
-    shipping_country = models.CharField(max_length=2, blank=True, help_text="ISO 3166 code")
+    billing_name = models.CharField(_("billing name"), max_length=200, blank=True)
+    billing_street = models.CharField(_("billing street"), max_length=200, blank=True)
+    billing_city = models.CharField(_("billing city"), max_length=100, blank=True)
+    billing_zipcode = models.CharField(_("billing zipcode"), max_length=20, blank=True)
+    billing_country = models.CharField(
+        _("billing country"), max_length=2, blank=True, help_text=_("ISO 3166 code")
+    )
+    shipping_name = models.CharField(_("shipping name"), max_length=200, blank=True)
+    shipping_street = models.CharField(_("shipping street"), max_length=200, blank=True)
+    shipping_city = models.CharField(_("shipping city"), max_length=100, blank=True)
+    shipping_zipcode = models.CharField(_("shipping zipcode"), max_length=20, blank=True)
+    shipping_country = models.CharField(
+        _("shipping country"), max_length=2, blank=True, help_text=_("ISO 3166 code")
+    )
 
-    shipping_method = models.CharField(max_length=100, blank=True)
-    shipping_price = models.DecimalField(**MONEY_FIELD)
+    shipping_method = models.CharField(_("shipping method"), max_length=100, blank=True)
+    shipping_price = models.DecimalField(_("shipping price"), **MONEY_FIELD)
     # Set by staff on a selection (`backoffice.services.staff_orders.set_shipping_price`):
     # pricing again keeps it instead of the shipping method's price.
-    shipping_price_by_hand = models.BooleanField(default=False)
-    payment_method = models.CharField(max_length=64, blank=True)
+    shipping_price_by_hand = models.BooleanField(_("shipping price by hand"), default=False)
+    payment_method = models.CharField(_("payment method"), max_length=64, blank=True)
     # The catalogue's voucher code whose discount the lines carry (a selection's).
-    voucher = models.CharField(max_length=64, blank=True)
-    notes = models.TextField(blank=True)
-    gift_message = models.TextField(blank=True)
+    voucher = models.CharField(_("voucher"), max_length=64, blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+    gift_message = models.TextField(_("gift message"), blank=True)
 
     # Stored so lists, filters and sorting never recompute it; written only by
     # `recalculate_totals()` from the one totals function.
-    grand_total = models.DecimalField(**MONEY_FIELD)
+    grand_total = models.DecimalField(_("grand total"), **MONEY_FIELD)
 
-    cancel_reason = models.CharField(max_length=500, blank=True)
+    cancel_reason = models.CharField(_("cancel reason"), max_length=500, blank=True)
 
     origin = models.CharField(
-        max_length=16, choices=OrderOrigin.choices, default=OrderOrigin.STOREFRONT
+        _("origin"), max_length=16, choices=OrderOrigin.choices, default=OrderOrigin.STOREFRONT
     )
     # The order an exchange or a resend was made for (its return, if any, points
     # here from `returns.Return.exchange_order`).
@@ -95,20 +103,23 @@ class Order(FSMModelMixin, models.Model):
         related_name="follow_ups",
         # Its partial index (`order_related_idx`): only the few staff-made orders.
         db_index=False,
-        help_text="The original order of an exchange or a resend.",
+        help_text=_("The original order of an exchange or a resend."),
+        verbose_name=_("related order"),
     )
 
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
-    placed_at = models.DateTimeField(null=True, blank=True, editable=False)
-    confirmed_at = models.DateTimeField(null=True, blank=True, editable=False)
-    completed_at = models.DateTimeField(null=True, blank=True, editable=False)
-    archived_at = models.DateTimeField(null=True, blank=True, editable=False)
-    cancelled_at = models.DateTimeField(null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
+    placed_at = models.DateTimeField(_("placed at"), null=True, blank=True, editable=False)
+    confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True, editable=False)
+    completed_at = models.DateTimeField(_("completed at"), null=True, blank=True, editable=False)
+    archived_at = models.DateTimeField(_("archived at"), null=True, blank=True, editable=False)
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True, editable=False)
     # Set once its customer's personal data is erased (backoffice.services.anonymize).
-    anonymized_at = models.DateTimeField(null=True, blank=True, editable=False)
-    updated_at = models.DateTimeField(auto_now=True)
+    anonymized_at = models.DateTimeField(_("anonymized at"), null=True, blank=True, editable=False)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
+        verbose_name = _("order")
+        verbose_name_plural = _("orders")
         ordering = ["-number"]
         permissions = [
             ("checkout_order", "Can create an order from a selection (checkout)"),
@@ -140,7 +151,7 @@ class Order(FSMModelMixin, models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"Order {self.number}"
+        return gettext("Order %(number)s") % {"number": self.number}
 
     def save(self, *args, **kwargs):
         if self.number is None:
@@ -203,7 +214,10 @@ class Order(FSMModelMixin, models.Model):
         target=RETURN_VALUE(OrderStatus.PENDING, OrderStatus.CONFIRMED),
         conditions=[has_lines, has_billing_address],
         permission="orders.checkout_order",
-        custom={"label": "create order", "past": "checked out"},
+        custom={
+            "label": pgettext_lazy("order step", "create order"),
+            "past": pgettext_lazy("order step done", "checked out"),
+        },
     )
     def checkout(self, *, autoconfirm: bool) -> int:
         """Place the order; the store's Autoconfirm option picks the target."""
@@ -219,6 +233,10 @@ class Order(FSMModelMixin, models.Model):
         target=OrderStatus.CONFIRMED,
         conditions=[is_not_on_hold],
         permission="orders.confirm_order",
+        custom={
+            "label": pgettext_lazy("order step", "confirm"),
+            "past": pgettext_lazy("order step done", "confirmed"),
+        },
     )
     def confirm(self) -> None:
         self.confirmed_at = timezone.now()
@@ -229,6 +247,10 @@ class Order(FSMModelMixin, models.Model):
         target=OrderStatus.PENDING,
         conditions=[is_not_on_hold],
         permission="orders.unconfirm_order",
+        custom={
+            "label": pgettext_lazy("order step", "unconfirm"),
+            "past": pgettext_lazy("order step done", "unconfirmed"),
+        },
     )
     def unconfirm(self) -> None:
         self.confirmed_at = None
@@ -239,7 +261,10 @@ class Order(FSMModelMixin, models.Model):
         target=None,
         conditions=[is_not_already_held],
         permission="orders.hold_order",
-        custom={"label": "hold", "past": "put on hold"},
+        custom={
+            "label": pgettext_lazy("order step", "hold"),
+            "past": pgettext_lazy("order step done", "put on hold"),
+        },
     )
     def hold(self, *, kind: str, reason: str) -> None:
         self.on_hold = True
@@ -253,7 +278,10 @@ class Order(FSMModelMixin, models.Model):
         target=None,
         conditions=[is_on_hold, is_not_waiting_for_its_link],
         permission="orders.resume_order",
-        custom={"label": "resume", "past": "resumed"},
+        custom={
+            "label": pgettext_lazy("order step", "resume"),
+            "past": pgettext_lazy("order step done", "resumed"),
+        },
     )
     def resume(self) -> None:
         self.on_hold = False
@@ -267,7 +295,10 @@ class Order(FSMModelMixin, models.Model):
         target=OrderStatus.CANCELLED,
         conditions=[has_nothing_captured, has_no_paid_shipments],
         permission="orders.cancel_order",
-        custom={"label": "cancel", "past": "cancelled"},
+        custom={
+            "label": pgettext_lazy("order step", "cancel"),
+            "past": pgettext_lazy("order step done", "cancelled"),
+        },
     )
     def cancel(self, *, reason: str) -> None:
         # Cancel is allowed on hold (a fraud hold usually ends here); a cancelled
@@ -285,7 +316,11 @@ class Order(FSMModelMixin, models.Model):
         source=OPEN_STATUSES,
         target=None,
         permission="orders.cancel_products",
-        custom={"label": "cancel products", "past": "changed", "of": "of orders"},
+        custom={
+            "label": pgettext_lazy("order step", "cancel products"),
+            "past": pgettext_lazy("order step done", "changed"),
+            "of": _("of orders"),
+        },
     )
     def cancel_products(self) -> None:
         """Only the check: the service sets the cancelled units on the lines.
@@ -300,7 +335,11 @@ class Order(FSMModelMixin, models.Model):
         source=[OrderStatus.PENDING, OrderStatus.CONFIRMED],
         target=OrderStatus.CANCELLED,
         permission="orders.cancel_products",
-        custom={"label": "cancel products", "past": "cancelled", "of": "of orders"},
+        custom={
+            "label": pgettext_lazy("order step", "cancel products"),
+            "past": pgettext_lazy("order step done", "cancelled"),
+            "of": _("of orders"),
+        },
     )
     def cancel_emptied(self, *, reason: str) -> None:
         """Every unit of the order is cancelled (cancel products), so the order is too."""
@@ -313,7 +352,11 @@ class Order(FSMModelMixin, models.Model):
         source=OPEN_STATUSES,
         target=None,
         permission="orders.restore_products",
-        custom={"label": "restore products", "past": "changed", "of": "of orders"},
+        custom={
+            "label": pgettext_lazy("order step", "restore products"),
+            "past": pgettext_lazy("order step done", "changed"),
+            "of": _("of orders"),
+        },
     )
     def restore_products(self) -> None:
         """Only the check: the service puts the units back on the lines."""
@@ -324,7 +367,10 @@ class Order(FSMModelMixin, models.Model):
         target=OrderStatus.PENDING,
         conditions=[had_nothing_captured, has_active_units],
         permission="orders.restore_order",
-        custom={"label": "restore", "past": "restored"},
+        custom={
+            "label": pgettext_lazy("order step", "restore"),
+            "past": pgettext_lazy("order step done", "restored"),
+        },
     )
     def restore(self) -> None:
         self.confirmed_at = None
@@ -340,7 +386,10 @@ class Order(FSMModelMixin, models.Model):
         target=OrderStatus.PROCESSING,
         conditions=[is_not_on_hold_for_shipping, has_something_to_ship],
         permission="shipments.create_shipment",
-        custom={"label": "expedite", "past": "expedited"},
+        custom={
+            "label": pgettext_lazy("order step", "expedite"),
+            "past": pgettext_lazy("order step done", "expedited"),
+        },
     )
     def start_processing(self) -> None:
         """A shipment is being created (the first one moves Confirmed to Processing)."""
@@ -351,7 +400,10 @@ class Order(FSMModelMixin, models.Model):
         target=OrderStatus.CONFIRMED,
         conditions=[has_no_shipments],
         permission="shipments.delete_shipment",
-        custom={"label": "return to Confirmed", "past": "returned to Confirmed"},
+        custom={
+            "label": pgettext_lazy("order step", "return to Confirmed"),
+            "past": pgettext_lazy("order step done", "returned to Confirmed"),
+        },
     )
     def return_to_confirmed(self) -> None:
         """Its last shipment was deleted."""
@@ -362,7 +414,10 @@ class Order(FSMModelMixin, models.Model):
         target=OrderStatus.COMPLETED,
         conditions=[is_not_on_hold_for_shipping, has_everything_shipped],
         permission="shipments.complete_shipment",
-        custom={"label": "complete", "past": "completed"},
+        custom={
+            "label": pgettext_lazy("order step", "complete"),
+            "past": pgettext_lazy("order step done", "completed"),
+        },
     )
     def complete(self) -> None:
         self.completed_at = timezone.now()
@@ -372,7 +427,10 @@ class Order(FSMModelMixin, models.Model):
         source=OrderStatus.COMPLETED,
         target=OrderStatus.ARCHIVED,
         permission="orders.archive_order",
-        custom={"label": "archive", "past": "archived"},
+        custom={
+            "label": pgettext_lazy("order step", "archive"),
+            "past": pgettext_lazy("order step done", "archived"),
+        },
     )
     def archive(self) -> None:
         self.archived_at = timezone.now()
@@ -382,7 +440,10 @@ class Order(FSMModelMixin, models.Model):
         source=OrderStatus.ARCHIVED,
         target=OrderStatus.COMPLETED,
         permission="orders.reactivate_order",
-        custom={"label": "reactivate", "past": "reactivated"},
+        custom={
+            "label": pgettext_lazy("order step", "reactivate"),
+            "past": pgettext_lazy("order step done", "reactivated"),
+        },
     )
     def reactivate(self) -> None:
         self.archived_at = None
@@ -392,7 +453,10 @@ class Order(FSMModelMixin, models.Model):
         source=OrderStatus.CANCELLED,
         target=None,
         permission="orders.purge_order",
-        custom={"label": "delete permanently", "past": "deleted permanently"},
+        custom={
+            "label": pgettext_lazy("order step", "delete permanently"),
+            "past": pgettext_lazy("order step done", "deleted permanently"),
+        },
     )
     def delete_permanently(self) -> None:
         """Only the check: the service removes the row and leaves a tombstone."""
@@ -404,7 +468,10 @@ class Order(FSMModelMixin, models.Model):
         source=OrderStatus.INCOMPLETE,
         target=None,
         permission="orders.delete_order",
-        custom={"label": "discard selection", "past": "discarded"},
+        custom={
+            "label": pgettext_lazy("order step", "discard selection"),
+            "past": pgettext_lazy("order step done", "discarded"),
+        },
     )
     def discard(self) -> None:
         """Only the check: an abandoned selection goes; the service removes the row."""

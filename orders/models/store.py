@@ -6,6 +6,8 @@ from decimal import Decimal
 
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from core.money import MONEY_FIELD
 
@@ -14,69 +16,81 @@ class StoreSettings(models.Model):
     """The store's options; a single row, edited in the admin."""
 
     autoconfirm = models.BooleanField(
-        "Autoconfirm orders", default=False, help_text="Checkout goes straight to Confirmed."
+        _("Autoconfirm orders"), default=False, help_text=_("Checkout goes straight to Confirmed.")
     )
     direct_to_shipment = models.BooleanField(
+        _("direct to shipment"),
         default=False,
-        help_text="Checkout creates one good-to-go shipment holding every line.",
+        help_text=_("Checkout creates one good-to-go shipment holding every line."),
     )
     direct_capture = models.BooleanField(
-        default=False, help_text="The payment is captured at checkout."
+        _("direct capture"), default=False, help_text=_("The payment is captured at checkout.")
     )
     complete_on_capture_request = models.BooleanField(
+        _("complete on capture request"),
         default=False,
-        help_text="Complete (ship) a shipment whose capture a provider that settles later "
-        "has only accepted as a request; off, it waits until the capture settles.",
+        help_text=_(
+            "Complete (ship) a shipment whose capture a provider that settles later "
+            "has only accepted as a request; off, it waits until the capture settles."
+        ),
     )
     archive_after_days = models.PositiveIntegerField(
-        default=30, help_text="archive_orders archives orders completed this many days ago."
+        _("archive after days"),
+        default=30,
+        help_text=_("archive_orders archives orders completed this many days ago."),
     )
     purge_cancelled_after_days = models.PositiveIntegerField(
-        default=90, help_text="purge_cancelled_orders deletes orders cancelled this long ago."
+        _("purge cancelled after days"),
+        default=90,
+        help_text=_("purge_cancelled_orders deletes orders cancelled this long ago."),
     )
     cleanup_selections_after_days = models.PositiveIntegerField(
-        default=30, help_text="cleanup_selections deletes abandoned selections this old."
+        _("cleanup selections after days"),
+        default=30,
+        help_text=_("cleanup_selections deletes abandoned selections this old."),
     )
     # Handling is a cost of the customer's the store may refund with a return,
     # never above this: anything more is a goodwill refund (Back-office admin).
     return_handling_limit = models.DecimalField(
-        "largest handling cost refunded with a return",
+        _("largest handling cost refunded with a return"),
         **MONEY_FIELD,
-        help_text="In the order's currency; 0 refunds no handling with returns.",
+        help_text=_("In the order's currency; 0 refunds no handling with returns."),
     )
     # A resend gives goods away: above this value only a Back-office admin makes one.
     resend_limit = models.DecimalField(
-        "largest resend without a Back-office admin",
+        _("largest resend without a Back-office admin"),
         max_digits=14,
         decimal_places=2,
         default=Decimal("200.00"),
-        help_text="The resent goods' value in the order's currency; above it, only a "
-        "Back-office admin may resend.",
+        help_text=_(
+            "The resent goods' value in the order's currency; above it, only a "
+            "Back-office admin may resend."
+        ),
     )
     # One switch per customer e-mail (integrations.mail), read when it is sent.
     mail_order_confirmation = models.BooleanField(
-        "e-mail order confirmations", default=True, help_text="When an order is confirmed."
+        _("e-mail order confirmations"), default=True, help_text=_("When an order is confirmed.")
     )
     mail_shipping_confirmation = models.BooleanField(
-        "e-mail shipping confirmations",
+        _("e-mail shipping confirmations"),
         default=True,
-        help_text="When a shipment is completed, with carrier and tracking number.",
+        help_text=_("When a shipment is completed, with carrier and tracking number."),
     )
     mail_cancellation = models.BooleanField(
-        "e-mail cancellations", default=True, help_text="When an order is cancelled."
+        _("e-mail cancellations"), default=True, help_text=_("When an order is cancelled.")
     )
     mail_refund = models.BooleanField(
-        "e-mail refunds", default=True, help_text="When money is refunded."
+        _("e-mail refunds"), default=True, help_text=_("When money is refunded.")
     )
     mail_payment_link = models.BooleanField(
-        "e-mail payment links",
+        _("e-mail payment links"),
         default=True,
-        help_text="When staff place an order the customer pays by link.",
+        help_text=_("When staff place an order the customer pays by link."),
     )
 
     class Meta:
-        verbose_name = "store settings"
-        verbose_name_plural = "store settings"
+        verbose_name = _("store settings")
+        verbose_name_plural = _("store settings")
         constraints = [
             models.CheckConstraint(condition=Q(pk=1), name="store_settings_singleton"),
             models.CheckConstraint(
@@ -89,7 +103,7 @@ class StoreSettings(models.Model):
         ]
 
     def __str__(self) -> str:
-        return "Store settings"
+        return gettext("Store settings")
 
     def save(self, *args, **kwargs):
         self.pk = 1
@@ -97,5 +111,5 @@ class StoreSettings(models.Model):
 
     @classmethod
     def load(cls) -> StoreSettings:
-        settings_row, _ = cls.objects.get_or_create(pk=1)
+        settings_row, _created = cls.objects.get_or_create(pk=1)
         return settings_row
