@@ -11,6 +11,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
+from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 
 
@@ -61,7 +62,7 @@ class StepJob(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.label}: {self.total:,} {self.noun()}"
+        return f"{self.label}: {number_format(self.total, force_grouping=True)} {self.noun()}"
 
     def noun(self) -> str:
         opts = self.content_type.model_class()._meta
@@ -94,6 +95,8 @@ class StepJobOutcome(models.Model):
     sentence = models.TextField(blank=True)
 
     class Meta:
+        verbose_name = _("background step outcome")
+        verbose_name_plural = _("background step outcomes")
         ordering = ["position"]
         constraints = [
             # A restarted chunk cannot write an object's outcome twice.

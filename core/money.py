@@ -68,7 +68,10 @@ def exact_amount(value: object, currency: str) -> Decimal:
     if abs(amount) > MAX_AMOUNT:
         raise ValueError(
             _("%(amount)s is above the largest amount, %(largest)s.")
-            % {"amount": f"{value} {currency}", "largest": f"{MAX_AMOUNT:,}"}
+            % {
+                "amount": f"{value} {currency}",
+                "largest": number_format(MAX_AMOUNT, force_grouping=True),
+            }
         )
     if amount != quantize(amount, currency):
         places = currency_places(currency)
@@ -297,7 +300,7 @@ def read_amount(typed: object, currency: str | None = None) -> Decimal:
     if len(whole.lstrip("0")) > 12 or Decimal(text) > MAX_AMOUNT:
         raise ValueError(
             _("“%(typed)s” is above the largest amount, %(largest)s.")
-            % {"typed": shown, "largest": f"{MAX_AMOUNT:,}"}
+            % {"typed": shown, "largest": number_format(MAX_AMOUNT, force_grouping=True)}
         )
     return quantize(Decimal(text), currency) if currency else Decimal(text)
 
@@ -340,6 +343,7 @@ def read_quantity(typed: object, maximum: int = MAX_QUANTITY) -> int:
         )
     if len(text.lstrip("0")) > len(str(maximum)) or int(text) > maximum:
         raise ValueError(
-            _("“%(typed)s” is more than %(maximum)s.") % {"typed": shown, "maximum": f"{maximum:,}"}
+            _("“%(typed)s” is more than %(maximum)s.")
+            % {"typed": shown, "maximum": number_format(maximum, force_grouping=True)}
         )
     return int(text)

@@ -37,6 +37,7 @@ class IntegrationForm(forms.ModelForm):
         help_text=gettext_lazy("Where webhooks are POSTed (webhook kind)."),
     )
     event_types = forms.MultipleChoiceField(
+        label=gettext_lazy("Event types"),
         # In words, with the name integrations receive: "Order confirmed (order.confirmed)".
         choices=[(t, format_lazy("{} ({})", event_words(t), t)) for t in ALL_EVENT_TYPES],
         widget=forms.CheckboxSelectMultiple,

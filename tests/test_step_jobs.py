@@ -194,6 +194,25 @@ def test_a_deleted_order_is_skipped_with_a_sentence():
 
 
 @pytest.mark.django_db
+def test_the_worker_writes_in_the_language_of_who_queued_the_job():
+    from django.utils import translation
+
+    user = role_user(CUSTOMER_SERVICE)
+    kept, gone = OrderFactory(status=S.PENDING), OrderFactory(status=S.PENDING)
+    with translation.override("sv"):  # the request of a Swedish-speaking user
+        job = queue_for(user, [kept, gone])
+    gone_pk = gone.pk
+    Order.objects.filter(pk=gone_pk).delete()
+    run_all()  # the worker's own language is English
+    outcome = StepJobOutcome.objects.get(job=job, taken=False)
+    assert (job.language, outcome.sentence) == (
+        "sv",
+        f"Order {gone_pk} raderades innan den stod på tur.",
+    )
+    assert translation.get_language() == "en"
+
+
+@pytest.mark.django_db
 def test_a_worker_killed_mid_chunk_leaves_the_next_to_re_check_it():
     user = role_user(CUSTOMER_SERVICE)
     orders = [OrderFactory(status=S.PENDING) for _ in range(4)]

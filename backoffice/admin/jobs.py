@@ -19,6 +19,7 @@ from django.db.models.functions import Replace
 from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils.formats import number_format
 from django.utils.html import format_html
 from django.utils.translation import get_language, gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
@@ -72,7 +73,7 @@ class BackgroundStepsMixin:
                     "shows how far it got."
                 ),
                 doing=gerund(step.label(self.model)),
-                count=f"{job.total:,}",
+                count=number_format(job.total, force_grouping=True),
                 objects=noun,
                 url=url,
             ),
@@ -134,7 +135,7 @@ def skip_reasons(job: StepJob, most: int = 20) -> list[dict]:
         .annotate(count=Count("pk"), example=Min("reference"))
         .order_by("-count", "reason")[:most]
     )
-    return [{**row, "count": f"{row['count']:,}"} for row in reasons]
+    return [{**row, "count": number_format(row["count"], force_grouping=True)} for row in reasons]
 
 
 class StepJobAdmin(admin.ModelAdmin):
@@ -151,9 +152,9 @@ class StepJobAdmin(admin.ModelAdmin):
     @admin.display(description=pgettext_lazy("background step", "done"))
     def progress(self, job: StepJob) -> str:
         return gettext("%(done)s of %(total)s (%(skipped)s skipped)") % {
-            "done": f"{job.done:,}",
-            "total": f"{job.total:,}",
-            "skipped": f"{job.skipped:,}",
+            "done": number_format(job.done, force_grouping=True),
+            "total": number_format(job.total, force_grouping=True),
+            "skipped": number_format(job.skipped, force_grouping=True),
         }
 
     def get_queryset(self, request):
@@ -206,10 +207,10 @@ class StepJobAdmin(admin.ModelAdmin):
             "doing": gerund(job.label),
             # Counts as "1,234", like the title and the queued message.
             "counts": {
-                name: f"{getattr(job, name):,}"
+                name: number_format(getattr(job, name), force_grouping=True)
                 for name in ("total", "done", "taken", "skipped", "left")
             },
-            "shown_count": f"{len(shown):,}",
+            "shown_count": number_format(len(shown), force_grouping=True),
             "item_name": model._meta.verbose_name,
             "outcomes": shown,
             "skip_reasons": reasons,

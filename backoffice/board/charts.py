@@ -17,7 +17,7 @@ from datetime import date, datetime, timedelta
 from django.db.models import Count, F, Q
 from django.db.models.functions import TruncDate
 from django.utils import timezone
-from django.utils.formats import date_format
+from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
 
 from orders.models import Order
@@ -142,7 +142,11 @@ def draw(days: list[date], series: list[Series]) -> FlowChart:
         for i, day in enumerate(days)
         if i % 7 == (len(days) - 1) % 7
     ]
-    y_ticks = [Tick(LEFT - 6, y_of(n), f"{n:,}") for n in (0, top // 2, top) if n or top]
+    y_ticks = [
+        Tick(LEFT - 6, y_of(n), number_format(n, force_grouping=True))
+        for n in (0, top // 2, top)
+        if n or top
+    ]
     return FlowChart(days, series, x_ticks=x_ticks, y_ticks=y_ticks)
 
 

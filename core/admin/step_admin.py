@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.formats import number_format
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext, pgettext
@@ -333,7 +334,11 @@ class StepsAdminMixin(BulkStepsMixin):
         context = {
             **self.admin_site.each_context(request),
             "title": pgettext("a step's page, for a selection", "%(step)s: %(count)s %(objects)s")
-            % {"step": label, "count": f"{selected:,}", "objects": model_ngettext(opts, selected)}
+            % {
+                "step": label,
+                "count": number_format(selected, force_grouping=True),
+                "objects": model_ngettext(opts, selected),
+            }
             if bulk
             else pgettext("a step's page, for one object", "%(step)s %(object)s")
             % {"step": label, "object": objects[0]},
@@ -351,7 +356,10 @@ class StepsAdminMixin(BulkStepsMixin):
             "background_count": None
             if count is None
             else ngettext("%(count)s %(objects)s selected", "%(count)s %(objects)s selected", count)
-            % {"count": f"{count:,}", "objects": model_ngettext(opts, count)},
+            % {
+                "count": number_format(count, force_grouping=True),
+                "objects": model_ngettext(opts, count),
+            },
             **(self._selection_fields(request, objects) if bulk else {}),
             "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
             "media": self.media + form.media,

@@ -50,7 +50,9 @@ def lines_form_shown(context: dict) -> bool:
 class OrderPageForm(forms.ModelForm):
     """The order's details, and which version of the order the page shows."""
 
-    loaded_version = forms.CharField(widget=forms.HiddenInput, required=False)
+    loaded_version = forms.CharField(
+        label=gettext_lazy("Loaded version"), widget=forms.HiddenInput, required=False
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -51,6 +51,7 @@ WORDS = {
     (Subject.ORDER, "restore_products"): pgettext_lazy("timeline", "products restored"),
     (Subject.ORDER, "note"): pgettext_lazy("timeline", "note"),
     (Subject.ORDER, "anonymize"): pgettext_lazy("timeline", "customer anonymised"),
+    (Subject.ORDER, "email_sent"): pgettext_lazy("timeline", "email sent"),
     (Subject.SHIPMENT, "create"): pgettext_lazy("timeline", "created"),
     (Subject.SHIPMENT, "delete"): pgettext_lazy("timeline", "deleted"),
     (Subject.PAYMENT, "record_manual"): pgettext_lazy("timeline", "paid by hand"),

@@ -43,7 +43,8 @@ class ExchangeReturnAdmin(ReturnAdmin):
     def exchange(self, return_: Return):
         text = self.exchange_text(return_)
         if text is None:
-            return None
+            # A read-only field shows a None as "None": the page's empty marker instead.
+            return self.get_empty_value_display()
         url = reverse("admin:orders_order_change", args=[return_.exchange_order_id])
         return format_html('<a href="{}">{}</a>', url, text)
 
