@@ -26,9 +26,10 @@ from catalog.models import (
     Voucher,
 )
 from core.admin.changelist import CheckedChangeListMixin
+from core.admin.inlines import LabelledTabularInline
 
 
-class ItemInline(admin.TabularInline):
+class ItemInline(LabelledTabularInline):
     model = Item
     extra = 0
     fields = ["sku", "ean", "size", "is_active"]
@@ -51,7 +52,7 @@ class ProductAdmin(CheckedChangeListMixin, admin.ModelAdmin):
     inlines = [ItemInline]
 
 
-class PriceInline(admin.TabularInline):
+class PriceInline(LabelledTabularInline):
     model = Price
     extra = 0
     fields = ["pricelist", "amount"]
@@ -85,12 +86,12 @@ class CountryTaxAdmin(CheckedChangeListMixin, admin.ModelAdmin):
     search_fields = ["=country"]
 
 
-class MarketCountryInline(admin.TabularInline):
+class MarketCountryInline(LabelledTabularInline):
     model = MarketCountry
     extra = 0
 
 
-class AllocationPriorityInline(admin.TabularInline):
+class AllocationPriorityInline(LabelledTabularInline):
     model = AllocationPriority
     extra = 0
     verbose_name_plural = gettext_lazy(
@@ -112,7 +113,7 @@ class AllocationPriorityInline(admin.TabularInline):
         return str(priority.warehouse)
 
 
-class ShippingMethodInline(admin.TabularInline):
+class ShippingMethodInline(LabelledTabularInline):
     model = ShippingMethod
     extra = 0
     fields = ["name", "price", "is_default"]

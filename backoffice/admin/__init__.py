@@ -12,7 +12,7 @@ shows and which pages an admin adds are declared once per admin class
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from backoffice.admin import jobs, returns, shipments
+from backoffice.admin import jobs, returns, shipments, users
 from backoffice.admin.orders import OrderAdmin
 
 admin.site.site_header = _("Centra Orders")
@@ -30,5 +30,7 @@ shipments.register(admin.site)
 returns.register(admin.site)
 # Bulk steps taken in the background, and their progress pages.
 jobs.register(admin.site)
+# Django's users, with the dates Django sets read-only (see backoffice.admin.users).
+users.register(admin.site)
 
 __all__ = ["OrderAdmin"]
