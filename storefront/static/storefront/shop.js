@@ -9,6 +9,16 @@
   const TOKEN = "centra-orders-shop.token";
   const PAYING = "centra-orders-shop.payment-page"; // the provider's page of the open payment
   const $ = (id) => document.getElementById(id);
+  // The words the page writes, in its language: the view puts them through gettext
+  // and into the page as JSON (no JavaScript catalogue). The API's own sentences
+  // are shown as the API wrote them.
+  const WORDS = JSON.parse($("shop-words").textContent);
+
+  // "One less %(name)s", {name: "Wool cap"} → "One less Wool cap": gettext's named
+  // placeholders, filled here as Python's % would.
+  function fill(text, values) {
+    return text.replace(/%\((\w+)\)s|%%/g, (match, name) => (name === undefined ? "%" : String(values[name])));
+  }
 
   // One call to the API: sends the token, keeps the one the answer carries
   // (Centra changes it only when it expired), and never throws on HTTP errors.
@@ -26,13 +36,13 @@
     try {
       response = await fetch(`${API}/${path}`, init);
     } catch {
-      return { ok: false, status: 0, data: { errors: { network: "The shop could not reach the server." } } };
+      return { ok: false, status: 0, data: { errors: { network: WORDS.networkError } } };
     }
     let data = {};
     try {
       data = await response.json();
     } catch {
-      data = { errors: { server: `The server answered ${response.status}.` } };
+      data = { errors: { server: fill(WORDS.serverAnswered, { status: response.status }) } };
     }
     if (data.token && data.token !== token) localStorage.setItem(TOKEN, data.token);
     return { ok: response.ok, status: response.status, data };
@@ -67,8 +77,8 @@
       }
     }
     if (Array.isArray(data.unavailable) && data.unavailable.length) {
-      const names = data.unavailable.map((u) => `${u.product || u.item} (${u.available} left)`);
-      parts.push(`Not enough in stock, so your selection was changed: ${names.join(", ")}.`);
+      const names = data.unavailable.map((u) => fill(WORDS.productLeft, { product: u.product || u.item, available: u.available }));
+      parts.push(fill(WORDS.notEnoughStock, { products: names.join(", ") }));
     }
     return parts.length ? parts.join(" ") : fallback;
   }
@@ -80,9 +90,9 @@
       notify(problemOf(result.data, fallback));
       return;
     }
-    notify("Your payment is still open at the payment page: approve or decline it there before changing your selection.");
+    notify(WORDS.paymentStillOpen);
     const open = sessionStorage.getItem(PAYING);
-    if (open) $("notice").append(el("a", { href: open, text: "Back to the payment page" }));
+    if (open) $("notice").append(el("a", { href: open, text: WORDS.backToPaymentPage }));
   }
 
   function notify(text, kind = "error") {
@@ -101,7 +111,7 @@
     const list = $("products");
     list.replaceChildren();
     if (!ok) {
-      notify(problemOf(data, "The products could not be loaded."));
+      notify(problemOf(data, WORDS.productsNotLoaded));
       return;
     }
     const products = data.products || [];
@@ -112,11 +122,14 @@
   function productCard(product) {
     const items = (product.items || []).filter((item) => item.item);
     const soldOut = (item) => item.stock === "no" || item.stock === false || item.stock === 0;
-    const label = (item) => `${item.name || item.size || item.sku || item.item}${soldOut(item) ? " (sold out)" : ""}`;
-    const add = el("button", { type: "button", className: "add", text: "Add to selection" });
+    const label = (item) => {
+      const name = item.name || item.size || item.sku || item.item;
+      return soldOut(item) ? fill(WORDS.soldOut, { name }) : String(name);
+    };
+    const add = el("button", { type: "button", className: "add", text: WORDS.addToSelection });
     let choose = null;
     if (items.length > 1) {
-      choose = el("select", { "aria-label": `Size of ${product.name}` });
+      choose = el("select", { "aria-label": fill(WORDS.sizeOf, { name: product.name }) });
       for (const item of items) {
         const option = el("option", { value: item.item, text: label(item) });
         option.disabled = soldOut(item);
@@ -133,9 +146,9 @@
       add.disabled = false;
       if (result.ok) {
         notify("");
-        add.textContent = "Added ✓";
-        setTimeout(() => (add.textContent = "Add to selection"), 1200);
-      } else refused(result, "That could not be added.");
+        add.textContent = WORDS.added;
+        setTimeout(() => (add.textContent = WORDS.addToSelection), 1200);
+      } else refused(result, WORDS.notAdded);
       if (result.data.selection) renderSelection(result.data);
     });
     const size = items.length === 1 ? el("span", { className: "size", text: label(items[0]) }) : choose;
@@ -157,7 +170,7 @@
   async function loadSelection() {
     const { ok, data } = await call("GET", "selection");
     if (!ok && !data.selection) {
-      notify(problemOf(data, "Your selection could not be loaded."));
+      notify(problemOf(data, WORDS.selectionNotLoaded));
       return;
     }
     renderSelection(data);
@@ -181,7 +194,7 @@
           type: "button",
           className: "qty",
           text: delta < 0 ? "−" : "+",
-          "aria-label": `${delta < 0 ? "One less" : "One more"} ${nameOf(line)}`,
+          "aria-label": fill(delta < 0 ? WORDS.oneLess : WORDS.oneMore, { name: nameOf(line) }),
         });
       const less = step(-1);
       const more = step(1);
@@ -192,7 +205,7 @@
       quantity.textContent = String(line.quantity);
     }
     const price = el("td", { className: "num", text: line.totalPrice || "" });
-    if (line.quantity > 1 && line.priceEach) price.append(el("span", { className: "muted each", text: `${line.priceEach} each` }));
+    if (line.quantity > 1 && line.priceEach) price.append(el("span", { className: "muted each", text: fill(WORDS.priceEach, { price: line.priceEach }) }));
     return el("tr", { "data-line": String(line.line) }, what, quantity, price);
   }
 
@@ -200,24 +213,24 @@
     const path = quantity > 0 ? `lines/${line.line}/quantity/${quantity}` : `lines/${line.line}`;
     const result = await call(quantity > 0 ? "PUT" : "DELETE", path);
     if (result.ok) notify("");
-    else refused(result, "Your selection could not be changed.");
+    else refused(result, WORDS.selectionNotChanged);
     if (result.data.selection) renderSelection(result.data);
   }
 
   function renderTotals(target, totals) {
     const rows = [
       // The lines show their prices after the discount; the items' sum is before it.
-      [totals.totalDiscountPrice ? "Items before discount" : "Items", totals.itemsTotalPrice],
-      ["Discount", totals.totalDiscountPrice || null],
-      ["Shipping", totals.shippingPrice],
-      ["Handling", totals.handlingCostPriceAsNumber ? totals.handlingCostPrice : null],
-      ["Tax included", totals.grandTotalPriceTax],
-      ["Total", totals.grandTotalPrice],
+      [totals.totalDiscountPrice ? WORDS.itemsBeforeDiscount : WORDS.items, totals.itemsTotalPrice],
+      [WORDS.discount, totals.totalDiscountPrice || null],
+      [WORDS.shipping, totals.shippingPrice],
+      [WORDS.handling, totals.handlingCostPriceAsNumber ? totals.handlingCostPrice : null],
+      [WORDS.taxIncluded, totals.grandTotalPriceTax],
+      [WORDS.total, totals.grandTotalPrice, "grand"],
     ];
     target.replaceChildren();
-    for (const [label, value] of rows) {
+    for (const [label, value, grand] of rows) {
       if (value === null || value === undefined || value === false) continue;
-      target.append(el("div", { className: label === "Total" ? "total grand" : "total" }, el("dt", { text: label }), el("dd", { text: value })));
+      target.append(el("div", { className: grand ? "total grand" : "total" }, el("dt", { text: label }), el("dd", { text: value })));
     }
   }
 
@@ -226,7 +239,7 @@
     const selection = data.selection || {};
     const lines = selection.items || [];
     const count = lines.reduce((sum, line) => sum + (Number(line.quantity) || 0), 0);
-    $("basket-count").textContent = `Selection: ${count}`;
+    $("basket-count").textContent = fill(WORDS.selectionCount, { count });
     show("basket-empty", lines.length === 0);
     show("lines", lines.length > 0);
     show("totals", lines.length > 0);
@@ -246,14 +259,14 @@
     applied.hidden = vouchers.length === 0;
     if (!vouchers.length) return;
     const code = vouchers[0].voucher;
-    const remove = el("button", { type: "button", className: "secondary", text: "Remove" });
+    const remove = el("button", { type: "button", className: "secondary", text: WORDS.remove });
     remove.addEventListener("click", async () => {
       const result = await call("DELETE", `vouchers/${encodeURIComponent(code)}`);
       if (result.ok) notify("");
-      else refused(result, "The voucher could not be removed.");
+      else refused(result, WORDS.voucherNotRemoved);
       if (result.data.selection) renderSelection(result.data);
     });
-    applied.replaceChildren(`Voucher ${code} applied: ${vouchers[0].priceOff || ""}`, remove);
+    applied.replaceChildren(fill(WORDS.voucherApplied, { code, amount: vouchers[0].priceOff || "" }), remove);
   }
 
   async function applyVoucher(event) {
@@ -265,8 +278,8 @@
     if (result.ok) {
       notify("");
       input.value = "";
-    } else if (result.status === 404) notify(`There is no voucher ${code}.`);
-    else refused(result, "That voucher could not be used.");
+    } else if (result.status === 404) notify(fill(WORDS.noSuchVoucher, { code }));
+    else refused(result, WORDS.voucherNotUsed);
     if (result.data.selection) renderSelection(result.data);
   }
 
@@ -291,7 +304,7 @@
   async function changeCountry(event) {
     const result = await call("PUT", `countries/${encodeURIComponent(event.target.value)}`);
     if (result.ok) notify("");
-    else refused(result, "That country could not be chosen.");
+    else refused(result, WORDS.countryNotChosen);
     if (result.data.selection) renderSelection(result.data);
   }
 
@@ -311,7 +324,7 @@
     const missing = [...form.elements].filter((field) => field.required && !field.checkValidity());
     for (const field of form.elements) field.classList.toggle("invalid", missing.includes(field));
     if (missing.length) {
-      errors.textContent = "Please fill in every field and accept the terms.";
+      errors.textContent = WORDS.fillEveryField;
       errors.hidden = false;
       missing[0].focus();
       return;
@@ -359,7 +372,7 @@
       const field = form.elements[key.replace(/^address\./, "")];
       if (field && field.classList) field.classList.add("invalid");
     }
-    errors.textContent = problemOf(data, "The payment could not be started.");
+    errors.textContent = problemOf(data, WORDS.paymentNotStarted);
     errors.hidden = false;
   }
 
@@ -398,7 +411,7 @@
       showReceipt(result.data.order);
       return;
     }
-    notify(problemOf(result.data, "The payment could not be confirmed.") + " Your selection is still here.");
+    notify(`${problemOf(result.data, WORDS.paymentNotConfirmed)} ${WORDS.selectionStillHere}`);
     await showShop();
   }
 
@@ -407,14 +420,14 @@
     $("order-number").textContent = order.order || "";
     $("order-status").textContent = order.statusDescription || "";
     const email = (order.address || {}).email;
-    $("order-email").textContent = email ? `Receipt for ${email}.` : "";
+    $("order-email").textContent = email ? fill(WORDS.receiptFor, { email }) : "";
     $("receipt-lines").tBodies[0].replaceChildren(...(order.items || []).map((line) => lineRow(line, false)));
     renderTotals($("receipt-totals"), order.totals || {});
-    $("basket-count").textContent = "Selection: 0";
+    $("basket-count").textContent = fill(WORDS.selectionCount, { count: 0 });
     show("catalogue", false);
     show("basket", false);
     show("receipt");
-    document.title = `Order ${order.order} · Demo shop`;
+    document.title = fill(WORDS.receiptTitle, { number: order.order });
   }
 
   async function showShop() {
@@ -435,8 +448,8 @@
       await showShop();
       if (PAGE === "failed") {
         sessionStorage.removeItem(PAYING);
-        notify("The payment was declined, and no order was placed. Your selection is still here.");
-        $("notice").append(el("a", { href: "#checkout", text: "Back to checkout" }));
+        notify(WORDS.paymentDeclined);
+        $("notice").append(el("a", { href: "#checkout", text: WORDS.backToCheckout }));
       }
     }
     show("loading", false);
