@@ -17,7 +17,9 @@ class LabelledInlineFormSet(BaseInlineFormSet):
         super().add_fields(form, index)
         for field in form.fields.values():
             if field.label:
-                field.widget.attrs.setdefault("aria-label", str(field.label))
+                # A foreign key's select is inside the admin's wrapper (its + and ✎ links).
+                widget = getattr(field.widget, "widget", field.widget)
+                widget.attrs.setdefault("aria-label", str(field.label))
 
 
 class LabelledTabularInline(admin.TabularInline):
