@@ -11,6 +11,8 @@ languages go to test-artifacts/.
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tests.browser.conftest import PASSWORD, log_in
@@ -23,7 +25,13 @@ pytestmark = [
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 
-SHOWN_IN_BOTH = {"/admin/": "board", "/admin/orders/order/": "orders-list"}
+# Pages kept as screenshots, in each language: the first page of each of these kinds.
+SHOWN_IN_BOTH = {
+    "board": re.compile(r"/admin/$"),
+    "orders-list": re.compile(r"/admin/orders/order/(\?.*)?$"),
+    "order": re.compile(r"/admin/orders/order/\d+/change/"),
+    "return": re.compile(r"/admin/returns/return/\d+/change/"),
+}
 
 
 def pages_to_check(client, user) -> list[str]:
@@ -41,14 +49,16 @@ def choose_language(page, label: str) -> None:
 
 
 def axe_findings(page, urls: list[str], language: str) -> list[str]:
-    problems = []
+    problems, shown = [], set()
     for url in urls:
         page.goto(url)
         shown = page.locator("html").get_attribute("lang")
         if shown != language:
             problems.append(f"{url} is in {shown!r}, not {language!r}")
-        if url in SHOWN_IN_BOTH:
-            page.shot(f"{SHOWN_IN_BOTH[url]}-{language}")
+        for name, kind in SHOWN_IN_BOTH.items():
+            if name not in shown and kind.match(url):
+                shown.add(name)
+                page.shot(f"{name}-{language}")
         page.evaluate(AXE)
         problems += [f"{language} {url}: {finding}" for finding in page.evaluate(RUN_AXE)]
     return problems
