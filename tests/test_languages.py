@@ -103,3 +103,15 @@ def test_the_apis_answer_in_english_whatever_the_caller_speaks(settings):
         "quantity": "At most 9999 units of an item fit in a selection."
     }
     assert too_many["Content-Language"] == "en"
+
+
+def test_the_order_page_names_the_customers_language_in_the_readers(client, staff):
+    from tests.factories import OrderFactory
+
+    order = OrderFactory(language="sv")
+    client.force_login(staff)
+    url = f"/admin/orders/order/{order.pk}/change/"
+    english = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    swedish = client.get(url, HTTP_ACCEPT_LANGUAGE="sv").content.decode()
+    assert '<div class="readonly">Swedish</div>' in english
+    assert '<div class="readonly">svenska</div>' in swedish.lower()

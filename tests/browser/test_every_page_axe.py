@@ -49,15 +49,15 @@ def choose_language(page, label: str) -> None:
 
 
 def axe_findings(page, urls: list[str], language: str) -> list[str]:
-    problems, shown = [], set()
+    problems, kept = [], set()
     for url in urls:
         page.goto(url)
         shown = page.locator("html").get_attribute("lang")
         if shown != language:
             problems.append(f"{url} is in {shown!r}, not {language!r}")
         for name, kind in SHOWN_IN_BOTH.items():
-            if name not in shown and kind.match(url):
-                shown.add(name)
+            if name not in kept and kind.match(url):
+                kept.add(name)
                 page.shot(f"{name}-{language}")
         page.evaluate(AXE)
         problems += [f"{language} {url}: {finding}" for finding in page.evaluate(RUN_AXE)]

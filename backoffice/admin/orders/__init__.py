@@ -27,8 +27,8 @@ from django import forms
 from django.contrib import admin, messages
 from django.db import models
 from django.forms import Script
+from django.utils.translation import get_language_info, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from backoffice.admin.jobs import BackgroundStepsMixin
 from backoffice.admin.orders.comments import OrderCommentsMixin
@@ -160,7 +160,7 @@ class OrderAdmin(
         "currency",
         "market",
         "pricelist",
-        "language",
+        "language_name",
         "shipping_charge",
         "payment_method",
         "cancel_reason",
@@ -204,7 +204,10 @@ class OrderAdmin(
             gettext_lazy("Shipping and payment"),
             {"fields": ["shipping_method", "shipping_charge", "payment_method"]},
         ),
-        (gettext_lazy("Market"), {"fields": [("market", "pricelist", "currency", "language")]}),
+        (
+            gettext_lazy("Market"),
+            {"fields": [("market", "pricelist", "currency", "language_name")]},
+        ),
         (gettext_lazy("Notes"), {"fields": ["notes", "gift_message"]}),
         (
             gettext_lazy("Dates"),
@@ -240,6 +243,14 @@ class OrderAdmin(
     def has_change_permission(self, request, obj=None):
         allowed = super().has_change_permission(request, obj)
         return allowed and (obj is None or services.details_editable(obj))
+
+    @admin.display(description=gettext_lazy("language"))
+    def language_name(self, order: Order) -> str:
+        """The customer's language in words, in the reader's: "Swedish", "Svenska"."""
+        try:
+            return get_language_info(order.language)["name_translated"]
+        except KeyError:
+            return order.language
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)
