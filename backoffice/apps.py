@@ -11,6 +11,11 @@ class BackofficeConfig(AppConfig):
     # "backoffice" in INSTALLED_APPS means this one, not the admin's below.
     default = True
 
+    def ready(self):
+        # The login receiver that brings a staff member's language into the session:
+        # registered here, not only when the middleware happens to be imported.
+        from backoffice import languages  # noqa: F401
+
 
 class BackOfficeAdminConfig(admin_apps.AdminConfig):
     """Django's admin, with the back office's site (the board as its index)."""

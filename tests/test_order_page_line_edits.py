@@ -4,6 +4,7 @@ form, or the text table. Nothing is cached on the order."""
 
 import pytest
 
+from backoffice.admin.orders import lines as order_lines
 from backoffice.admin.orders import page as order_page
 from core.roles import BACKOFFICE_ADMIN
 from orders.models import OrderStatus
@@ -18,13 +19,15 @@ S = OrderStatus
 def asked(monkeypatch) -> list[int]:
     """The orders `line_edit_refusal` was asked about, in turn."""
     orders: list[int] = []
-    real = order_page.line_edit_refusal
+    real = order_lines.line_edit_refusal
 
     def counted(order):
         orders.append(order.pk)
         return real(order)
 
-    monkeypatch.setattr(order_page, "line_edit_refusal", counted)
+    # Asked by the line table (`lines`) and by the page's save (`page`).
+    for module in (order_lines, order_page):
+        monkeypatch.setattr(module, "line_edit_refusal", counted)
     return orders
 
 

@@ -127,20 +127,20 @@ def unmarked_lines(text: str, data: re.Pattern) -> list[str]:
     ]
 
 
-def speak(client, settings, language: str):
+def speak_pseudo(client, settings):
+    """The logged-in client's pages from now on in the pseudo-language."""
     settings.LANGUAGES = [*settings.LANGUAGES, (PSEUDO, "Pseudo")]
-    if language == PSEUDO:
-        trans_real.translation("en")  # the cache of translations exists from here on
-        trans_real._translations[PSEUDO] = Marked()
+    trans_real.translation("en")  # the cache of translations exists from here on
+    trans_real._translations[PSEUDO] = Marked()
     session = client.session
-    session[SESSION_KEY] = language
+    session[SESSION_KEY] = PSEUDO
     session.save()
 
 
 def test_every_word_on_every_page_comes_through_gettext(client, settings):
     crawl_world()
     client.force_login(crawler(SUPERUSER))
-    speak(client, settings, PSEUDO)
+    speak_pseudo(client, settings)
     data = data_strings()
     untranslated: dict[str, set[str]] = {}
 

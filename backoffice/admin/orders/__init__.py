@@ -47,8 +47,9 @@ from backoffice.admin.orders.filters import (
 )
 from backoffice.admin.orders.flow import FlowPageMixin
 from backoffice.admin.orders.history import OrderHistoryMixin
+from backoffice.admin.orders.lines import OrderLineInline
 from backoffice.admin.orders.list import OrderListMixin
-from backoffice.admin.orders.page import OrderLineInline, OrderPageForm, OrderPageMixin
+from backoffice.admin.orders.page import OrderPageForm, OrderPageMixin
 from backoffice.admin.orders.reservations import ReservationMoveMixin
 from backoffice.admin.orders.returns_section import cancel_skip_with_return_way
 from backoffice.admin.orders.selection import SelectionPagesMixin
