@@ -301,14 +301,18 @@ def main() -> None:
         cursor.execute("SELECT count(*) FROM orders_order")
         orders = cursor.fetchone()[0]
     print(f"{orders:,} orders; {os.cpu_count()} CPUs; load {os.getloadavg()}")
+    # The yardstick of every row: stock Django admin's default orders list, this run.
+    baseline = measure(client, "/stock/orders/order/", args.repeat)["median"]
+    print(f"stock default orders list: {baseline:,.0f} ms (median of {args.repeat})")
     print(
-        "| page | median ms | min–max ms | queries | KB | load | stock median ms | stock queries |"
+        "| page | median ms | × stock default list | min–max ms | queries | KB | load "
+        "| stock median ms | stock queries |"
     )
-    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     for label, ours, stock in pages:
         m = measure(client, ours, args.repeat)
         if "error" in m:
-            print(f"| {label} | {m['error']} | | | | | | |", flush=True)
+            print(f"| {label} | {m['error']} | | | | | | | |", flush=True)
             continue
         s = (
             measure(client, stock, args.stock_repeat, args.stock_slow_seconds)
@@ -323,10 +327,13 @@ def main() -> None:
             else f"| {s['median']:,.0f} | {s['queries']} |"
         )
         print(
-            f"| {label} | {m['median']:,.0f} | {m['min']:,.0f}–{m['max']:,.0f} | {m['queries']} "
+            f"| {label} | {m['median']:,.0f} | {m['median'] / baseline:.2f} "
+            f"| {m['min']:,.0f}–{m['max']:,.0f} | {m['queries']} "
             f"| {m['kb']:,.0f} | {m['load']:.1f} {stock_cells}",
             flush=True,
         )
+    again = measure(client, "/stock/orders/order/", args.repeat)["median"]
+    print(f"stock default orders list again at the end: {again:,.0f} ms; load {os.getloadavg()}")
 
 
 if __name__ == "__main__":

@@ -9,12 +9,24 @@ editable inlines for lines, shipments and events. Only the benchmark imports it.
 from django.contrib import admin
 from django.urls import path
 
+from backoffice.board.site import BackOfficeSite
 from centra_orders.urls import urlpatterns as project_urls
 from orders.models import Order, OrderEvent, OrderLine
 from payments.models import Payment
 from shipments.models import Shipment
 
-site = admin.AdminSite(name="stock")
+
+class StockSite(admin.AdminSite):
+    """Django's AdminSite, plus the language page the shared base template links to."""
+
+    def get_urls(self):
+        language = path("language/", self.admin_view(self.language), name="language")
+        return [language, *super().get_urls()]
+
+    language = BackOfficeSite.language
+
+
+site = StockSite(name="stock")
 
 
 class LineInline(admin.TabularInline):
