@@ -7,13 +7,16 @@ from decimal import Decimal
 import pytest
 from django.conf import settings
 from django.contrib import admin
+from django.contrib.admin import ModelAdmin
 from django.db import connection
 from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
+from core.admin.badges import state_badge
 from core.admin.changelist import PageFirstMixin
+from core.admin.pagination import EstimatedCountPaginator, Plan
 from core.roles import BACKOFFICE_ADMIN, CUSTOMER_SERVICE, FINANCE
 from orders.models import Order, OrderEvent, OrderLine, OrderStatus
 from outbox.models import OutboxMessage
@@ -63,22 +66,43 @@ def test_a_sku_search_lists_every_match_newest_first_with_no_cap(cs_client):
     assert [o.number for o in last_page.result_list] == list(range(700_033, 699_999, -1))
 
 
+def list_queries(queries) -> list[str]:
+    """The list's own reads of orders (the count's ids or the page's), not the probes."""
+    return [q["sql"] for q in queries if q["sql"].startswith('SELECT "orders_order"."id" AS "pk"')]
+
+
 @pytest.mark.django_db
-def test_a_search_unites_sku_tracking_number_and_the_orders_own_fields(cs_client):
+def test_a_search_asks_only_where_the_term_is_found(cs_client):
     sku_match = many_orders_with_sku(3, "TEE-3")
     named = OrderFactory(status=S.PENDING, customer_name="Tee Three")
 
+    # A SKU: its lines' order ids, no UNION with names that do not have it.
     with CaptureQueriesContext(connection) as queries:
-        numbers = [
-            o.number for o in cs_client.get(ORDERS_URL + "?q=TEE-3").context["cl"].result_list
-        ]
-    assert sorted(numbers) == sorted([o.number for o in sku_match])  # name has no "tee-3"
-    listed = [q["sql"] for q in queries if "orders_orderline" in q["sql"] and "UNION" in q["sql"]]
-    assert listed, "the SKU is looked up in a UNION subquery"
-    assert all(" LIMIT 1000" not in sql for sql in listed)
-    assert [o.number for o in cs_client.get(ORDERS_URL + "?q=three").context["cl"].result_list] == [
-        named.number
-    ]
+        response = cs_client.get(ORDERS_URL + "?q=TEE-3")
+    assert sorted(o.number for o in response.context["cl"].result_list) == sorted(
+        o.number for o in sku_match
+    )
+    [listed] = list_queries(queries)
+    assert "orders_orderline" in listed and "UNION" not in listed
+    assert "customer_name" not in listed
+
+    # A name: the orders' own column (its trigram index), no subquery.
+    with CaptureQueriesContext(connection) as queries:
+        response = cs_client.get(ORDERS_URL + "?q=three")
+    assert [o.number for o in response.context["cl"].result_list] == [named.number]
+    [listed] = list_queries(queries)
+    assert "customer_name" in listed and "orders_orderline" not in listed
+
+    # Found in two places (a name holds it and it is a SKU): the union of both.
+    both = many_orders_with_sku(2, "Three", first_number=800_000)
+    with CaptureQueriesContext(connection) as queries:
+        response = cs_client.get(ORDERS_URL + "?q=Three")
+    assert sorted(o.number for o in response.context["cl"].result_list) == sorted(
+        [named.number, *(o.number for o in both)]
+    )
+    [listed] = list_queries(queries)
+    where = listed.split(" ORDER BY ")[0]
+    assert "UNION" in where and "LIMIT" not in where  # every match, no cap
 
 
 @pytest.mark.django_db
@@ -114,10 +138,12 @@ def test_a_page_reads_its_ids_first_and_the_columns_for_those_rows_only(
     page = response.context["cl"].result_list
     assert [o.number for o in page] == list(range(700_029, 699_999, -1))
     assert page[0].shipments_total == 0 and page[0].comment_count == 0
-    offset = [q["sql"] for q in queries if "OFFSET" in q["sql"]]
-    assert len(offset) == 1
-    # The OFFSET query walks the bare list: no subquery, no join to payments.
-    assert "shipments_shipment" not in offset[0] and "payments_payment" not in offset[0]
+    # Counted exactly, the list's ids are read once (the count and every page
+    # are slices of them); the read walks the bare list: no subquery, no join.
+    [ids] = list_queries(queries)
+    assert "LIMIT 10001" in ids and "OFFSET" not in ids
+    assert "shipments_shipment" not in ids and "payments_payment" not in ids
+    assert not [q for q in queries if q["sql"].startswith("SELECT COUNT(")]
     with django_assert_max_num_queries(10):
         cs_client.get(ORDERS_URL)
     with django_assert_max_num_queries(10):
@@ -228,8 +254,44 @@ def test_shipments_and_payments_join_their_orders_for_the_pages_rows_only(
         response = client.get(url + "?p=2")
     rows = response.context["cl"].result_list
     assert [row.pk for row in rows] == [row.pk for row in expected]
-    offset = [q["sql"] for q in queries if "OFFSET" in q["sql"]]
-    # The OFFSET query walks the bare table; the join to orders is for 2 rows.
-    assert len(offset) == 1 and "orders_order" not in offset[0]
+    table = model._meta.db_table
+    [ids] = [q["sql"] for q in queries if q["sql"].startswith(f'SELECT "{table}"."id" AS "pk"')]
+    # The ids are read from the bare table; the join to orders is for 2 rows.
+    assert "orders_order" not in ids
     with django_assert_num_queries(0):
         assert [row.order.number for row in rows] == [row.order.number for row in expected]
+
+
+@pytest.mark.django_db
+def test_an_estimated_list_reads_its_page_alone_with_an_offset(cs_client, monkeypatch):
+    """At a million the count is the planner's estimate: the page's ids are then
+    read alone (the list's query with OFFSET and LIMIT), not every id."""
+    many_orders_with_sku(130, "TEE-PAGE")
+    monkeypatch.setattr(
+        EstimatedCountPaginator, "_plan", lambda paginator: Plan(rows=130, cost=10**6)
+    )
+    with CaptureQueriesContext(connection) as queries:
+        response = cs_client.get(ORDERS_URL + "?p=3")
+    cl = response.context["cl"]
+    assert cl.paginator.estimated and cl.result_count == 130
+    assert [o.number for o in cl.result_list] == list(range(700_029, 699_999, -1))
+    [page] = list_queries(queries)
+    assert page.endswith("OFFSET 100")
+    assert "shipments_shipment" not in page and "payments_payment" not in page
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("language", ["en", "sv"])
+@pytest.mark.parametrize("model", [Order, Shipment, Payment], ids=["order", "shipment", "payment"])
+def test_a_rows_checkbox_and_badge_are_what_django_would_render(language, model):
+    """Both drawn without Django's slower paths (a widget template per row, a dict
+    of every choice per badge); the markup and the words are Django's."""
+    OrderFactory(status=S.PROCESSING)
+    obj = model.objects.first()
+    model_admin = admin.site._registry[model]
+    with translation.override(language):
+        assert model_admin.action_checkbox(obj) == ModelAdmin.action_checkbox(model_admin, obj)
+        for value, _label in model._meta.get_field("status").flatchoices:
+            in_state = model(status=value)  # the machine's field is set once, here
+            badge = state_badge(in_state, css_prefix="x")
+            assert badge.endswith(f">{in_state.get_status_display()}</span>"), badge

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import cache
+
 from django.db import models
 from django.utils.html import format_html
 
@@ -13,5 +15,13 @@ def state_badge(obj: models.Model, *, css_prefix: str):
         '<span class="centra-badge centra-{}-{}">{}</span>',
         css_prefix,
         obj.status,
-        obj.get_status_display(),
+        state_labels(type(obj)).get(obj.status, obj.status),
     )
+
+
+@cache
+def state_labels(model: type[models.Model]) -> dict:
+    """The status's display names by value (lazy: each shows in the reader's
+    language). What `get_status_display()` returns, without the dict of every
+    choice Django builds on each call: a list shows a badge on every row."""
+    return dict(model._meta.get_field("status").flatchoices)

@@ -21,11 +21,15 @@ Two layers:
 from __future__ import annotations
 
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.views.main import ERROR_FLAG, ChangeList
 from django.http import HttpResponseRedirect
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+
+from core.admin.pagination import EstimatedCountPaginator
 
 # Longer than any value the lists filter or search on (an email is at most 254).
 MAX_PARAMETER_LENGTH = 254
@@ -35,6 +39,11 @@ MAX_BIGINT = 2**63 - 1
 NOT_UNDERSTOOD = gettext_lazy(
     "A filter, the search or the page number in the address was not understood."
 )
+
+
+# Django's own words for a row's checkbox, translated by Django's catalogue (a
+# name, not a literal, so that this project's catalogue does not copy them).
+DJANGO_CHECKBOX_LABEL = "Select this object for an action - {}"
 
 
 class UnreadableParameter(IncorrectLookupParameters):
@@ -109,8 +118,17 @@ class PageFirstChangeList(ChangeList):
 
     def get_results(self, request):
         super().get_results(request)
-        ids = list(self.result_list.values_list("pk", flat=True))
-        self.result_list = self.model_admin.page_rows(request, ids)
+        self.result_list = self.model_admin.page_rows(request, self._ids_shown())
+
+    def _ids_shown(self) -> list:
+        # When the count read the list's ids (EstimatedCountPaginator with
+        # read_ids), the page is a slice of them: the list's query runs once.
+        found = getattr(self.paginator, "ids", None)
+        if found is None:
+            return list(self.result_list.values_list("pk", flat=True))
+        if (self.show_all and self.can_show_all) or not self.multi_page:
+            return found
+        return self.paginator.page_ids(self.page_num)
 
 
 class PageFirstMixin:
@@ -118,6 +136,24 @@ class PageFirstMixin:
 
     def get_changelist(self, request, **kwargs):
         return PageFirstChangeList
+
+    def action_checkbox(self, obj):
+        """Django's checkbox of a row, the same markup, without rendering a form
+        widget's template on every row (a seventh of a 50-row list's time)."""
+        label = format_html(_(DJANGO_CHECKBOX_LABEL), str(obj))
+        return format_html(
+            '<input type="checkbox" name="{}" value="{}" class="action-select" aria-label="{}">',
+            helpers.ACTION_CHECKBOX_NAME,
+            str(obj.pk),
+            label,
+        )
+
+    def get_paginator(self, request, queryset, per_page, orphans=0, allow_empty_first_page=True):
+        if issubclass(self.paginator, EstimatedCountPaginator):
+            return self.paginator(
+                queryset, per_page, orphans, allow_empty_first_page, read_ids=True
+            )
+        return super().get_paginator(request, queryset, per_page, orphans, allow_empty_first_page)
 
     def page_queryset(self, request):
         """The rows of a page with what their columns need (joins, annotations)."""

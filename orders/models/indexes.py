@@ -8,28 +8,18 @@ index is a write cost when an order changes status.
 from django.db import models
 from django.db.models import Q
 
-from orders.models.choices import OPEN_STATUSES, OrderStatus
-
-# Incomplete selections, open orders and cancelled ones (purged after a while).
-STATUSES_FEW_ORDERS_STAY_IN = [
-    OrderStatus.INCOMPLETE,
-    *OPEN_STATUSES,
-    OrderStatus.CANCELLED,
-]
+from orders.models.choices import OrderStatus
 
 # Archiving writes a new row version into every index whose condition the
-# archived order meets (PostgreSQL): two of the three status indexes are
-# partial, so an archived order leaves them instead of adding to them
-# (orders migration 0013).
+# archived order meets (PostgreSQL): the partial indexes below (cancelled, not
+# archived, on hold…) are ones an archived order leaves instead of adding to.
 ORDER_INDEXES = [
-    # The status filter and its exact count, for the statuses few orders
-    # stay in; Completed and Archived are most of the table, listed from
-    # the number index.
-    models.Index(
-        fields=["status", "-number"],
-        condition=Q(status__in=STATUSES_FEW_ORDERS_STAY_IN),
-        name="order_unfinished_number_idx",
-    ),
+    # The status filter in the list's order, and its count, for every status.
+    # Completed and Archived too (orders migration 0025): listed from the number
+    # index, their first page walked past the 280,000 newer orders of other
+    # statuses at a million (130–150 ms); one more entry per archived order.
+    # The id makes the page an index-only scan.
+    models.Index(fields=["status", "-number", "id"], name="order_status_number_idx"),
     # archive_orders' "completed before", and the completed-date filter of
     # the list, whose default (all but archived) names no one status: the
     # one index on the status that archived orders stay in.
