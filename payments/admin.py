@@ -281,6 +281,8 @@ class PaymentAdmin(LinksForWhoMayOpenMixin, PageFirstMixin, ServiceWrittenAdmin)
     show_full_result_count = False
     show_facets = admin.ShowFacets.NEVER
     paginator = EstimatedCountPaginator
+    # As the orders list: 50 rows a page (Django's 100 take twice as long to draw).
+    list_per_page = 50
     inlines = [PaymentTransactionInline]
     readonly_fields = [
         "order_link",

@@ -78,6 +78,8 @@ class ShipmentAdmin(LinksForWhoMayOpenMixin, PageFirstMixin, ServiceWrittenAdmin
     show_full_result_count = False
     show_facets = admin.ShowFacets.NEVER
     paginator = EstimatedCountPaginator
+    # As the orders list: 50 rows a page (Django's 100 take twice as long to draw).
+    list_per_page = 50
     ordering = ["-id"]
     inlines = [ShipmentLineInline]
     readonly_fields = [

@@ -39,6 +39,9 @@ BIG_TABLES = {
 SEQ_SCAN = re.compile(r"Seq Scan on (\w+)")
 ORDERS = 300
 DEEP_PAGE = re.compile(r"p=\d+")
+# The list's own reads of orders (its ids: the count's and the page's); the
+# page's columns are then read by those ids.
+LIST_READ = 'SELECT "orders_order"."id" AS "pk" FROM "orders_order"'
 
 
 def load(name: str):
@@ -109,8 +112,19 @@ BROAD_PAGES = [
     ("search SKU (top)", "?q=BEST-0"),
     ("search SKU (top), page 5", "?q=BEST-0&p=5"),
     ("search name (top)", "?q=Eva+Rossi"),
+    ("search archived SKU", "?status=5&q=BEST-0"),
+    ("SKU filter (top)", "?sku=BEST-0"),
     ("grand total range", "?grand_total_min=100&grand_total_max=120"),
+    ("status Completed", "?status=4"),
+    ("status Archived", "?status=5"),
 ]
+# Where a page's first rows come from at a million: the walk of a status or of
+# the visible orders in the list's order (stopping after a page), or an index of
+# the term or range; never the number index walked past the orders of other
+# statuses ("Filter: (status = …)" on it), never the whole table.
+NUMBER_INDEX_FILTERED = re.compile(
+    r"using orders_order_number_key on orders_order[^\n]*\n\s*Filter: \(status"
+)
 
 
 @pytest.mark.postgres("EXPLAIN with the planner's own choices, over generated data")
@@ -121,18 +135,23 @@ def test_postgres_broad_searches_and_ranges_never_read_the_orders_heap_whole(cli
     not archived (or a range index), never to a read of the whole orders table."""
     load("generate_million").generate(BROAD_ORDERS, log=lambda _: None)
     client.force_login(UserFactory(is_staff=True, is_superuser=True))
-    found, checked = {}, 0
+    found, twice, checked = {}, {}, 0
     for label, query in BROAD_PAGES:
         with CaptureQueriesContext(connection) as queries:
             assert client.get(f"/admin/orders/order/{query}").status_code == 200, label
-        for sql in reads(queries):
-            if "orders_order" not in sql:
-                continue
+        listed = [sql for sql in reads(queries) if sql.startswith(LIST_READ)]
+        # The count and the page never run the same join twice: the ids read once
+        # serve both, or the count is the planner's estimate and only the page runs.
+        wheres = [sql.split(" WHERE ", 1)[-1].split(" ORDER BY ")[0] for sql in listed]
+        if len(set(wheres)) < len(wheres):
+            twice[label] = listed
+        for sql in listed:
             checked += 1
             with connection.cursor() as cursor:
                 cursor.execute(f"EXPLAIN {sql}")
                 plan = "\n".join(row[0] for row in cursor.fetchall())
-            if "Seq Scan on orders_order" in plan:
+            if "Seq Scan on orders_order" in plan or NUMBER_INDEX_FILTERED.search(plan):
                 found.setdefault(label, []).append(plan)
     assert not found, found
-    assert checked >= 2 * len(BROAD_PAGES)  # a count and a page each, at least
+    assert not twice, twice
+    assert checked >= len(BROAD_PAGES)

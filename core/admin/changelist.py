@@ -118,7 +118,26 @@ class PageFirstChangeList(ChangeList):
 
     def get_results(self, request):
         super().get_results(request)
-        self.result_list = self.model_admin.page_rows(request, self._ids_shown())
+        ids = self._ids_shown()
+        self._settle_estimate(ids)
+        self.result_list = self.model_admin.page_rows(request, ids)
+
+    def _settle_estimate(self, ids: list) -> None:
+        """An estimated count whose page came back short is known exactly: the full
+        pages before it, and its rows. (The planner may expect thousands of orders
+        in a year that has none left unarchived: "about 94,000" over an empty page.)"""
+        paginator = self.paginator
+        if not getattr(paginator, "estimated", False) or len(ids) >= self.list_per_page:
+            return
+        if not ids and self.page_num > 1:
+            return  # past the last page: where it ends is not known
+        exact = (self.page_num - 1) * self.list_per_page + len(ids)
+        paginator.count = exact  # replaces the cached estimate…
+        paginator.__dict__.pop("num_pages", None)  # …and what was derived from it
+        paginator.estimated = False
+        self.result_count = exact
+        self.multi_page = exact > self.list_per_page
+        self.can_show_all = exact <= self.list_max_show_all
 
     def _ids_shown(self) -> list:
         # When the count read the list's ids (EstimatedCountPaginator with
