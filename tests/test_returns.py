@@ -513,3 +513,21 @@ def test_the_worked_example_of_docs_architecture_to_the_cent():
     for return_ in (first, second):
         returns.refund_return(return_id=return_.pk, by=FACTORY)
     assert Payment.objects.get(order=order).refunded_amount == D("49.50")
+
+
+def test_returnable_quantities_read_with_the_shipment_are_the_same_without_a_query(
+    django_assert_num_queries,
+):
+    from django.db.models import prefetch_related_objects
+
+    from returns.selectors import RETURNED_WITH_SHIPMENTS
+    from shipments.models import Shipment
+
+    order = completed_order()
+    make_return(order, a=1)
+    expected = returnable_quantities(shipment_of(order))
+    assert expected[line_of(order, "A").pk] == line_of(order, "A").quantity - 1
+    read = Shipment.objects.get(pk=shipment_of(order).pk)
+    prefetch_related_objects([read], "lines", RETURNED_WITH_SHIPMENTS)
+    with django_assert_num_queries(0):
+        assert returnable_quantities(read) == expected

@@ -36,6 +36,7 @@ from orders.models.conditions import has_something_to_ship
 from outbox.models import OutboxMessage
 from payments.models import Payment, PaymentTransaction
 from payments.selectors import amount_texts
+from returns.selectors import RETURNED_WITH_SHIPMENTS
 from shipments.admin import shipment_badge
 from shipments.models import Shipment
 
@@ -120,7 +121,7 @@ class OrderPageMixin:
             Prefetch(
                 "shipments",
                 queryset=Shipment.objects.select_related("warehouse")
-                .prefetch_related("lines__order_line")
+                .prefetch_related("lines__order_line", RETURNED_WITH_SHIPMENTS)
                 .order_by("sequence"),
             ),
         )
