@@ -268,8 +268,10 @@ def test_postgres_estimates_large_lists_and_counts_small_ones(cs_client, monkeyp
     OrderFactory.create_batch(30, status=S.PENDING, lines=[LineDataFactory(sku="TEE-ALL")])
     OrderFactory.create_batch(3, status=S.CONFIRMED)
     OrderFactory(status=S.ARCHIVED)
-    # As if 20 rows were "large": the real threshold is 10,000.
+    # As if 20 rows were "large": the real threshold is 10,000. Pages of 10, so
+    # the first is full (an estimate over a short page becomes the exact count).
     monkeypatch.setattr(EstimatedCountPaginator, "estimate_above", 20)
+    monkeypatch.setattr(OrderAdmin, "list_per_page", 10)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE orders_order, orders_orderline")
 
