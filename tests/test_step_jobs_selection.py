@@ -303,14 +303,22 @@ def test_where_the_selection_is_read():
 
 
 @pytest.mark.django_db
-def test_a_selection_that_cannot_be_kept_as_a_query_is_read_at_the_click():
+@pytest.mark.parametrize(
+    "kept",
+    [
+        # A timedelta parameter: not one `as_json` keeps.
+        lambda: Order.objects.filter(placed_at__lt=F("created_at") + datetime.timedelta(hours=1)),
+        # A slice: no filter can be added to it.
+        lambda: Order.objects.order_by("number")[:1],
+    ],
+    ids=["timedelta", "slice"],
+)
+def test_a_selection_that_cannot_be_kept_as_a_query_is_read_at_the_click(kept):
     user = UserFactory(username="queuer", is_superuser=True)
     placed = timezone.now()
     early, _late = Order.objects.bulk_create(
         Order(number=n, status=S.COMPLETED, placed_at=placed + datetime.timedelta(days=n - 1))
         for n in (1, 2)
     )
-    # A timedelta parameter: not one `as_json` keeps.
-    selection = Order.objects.filter(placed_at__lt=F("created_at") + datetime.timedelta(hours=1))
-    job = queue_step_job_over(by=user, step=ARCHIVE, queryset=selection, params={})
+    job = queue_step_job_over(by=user, step=ARCHIVE, queryset=kept(), params={})
     assert (job.total, job.object_ids, job.selection_sql) == (1, [early.pk], "")

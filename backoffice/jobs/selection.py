@@ -56,12 +56,15 @@ def stored_selection(queryset: QuerySet) -> tuple[str, list]:
     highest id now (one index lookup).
 
     Raises NotStorable for a model without an auto-incremented id (nothing
-    says which of its objects are newer than the click) or a parameter type
-    `as_json` does not know; EmptyResultSet for a selection Django knows is empty.
+    says which of its objects are newer than the click), a sliced or combined
+    queryset (it cannot be filtered) or a parameter type `as_json` does not
+    know; EmptyResultSet for a selection Django knows is empty, or an empty table.
     """
     model = queryset.model
     if not isinstance(model._meta.pk, AUTO_IDS):
         raise NotStorable(f"{model._meta.label}'s primary key is not auto-incremented")
+    if queryset.query.is_sliced or queryset.query.combinator:
+        raise NotStorable("a sliced or combined queryset cannot be bounded by the highest id")
     highest = model._base_manager.order_by("-pk").values_list("pk", flat=True).first()
     if highest is None:
         raise EmptyResultSet
