@@ -1,9 +1,16 @@
 """Bulk steps taken in the background (`backoffice.jobs`).
 
 A `StepJob` is one click of a bulk step over more objects than a request should
-take (settings.BACKGROUND_STEP_THRESHOLD): the selection frozen at the click, the
-step's validated form input, and how far the worker got. Its state is derived
-from `started_at`/`finished_at`, never assigned: queued, running, finished.
+take (settings.BACKGROUND_STEP_THRESHOLD): the selection, the step's validated
+form input, and how far the worker got. Its state is derived from
+`started_at`/`finished_at`, never assigned: queued, running, finished.
+
+The selection is kept as a query at the click (`selection_sql`, on PostgreSQL)
+and read into `object_ids` by the worker when it starts the job, normally
+seconds later; until then `total` is None ("not read yet"). Elsewhere, or for a
+selection that cannot be kept as a query, the ids are frozen at the click and
+`total` is known from the start. Either way the ids are read once, and each
+object's step re-checks its own conditions when its turn comes.
 """
 
 from __future__ import annotations
@@ -34,9 +41,15 @@ class StepJob(models.Model):
     # The step form's POST data, validated again by the step's form at run time:
     # cleaned_data (Decimals, dates) needs no encoding of its own.
     params = models.JSONField(default=dict, blank=True)
-    # The selection at the click, in the admin's step_ordering: what "N orders" meant.
+    # The selection as a query (backoffice/jobs/selection.py): the list's filters
+    # and search in the admin's step_ordering, bounded by the highest id at the
+    # click. Blank when the ids were frozen at the click. (The database's own
+    # defaults let the release before this one still queue jobs.)
+    selection_sql = models.TextField(blank=True, default="", db_default="")
+    selection_params = models.JSONField(default=list, blank=True, db_default=[])
+    # The selection's ids in that order, and how many: None until read.
     object_ids = models.JSONField(default=list)
-    total = models.PositiveIntegerField()
+    total = models.PositiveIntegerField(null=True, blank=True)
     # `done` counts objects checked so far (taken or skipped); it is also the
     # position in `object_ids` the next chunk starts from.
     done = models.PositiveIntegerField(default=0)
@@ -47,6 +60,9 @@ class StepJob(models.Model):
     claim = models.UUIDField(null=True, blank=True)
     claimed_until = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # Why the job finished without taking anything (its selection could no longer
+    # be read), in the words of who queued it; blank for every other job.
+    error = models.TextField(blank=True, default="", db_default="")
 
     class Meta:
         verbose_name = _("background step")
@@ -62,11 +78,21 @@ class StepJob(models.Model):
         ]
 
     def __str__(self) -> str:
+        if self.total is None:
+            return _("%(step)s: the selected %(objects)s") % {
+                "step": self.label,
+                "objects": self.noun(),
+            }
         return f"{self.label}: {number_format(self.total, force_grouping=True)} {self.noun()}"
 
     def noun(self) -> str:
         opts = self.content_type.model_class()._meta
         return opts.verbose_name if self.total == 1 else opts.verbose_name_plural
+
+    @property
+    def selection_read(self) -> bool:
+        """Whether the selection's ids are known (`object_ids`, `total`)."""
+        return self.total is not None
 
     @property
     def state(self) -> str:
@@ -79,8 +105,8 @@ class StepJob(models.Model):
         return self.done - self.skipped
 
     @property
-    def left(self) -> int:
-        return self.total - self.done
+    def left(self) -> int | None:
+        return None if self.total is None else self.total - self.done
 
 
 class StepJobOutcome(models.Model):

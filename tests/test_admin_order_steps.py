@@ -305,6 +305,7 @@ def test_posts_without_a_csrf_token_are_refused(step):
 def test_a_bulk_step_over_the_limit_is_queued_not_taken(client, monkeypatch):
     from backoffice.models import StepJob
     from core import steps as admin_steps
+    from tests.test_step_jobs import queued_message
 
     # Never more than MAX_OBJECTS_PER_STEP in a request, whatever the threshold.
     monkeypatch.setattr(admin_steps, "MAX_OBJECTS_PER_STEP", 2)
@@ -315,7 +316,7 @@ def test_a_bulk_step_over_the_limit_is_queued_not_taken(client, monkeypatch):
     job = StepJob.objects.get()
     assert response.status_code == 302
     assert response["Location"] == f"/admin/backoffice/stepjob/{job.pk}/change/"
-    assert messages_of(response)[0].startswith("Confirming 3 orders in the background;")
+    assert messages_of(response)[0].startswith(queued_message("Confirming", 3, "orders"))
     assert [snapshot(o) for o in orders] == before
 
 

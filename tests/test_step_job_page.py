@@ -13,7 +13,16 @@ from orders.models import HoldKind, OrderStatus
 from tests.admin_support import admin_links, messages_of, opens, role_user
 from tests.factories import OrderFactory
 from tests.test_admin_lists_at_scale import many_orders_with_sku
-from tests.test_step_jobs import progress_url, queue_for, run_all, select_all, state_line
+from tests.test_step_jobs import (
+    READ_BY_THE_WORKER,
+    progress_url,
+    queue_for,
+    queued_message,
+    read_selection,
+    run_all,
+    select_all,
+    state_line,
+)
 
 S = OrderStatus
 
@@ -69,10 +78,12 @@ def test_the_queued_message_goes_and_the_state_sentence_stays(client, threshold)
     queued = select_all(client, "confirm")
     first = client.get(queued["Location"]).content.decode()
     refreshed = client.get(queued["Location"]).content.decode()
-    assert "Confirming 7 orders in the background; " in first
-    assert "Confirming 7 orders in the background; " not in refreshed  # the message is gone
+    message = queued_message("Confirming", 7, "orders")
+    assert message in first
+    assert message not in refreshed  # the message is gone
+    what = "the selected" if READ_BY_THE_WORKER else "7"
     for html in (first, refreshed):
-        assert state_line(html).startswith("Confirming 7 orders in the background: queued, ")
+        assert state_line(html).startswith(f"Confirming {what} orders in the background: queued, ")
 
 
 @pytest.mark.django_db
@@ -82,7 +93,8 @@ def test_a_selection_of_thousands_is_counted_with_separators(client):
     page = select_all(client, "hold", "?q=TEE-MANY").content.decode()
     assert "1,234 orders selected; each is checked when its turn comes" in page
     done = select_all(client, "hold", "?q=TEE-MANY", post="yes", kind=HoldKind.MANUAL, reason="x")
-    assert messages_of(done)[0].startswith("Holding 1,234 orders in the background;")
+    assert messages_of(done)[0].startswith(queued_message("Holding", 1_234, "orders"))
+    read_selection(StepJob.objects.get())
     assert "<h1>Hold: 1,234 orders</h1>" in client.get(done["Location"]).content.decode()
 
 
@@ -111,3 +123,29 @@ def test_every_link_of_the_progress_page_opens_for_who_queued_it(client, thresho
     links = admin_links(client.get(progress_url(job)).content.decode())
     assert {f"/admin/orders/order/{o.pk}/change/" for o in orders} <= links
     assert [link for link in sorted(links) if not opens(client, link)] == []
+
+
+@pytest.mark.django_db
+def test_before_the_worker_reads_the_selection_the_page_says_so(client):
+    user = role_user(CUSTOMER_SERVICE)
+    client.force_login(user)
+    job = big_job(user, label="Hold")
+    # As queued on PostgreSQL: the selection a query, its ids not read yet.
+    StepJob.objects.filter(pk=job.pk).update(
+        total=None, object_ids=[], selection_sql='SELECT "orders_order"."id" FROM "orders_order"'
+    )
+    queued = client.get(progress_url(job)).content.decode()
+    assert "<h1>Hold: the selected orders</h1>" in queued
+    assert state_line(queued) == (
+        "Holding the selected orders in the background: queued, it starts when the worker is "
+        "next free and reads the selection then; this page refreshes itself."
+    )
+    assert "<progress>The selection is read when the step starts</progress>" in queued
+    assert "centra-job-left" not in queued and 'data-centra-refresh="2"' in queued
+
+    StepJob.objects.filter(pk=job.pk).update(started_at=timezone.now())
+    running = client.get(progress_url(job)).content.decode()
+    assert state_line(running).startswith("Holding the selected orders in the background: ")
+    assert state_line(running).endswith(", reading the selection; this page refreshes itself.")
+    listed = client.get("/admin/backoffice/stepjob/").content.decode()
+    assert "The selection is read when the step starts" in listed

@@ -1,6 +1,7 @@
 """Queueing a step over a large selection reads ids only: a bounded count to find
 out the selection is over the threshold, then the ids frozen into the job in the
-list's order (inside the database on PostgreSQL)."""
+list's order (in Python at the click on SQLite; on PostgreSQL inside the database,
+by the worker when it starts: tests/test_step_jobs_selection.py)."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from core.roles import CUSTOMER_SERVICE
 from orders.models import Order, OrderStatus
 from tests.admin_support import ORDERS_URL, role_user
 from tests.factories import OrderFactory, UserFactory
-from tests.test_step_jobs import QUERY, select_all
+from tests.test_step_jobs import QUERY, read_selection, select_all
 
 S = OrderStatus
 ARCHIVE = next(s for s in ORDER_STEPS if s.name == "archive")
@@ -50,7 +51,7 @@ def test_queueing_reads_no_order_and_freezes_the_ids_in_the_lists_order(client, 
     with CaptureQueriesContext(connection) as queries:
         response = select_all(client, "confirm")
 
-    job = StepJob.objects.get()
+    job = read_selection(StepJob.objects.get())
     assert response.status_code == 302
     assert (job.object_ids, job.total) == (in_list_order, 9)
     assert order_rows_read(queries.captured_queries) == []
@@ -89,8 +90,7 @@ def test_the_job_keeps_the_selections_order(ordering):
     for name in names:
         OrderFactory(status=S.COMPLETED, customer_name=name)
     selection = Order.objects.filter(status=S.COMPLETED).order_by(*ordering)
-    job = queue_step_job_over(by=user, step=ARCHIVE, queryset=selection, params={})
-    job.refresh_from_db()
+    job = read_selection(queue_step_job_over(by=user, step=ARCHIVE, queryset=selection, params={}))
     assert job.object_ids == list(selection.values_list("pk", flat=True))
     assert job.total == 5
 

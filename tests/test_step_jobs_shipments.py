@@ -12,7 +12,7 @@ from orders.services import hold_order
 from shipments.models import Shipment, ShipmentStatus
 from tests.admin_support import messages_of, role_user
 from tests.factories import LineDataFactory, OrderFactory, ShipmentFactory
-from tests.test_step_jobs import progress_url, run_all, state_line
+from tests.test_step_jobs import progress_url, queued_message, run_all, state_line
 
 SHIPMENTS_URL = "/admin/shipments/shipment/"
 QUERY = f"?status={ShipmentStatus.CREATED}"
@@ -40,7 +40,8 @@ def test_good_to_go_over_every_created_shipment_is_queued_and_taken(client, sett
     )
     job = StepJob.objects.get()
     assert response["Location"] == progress_url(job)
-    assert messages_of(response)[0].startswith("Marking good-to-go 5 shipments in the background;")
+    queued = queued_message("Marking good-to-go", 5, "shipments")
+    assert messages_of(response)[0].startswith(queued)
     assert not Shipment.objects.exclude(status=ShipmentStatus.CREATED).exists()
 
     run_all()

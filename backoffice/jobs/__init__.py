@@ -1,8 +1,9 @@
 """Bulk steps over large selections, taken by the worker rather than the request.
 
 This package's doors for the admin are `queue_step_job` (a list of ids) and
-`queue_step_job_over` (a queryset), which freeze the selection and the step's
-input; the worker's side (`backoffice.jobs.worker`: `run_due_jobs`, claims,
+`queue_step_job_over` (a queryset, kept as a query on PostgreSQL and read by the
+worker: `selection`), which keep the selection and the step's input; the
+worker's side (`backoffice.jobs.worker`: `run_due_jobs`, claims,
 leases) is run by `manage.py deliver_events` and is not imported by the admin
 (an import contract in pyproject.toml says so).
 """
@@ -16,6 +17,7 @@ from django.db import connection, models, transaction
 from django.db.models import QuerySet
 from django.utils import translation
 
+from backoffice.jobs import selection
 from backoffice.models import StepJob
 from core.steps import Step
 
@@ -33,6 +35,52 @@ def queue_step_job(
     `params` is the step form's posted data, field name → values; the worker
     validates it again with the step's form.
     """
+    ids = list(object_ids)
+    return _new_job(by=by, model=model, step=step, params=params, object_ids=ids, total=len(ids))
+
+
+def queue_step_job_over(
+    *, by, step: Step, queryset: QuerySet, params: dict[str, list[str]]
+) -> StepJob:
+    """Queue `step` over every object of `queryset`, in its order.
+
+    On PostgreSQL the job keeps the selection as a query (`selection.py`): the
+    request reads no id, whatever the selection's size, and the worker reads
+    the ids into the job when it starts it. The selection is then what matches
+    at the worker's start among the objects that existed at the click; each
+    object's step re-checks its own conditions when taken. Elsewhere (SQLite,
+    the quick start), or for a selection that cannot be kept as a query, the
+    ids are frozen at the click: in Python, or on PostgreSQL inside the database.
+    """
+    if connection.vendor != "postgresql":
+        ids = [
+            pk if isinstance(pk, int) else str(pk) for pk in queryset.values_list("pk", flat=True)
+        ]
+        return queue_step_job(by=by, model=queryset.model, step=step, object_ids=ids, params=params)
+    try:
+        sql, sql_params = selection.stored_selection(queryset)
+    except EmptyResultSet:
+        return queue_step_job(by=by, model=queryset.model, step=step, object_ids=[], params=params)
+    except selection.NotStorable:
+        # In one transaction: the worker never sees the job before its ids.
+        with transaction.atomic():
+            job = _new_job(by=by, model=queryset.model, step=step, params=params, total=None)
+            selection.freeze(job, queryset)
+            job.refresh_from_db(fields=["object_ids", "total"])
+        return job
+    return _new_job(
+        by=by,
+        model=queryset.model,
+        step=step,
+        params=params,
+        selection_sql=sql,
+        selection_params=sql_params,
+        total=None,
+    )
+
+
+def _new_job(*, by, model, step: Step, params: dict[str, list[str]], **fields) -> StepJob:
+    """The job's row, with its selection (`object_ids` and `total`, or the query)."""
     return StepJob.objects.create(
         created_by=by,
         content_type=ContentType.objects.get_for_model(model, for_concrete_model=False),
@@ -41,47 +89,5 @@ def queue_step_job(
         label=str(step.label(model)),
         language=translation.get_language() or settings.LANGUAGE_CODE,
         params=params,
-        object_ids=list(object_ids),
-        total=len(object_ids),
+        **fields,
     )
-
-
-def queue_step_job_over(
-    *, by, step: Step, queryset: QuerySet, params: dict[str, list[str]]
-) -> StepJob:
-    """Queue `step` over every object of `queryset`, in its order.
-
-    On PostgreSQL the ids go from the selection into the job's row inside the
-    database (one UPDATE … SELECT jsonb_agg): "select all" over half a million
-    orders never brings half a million ids into Python and back.
-    """
-    if connection.vendor != "postgresql":
-        ids = [
-            pk if isinstance(pk, int) else str(pk) for pk in queryset.values_list("pk", flat=True)
-        ]
-        return queue_step_job(by=by, model=queryset.model, step=step, object_ids=ids, params=params)
-    with transaction.atomic():
-        job = queue_step_job(by=by, model=queryset.model, step=step, object_ids=[], params=params)
-        _freeze_selection(job, queryset)
-        job.refresh_from_db(fields=["object_ids", "total"])
-    return job
-
-
-def _freeze_selection(job: StepJob, queryset: QuerySet) -> None:
-    # The ids are aggregated from the selection sorted in its own order: the
-    # idiom PostgreSQL's manual gives for an ordered aggregate ("supplying the
-    # input values from a sorted subquery"), without a second sort of every id.
-    if not queryset.ordered:
-        queryset = queryset.order_by("pk")
-    try:
-        selection, params = queryset.values("pk").query.sql_with_params()
-    except EmptyResultSet:  # a selection Django knows is empty: the job stays empty
-        return
-    table = connection.ops.quote_name(StepJob._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {table} SET object_ids = frozen.ids, total = frozen.n "
-            "FROM (SELECT to_jsonb(coalesce(array_agg(chosen.pk), '{}')) AS ids, count(*) AS n "
-            f"FROM ({selection}) AS chosen(pk)) AS frozen WHERE {table}.id = %s",
-            [*params, job.pk],
-        )

@@ -16,6 +16,13 @@ runs out the next worker re-checks the chunk from the saved position, and the
 step's own refusal ("1042 is on hold, so it cannot be put on hold") records an
 object taken before the kill as skipped with that sentence. Nothing is lost and
 nothing is taken twice; at worst such an object is listed as skipped.
+
+A job queued with its selection as a query (`backoffice.jobs.selection`) has its
+ids read by the first chunk (`_read_selection`): one UPDATE inside the database,
+under the chunk's lease, then chunks as for any job. The selection is what
+matches then, among the objects that existed at the click. If its SQL no longer
+runs (a release changed a table since the click), the job finishes with one
+sentence saying so and nothing taken, and the worker goes on with the others.
 """
 
 from __future__ import annotations
@@ -24,11 +31,12 @@ import logging
 import uuid
 from datetime import timedelta
 
-from django.db import models, transaction
+from django.db import DataError, ProgrammingError, models, transaction
 from django.http import QueryDict
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from backoffice.jobs.selection import freeze_sql
 from backoffice.models import StepJob, StepJobOutcome
 from backoffice.steps import ModelSteps, steps_of
 from core.steps import Step, step_named, take_step
@@ -82,7 +90,35 @@ def _claim(*, exclude: set[int]) -> StepJob | None:
     return job
 
 
+def _read_selection(job: StepJob) -> bool:
+    """Read the ids of the job's stored selection into it; False: it could not
+    be read, and the job is finished with a sentence saying so."""
+    try:
+        with transaction.atomic():
+            freeze_sql(job, job.selection_sql, job.selection_params, claim=job.claim)
+    except (ProgrammingError, DataError):
+        # The SQL or its parameters no longer fit the tables: trying again
+        # would fail again. (A lost connection or a timeout is an
+        # OperationalError: left to the caller, tried again after the lease.)
+        logger.warning("Background step %s: its selection no longer runs.", job.pk, exc_info=True)
+        sentence = _(
+            "Nothing was done: the selected %(objects)s could not be read any more, as the "
+            "back office was updated after the step was asked for; select them again and "
+            "take the step again."
+        ) % {"objects": job.noun()}
+        StepJob.objects.filter(pk=job.pk, claim=job.claim, total__isnull=True).update(
+            error=sentence, finished_at=timezone.now(), claim=None, claimed_until=None
+        )
+        return False
+    # Read by this worker, or by another whose lease this one outlived: the
+    # chunk's save checks the claim either way.
+    job.refresh_from_db(fields=["object_ids", "total"])
+    return job.selection_read
+
+
 def _run_chunk(job: StepJob, *, size: int) -> int:
+    if not job.selection_read and not _read_selection(job):
+        return 0
     model = job.content_type.model_class()
     known = steps_of(model) or ModelSteps([], reference=lambda obj: str(obj.pk))
     start = job.done

@@ -67,6 +67,9 @@ def test_fix_15_axe_finds_nothing_serious_on_the_walks_pages(new_page):
     from django.utils import timezone
 
     StepJob.objects.filter(pk=running.pk).update(started_at=timezone.now())
+    # Queued with its selection as a query, not read yet: a bar without a value.
+    unread = queue_for(adam, [OrderFactory(status=S.PENDING)])
+    StepJob.objects.filter(pk=unread.pk).update(total=None, object_ids=[])
     page = new_page()
     log_in(page, "adam")
     problems = []
@@ -76,6 +79,7 @@ def test_fix_15_axe_finds_nothing_serious_on_the_walks_pages(new_page):
         "shipments-list": "/admin/shipments/shipment/",
         "progress-queued": f"/admin/backoffice/stepjob/{queued.pk}/change/",
         "progress-running": f"/admin/backoffice/stepjob/{running.pk}/change/",
+        "progress-unread": f"/admin/backoffice/stepjob/{unread.pk}/change/",
     }
     for what, url in pages.items():
         page.goto(url)
