@@ -48,9 +48,12 @@ def _exponent(currency: str) -> Decimal:
 
 
 def quantize(amount: Decimal, currency: str) -> Decimal:
-    # The rounding by position: as a keyword it costs the call half as much again,
-    # and an export quantizes a dozen amounts per row.
-    return Decimal(amount).quantize(_exponent(currency), ROUND_HALF_UP)
+    # An export quantizes a dozen amounts per row: a Decimal is not passed through
+    # Decimal() again (which would return it as it is), and the rounding goes by
+    # position (as a keyword it costs the call half as much again).
+    if type(amount) is not Decimal:
+        amount = Decimal(amount)
+    return amount.quantize(_exponent(currency), ROUND_HALF_UP)
 
 
 def exact_amount(value: object, currency: str) -> Decimal:
