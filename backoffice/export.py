@@ -16,9 +16,8 @@ computed by `core.money` as everywhere else (an order's totals by
 dates are local time, and the file starts with a byte-order mark so Excel
 reads names like "Åsa Öberg" as UTF-8.
 
-Rows are made from plain tuples of the columns the file needs (never model
-instances) and written as they are made; on PostgreSQL dates are read as UTC
-wall-clock times and a batch's order ids sent as one array (`docs/benchmarks.md`).
+Rows are made from plain tuples of the columns the file needs and written as
+they are made; why, and the figures: `docs/benchmarks.md`.
 """
 
 from __future__ import annotations
@@ -222,8 +221,7 @@ def _batches(queryset: QuerySet[Order], size: int) -> Iterator[list[tuple]]:
 
 
 def _lines_query() -> QuerySet[OrderLine]:
-    """Lines, newest order first like the batches, with their units shipped: built
-    once per export, filtered by each batch's orders."""
+    """Lines with their units shipped, newest order first like the batches."""
     # Units shipped as a subquery per line on the shipment lines' index: no
     # GROUP BY and no sort of the batch's lines joined to every shipment line.
     shipped = (
@@ -246,8 +244,8 @@ def _lines_query() -> QuerySet[OrderLine]:
 def _with_lines(batch: list[tuple], lines: list[tuple]) -> Iterator[tuple[tuple, list[Line]]]:
     """Each order of the batch with its lines. Both come newest order first, so an
     order's lines are the next ones. They become `Line`s only in their order's turn:
-    the garbage collector never untracks a named tuple, and a batch's worth kept
-    for the whole batch cost it a full collection every few batches."""
+    the garbage collector never untracks a named tuple (it does a plain one), and a
+    batch's worth living through the batch made it run full collections."""
     start = 0
     for order in batch:
         end = start
@@ -277,7 +275,7 @@ class _AnyOf(In):
     thousand placeholders to prepare, interpolate and parse per batch."""
 
     def get_prep_lookup(self):
-        return [int(pk) for pk in self.rhs]
+        return [int(pk) for pk in self.rhs]  # only digits go into the array's text
 
     def as_postgresql(self, compiler, connection):
         column, params = self.process_lhs(compiler, connection)
@@ -354,8 +352,8 @@ def _order_cells(order: tuple, lines: list[Line], local, labels) -> tuple[list[A
         "yes" if on_hold else "no",
         hold_labels[hold_kind] if hold_kind else "",
         payment_labels[payment_status] if payment_status else "",
-        _money(captured, currency),
-        _money(refunded, currency),
+        "" if captured is None else quantize(captured, currency),
+        "" if refunded is None else quantize(refunded, currency),
         sum(line.units_shipped for line in lines),
     ]
     return cells, totals.lines
@@ -376,10 +374,6 @@ def _line_cells(line: Line, total: Decimal, currency: str) -> list[Any]:
     ]
 
 
-def _money(amount: Decimal | None, currency: str) -> Decimal | str:
-    return "" if amount is None else quantize(amount, currency)
-
-
 def _local_time(zone) -> Callable[[datetime | None], str]:
     """A moment as the site's local time, "2026-03-01 14:05:09" ("" for none)."""
     in_utc = zone is UTC or getattr(zone, "key", None) == "UTC"
@@ -388,20 +382,17 @@ def _local_time(zone) -> Callable[[datetime | None], str]:
         if moment is None:
             return ""
         if moment.tzinfo is None:  # a UTC wall-clock time (`_UTCWallTime`)
-            if in_utc:
-                return _text(moment)
-            moment = moment.replace(tzinfo=UTC)
-        return _text(moment.astimezone(zone))
+            if not in_utc:
+                moment = moment.replace(tzinfo=UTC).astimezone(zone)
+        else:
+            moment = moment.astimezone(zone)
+        # isoformat: several times faster than strftime, and like it drops the
+        # microseconds; but a year before 1000 stays strftime's ("999-…", no zeros).
+        if moment.year < 1000:
+            return moment.strftime("%Y-%m-%d %H:%M:%S")
+        return moment.isoformat(" ", "seconds")[:19]
 
     return local
-
-
-def _text(moment: datetime) -> str:
-    # isoformat: several times faster than strftime, and like it drops the
-    # microseconds; but a year before 1000 stays strftime's ("999-…", no zeros).
-    if moment.year < 1000:
-        return moment.strftime("%Y-%m-%d %H:%M:%S")
-    return moment.isoformat(" ", "seconds")[:19]
 
 
 class _Buffer(io.StringIO):
