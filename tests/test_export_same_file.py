@@ -3,6 +3,7 @@ file is the same as before, byte for byte (tests/export_reference.py is the
 export as it was), on orders of every kind: formula-like and odd text, currencies
 with 0 and 3 decimal places, discounts, cancelled units, shipments, holds."""
 
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -91,6 +92,36 @@ def test_a_filtered_selection_is_the_same_file_too(varied_orders):
         new = "".join(export.csv_chunks(selection, per_line=per_line, batch_size=2))
         old = "".join(reference_csv(selection, per_line=per_line, batch_size=2))
         assert new == old and new.count("\n") > 2
+
+
+# Moments at the edges of local time: clock changes, the last microsecond of a
+# second, a year strftime writes without leading zeros.
+EDGES = [
+    datetime(2026, 3, 29, 0, 59, 59, 999999, tzinfo=UTC),  # Stockholm: 01:59:59 winter time
+    datetime(2026, 3, 29, 1, 0, tzinfo=UTC),  # and 03:00:00 summer time
+    datetime(2026, 10, 25, 0, 30, tzinfo=UTC),  # 02:30 summer time
+    datetime(2026, 10, 25, 1, 30, 0, 500000, tzinfo=UTC),  # 02:30 again, winter time
+    datetime(2026, 11, 1, 4, 29, 59, 999999, tzinfo=UTC),  # St. John's (-2:30): 01:59:59
+    datetime(999, 12, 31, 23, 59, 59, tzinfo=UTC),
+]
+
+
+@pytest.mark.parametrize("zone", ["UTC", "Europe/Stockholm", "America/St_Johns"])
+def test_local_times_at_the_edges_are_the_same_file(varied_orders, settings, zone):
+    settings.TIME_ZONE = zone
+    for order, moment in zip(varied_orders, EDGES, strict=False):
+        Order.objects.filter(pk=order.pk).update(
+            placed_at=moment, completed_at=moment + timedelta(microseconds=1), cancelled_at=None
+        )
+    everything = Order.objects.all()
+    new = "".join(export.csv_chunks(everything, per_line=True, batch_size=4))
+    assert new == "".join(reference_csv(everything, per_line=True, batch_size=4))
+    expected = {
+        "UTC": ["2026-03-29 00:59:59", "2026-03-29 01:00:00", "999-12-31 23:59:59"],
+        "Europe/Stockholm": ["2026-03-29 01:59:59", "2026-03-29 03:00:00", "2026-10-25 02:30:00"],
+        "America/St_Johns": ["2026-11-01 01:59:59"],
+    }[zone]
+    assert all(text in new for text in expected)
 
 
 def test_no_row_builds_a_model_or_runs_a_query(varied_orders, monkeypatch):
