@@ -309,3 +309,23 @@ def test_an_estimate_over_a_short_page_becomes_the_exact_count(cs_client, monkey
     assert cl.result_count == 3 and not cl.paginator.estimated
     assert cl.paginator.num_pages == 1 and not cl.multi_page
     assert "about" not in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_a_filtered_lists_row_links_keep_its_filters_as_django_writes_them(cs_client):
+    from django.contrib.admin.templatetags.admin_urls import add_preserved_filters
+
+    order = OrderFactory(status=S.PENDING, customer_name="Åsa Öberg & Co")
+    query = f"?status={S.PENDING}&q=%C3%85sa+%C3%96berg+%26"
+    response = cs_client.get(ORDERS_URL + query)
+    cl = response.context["cl"]
+    url = reverse("admin:orders_order_change", args=[order.pk])
+    django_link = add_preserved_filters(
+        {
+            "preserved_filters": cl.model_admin.get_preserved_filters(response.wsgi_request),
+            "opts": cl.opts,
+        },
+        url,
+    )
+    assert "_changelist_filters=" in django_link
+    assert f'href="{django_link}"'.replace("&", "&amp;") in response.content.decode()

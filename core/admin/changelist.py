@@ -116,6 +116,19 @@ class PageFirstChangeList(ChangeList):
     ids come from the table's own index.
     """
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Each row's link keeps the list's filters. Django adds them row by row
+        # (`add_preserved_filters` resolves every row's URL to see whether it is the
+        # list's own): a URL resolution per row of a filtered list. They are the
+        # same on every row's change link, so `url_for_result` appends them and
+        # the template tag is given none.
+        self.row_filters, self.preserved_filters = self.preserved_filters, ""
+
+    def url_for_result(self, result):
+        url = super().url_for_result(result)
+        return f"{url}?{self.row_filters}" if self.row_filters else url
+
     def get_results(self, request):
         super().get_results(request)
         ids = self._ids_shown()
