@@ -329,3 +329,21 @@ def test_a_filtered_lists_row_links_keep_its_filters_as_django_writes_them(cs_cl
     )
     assert "_changelist_filters=" in django_link
     assert f'href="{django_link}"'.replace("&", "&amp;") in response.content.decode()
+
+
+@pytest.mark.postgres("PostgreSQL's parallel workers")
+@pytest.mark.django_db(transaction=True)  # as a request runs: no test transaction around it
+def test_postgres_an_estimated_lists_page_is_read_without_parallel_workers(cs_client, monkeypatch):
+    many_orders_with_sku(130, "TEE-PAGE")
+    monkeypatch.setattr(
+        EstimatedCountPaginator, "_plan", lambda paginator: Plan(rows=130, cost=10**6)
+    )
+    with CaptureQueriesContext(connection) as queries:
+        cs_client.get(ORDERS_URL + "?p=2")
+    sql = [q["sql"] for q in queries]
+    [page] = list_queries(queries)
+    assert sql[sql.index(page) - 1] == "SET LOCAL max_parallel_workers_per_gather = 0"
+    # Only for that read: the next request's reads plan as the server says.
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW max_parallel_workers_per_gather")
+        assert cursor.fetchone()[0] != "0"

@@ -20,10 +20,13 @@ Two layers:
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.views.main import ERROR_FLAG, ChangeList
+from django.db import connections, transaction
 from django.http import HttpResponseRedirect
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
@@ -106,6 +109,20 @@ class CheckedChangeListMixin:
             raise
 
 
+@contextmanager
+def serial_plan(alias: str):
+    """A read planned without PostgreSQL's parallel workers: a page of 50 ids stops
+    early, and starting two workers costs more than they save (page 5 of a
+    best-selling SKU's search: 56 ms with them, 23 ms without, at a million)."""
+    connection = connections[alias]
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with transaction.atomic(using=alias), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")
+        yield
+
+
 class PageFirstChangeList(ChangeList):
     """Finds the page's ids with the bare list query, then reads those rows with
     their columns' joins and subqueries (`PageFirstMixin.page_rows`).
@@ -157,7 +174,9 @@ class PageFirstChangeList(ChangeList):
         # read_ids), the page is a slice of them: the list's query runs once.
         found = getattr(self.paginator, "ids", None)
         if found is None:
-            return list(self.result_list.values_list("pk", flat=True))
+            ids = self.result_list.values_list("pk", flat=True)
+            with serial_plan(ids.db):
+                return list(ids)
         if (self.show_all and self.can_show_all) or not self.multi_page:
             return found
         return self.paginator.page_ids(self.page_num)
