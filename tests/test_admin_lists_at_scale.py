@@ -332,7 +332,9 @@ def test_a_filtered_lists_row_links_keep_its_filters_as_django_writes_them(cs_cl
 
 
 @pytest.mark.postgres("PostgreSQL's parallel workers")
-@pytest.mark.django_db(transaction=True)  # as a request runs: no test transaction around it
+@pytest.mark.django_db(
+    transaction=True, serialized_rollback=True
+)  # no test transaction: as a request
 def test_postgres_an_estimated_lists_page_is_read_without_parallel_workers(cs_client, monkeypatch):
     many_orders_with_sku(130, "TEE-PAGE")
     monkeypatch.setattr(
