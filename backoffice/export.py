@@ -140,13 +140,11 @@ def _labels() -> tuple[dict, dict, dict]:
 
 def neutralised(value: Any) -> Any:
     """Text a spreadsheet would execute, made inert; numbers and dates pass as they are."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
+    return _inert(value) if isinstance(value, str) else value
 
 
 def _inert(text: str) -> str:
-    """`neutralised`, for a column that is always text."""
+    """`neutralised`, for a column that is always text (the rows call it directly)."""
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 

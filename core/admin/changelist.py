@@ -162,9 +162,7 @@ class PageFirstChangeList(ChangeList):
         if not ids and self.page_num > 1:
             return  # past the last page: where it ends is not known
         exact = (self.page_num - 1) * self.list_per_page + len(ids)
-        paginator.count = exact  # replaces the cached estimate…
-        paginator.__dict__.pop("num_pages", None)  # …and what was derived from it
-        paginator.estimated = False
+        paginator.settle(exact)
         self.result_count = exact
         self.multi_page = exact > self.list_per_page
         self.can_show_all = exact <= self.list_max_show_all

@@ -70,6 +70,13 @@ class EstimatedCountPaginator(Paginator):
         self.ids = ids
         return len(ids)
 
+    def settle(self, exact: int) -> None:
+        """The count is known exactly after all (a page came back short): it
+        replaces the estimate and what was derived from it."""
+        self.__dict__["count"] = exact
+        self.__dict__.pop("num_pages", None)
+        self.estimated = False
+
     def page_ids(self, number) -> list | None:
         """The ids of page `number` when the count read them all; else None."""
         if self.ids is None:
