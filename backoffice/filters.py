@@ -56,19 +56,25 @@ class OrderNumberFilter(django_filters.NumberFilter):
 
 
 class OrderFilterSet(django_filters.FilterSet):
+    # Every filter names its label lazily: django-filter otherwise builds one from the
+    # model field and keeps it as a plain string in whichever language asked first.
     number = OrderNumberFilter(label=_("Order number"), min_value=1)
     # No joins, so no duplicates: without distinct=False django-filter adds a
     # SELECT DISTINCT over every column, which sorts the whole match at scale.
-    status = django_filters.MultipleChoiceFilter(choices=OrderStatus.choices, distinct=False)
+    status = django_filters.MultipleChoiceFilter(
+        choices=OrderStatus.choices, distinct=False, label=_("Status")
+    )
     on_hold = django_filters.BooleanFilter(label=_("On hold"))
-    hold_kind = django_filters.ChoiceFilter(choices=HoldKind.choices, method="filter_hold_kind")
+    hold_kind = django_filters.ChoiceFilter(
+        choices=HoldKind.choices, method="filter_hold_kind", label=_("Hold kind")
+    )
     placed = django_filters.DateFromToRangeFilter(field_name="placed_at", label=_("Placed between"))
     completed = django_filters.DateFromToRangeFilter(
         field_name="completed_at", label=_("Completed between")
     )
-    market = django_filters.CharFilter()
+    market = django_filters.CharFilter(label=_("Market"))
     country = django_filters.CharFilter(method="filter_country", label=_("Shipping country"))
-    currency = django_filters.CharFilter(method="filter_currency")
+    currency = django_filters.CharFilter(method="filter_currency", label=_("Currency"))
     grand_total = MoneyRangeFilter(label=_("Grand total between"))
     payment = django_filters.ChoiceFilter(
         field_name="payment__status",

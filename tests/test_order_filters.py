@@ -2,7 +2,8 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.functional import Promise
 
 from backoffice.filters import OrderFilterSet
 from orders.models import Order, OrderStatus
@@ -48,3 +49,17 @@ def test_filters_select_exactly_the_matching_orders():
     assert numbers({"currency": "eur"}) == {pending.number, confirmed.number, cancelled.number}
     assert numbers({"currency": "SEK"}) == set()
     assert numbers({"number": str(cancelled.number)}) == {cancelled.number}
+
+
+def test_every_filter_label_is_read_in_the_language_of_the_page_that_shows_it():
+    # A filter without a label of its own gets one django-filter builds once, and a
+    # field made from the class's filter (the commands' options read them) is copied
+    # into every form after it: in CI the Swedish list showed "Currency" that way.
+    for name, filter_ in OrderFilterSet.base_filters.items():
+        filter_.field  # noqa: B018 - what the commands' options do first
+        assert isinstance(filter_.label, Promise), name
+    with translation.override("sv"):
+        labels = {name: str(field.label) for name, field in OrderFilterSet().form.fields.items()}
+    assert labels["currency"] == "Valuta"
+    assert labels["market"] == "Marknad"
+    assert labels["hold_kind"] == "Typ av paus"
