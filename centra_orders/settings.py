@@ -88,6 +88,8 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
             ],
+            # The rows of the lists that read a page first (core.admin.changelist).
+            "libraries": {"admin_page_rows": "core.admin.rows"},
         },
     },
 ]

@@ -183,6 +183,9 @@ class PageFirstChangeList(ChangeList):
 class PageFirstMixin:
     """For a ModelAdmin whose list rows join other tables or carry subqueries."""
 
+    # Django's list, its rows drawn with each column decided once (core.admin.rows).
+    change_list_template = "admin/page_first/change_list.html"
+
     def get_changelist(self, request, **kwargs):
         return PageFirstChangeList
 

@@ -97,6 +97,7 @@ class OrderAdmin(
         SelectionPagesMixin.selection_urls,
     ]
     form = OrderPageForm
+    change_list_template = "admin/orders/order/change_list.html"
 
     def step_params(self, request, step, params):
         if step.name == "new_payment_link":
