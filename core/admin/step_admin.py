@@ -185,6 +185,10 @@ class StepsAdminMixin(BulkStepsMixin):
         for step in self.steps:
             if not self.may_open_step(request, obj, step) or not self.user_may_take(request, step):
                 continue
+            if not step.state_fits(obj):
+                # Neither offered nor explained: no sentence to write (an order page
+                # asks this of every step of each of its shipments).
+                continue
             sentence = step.refusal(obj, by=request.user)
             if sentence is None:
                 available.append(
@@ -197,7 +201,7 @@ class StepsAdminMixin(BulkStepsMixin):
                         "danger": step.danger,
                     }
                 )
-            elif step.explain_when_blocked and step.state_fits(obj) and sentence not in blocked:
+            elif step.explain_when_blocked and sentence not in blocked:
                 blocked.append(sentence)
         return available, blocked
 
