@@ -6,6 +6,7 @@ from functools import cache
 
 from django.db import models
 from django.utils.html import format_html
+from django.utils.translation import get_language
 
 
 def state_badge(obj: models.Model, *, css_prefix: str):
@@ -15,13 +16,14 @@ def state_badge(obj: models.Model, *, css_prefix: str):
         '<span class="centra-badge centra-{}-{}">{}</span>',
         css_prefix,
         obj.status,
-        state_labels(type(obj)).get(obj.status, obj.status),
+        state_labels(type(obj), get_language()).get(obj.status, obj.status),
     )
 
 
 @cache
-def state_labels(model: type[models.Model]) -> dict:
-    """The status's display names by value (lazy: each shows in the reader's
-    language). What `get_status_display()` returns, without the dict of every
-    choice Django builds on each call: a list shows a badge on every row."""
-    return dict(model._meta.get_field("status").flatchoices)
+def state_labels(model: type[models.Model], language: str | None) -> dict:
+    """The status's display names by value, in `language` (the active one: the
+    caller passes it, so each language has its own). What `get_status_display()`
+    returns, without the dict of every choice Django builds and the translation
+    looked up on each call: a list shows a badge on every row."""
+    return {value: str(label) for value, label in model._meta.get_field("status").flatchoices}
