@@ -20,7 +20,8 @@ from django.utils.translation import gettext as _
 
 from core.money import ZERO, format_money, quantize, tax_included
 from orders.models import Order
-from shipments.models import CHARGED_STATUSES, Shipment, ShipmentLine
+from shipments.models import CHARGED_STATUSES, Shipment
+from shipments.selectors import lines_with_order_lines
 from shipments.services import shipment_amounts
 
 # One page holds the documents of at most this many shipments.
@@ -58,7 +59,7 @@ class ShipmentDocument:
 def shipments_for(*, ids: list[int] | None = None, order_id: int | None = None) -> list[Shipment]:
     """The shipments to print, by order number and sequence, with their lines and order."""
     shipments = Shipment.objects.select_related("order", "warehouse").prefetch_related(
-        Prefetch("lines", queryset=ShipmentLine.objects.select_related("order_line"))
+        Prefetch("lines", queryset=lines_with_order_lines())
     )
     if order_id is not None:
         shipments = shipments.filter(order_id=order_id)

@@ -14,6 +14,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
+from django.db.models import Prefetch
 from django.template import Context, TemplateDoesNotExist
 from django.template.loader import select_template
 from django.utils import timezone, translation
@@ -30,6 +31,7 @@ from outbox.event_types import CUSTOMER_MAIL_KINDS
 from outbox.models import OutboxMessage
 from returns.models import Return
 from shipments.models import Shipment
+from shipments.selectors import lines_with_order_lines
 
 SENDER = process("system", "customer_mail")
 FALLBACK_LANGUAGE = "en"
@@ -133,7 +135,7 @@ def _context(kind: Kind, message: OutboxMessage, order: Order) -> dict:
     if kind.name == "shipping_confirmation":
         shipment = (
             Shipment.objects.filter(pk=data.get("shipment_id"))
-            .prefetch_related("lines__order_line")
+            .prefetch_related(Prefetch("lines", queryset=lines_with_order_lines()))
             .first()
         )
         context["shipment"] = shipment

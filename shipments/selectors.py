@@ -6,8 +6,19 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.db.models import QuerySet
+
 from orders.models import Order, OrderLine
-from shipments.models import Allocation, Stock, Warehouse
+from shipments.models import Allocation, ShipmentLine, Stock, Warehouse
+
+
+def lines_with_order_lines() -> QuerySet[ShipmentLine]:
+    """Shipment lines with their order lines, to prefetch under shipments: within a
+    shipment in the order lines' order, as the model orders them, without the joins
+    its ordering (shipment, then its order's number) adds only to sort."""
+    return ShipmentLine.objects.select_related("order_line").order_by(
+        "shipment_id", "order_line_id"
+    )
 
 
 @dataclass(frozen=True)

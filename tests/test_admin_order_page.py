@@ -293,6 +293,26 @@ def test_order_page_queries_do_not_grow_with_shipments_or_the_ledger(
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("role", [BACKOFFICE_ADMIN, CUSTOMER_SERVICE])
+def test_order_page_reads_the_order_and_its_lines_once(client, role):
+    # The sections and Django's view share one order, and the totals, the line
+    # table and the shipping steps one read of its lines.
+    client.force_login(role_user(role))
+    order = stocked_order(lines=LineDataFactory.build_batch(3, quantity=2))
+    for line in order.lines.all():
+        ShipmentFactory(order=order, quantities={line.pk: 1}, status=ShipmentStatus.PAID)
+    client.get(page_url(order))
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(page_url(order))
+    assert response.status_code == 200
+    sql = [query["sql"] for query in queries]
+    whole_order = 'SELECT "orders_order"."id", "orders_order"."number"'
+    assert len([q for q in sql if q.startswith(whole_order)]) == 1
+    lines = 'SELECT "orders_orderline"."id"'
+    assert len([q for q in sql if q.startswith(lines) and "GROUP BY" not in q]) == 1
+
+
+@pytest.mark.django_db
 def test_flow_page_is_drawn_from_the_transitions_and_highlights_the_order(client):
     client.force_login(role_user(CUSTOMER_SERVICE))
     order = OrderFactory(status=S.PROCESSING, on_hold=True)

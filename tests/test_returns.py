@@ -494,10 +494,12 @@ def test_reading_returns_takes_a_fixed_number_of_queries(django_assert_num_queri
     shipment = shipment_of(order)
     with django_assert_num_queries(1):
         assert sum(returnable_quantities(shipment).values()) == 1
-    with django_assert_num_queries(4):
-        found = list(returns_of_order(order))
+    with django_assert_num_queries(2):
+        found = returns_of_order(order)
         assert [len(r.lines.all()) for r in found] == [1, 1, 1]
         assert {line.shipment_line.order_line.sku for r in found for line in r.lines.all()} == {"A"}
+        assert {r.order.number for r in found} == {r.shipment.order.number for r in found}
+        assert [r.sequence for r in found] == [1, 2, 3]
 
 
 def test_the_worked_example_of_docs_architecture_to_the_cent():

@@ -29,7 +29,8 @@ from orders.models import HoldKind, Order, OrderOrigin, OrderStatus
 from outbox.models import Integration
 from payments.models import PaymentStatus
 from shipments import services as shipment_services
-from shipments.models import Shipment, ShipmentLine, ShipmentStatus
+from shipments.models import Shipment, ShipmentStatus
+from shipments.selectors import lines_with_order_lines
 
 NUMBER = OpenApiParameter(
     "number", {"type": "integer", "minimum": 1, "maximum": MAX_BIGINT}, OpenApiParameter.PATH
@@ -82,7 +83,7 @@ def visible_orders(integration: Integration | None) -> QuerySet[Order]:
 
 def with_everything_shown(orders: QuerySet[Order]) -> QuerySet[Order]:
     shipments = Shipment.objects.select_related("warehouse").prefetch_related(
-        Prefetch("lines", queryset=ShipmentLine.objects.select_related("order_line"))
+        Prefetch("lines", queryset=lines_with_order_lines())
     )
     return orders.select_related("payment", "related_order").prefetch_related(
         "lines", Prefetch("shipments", queryset=shipments)
@@ -207,9 +208,7 @@ class ShipmentViewSet(ApiMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin
         shipments = (
             Shipment.objects.filter(order__in=visible_orders(self.request.auth))
             .select_related("order", "warehouse")
-            .prefetch_related(
-                Prefetch("lines", queryset=ShipmentLine.objects.select_related("order_line"))
-            )
+            .prefetch_related(Prefetch("lines", queryset=lines_with_order_lines()))
         )
         if self.action != "list":
             return shipments

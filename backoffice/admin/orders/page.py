@@ -39,6 +39,7 @@ from payments.selectors import amount_texts
 from returns.selectors import RETURNED_WITH_SHIPMENTS
 from shipments.admin import shipment_badge
 from shipments.models import Shipment, ShipmentStatus
+from shipments.selectors import lines_with_order_lines
 
 
 class OrderPageForm(forms.ModelForm):
@@ -115,13 +116,15 @@ class OrderPageMixin:
 
     def _shipments_of(self, order: Order) -> list[Shipment]:
         """The order's shipments with their lines, read once: the shipping steps'
-        checks read `order.shipments.all()`, these ones."""
+        checks read `order.shipments.all()`, these ones (and the totals and the
+        line table `order.lines.all()`)."""
         prefetch_related_objects(
             [order],
+            "lines",
             Prefetch(
                 "shipments",
                 queryset=Shipment.objects.select_related("warehouse")
-                .prefetch_related("lines__order_line")
+                .prefetch_related(Prefetch("lines", queryset=lines_with_order_lines()))
                 .order_by("sequence"),
             ),
         )
