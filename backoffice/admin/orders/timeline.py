@@ -71,8 +71,8 @@ def timeline_context(request, order: Order, *, admin_site_name: str) -> dict:
 
 
 # One event's row, drawn here rather than cell by cell in the template, whose six
-# variable lookups a row cost more than the row (with a big order's 200 events
-# shown and 50 lines, the page took 51.7 ms drawn there, 49.1 here). The cells are what the
+# variable lookups a row cost more than the row (a big order's page with its 200
+# events and 50 lines: 51.7 ms drawn there, 49.1 here). The cells are what the
 # template wrote: escaped, the time as `{{ datetime }}` shows it, line breaks kept.
 TIMELINE_ROW = (
     '<tr><td class="field-created_at">{}</td><td class="field-actor">{}</td>'
