@@ -88,8 +88,12 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
             ],
-            # The rows of the lists that read a page first (core.admin.changelist).
-            "libraries": {"admin_page_rows": "core.admin.rows"},
+            # The rows of the lists that read a page first (core.admin.changelist),
+            # and a change page's read-only fieldsets.
+            "libraries": {
+                "admin_page_rows": "core.admin.rows",
+                "admin_fieldsets": "core.admin.fieldsets",
+            },
         },
     },
 ]
