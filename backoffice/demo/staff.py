@@ -48,7 +48,9 @@ def _recent_completed_shipments(count: int) -> list[Shipment]:
             returns__isnull=True,
         )
         .select_related("order")
-        .order_by("-order__number")
+        # With the sequence: an order's shipments would come back in any order, and
+        # a rerun of the demo could pick another one (another exchange, another total).
+        .order_by("-order__number", "sequence")
     )
     chosen: dict[int, Shipment] = {}
     for shipment in shipments[: count * 4]:
@@ -60,7 +62,8 @@ def _resend(shipments: list[Shipment], staff: Staff) -> Order | None:
     """The cheapest unit of the first shipment whose unit Customer service may resend."""
     limit = StoreSettings.load().resend_limit
     for shipment in shipments:
-        line = shipment.lines.select_related("order_line").order_by("order_line__unit_price")[0]
+        lines = shipment.lines.select_related("order_line")
+        line = lines.order_by("order_line__unit_price", "order_line_id")[0]
         if line.order_line.unit_price <= limit:
             return create_resend(
                 shipment_id=shipment.pk,
