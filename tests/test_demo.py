@@ -12,12 +12,13 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db.models import Count
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from catalog.models import AllocationPriority, CountryTax, Item, Market, Price, Product
 from orders.models import Order, OrderEvent, OrderLine, OrderStatus, StoreSettings
 from payments.models import PaymentTransaction
 from returns.models import Return
-from shipments.models import Allocation, Stock
+from shipments.models import Allocation, Shipment, Stock
 from storefront.models import Storefront
 
 S = OrderStatus
@@ -60,6 +61,15 @@ def test_demo_makes_every_status_and_the_logins():
         assert events[0].transition == "create_selection"
         for before, after in pairwise(events):
             assert after.from_state in ("", before.to_state), (order, before, after)
+    # A shipment completed weeks ago says so on the timeline, not "shipped today".
+    completions = OrderEvent.objects.filter(subject="shipment", transition="complete")
+    old = [event for event in completions if event.created_at < timezone.now() - timedelta(days=2)]
+    assert old
+    for event in completions:
+        shipped = Shipment.objects.get(pk=event.data["shipment_id"]).shipped_date
+        assert shipped == timezone.localdate(event.created_at)
+        assert f"shipped {date_format(shipped)} with" in event.message
+        assert event.data["shipped_date"] == shipped.isoformat()
     users = get_user_model().objects
     assert users.get(username="admin").is_superuser
     assert users.get(username="warehouse").groups.get().name == "Warehouse"

@@ -10,8 +10,9 @@ from django.apps import apps
 from django.db import models
 from django.db.models import Case, DurationField, F, Value, When
 from django.utils import timezone
+from django.utils.formats import date_format
 
-from orders.models import Order
+from orders.models import Order, OrderEvent
 from shipments.models import Shipment
 
 
@@ -64,10 +65,23 @@ def _shift(name: str, delta: timedelta, pauses: Pauses | None):
 
 def ship_on_the_day_of_completion(order_ids: list[int]) -> None:
     """Shipped dates are dates, not timestamps: after the move, each completed
-    shipment was shipped on the (local) day it was completed."""
+    shipment was shipped on the (local) day it was completed, and the event of its
+    completion says so (its message names the day it was written on: today)."""
     completed = Shipment.objects.filter(order__in=order_ids, completed_at__isnull=False)
-    for pk, completed_at in completed.values_list("pk", "completed_at"):
-        Shipment.objects.filter(pk=pk).update(shipped_date=timezone.localdate(completed_at))
+    for pk, completed_at, written in completed.values_list("pk", "completed_at", "shipped_date"):
+        day = timezone.localdate(completed_at)
+        Shipment.objects.filter(pk=pk).update(shipped_date=day)
+        completions = OrderEvent.objects.filter(
+            order__in=order_ids,
+            subject=OrderEvent.Subject.SHIPMENT,
+            transition="complete",
+            data__shipment_id=pk,
+        )
+        for event in completions:
+            # In the words and the language it was written in, a moment ago.
+            event.message = event.message.replace(date_format(written), date_format(day))
+            event.data["shipped_date"] = day.isoformat()
+            event.save(update_fields=["message", "data"])
 
 
 @cache
