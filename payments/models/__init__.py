@@ -1,20 +1,9 @@
 """The payments app's models; import them from here."""
 
 from payments.models.attempt import AttemptStatus, PaymentAttempt
-from payments.models.ledger import (
-    KIND_OF_PURPOSE,
-    PaymentTransaction,
-    PaymentTransactionQuerySet,
-    Purpose,
-)
-from payments.models.notification import NotificationStatus, ProviderNotification
-from payments.models.payment import (
-    CAPTURABLE,
+from payments.models.conditions import (
     GOODWILL_REFUND,
-    REFUNDABLE,
     RETURN_REFUND,
-    Payment,
-    PaymentStatus,
     has_authorization_to_release,
     has_nothing_left_to_capture,
     has_nothing_released,
@@ -22,9 +11,17 @@ from payments.models.payment import (
     has_refundable_amount,
     may_void,
     order_is_not_on_hold,
-    status_for,
 )
+from payments.models.ledger import (
+    KIND_OF_PURPOSE,
+    PaymentTransaction,
+    PaymentTransactionQuerySet,
+    Purpose,
+)
+from payments.models.notification import NotificationStatus, ProviderNotification
+from payments.models.payment import Payment
 from payments.models.reconciliation import Finding, ReconciliationLine, ReconciliationRun
+from payments.models.states import CAPTURABLE, REFUNDABLE, PaymentStatus, status_for
 
 __all__ = [
     "CAPTURABLE",

@@ -1,4 +1,5 @@
-"""A payment: its status machine and the conditions and permissions of its steps.
+"""A payment: its amounts and its transitions (its statuses are `payments.models.states`,
+the conditions and permissions of its steps `payments.models.conditions`).
 
 The payment's amounts move only through its transitions, and every provider
 call is a ledger row (`payments.models.ledger`), so the successful rows always add
@@ -17,161 +18,34 @@ from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from django_fsm import RETURN_VALUE, FSMField, FSMModelMixin, transition
 
-from core.fsm import order_not_on_hold, refuses_with
 from core.money import MONEY_FIELD, ZERO
 from orders.models import Order
-
-
-class PaymentStatus(models.TextChoices):
-    # Only in memory, before the first authorization: every saved payment has
-    # been authorized or has failed to be.
-    NEW = "new", _("Not authorized")
-    AUTHORIZED = "authorized", _("Authorized")
-    PARTIALLY_CAPTURED = "partially_captured", _("Partially captured")
-    CAPTURED = "captured", _("Captured")
-    PARTIALLY_REFUNDED = "partially_refunded", _("Partially refunded")
-    REFUNDED = "refunded", _("Refunded")
-    VOIDED = "voided", _("Voided")
-    FAILED = "failed", _("Failed")
-
-
-# States in which part of the authorization may still be open for capture.
-CAPTURABLE = [
-    PaymentStatus.AUTHORIZED,
-    PaymentStatus.PARTIALLY_CAPTURED,
-    PaymentStatus.PARTIALLY_REFUNDED,
-    PaymentStatus.REFUNDED,
-]
-REFUNDABLE = [
-    PaymentStatus.PARTIALLY_CAPTURED,
-    PaymentStatus.CAPTURED,
-    PaymentStatus.PARTIALLY_REFUNDED,
-]
-
-
-def status_for(
-    *, authorized: Decimal, captured: Decimal, refunded: Decimal, released: Decimal = ZERO
-) -> str:
-    """The status the amounts of a live (authorized) payment stand for.
-
-    What was released is no longer open, so a payment captured up to what is
-    left of its authorization is Captured, and one with all of it released and
-    nothing captured is Voided.
-    """
-    if not captured:
-        return PaymentStatus.VOIDED if released >= authorized else PaymentStatus.AUTHORIZED
-    if not refunded:
-        return (
-            PaymentStatus.CAPTURED
-            if captured == authorized - released
-            else PaymentStatus.PARTIALLY_CAPTURED
-        )
-    return PaymentStatus.REFUNDED if refunded == captured else PaymentStatus.PARTIALLY_REFUNDED
-
-
-# What a capture (through the provider or by hand) and a release can lead to from
-# each state they start in. `status_for`'s arithmetic rules out the rest (nothing
-# is refunded before something is captured; a release leaves nothing open), so
-# each source declares only the statuses its amounts can reach.
-CAPTURE_RESULTS = {
-    PaymentStatus.AUTHORIZED: (PaymentStatus.PARTIALLY_CAPTURED, PaymentStatus.CAPTURED),
-    PaymentStatus.PARTIALLY_CAPTURED: (PaymentStatus.PARTIALLY_CAPTURED, PaymentStatus.CAPTURED),
-    PaymentStatus.PARTIALLY_REFUNDED: (PaymentStatus.PARTIALLY_REFUNDED,),
-    PaymentStatus.REFUNDED: (PaymentStatus.PARTIALLY_REFUNDED,),
-}
-# A request (a provider that settles later) keeps the status: only settled rows count.
-REQUEST_CAPTURE_RESULTS = {source: (source,) for source in CAPTURE_RESULTS}
-REQUEST_REFUND_RESULTS = {source: (source,) for source in REFUNDABLE}
-# What a refund's settlement can lead to from each state a refund request leaves.
-REFUND_RESULTS = {
-    source: (PaymentStatus.PARTIALLY_REFUNDED, PaymentStatus.REFUNDED) for source in REFUNDABLE
-}
-RELEASE_RESULTS = {
-    PaymentStatus.AUTHORIZED: (PaymentStatus.VOIDED,),
-    PaymentStatus.PARTIALLY_CAPTURED: (PaymentStatus.CAPTURED,),
-    PaymentStatus.PARTIALLY_REFUNDED: (PaymentStatus.PARTIALLY_REFUNDED,),
-    PaymentStatus.REFUNDED: (PaymentStatus.REFUNDED,),
-}
-
-
-def transition_per_source(results: dict, **options):
-    """One `@transition` per source, each allowing only its `results`.
-
-    The method still returns the status its amounts stand for; django-fsm
-    refuses a result not declared for the source it started in.
-    """
-
-    def decorate(method):
-        for source, targets in results.items():
-            method = transition(source=source, target=RETURN_VALUE(*targets), **options)(method)
-        return method
-
-    return decorate
-
-
-@refuses_with(_("{obj} has nothing left to capture."))
-def has_open_authorization(payment: Payment) -> bool:
-    return payment.open_amount > 0
-
-
-order_is_not_on_hold = order_not_on_hold(through="order", until="before capturing")
-
-
-@refuses_with(_("{obj} has a capture requested and not settled yet: wait for the provider."))
-def has_no_capture_requested(payment: Payment) -> bool:
-    return not payment.capture_requested_amount
-
-
-@refuses_with(_("{obj} has a refund requested and not settled yet: wait for the provider."))
-def has_no_refund_requested(payment: Payment) -> bool:
-    return not payment.refund_requested_amount
-
-
-@refuses_with("{obj.expiry_sentence}")
-def authorization_not_expired(payment: Payment) -> bool:
-    expires = payment.authorization_expires_at
-    return expires is None or expires > timezone.now()
-
-
-@refuses_with(_("The authorization of {obj.order} does not expire."))
-def has_expiry(payment: Payment) -> bool:
-    return payment.authorization_expires_at is not None
-
-
-@refuses_with(_("{obj} has nothing captured left to refund."))
-def has_refundable_amount(payment: Payment) -> bool:
-    return payment.refundable_amount > 0
-
-
-@refuses_with(_("{obj} has no authorization left to release."))
-def has_authorization_to_release(payment: Payment) -> bool:
-    return payment.open_amount > 0
-
-
-@refuses_with(_("{obj.order} still has products to ship or shipments to pay."))
-def has_nothing_left_to_capture(payment: Payment) -> bool:
-    return payment.order.has_nothing_left_to_capture()
-
-
-@refuses_with(
-    _("Part of the authorization of {obj.order} was released: refund instead of marking unpaid.")
+from payments.models.conditions import (
+    GOODWILL_REFUND,
+    RETURN_REFUND,
+    authorization_not_expired,
+    has_authorization_to_release,
+    has_expiry,
+    has_no_capture_requested,
+    has_no_refund_requested,
+    has_nothing_left_to_capture,
+    has_nothing_released,
+    has_open_authorization,
+    has_refundable_amount,
+    may_void,
+    order_is_not_on_hold,
 )
-def has_nothing_released(payment: Payment) -> bool:
-    return not payment.released_amount
-
-
-# Who may refund depends on what the refund is for, so each is its own transition:
-# the money of a return goes back with the return's own permission (Finance), a
-# goodwill refund is Back-office admin's, and the money of cancelled products goes
-# back with the cancellation.
-GOODWILL_REFUND = "payments.goodwill_refund"
-RETURN_REFUND = "returns.refund_return"
-
-
-def may_void(payment: Payment, user) -> bool:
-    """Voiding releases the money held for an order that will not ship, so whoever
-    may cancel the order may release its authorization."""
-    return user.has_perm("payments.void_payment") or user.has_perm("orders.cancel_order")
+from payments.models.states import (
+    CAPTURE_RESULTS,
+    REFUND_RESULTS,
+    REFUNDABLE,
+    RELEASE_RESULTS,
+    REQUEST_CAPTURE_RESULTS,
+    REQUEST_REFUND_RESULTS,
+    PaymentStatus,
+    status_for,
+    transition_per_source,
+)
 
 
 class Payment(FSMModelMixin, models.Model):

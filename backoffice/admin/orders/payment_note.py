@@ -7,8 +7,7 @@ from __future__ import annotations
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 
-from payments.models import Payment
-from payments.models.payment import GOODWILL_REFUND
+from payments.models import GOODWILL_REFUND, Payment
 
 CREATE_RETURN_LINK = '<a href="{}" data-step="instruction-create_return">{}</a>'
 
