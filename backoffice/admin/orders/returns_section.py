@@ -47,7 +47,6 @@ def returns_rows(admin_site, request, order: Order, *, back_to: str) -> list[dic
         return []
     rows = []
     for return_ in returns_of_order(order):
-        return_.order = order
         available, _blocked = return_admin.step_buttons(request, return_, back_to=back_to)
         for button in available:
             # Links: this section sits inside the order's form, and forms do not nest.
